@@ -1,0 +1,33 @@
+"""councilsim: simulate votes of the UN Security Council.
+
+Estimate how likely a draft resolution is to be adopted, who vetoes it, who is decisive, and what
+text would pass, from members' stances with correlated uncertainty — exactly or by Monte Carlo.
+"""
+
+from councilsim._version import __version__
+from councilsim.api import compare, simulate
+from councilsim.models import Bloc, Council, Draft, Member, Provision, Scenario, SimulationSettings
+from councilsim.results import Comparison, SimulationResult
+from councilsim.rules import adopted, adopted_array
+from councilsim.votemodel import RandomUtilityModel, VoteLaw, VoteModel, VoteSampler
+
+__all__ = [
+    "Bloc",
+    "Comparison",
+    "Council",
+    "Draft",
+    "Member",
+    "Provision",
+    "RandomUtilityModel",
+    "Scenario",
+    "SimulationResult",
+    "SimulationSettings",
+    "VoteLaw",
+    "VoteModel",
+    "VoteSampler",
+    "__version__",
+    "adopted",
+    "adopted_array",
+    "compare",
+    "simulate",
+]

@@ -1,0 +1,175 @@
+"""The public entry points: :func:`simulate` and :func:`compare` (orchestration only)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Literal
+
+import numpy as np
+
+from councilsim._version import __version__
+from councilsim.exact import DEFAULT_NODES, run_exact
+from councilsim.models import Draft, Scenario
+from councilsim.montecarlo import resolve_seed, run_monte_carlo
+from councilsim.results import Comparison, SimulationResult
+from councilsim.votemodel import RandomUtilityModel, VoteLaw, VoteModel
+
+__all__ = ["compare", "simulate"]
+
+Method = Literal["auto", "exact", "monte_carlo"]
+_METHODS = ("auto", "exact", "monte_carlo")
+
+
+def _as_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str | os.PathLike):
+        from councilsim.loading import load_scenario
+
+        return load_scenario(scenario)
+    raise TypeError(f"scenario must be a Scenario or a path to a TOML file, got {type(scenario)}")
+
+
+def _simulate_iv(method: str, draws: int | None, nodes: int | None) -> None:
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}")
+    if draws is not None and (isinstance(draws, bool) or not isinstance(draws, int | np.integer)
+                              or draws < 1):
+        raise ValueError(f"draws must be a positive integer, got {draws!r}")
+    if nodes is not None and (not isinstance(nodes, int | np.integer) or not 2 <= nodes <= 400):
+        raise ValueError(f"nodes must be an integer from 2 to 400, got {nodes!r}")
+
+
+def simulate(
+    scenario: Scenario | str | os.PathLike,
+    draft: str | Draft | None = None,
+    *,
+    draws: int | None = None,
+    seed: None | int | np.random.SeedSequence | np.random.Generator = None,
+    method: Method | None = None,
+    model: VoteModel | None = None,
+    nodes: int | None = None,
+    keep_draws: bool = False,
+    chunk_draws: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulationResult:
+    """Estimate how a draft resolution fares: adoption, vetoes, votes, decisive members.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        The situation, or a path to a scenario TOML file.
+    draft : str or Draft, optional
+        The draft's id (or a Draft); may be omitted when the scenario has exactly one.
+    draws : int, optional
+        Monte Carlo draws (default: the scenario's ``simulation.draws``).
+    seed : None, int, SeedSequence or Generator, optional
+        Monte Carlo seed (default: the scenario's ``simulation.seed``, else fresh entropy, which is
+        recorded in the result).
+    method : {"auto", "exact", "monte_carlo"}, optional
+        ``auto`` (default) uses the exact engine when the model gives a
+        :class:`~councilsim.votemodel.VoteLaw`, Monte Carlo otherwise; ``keep_draws=True``
+        implies Monte Carlo.
+    model : VoteModel, optional
+        The vote model; :class:`~councilsim.votemodel.RandomUtilityModel` by default.
+    nodes : int, optional
+        Gauss–Hermite nodes per shock for the exact engine.
+    keep_draws : bool
+        Keep the raw simulated votes in ``result.votes`` (Monte Carlo).
+    chunk_draws : int, optional
+        Draws per Monte Carlo task; affects speed and memory, never the numbers.
+    executor : concurrent.futures.Executor, optional
+        Runs Monte Carlo tasks in parallel; results are identical for any executor.
+    progress : callable, optional
+        ``progress(done, total)`` after each Monte Carlo task.
+
+    Returns
+    -------
+    SimulationResult
+
+    Examples
+    --------
+    >>> from councilsim import Council, Draft, Scenario, simulate
+    >>> scenario = Scenario(council=Council.unsc(2017), drafts=[Draft(id="d")], mood_sd=0)
+    >>> round(simulate(scenario).p_adopted, 6)  # everyone indifferent, no shared shocks
+    0.012021
+    """
+    scenario = _as_scenario(scenario)
+    draft = draft if isinstance(draft, Draft) else scenario.draft(draft)
+    settings = scenario.simulation
+    method = method or ("monte_carlo" if keep_draws else settings.method)
+    _simulate_iv(method, draws, nodes)
+    prepared = (model or RandomUtilityModel()).prepare(scenario, draft)
+    is_law = isinstance(prepared, VoteLaw)
+    if method == "auto":
+        method = "exact" if is_law and not keep_draws else "monte_carlo"
+    if method == "exact" and not is_law:
+        raise ValueError("this vote model has no exact form; use method='monte_carlo'")
+    if method == "exact" and keep_draws:
+        raise ValueError("keep_draws=True needs method='monte_carlo'")
+    council = scenario.council
+    veto_holders = () if draft.procedural else council.veto_holders
+    provenance = dict(
+        draft_id=draft.id,
+        scenario_hash=scenario.content_hash(),
+        version=__version__,
+        scenario_title=scenario.title,
+        draft_title=draft.title,
+        names=dict(council.names),
+    )
+    if method == "exact":
+        nodes = int(nodes or DEFAULT_NODES)
+        raw = run_exact(prepared, nodes=nodes)
+        return SimulationResult.from_outcome(
+            raw, codes=council.members, veto_holders=veto_holders, procedural=draft.procedural,
+            method="exact", nodes=nodes, seed=None, **provenance,
+        )
+    root = resolve_seed(settings.seed if seed is None else seed)
+    raw = run_monte_carlo(
+        prepared,
+        veto=np.array([code in veto_holders for code in council.members]),
+        threshold=council.threshold,
+        draws=int(draws or settings.draws),
+        seed=root,
+        chunk_draws=chunk_draws,
+        executor=executor,
+        keep_draws=keep_draws,
+        progress=progress,
+    )
+    return SimulationResult.from_outcome(
+        raw, codes=council.members, veto_holders=veto_holders, procedural=draft.procedural,
+        method="monte_carlo", nodes=None, seed=int(root.entropy), **provenance,
+    )
+
+
+def compare(
+    scenario: Scenario | str | os.PathLike,
+    drafts: list[str] | None = None,
+    **options,
+) -> Comparison:
+    """Simulate several drafts of one scenario (all of them by default).
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+    drafts : list of str, optional
+        Draft ids, in the order wanted; all the scenario's drafts when None.
+    **options
+        Keyword options of :func:`simulate`. With Monte Carlo, one seed serves every draft
+        (common random numbers), so differences between drafts are not noise.
+
+    Returns
+    -------
+    Comparison
+    """
+    scenario = _as_scenario(scenario)
+    ids = drafts if drafts is not None else [draft.id for draft in scenario.drafts]
+    if not ids:
+        raise ValueError("the scenario has no drafts to compare")
+    if options.get("seed") is None and scenario.simulation.seed is None:
+        # One recorded seed for all drafts, so the comparison can be repeated exactly.
+        options["seed"] = int(np.random.SeedSequence().entropy)
+    return Comparison({draft_id: simulate(scenario, draft_id, **options) for draft_id in ids})

@@ -1,0 +1,462 @@
+"""The validated description of a vote: council, members' stances, blocs, drafts, scenario.
+
+All models are frozen pydantic models that forbid unknown fields, so a typo in a scenario file is
+an error rather than a silently ignored setting. Cross-references (member codes in blocs, drafts
+and abstention lists; provision kinds) are checked when a :class:`Scenario` is built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections import Counter
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
+
+from councilsim._bundled import unsc_membership
+from councilsim.catalog import ProvisionKind, builtin_catalog, severity_of
+
+__all__ = [
+    "Bloc",
+    "Council",
+    "Draft",
+    "Member",
+    "Provision",
+    "Scenario",
+    "SimulationSettings",
+]
+
+_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+def _check_code(code: str) -> str:
+    if not _CODE.match(code):
+        raise ValueError(
+            f"member code {code!r} must be 2-16 upper-case letters, digits or '_' starting with a "
+            "letter (ISO 3166-1 alpha-3 such as 'USA' for states)"
+        )
+    return code
+
+
+def _duplicates(items: list[str] | tuple[str, ...]) -> list[str]:
+    return [item for item, count in Counter(items).items() if count > 1]
+
+
+class Council(BaseModel):
+    """Who sits on the council, who holds a veto, and how many yes votes adopt a text.
+
+    Parameters
+    ----------
+    members : tuple of str
+        Member codes, in display order.
+    veto_holders : tuple of str
+        Members whose "no" blocks a substantive decision (Art. 27(3)).
+    threshold : int
+        Yes votes needed for adoption (9 of 15 since 1966, 7 of 11 before).
+    name : str, optional
+        A short identifier such as ``"unsc-2017"``.
+    names : dict of str to str
+        Display names by code, used in tables and plot labels.
+
+    Examples
+    --------
+    >>> Council.unsc(2017).threshold
+    9
+    >>> Council(members=["AA", "BB", "CC"], veto_holders=["AA"], threshold=2).veto_holders
+    ('AA',)
+    """
+
+    model_config = _FROZEN
+
+    members: tuple[str, ...] = Field(min_length=1)
+    veto_holders: tuple[str, ...] = ()
+    threshold: PositiveInt
+    name: str | None = None
+    names: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("members", "veto_holders")
+    @classmethod
+    def _codes(cls, codes: tuple[str, ...]) -> tuple[str, ...]:
+        for code in codes:
+            _check_code(code)
+        if dup := _duplicates(codes):
+            raise ValueError(f"duplicate member codes: {', '.join(dup)}")
+        return codes
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Council:
+        unknown = [code for code in self.veto_holders if code not in self.members]
+        if unknown:
+            raise ValueError(
+                f"veto_holders {unknown} are not members; members are {list(self.members)}"
+            )
+        if self.threshold > len(self.members):
+            raise ValueError(
+                f"threshold {self.threshold} is above the number of seats ({len(self.members)}); "
+                f"allowed: 1 to {len(self.members)}"
+            )
+        unknown = [code for code in self.names if code not in self.members]
+        if unknown:
+            raise ValueError(f"names given for non-members {unknown}")
+        return self
+
+    @classmethod
+    def unsc(cls, year: int) -> Council:
+        """The Security Council as it sat in ``year`` (1946–2026), from the bundled record.
+
+        Eleven seats and seven votes to adopt before 1966, fifteen and nine from 1966 on. The
+        five permanent seats keep their codes across eras (``RUS`` for the USSR seat, ``CHN``
+        for China's seat before 1971). Members are listed permanent first.
+        """
+        seats = unsc_membership(int(year))
+        return cls(
+            members=tuple(code for code, _, _ in seats),
+            veto_holders=tuple(code for code, _, permanent in seats if permanent),
+            threshold=7 if year < 1966 else 9,
+            name=f"unsc-{year}",
+            names={code: name for code, name, _ in seats},
+        )
+
+    @property
+    def seats(self) -> int:
+        """Number of seats."""
+        return len(self.members)
+
+    def label(self, code: str) -> str:
+        """Display name of a member, falling back to its code."""
+        return self.names.get(code, code)
+
+
+_SEVERITY = Field(ge=0.0, le=1.0)
+
+
+class Member(BaseModel):
+    """A member's stance: the parameters of the random-utility vote model (DESIGN §3).
+
+    Net utility of a draft over the status quo::
+
+        D = support + sum_k salience_k * ((ideal_k - q_k)^2 - (ideal_k - s_k)^2)
+            + mood_sd * G + bloc_sd * E_bloc + uncertainty * e
+
+    Vote yes if ``D > abstention``, no if ``D < -(abstention + veto_cost)``, else abstain.
+
+    Parameters
+    ----------
+    code : str
+        Member code (ISO 3166-1 alpha-3 for states).
+    support : float
+        Value the member places on the Council acting at all, in utility units.
+    ideal : dict of str to float
+        Ideal severity in [0, 1] for each provision kind it cares about.
+    salience : dict of str to float
+        Weight (>= 0) of each provision kind; kinds not listed weigh 0.
+    uncertainty : float
+        Standard deviation (> 0) of the member's own shock ``e``.
+    abstention : float
+        Half-width (>= 0) of the band of utilities in which it abstains.
+    veto_cost : float
+        Extra opposition (>= 0) a veto holder needs before casting a no (0 for others).
+    absence : float
+        Probability in [0, 1) that it does not vote at all ("X").
+    why : str, optional
+        The facts this stance rests on, with their sources.
+    """
+
+    model_config = _FROZEN
+
+    code: str
+    support: float = 0.0
+    ideal: dict[str, float] = Field(default_factory=dict)
+    salience: dict[str, float] = Field(default_factory=dict)
+    uncertainty: float = Field(default=1.0, gt=0.0, allow_inf_nan=False)
+    abstention: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
+    veto_cost: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
+    absence: float = Field(default=0.0, ge=0.0, lt=1.0)
+    why: str | None = None
+
+    _check_member_code = field_validator("code")(_check_code)
+
+    @field_validator("support")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if value != value or abs(value) == float("inf"):
+            raise ValueError("must be a finite number")
+        return value
+
+    @field_validator("ideal")
+    @classmethod
+    def _ideal_in_unit_interval(cls, ideal: dict[str, float]) -> dict[str, float]:
+        for kind, value in ideal.items():
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"ideal severity for {kind!r} must be in [0, 1], got {value}")
+        return ideal
+
+    @field_validator("salience")
+    @classmethod
+    def _salience_nonnegative(cls, salience: dict[str, float]) -> dict[str, float]:
+        for kind, value in salience.items():
+            if not 0.0 <= value < float("inf"):
+                raise ValueError(f"salience of {kind!r} must be finite and >= 0, got {value}")
+        return salience
+
+
+class Bloc(BaseModel):
+    """Members whose votes share a common shock (``E_bloc``), so they tend to move together.
+
+    Parameters
+    ----------
+    name : str
+        Identifier, e.g. ``"russia-china"``.
+    members : tuple of str
+        Member codes; a member belongs to at most one bloc.
+    sd : float
+        Standard deviation (>= 0) of the shared shock, in utility units.
+    why : str, optional
+        Why these members move together.
+    """
+
+    model_config = _FROZEN
+
+    name: str = Field(min_length=1)
+    members: tuple[str, ...] = Field(min_length=1)
+    sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
+    why: str | None = None
+
+
+class Provision(BaseModel):
+    """One measure in a draft or in the status quo, in real units or as a severity.
+
+    Give exactly one of ``value`` (in the catalog's unit, ``true``/``false`` for a ban, or a level
+    name) or ``severity`` (in [0, 1]).
+
+    Examples
+    --------
+    >>> Provision(kind="oil_refined", value=2_000_000, unit="barrels/year").kind
+    'oil_refined'
+    """
+
+    model_config = _FROZEN
+
+    kind: str = Field(min_length=1)
+    value: bool | float | str | None = None
+    severity: float | None = Field(default=None, ge=0.0, le=1.0)
+    unit: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_of_value_or_severity(self) -> Provision:
+        if (self.value is None) == (self.severity is None):
+            raise ValueError("give exactly one of 'value' (in real units) or 'severity' (0 to 1)")
+        return self
+
+
+class Draft(BaseModel):
+    """A text put to the vote.
+
+    Parameters
+    ----------
+    id : str
+        Identifier used to pick the draft (``simulate(..., draft="res-2375")``).
+    title : str, optional
+        Human-readable title.
+    provisions : tuple of Provision
+        What the text imposes; kinds it does not mention stay at the status quo.
+    procedural : bool
+        Procedural decision (Art. 27(2)): threshold only, no veto.
+    obliged_abstain : tuple of str
+        Members that must abstain as parties to a dispute (Art. 27(3), Chapter VI decisions).
+    sponsors : tuple of str
+        Sponsoring states (need not be Council members).
+    note : str, optional
+        What the draft is and where its content is documented.
+    """
+
+    model_config = _FROZEN
+
+    id: str = Field(min_length=1)
+    title: str | None = None
+    provisions: tuple[Provision, ...] = ()
+    procedural: bool = False
+    obliged_abstain: tuple[str, ...] = ()
+    sponsors: tuple[str, ...] = ()
+    note: str | None = None
+
+    @field_validator("provisions")
+    @classmethod
+    def _one_provision_per_kind(cls, provisions: tuple[Provision, ...]) -> tuple[Provision, ...]:
+        if dup := _duplicates([p.kind for p in provisions]):
+            raise ValueError(f"provision kinds given twice: {', '.join(dup)}")
+        return provisions
+
+
+class SimulationSettings(BaseModel):
+    """Defaults for :func:`councilsim.simulate` stored with a scenario."""
+
+    model_config = _FROZEN
+
+    method: Literal["auto", "exact", "monte_carlo"] = "auto"
+    draws: PositiveInt = 100_000
+    seed: int | None = Field(default=None, ge=0)
+
+
+class Scenario(BaseModel):
+    """A complete situation: the council, members' stances, blocs, status quo and drafts.
+
+    Council members without a :class:`Member` entry get the default stance
+    ``Member(code=...)`` (no preferences, support 0, uncertainty 1): an even chance of yes or no.
+
+    Parameters
+    ----------
+    council : Council
+        Seats, veto holders and threshold.
+    title : str
+        Short description.
+    date : datetime.date, optional
+        When the vote is (or was) to take place.
+    members : tuple of Member
+        Stances of council members.
+    blocs : tuple of Bloc
+        Groups of members sharing a shock.
+    mood_sd : float
+        Standard deviation (>= 0) of the council-wide shock ``G`` that moves every member.
+    status_quo : tuple of Provision
+        Measures already in force; kinds not listed are at severity 0.
+    drafts : tuple of Draft
+        Texts to simulate.
+    catalog : dict of str to ProvisionKind
+        Provision kinds added to (or overriding) the built-in catalog.
+    simulation : SimulationSettings
+        Default method, draws and seed.
+    """
+
+    model_config = _FROZEN
+
+    council: Council
+    title: str = "untitled scenario"
+    date: dt.date | None = None
+    description: str | None = None
+    members: tuple[Member, ...] = ()
+    blocs: tuple[Bloc, ...] = ()
+    mood_sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
+    status_quo: tuple[Provision, ...] = ()
+    drafts: tuple[Draft, ...] = ()
+    catalog: dict[str, ProvisionKind] = Field(default_factory=dict)
+    simulation: SimulationSettings = SimulationSettings()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        seats = self.council.members
+        allowed = f"the council's members are {', '.join(seats)}"
+        codes = [member.code for member in self.members]
+        if dup := _duplicates(codes):
+            raise ValueError(f"members: duplicate member codes {', '.join(dup)}")
+        for i, member in enumerate(self.members):
+            if member.code not in seats:
+                raise ValueError(f"members[{i}].code: {member.code!r} is not on the council; {allowed}")
+            if member.veto_cost > 0 and member.code not in self.council.veto_holders:
+                raise ValueError(
+                    f"members[{i}].veto_cost: {member.code} holds no veto, so its veto_cost must be 0"
+                )
+            kinds = set(member.ideal) | set(member.salience)
+            for kind in sorted(kinds - set(self.provision_kinds)):
+                raise ValueError(f"members[{i}]: unknown provision kind {kind!r}; {self._kinds_hint()}")
+        seen: dict[str, str] = {}
+        if dup := _duplicates([bloc.name for bloc in self.blocs]):
+            raise ValueError(f"blocs: duplicate bloc names {', '.join(dup)}")
+        for b, bloc in enumerate(self.blocs):
+            for code in bloc.members:
+                if code not in seats:
+                    raise ValueError(f"blocs[{b}].members: {code!r} is not on the council; {allowed}")
+                if code in seen:
+                    raise ValueError(
+                        f"blocs[{b}].members: {code} is already in bloc {seen[code]!r}; "
+                        "a member belongs to at most one bloc"
+                    )
+                seen[code] = bloc.name
+        if dup := _duplicates([draft.id for draft in self.drafts]):
+            raise ValueError(f"drafts: duplicate draft ids {', '.join(dup)}")
+        for d, draft in enumerate(self.drafts):
+            for code in draft.obliged_abstain:
+                if code not in seats:
+                    raise ValueError(
+                        f"drafts[{d}].obliged_abstain: {code!r} is not on the council; {allowed}"
+                    )
+            for p, provision in enumerate(draft.provisions):
+                self._severity(provision, f"drafts[{d}].provisions[{p}]")
+        for p, provision in enumerate(self.status_quo):
+            self._severity(provision, f"status_quo[{p}]")
+        if dup := _duplicates([p.kind for p in self.status_quo]):
+            raise ValueError(f"status_quo: provision kinds given twice: {', '.join(dup)}")
+        return self
+
+    @property
+    def provision_kinds(self) -> dict[str, ProvisionKind]:
+        """The built-in catalog with this scenario's additions."""
+        return {**builtin_catalog(), **self.catalog}
+
+    def _kinds_hint(self) -> str:
+        return "known kinds: " + ", ".join(sorted(self.provision_kinds))
+
+    def _severity(self, provision: Provision, where: str) -> float:
+        kinds = self.provision_kinds
+        if provision.kind not in kinds:
+            raise ValueError(f"{where}.kind: unknown provision kind {provision.kind!r}; {self._kinds_hint()}")
+        if provision.severity is not None:
+            return provision.severity
+        try:
+            return severity_of(
+                provision.kind, kinds[provision.kind], value=provision.value, unit=provision.unit
+            )
+        except ValueError as err:
+            raise ValueError(f"{where}.value: {err}") from None
+
+    def member(self, code: str) -> Member:
+        """The stance of ``code``; the default stance when the scenario gives none."""
+        for member in self.members:
+            if member.code == code:
+                return member
+        if code not in self.council.members:
+            raise KeyError(f"{code!r} is not on the council")
+        return Member(code=code)
+
+    def draft(self, draft_id: str | None = None) -> Draft:
+        """Return the draft with ``draft_id``, or the only draft when ``draft_id`` is None."""
+        ids = [draft.id for draft in self.drafts]
+        if draft_id is None:
+            if len(self.drafts) != 1:
+                raise ValueError(
+                    f"the scenario has {len(self.drafts)} drafts; name one of: {', '.join(ids)}"
+                    if self.drafts
+                    else "the scenario has no drafts to simulate"
+                )
+            return self.drafts[0]
+        for draft in self.drafts:
+            if draft.id == draft_id:
+                return draft
+        raise ValueError(f"unknown draft id {draft_id!r}; the scenario's drafts are: {', '.join(ids)}")
+
+    def status_quo_severities(self) -> dict[str, float]:
+        """Severity of each kind in force before the vote (kinds not listed are 0)."""
+        return {p.kind: self._severity(p, "status_quo") for p in self.status_quo}
+
+    def draft_severities(self, draft: Draft) -> dict[str, float]:
+        """Severity of each kind if ``draft`` is adopted; unmentioned kinds keep the status quo."""
+        severities = self.status_quo_severities()
+        severities.update({p.kind: self._severity(p, draft.id) for p in draft.provisions})
+        return severities
+
+    def content_hash(self) -> str:
+        """SHA-256 of the scenario's canonical JSON form: identifies exactly what was simulated."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

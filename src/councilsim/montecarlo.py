@@ -1,0 +1,206 @@
+"""Monte Carlo engine: vectorised draws in fixed-size, individually seeded blocks.
+
+Draws are generated in blocks of :data:`BLOCK_DRAWS`; block ``j`` takes its own generator from
+the child ``SeedSequence(entropy, spawn_key=root.spawn_key + (j,))`` — exactly what
+``SeedSequence.spawn`` would give. Chunks handed to workers are runs of whole blocks and every
+statistic is an integer count, so the result is bit-identical for any chunk size, executor or
+number of workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
+
+from councilsim.results import RawOutcome
+from councilsim.rules import NO, YES
+from councilsim.votemodel import VoteSampler
+
+__all__ = ["BLOCK_DRAWS", "resolve_seed", "run_monte_carlo"]
+
+#: Draws per independently seeded block: the unit of reproducibility.
+BLOCK_DRAWS = 8192
+#: Default draws per task handed to an executor (a whole number of blocks).
+DEFAULT_CHUNK_DRAWS = 16 * BLOCK_DRAWS
+
+
+def resolve_seed(
+    seed: None | int | np.random.SeedSequence | np.random.Generator,
+) -> np.random.SeedSequence:
+    """Turn any accepted seed into the root ``SeedSequence`` of a run.
+
+    ``None`` draws fresh entropy from the operating system (recorded in the result, so the run
+    can be repeated); an ``int`` is used as entropy; a ``Generator`` gives up 63 bits of its
+    stream as entropy.
+    """
+    if seed is None:
+        return np.random.SeedSequence()
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, np.random.Generator):
+        return np.random.SeedSequence(int(seed.integers(2**63)))
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0:
+        return np.random.SeedSequence(int(seed))
+    raise TypeError(
+        f"seed must be None, a non-negative int, a numpy SeedSequence or Generator; got {seed!r}"
+    )
+
+
+@dataclass(frozen=True)
+class _Task:
+    sampler: VoteSampler
+    entropy: int
+    spawn_key: tuple[int, ...]
+    blocks: tuple[tuple[int, int], ...]  # (block index, draws in it)
+    veto: np.ndarray
+    threshold: int
+    keep_draws: bool
+
+
+@dataclass(frozen=True)
+class _Counts:
+    joint: np.ndarray  # (seats + 1, 2): draws by yes count and vetoed
+    member_votes: np.ndarray  # (seats, 4)
+    decisive: np.ndarray  # (seats,)
+    votes: np.ndarray | None
+
+
+def _count(votes: np.ndarray, veto: np.ndarray, threshold: int) -> _Counts:
+    size, seats = votes.shape
+    yes = votes == YES
+    veto_no = (votes == NO) & veto
+    yes_count = np.count_nonzero(yes, axis=1)
+    veto_count = np.count_nonzero(veto_no, axis=1)
+    joint = np.bincount(
+        2 * yes_count + (veto_count > 0), minlength=2 * (seats + 1)
+    ).reshape(seats + 1, 2)
+    member_votes = np.bincount(
+        (votes.astype(np.intp) + 4 * np.arange(seats)).ravel(), minlength=4 * seats
+    ).reshape(seats, 4)
+    # A member can only be decisive where the others have at most one veto between them and
+    # at least threshold - 1 yes votes; restrict the per-member work to those draws.
+    near = np.flatnonzero((veto_count <= 1) & (yes_count >= threshold - 1))
+    others_yes = yes_count[near, None] - yes[near]
+    others_veto = veto_count[near, None] - veto_no[near]
+    pivotal = (others_veto == 0) & np.where(
+        veto, others_yes >= threshold - 1, others_yes == threshold - 1
+    )
+    return _Counts(joint, member_votes, np.count_nonzero(pivotal, axis=0), None)
+
+
+def _run_task(task: _Task) -> _Counts:
+    seats = task.veto.size
+    joint = np.zeros((seats + 1, 2), dtype=np.int64)
+    member_votes = np.zeros((seats, 4), dtype=np.int64)
+    decisive = np.zeros(seats, dtype=np.int64)
+    kept = []
+    for index, size in task.blocks:
+        child = np.random.SeedSequence(task.entropy, spawn_key=task.spawn_key + (index,))
+        votes = task.sampler.sample(np.random.Generator(np.random.PCG64(child)), size)
+        votes = _checked_votes(votes, size, seats)
+        counts = _count(votes, task.veto, task.threshold)
+        joint += counts.joint
+        member_votes += counts.member_votes
+        decisive += counts.decisive
+        if task.keep_draws:
+            kept.append(votes)
+    return _Counts(joint, member_votes, decisive, np.concatenate(kept) if kept else None)
+
+
+def _checked_votes(votes: np.ndarray, size: int, seats: int) -> np.ndarray:
+    votes = np.asarray(votes)
+    if votes.shape != (size, seats) or votes.dtype.kind not in "iu":
+        raise ValueError(
+            f"a vote sampler must return integer votes of shape ({size}, {seats}); "
+            f"got {votes.dtype} of shape {votes.shape}"
+        )
+    if votes.size and (votes.min() < 0 or votes.max() > 3):
+        raise ValueError("a vote sampler must return vote codes 0 (Y), 1 (N), 2 (A) or 3 (X)")
+    return votes.astype(np.int8, copy=False)
+
+
+def _tasks(
+    draws: int, chunk_draws: int, base: _Task
+) -> Iterator[_Task]:
+    blocks_per_chunk = max(1, -(-chunk_draws // BLOCK_DRAWS))
+    n_blocks = -(-draws // BLOCK_DRAWS)
+    for first in range(0, n_blocks, blocks_per_chunk):
+        blocks = tuple(
+            (j, min(BLOCK_DRAWS, draws - j * BLOCK_DRAWS))
+            for j in range(first, min(first + blocks_per_chunk, n_blocks))
+        )
+        yield _Task(**{**base.__dict__, "blocks": blocks})
+
+
+def run_monte_carlo(
+    sampler: VoteSampler,
+    *,
+    veto: np.ndarray,
+    threshold: int,
+    draws: int,
+    seed: np.random.SeedSequence,
+    chunk_draws: int | None = None,
+    executor: Executor | None = None,
+    keep_draws: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> RawOutcome:
+    """Simulate ``draws`` votes and count outcomes.
+
+    Parameters
+    ----------
+    sampler : VoteSampler
+        Draws votes (a :class:`~councilsim.votemodel.VoteLaw` or a custom model's sampler).
+    veto : ndarray of bool
+        Members whose no is a veto for this draft.
+    threshold : int
+        Yes votes needed.
+    draws : int
+        Number of simulated votes.
+    seed : numpy.random.SeedSequence
+        Root of the per-block seeds.
+    chunk_draws : int, optional
+        Draws per task, rounded up to whole blocks; changes speed and memory, never results.
+    executor : concurrent.futures.Executor, optional
+        Runs the tasks (e.g. a ``ProcessPoolExecutor``); in-process when None.
+    keep_draws : bool
+        Return the raw votes as well (memory: ``draws * seats`` bytes).
+    progress : callable, optional
+        Called as ``progress(draws_done, draws)`` after each task.
+    """
+    base = _Task(
+        sampler=sampler,
+        entropy=seed.entropy,
+        spawn_key=tuple(seed.spawn_key),
+        blocks=(),
+        veto=np.asarray(veto, dtype=bool),
+        threshold=threshold,
+        keep_draws=keep_draws,
+    )
+    tasks = list(_tasks(draws, chunk_draws or DEFAULT_CHUNK_DRAWS, base))
+    outputs = map(_run_task, tasks) if executor is None else executor.map(_run_task, tasks)
+    seats = base.veto.size
+    joint = np.zeros((seats + 1, 2), dtype=np.int64)
+    member_votes = np.zeros((seats, 4), dtype=np.int64)
+    decisive = np.zeros(seats, dtype=np.int64)
+    kept, done = [], 0
+    for task, counts in zip(tasks, outputs):
+        joint += counts.joint
+        member_votes += counts.member_votes
+        decisive += counts.decisive
+        if keep_draws:
+            kept.append(counts.votes)
+        done += sum(size for _, size in task.blocks)
+        if progress is not None:
+            progress(done, draws)
+    return RawOutcome(
+        tally=joint / draws,
+        vote_probs=member_votes / draws,
+        p_decisive=decisive / draws,
+        threshold=threshold,
+        error=None,
+        draws=draws,
+        votes=np.concatenate(kept) if keep_draws else None,
+    )

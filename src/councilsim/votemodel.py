@@ -1,0 +1,157 @@
+"""From a scenario and a draft to each member's law of voting.
+
+The default model is the random-utility model of DESIGN §3: a member's net utility is normal,
+with a mean set by its stance and the draft, plus shocks shared council-wide (mood) and within its
+bloc. A model is any object with a ``prepare(scenario, draft)`` method; it returns either a
+:class:`VoteLaw` (which both engines can use, the exact one included) or any object with a
+``sample(rng, size)`` method returning simulated votes (Monte Carlo only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from councilsim.models import Draft, Scenario
+from councilsim.rules import ABSENT, ABSTAIN, NO, YES
+
+__all__ = ["RandomUtilityModel", "VoteLaw", "VoteModel", "VoteSampler"]
+
+
+@runtime_checkable
+class VoteSampler(Protocol):
+    """Anything that draws simulated votes: an int8 array of shape ``(size, seats)``.
+
+    Votes are coded ``YES=0, NO=1, ABSTAIN=2, ABSENT=3`` in council member order. For results that
+    do not depend on chunking, the draws must depend only on the generator's stream and ``size``.
+    """
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:  # noqa: D102
+        ...
+
+
+class VoteModel(Protocol):
+    """A vote model: turns a scenario and a draft into a :class:`VoteLaw` or a :class:`VoteSampler`."""
+
+    def prepare(self, scenario: Scenario, draft: Draft) -> VoteLaw | VoteSampler:  # noqa: D102
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class VoteLaw:
+    """Each member's latent-utility law for one draft, in council order.
+
+    Member ``i``'s utility is ``D_i = mean_i + mood_sd * G + bloc_sd[bloc_i] * E[bloc_i] +
+    sd_i * e_i`` with independent standard normals; it votes yes if ``D_i > yes_above_i``, no if
+    ``D_i < no_below_i`` and abstains otherwise, unless it is absent (probability ``p_absent_i``)
+    or obliged to abstain.
+
+    Attributes
+    ----------
+    codes : tuple of str
+        Member codes in council order.
+    mean, sd, yes_above, no_below, p_absent : ndarray of float, shape (seats,)
+        Utility mean and idiosyncratic standard deviation, the two vote cut-offs, absence chance.
+    obliged_abstain : ndarray of bool, shape (seats,)
+        Members that must abstain (Art. 27(3)).
+    bloc : ndarray of int, shape (seats,)
+        Index into ``bloc_sd`` of each member's bloc, -1 for none.
+    bloc_sd : ndarray of float, shape (blocs,)
+        Standard deviation of each bloc's shared shock.
+    mood_sd : float
+        Standard deviation of the council-wide shock.
+    veto : ndarray of bool, shape (seats,)
+        Members whose "no" is a veto for this draft (none when procedural).
+    threshold : int
+        Yes votes needed.
+    """
+
+    codes: tuple[str, ...]
+    mean: np.ndarray
+    sd: np.ndarray
+    yes_above: np.ndarray
+    no_below: np.ndarray
+    p_absent: np.ndarray
+    obliged_abstain: np.ndarray
+    bloc: np.ndarray
+    bloc_sd: np.ndarray
+    mood_sd: float
+    veto: np.ndarray
+    threshold: int
+
+    @property
+    def seats(self) -> int:
+        """Number of seats."""
+        return len(self.codes)
+
+    def loadings(self) -> np.ndarray:
+        """Matrix ``L`` of shape ``(1 + blocs + seats, seats)`` with ``D = mean + z @ L``."""
+        n, n_blocs = self.seats, len(self.bloc_sd)
+        loadings = np.zeros((1 + n_blocs + n, n))
+        loadings[0] = self.mood_sd
+        in_bloc = np.flatnonzero(self.bloc >= 0)
+        loadings[1 + self.bloc[in_bloc], in_bloc] = self.bloc_sd[self.bloc[in_bloc]]
+        loadings[1 + n_blocs + np.arange(n), np.arange(n)] = self.sd
+        return loadings
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Draw ``size`` simulated votes, an int8 array of shape ``(size, seats)``."""
+        z = rng.standard_normal((size, 1 + len(self.bloc_sd) + self.seats))
+        utility = z @ self.loadings()
+        utility += self.mean
+        votes = np.full(utility.shape, ABSTAIN, dtype=np.int8)
+        votes[utility > self.yes_above] = YES
+        votes[utility < self.no_below] = NO
+        votes[:, self.obliged_abstain] = ABSTAIN
+        if np.any(self.p_absent > 0):
+            # Uniforms come after the normals so models without absence use the same stream.
+            votes[rng.random((size, self.seats)) < self.p_absent] = ABSENT
+        return votes
+
+
+class RandomUtilityModel:
+    """The default vote model (DESIGN §3): quadratic policy utility plus hierarchical shocks.
+
+    A member's mean utility is ``support + sum_k salience_k * ((ideal_k - q_k)^2 -
+    (ideal_k - s_k)^2)``, where ``q`` is the status quo and ``s`` the draft's severities.
+    A member with no ideal for a kind it weighs is taken to prefer the status quo on it.
+    """
+
+    def prepare(self, scenario: Scenario, draft: Draft) -> VoteLaw:
+        """Build the :class:`VoteLaw` of every member for ``draft``."""
+        council = scenario.council
+        status_quo = scenario.status_quo_severities()
+        proposal = scenario.draft_severities(draft)
+        bloc_index = {
+            code: b for b, bloc in enumerate(scenario.blocs) for code in bloc.members
+        }
+        stances = [scenario.member(code) for code in council.members]
+        means = []
+        for stance in stances:
+            gain = stance.support
+            for kind, weight in stance.salience.items():
+                q, s = status_quo.get(kind, 0.0), proposal.get(kind, 0.0)
+                ideal = stance.ideal.get(kind, q)
+                gain += weight * ((ideal - q) ** 2 - (ideal - s) ** 2)
+            means.append(gain)
+        veto = np.array(
+            [code in council.veto_holders and not draft.procedural for code in council.members]
+        )
+        band = np.array([s.abstention for s in stances])
+        veto_cost = np.array([s.veto_cost if v else 0.0 for s, v in zip(stances, veto)])
+        return VoteLaw(
+            codes=council.members,
+            mean=np.array(means, dtype=float),
+            sd=np.array([s.uncertainty for s in stances]),
+            yes_above=band,
+            no_below=-(band + veto_cost),
+            p_absent=np.array([s.absence for s in stances]),
+            obliged_abstain=np.array([code in draft.obliged_abstain for code in council.members]),
+            bloc=np.array([bloc_index.get(code, -1) for code in council.members], dtype=np.intp),
+            bloc_sd=np.array([bloc.sd for bloc in scenario.blocs], dtype=float),
+            mood_sd=float(scenario.mood_sd),
+            veto=veto,
+            threshold=council.threshold,
+        )
