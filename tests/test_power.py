@@ -383,7 +383,13 @@ def test_to_frame_with_pandas() -> None:
     frame = power_indices(_today()).to_frame()
     assert list(frame.index) == list(P5 + ELECTED_10)
     assert frame.index.name == "member"
-    assert list(frame.columns) == ["veto", "shapley_shubik", "banzhaf", "banzhaf_absolute", "swings"]
+    assert list(frame.columns) == [
+        "veto",
+        "shapley_shubik",
+        "banzhaf",
+        "banzhaf_absolute",
+        "swings",
+    ]
     assert frame.loc["USA", "shapley_shubik"] == pytest.approx(421 / 2145)
     assert frame.loc["BRA", "swings"] == 84
     assert bool(frame.loc["USA", "veto"]) and not bool(frame.loc["BRA", "veto"])

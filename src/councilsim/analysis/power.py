@@ -215,8 +215,14 @@ class PowerIndices:
             rule = f"{self.threshold} of {n}, no veto holders"
 
         header = [
-            "member", "veto", "Shapley-Shubik", "exact", "Banzhaf", "exact",
-            "abs. Banzhaf", "swings",
+            "member",
+            "veto",
+            "Shapley-Shubik",
+            "exact",
+            "Banzhaf",
+            "exact",
+            "abs. Banzhaf",
+            "swings",
         ]
         # Text columns are left-aligned, numbers right-aligned, as a reader expects.
         left_aligned = {0, 1, 3, 5}
@@ -238,10 +244,14 @@ class PowerIndices:
         total_bz = sum(self.banzhaf.values(), Fraction(0))
         rows.append(
             [
-                "total", "",
-                f"{float(total_ss):.6f}", str(total_ss),
-                f"{float(total_bz):.6f}", str(total_bz),
-                "", str(sum(self.swings.values())),
+                "total",
+                "",
+                f"{float(total_ss):.6f}",
+                str(total_ss),
+                f"{float(total_bz):.6f}",
+                str(total_bz),
+                "",
+                str(sum(self.swings.values())),
             ]
         )
 
@@ -368,13 +378,13 @@ def power_indices(council: CouncilLike, *, procedural: bool = False) -> PowerInd
 
     # Veto holder: every coalition lacking it loses, so it is pivotal exactly when it
     # completes a winning one: the other v - 1 veto holders plus k >= q - v others.
-    # Unused if v == 0 (the loop result is then multiplied by v = 0 below anyway).
     veto_swings = 0
     veto_ss_num = 0
-    for k in range(max(0, q - v), m + 1):
-        ways = comb(m, k)
-        veto_swings += ways
-        veto_ss_num += ways * ordering_weight(v - 1 + k)
+    if v > 0:
+        for k in range(max(0, q - v), m + 1):
+            ways = comb(m, k)
+            veto_swings += ways
+            veto_ss_num += ways * ordering_weight(v - 1 + k)
 
     # Other member: pivotal only in coalitions of exactly q - 1 that contain every veto
     # holder, i.e. q - 1 - v of the remaining m - 1 others.  Unused if m == 0.
