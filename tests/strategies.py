@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from councilsim.models import Council
+from councilsim.models import Bloc, Council, Draft, Member, Provision, Scenario
 
-__all__ = ["council_codes", "councils"]
+__all__ = ["POLICY_KIND", "council_codes", "councils", "scenarios"]
 
 
 def council_codes(n: int) -> tuple[str, ...]:
@@ -49,3 +49,104 @@ def councils(
     veto_holders = tuple(code for code in members if code in chosen)
     threshold = draw(st.integers(min_value=1, max_value=n))
     return Council(members=tuple(members), veto_holders=veto_holders, threshold=threshold)
+
+
+# --- scenarios for the engine tests ------------------------------------------------------
+
+#: Provision kind the generated drafts and stances use: a ``cap`` with a real-unit baseline, so
+#: the severity path (catalog -> severity -> quadratic utility) is exercised too.
+POLICY_KIND = "oil_refined"
+
+
+@st.composite
+def scenarios(
+    draw: st.DrawFn,
+    *,
+    min_seats: int = 3,
+    max_seats: int = 7,
+    max_blocs: int = 2,
+    max_shock_sd: float = 1.5,
+    min_uncertainty: float = 0.3,
+    max_uncertainty: float = 2.0,
+    procedural: bool | None = False,
+    obliged: bool = True,
+    absence: bool = True,
+) -> Scenario:
+    """Draw a small :class:`Scenario` with exactly one draft (id ``"d"``).
+
+    Stances cover every parameter of the vote model: support, uncertainty in
+    ``[min_uncertainty, max_uncertainty]``, abstention band, veto cost (veto holders only),
+    absence, and a policy preference on :data:`POLICY_KIND` that the draft changes from a
+    random status quo.  Up to ``max_blocs`` blocs and the council-wide mood get standard
+    deviations in ``[0, max_shock_sd]`` (0 included: a bloc without a shock is legal input).
+
+    Parameters
+    ----------
+    min_seats, max_seats : int
+        Council size bounds (inclusive).
+    max_blocs : int
+        Most blocs to form (members are split among them; some stay outside any bloc).
+    max_shock_sd : float
+        Upper bound of the mood and bloc standard deviations.
+    min_uncertainty, max_uncertainty : float
+        Bounds of members' own shock standard deviation.
+    procedural : bool or None
+        The draft's ``procedural`` flag; None draws it.
+    obliged : bool
+        Whether members may be obliged to abstain (Art. 27(3)).
+    absence : bool
+        Whether members may have a positive absence probability.
+    """
+    council = draw(councils(min_seats=min_seats, max_seats=max_seats))
+    unit = st.floats(min_value=0.0, max_value=1.0)
+    shock_sd = st.one_of(st.just(0.0), st.floats(min_value=0.05, max_value=max_shock_sd))
+    members = []
+    for code in council.members:
+        members.append(
+            Member(
+                code=code,
+                support=draw(st.floats(min_value=-2.0, max_value=2.0)),
+                ideal={POLICY_KIND: draw(unit)},
+                salience={POLICY_KIND: draw(st.floats(min_value=0.0, max_value=2.0))},
+                uncertainty=draw(st.floats(min_value=min_uncertainty, max_value=max_uncertainty)),
+                abstention=draw(st.floats(min_value=0.0, max_value=1.0)),
+                veto_cost=(
+                    draw(st.floats(min_value=0.0, max_value=1.0))
+                    if code in council.veto_holders
+                    else 0.0
+                ),
+                absence=draw(st.floats(min_value=0.0, max_value=0.3)) if absence else 0.0,
+            )
+        )
+    # Each member gets a bloc label, -1 meaning no bloc; empty labels are simply not formed.
+    n_blocs = draw(st.integers(min_value=0, max_value=max_blocs))
+    labels = draw(
+        st.lists(
+            st.integers(min_value=-1, max_value=n_blocs - 1),
+            min_size=council.seats,
+            max_size=council.seats,
+        )
+    )
+    blocs = [
+        Bloc(name=f"bloc{b}", members=in_bloc, sd=draw(shock_sd))
+        for b in range(n_blocs)
+        if (in_bloc := tuple(c for c, label in zip(council.members, labels) if label == b))
+    ]
+    is_procedural = draw(st.booleans()) if procedural is None else procedural
+    obliged_abstain = (
+        tuple(c for c in council.members if draw(st.integers(0, 4)) == 0) if obliged else ()
+    )
+    draft = Draft(
+        id="d",
+        provisions=(Provision(kind=POLICY_KIND, severity=draw(unit)),),
+        procedural=is_procedural,
+        obliged_abstain=obliged_abstain,
+    )
+    return Scenario(
+        council=council,
+        members=tuple(members),
+        blocs=tuple(blocs),
+        mood_sd=draw(shock_sd),
+        status_quo=(Provision(kind=POLICY_KIND, severity=draw(unit)),),
+        drafts=(draft,),
+    )

@@ -6,6 +6,8 @@ text would pass, from members' stances with correlated uncertainty — exactly o
 
 from councilsim._version import __version__
 from councilsim.api import compare, simulate
+from councilsim.errors import CouncilsimError, ScenarioError
+from councilsim.loading import load_scenario
 from councilsim.models import Bloc, Council, Draft, Member, Provision, Scenario, SimulationSettings
 from councilsim.results import Comparison, SimulationResult
 from councilsim.rules import adopted, adopted_array
@@ -15,11 +17,13 @@ __all__ = [
     "Bloc",
     "Comparison",
     "Council",
+    "CouncilsimError",
     "Draft",
     "Member",
     "Provision",
     "RandomUtilityModel",
     "Scenario",
+    "ScenarioError",
     "SimulationResult",
     "SimulationSettings",
     "VoteLaw",
@@ -29,5 +33,6 @@ __all__ = [
     "adopted",
     "adopted_array",
     "compare",
+    "load_scenario",
     "simulate",
 ]

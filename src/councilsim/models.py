@@ -128,6 +128,17 @@ class Council(BaseModel):
             names={code: name for code, name, _ in seats},
         )
 
+    @classmethod
+    def named(cls, name: str) -> Council:
+        """A council by name: ``"unsc-YYYY"`` (1946–2026) or a bundled reform model.
+
+        The reform models (``councilsim/data/councils.toml``) are listed by
+        :func:`councilsim.councils.council_names`.
+        """
+        from councilsim.councils import named_council
+
+        return named_council(name)
+
     @property
     def seats(self) -> int:
         """Number of seats."""

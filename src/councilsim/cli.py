@@ -1,0 +1,296 @@
+"""The ``councilsim`` command: a thin shell over the Python API.
+
+Exit codes: 0 success, 2 bad input (a clear message, never a traceback), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from councilsim._version import __version__
+from councilsim.errors import CouncilsimError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _BadInput(Exception):
+    """A problem with what the user asked for, reported as one line with exit code 2."""
+
+
+def write_atomically(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename, so a reader never sees
+    a half-written file and an interrupted run leaves no partial output."""
+    target = Path(path)
+    if target.is_dir():
+        raise _BadInput(f"--out {target}: is a directory; give a file path")
+    if not target.parent.exists():
+        raise _BadInput(f"--out {target}: folder {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- output -------------------------------------------------------------------------------
+
+
+def _emit(text: str, out: str | None) -> None:
+    if out:
+        write_atomically(out, text)
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _results_csv(results) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["draft", "member", "name", "p_yes", "p_no", "p_abstain", "p_absent",
+                     "p_veto", "p_decisive", "p_adopted", "ci_low", "ci_high", "method",
+                     "draws", "seed"])
+    for result in results:
+        for code, probs in result.vote_probs.items():
+            writer.writerow([
+                result.draft_id, code, result.names.get(code, code),
+                *(f"{probs[k]:.6g}" for k in "YNAX"),
+                f"{result.veto_prob[code]:.6g}" if code in result.veto_prob else "",
+                f"{result.p_decisive[code]:.6g}", f"{result.p_adopted:.6g}",
+                f"{result.ci[0]:.6g}", f"{result.ci[1]:.6g}", result.method,
+                result.draws if result.draws is not None else "",
+                result.seed if result.seed is not None else "",
+            ])
+    return buffer.getvalue()
+
+
+def _render_tables(results) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=io.StringIO(), width=110, force_terminal=False, color_system=None)
+    for result in results:
+        low, high = result.ci
+        how = (f"exact ({result.nodes} nodes, error <= {result.std_error:.1e})"
+               if result.method == "exact"
+               else f"Monte Carlo ({result.draws:,} draws, seed {result.seed})")
+        console.print(f"[bold]{result.draft_id}[/bold]: {result.draft_title or ''}")
+        console.print(
+            f"  P(adopted) = {result.p_adopted:.3f}  95% [{low:.3f}, {high:.3f}]   "
+            f"P(vetoed) = {result.p_vetoed:.3f}   P(short of {result.threshold} votes) = "
+            f"{result.p_short:.3f}   {how}"
+        )
+        if result.veto_prob:
+            risks = ", ".join(f"{code} {p:.3f}" for code, p in
+                              sorted(result.veto_prob.items(), key=lambda item: -item[1]))
+            console.print(f"  veto risk: {risks}")
+        decisive = sorted(result.p_decisive.items(), key=lambda item: -item[1])[:3]
+        console.print("  most often decisive: "
+                      + ", ".join(f"{code} {p:.3f}" for code, p in decisive))
+        table = Table(show_edge=False, pad_edge=False, box=None)
+        for column in ("member", "", "yes", "no", "abstain", "absent", "decisive"):
+            table.add_column(column, justify="left" if column in ("member", "") else "right")
+        for code, probs in result.vote_probs.items():
+            table.add_row(code, ("veto " if code in result.veto_prob else "")
+                          + result.names.get(code, ""),
+                          *(f"{probs[k]:.3f}" for k in "YNAX"), f"{result.p_decisive[code]:.3f}")
+        console.print(table)
+        console.print()
+    console.print(f"councilsim {__version__}; scenario sha256 {results[0].scenario_hash[:16]}")
+    return console.file.getvalue()
+
+
+def _format(results, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps({r.draft_id: r.to_dict() for r in results}, indent=2)
+    if fmt == "csv":
+        return _results_csv(results)
+    return _render_tables(results)
+
+
+# -- progress -----------------------------------------------------------------------------
+
+
+class _Progress:
+    """A progress bar on stderr that appears only once a run has lasted about a second."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.start, self.bar, self.task = label, time.monotonic(), None, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if time.monotonic() - self.start < 1.0 or done >= total:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True, console=Console(stderr=True))
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+def _load(path: str):
+    from councilsim.loading import load_scenario
+
+    return load_scenario(path)
+
+
+def _simulate_all(args, drafts: Sequence[str] | None):
+    from councilsim.api import simulate
+
+    scenario = _load(args.file)
+    ids = list(drafts) if drafts else [draft.id for draft in scenario.drafts]
+    if not ids:
+        raise _BadInput(f"{args.file}: the scenario has no [[draft]] to simulate")
+    seed = args.seed
+    if seed is None and scenario.simulation.seed is None:
+        import numpy as np
+
+        seed = int(np.random.SeedSequence().entropy)  # one recorded seed for every draft
+    results = []
+    for draft_id in ids:
+        progress = _Progress(f"simulating {draft_id}")
+        try:
+            results.append(simulate(scenario, draft_id, draws=args.draws, seed=seed,
+                                    method=args.method, progress=progress))
+        finally:
+            progress.close()
+    return results
+
+
+def _cmd_run(args) -> None:
+    results = _simulate_all(args, [args.draft] if args.draft else None)
+    _emit(_format(results, args.format), args.out)
+
+
+def _cmd_compare(args) -> None:
+    results = _simulate_all(args, None)
+    if args.format != "table":
+        _emit(_format(results, args.format), args.out)
+        return
+    lines = [f"{'draft':<24}{'P(adopted)':>11}  {'95% interval':<17}{'P(vetoed)':>10}"
+             f"{'P(short)':>10}  most likely veto"]
+    for r in results:
+        veto = max(r.veto_prob.items(), key=lambda item: item[1]) if r.veto_prob else ("-", 0.0)
+        lines.append(f"{r.draft_id:<24}{r.p_adopted:>11.3f}  [{r.ci[0]:.3f}, {r.ci[1]:.3f}]  "
+                     f"{r.p_vetoed:>10.3f}{r.p_short:>10.3f}  {veto[0]} {veto[1]:.3f}")
+    _emit("\n".join(lines), args.out)
+
+
+def _cmd_validate(args) -> None:
+    scenario = _load(args.file)
+    print(f"{args.file}: valid — {scenario.title}; council {scenario.council.name or 'custom'} "
+          f"({scenario.council.seats} seats, {scenario.council.threshold} votes to adopt); "
+          f"{len(scenario.members)} member stances, {len(scenario.blocs)} blocs, "
+          f"{len(scenario.drafts)} drafts: {', '.join(d.id for d in scenario.drafts)}")
+
+
+def _cmd_schema(args) -> None:
+    from councilsim.models import Scenario
+
+    _emit(json.dumps(Scenario.model_json_schema(), indent=2), args.out)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="councilsim",
+        description="Simulate votes of the UN Security Council from a scenario file.",
+    )
+    parser.add_argument("--version", action="version", version=f"councilsim {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    def simulation_options(sub: argparse.ArgumentParser, *, formats: Sequence[str]) -> None:
+        sub.add_argument("file", metavar="FILE", help="scenario TOML file")
+        sub.add_argument("--draws", type=_positive_int, help="Monte Carlo draws")
+        sub.add_argument("--seed", type=_seed, help="Monte Carlo seed (default: the scenario's)")
+        sub.add_argument("--method", choices=["auto", "exact", "monte_carlo"],
+                         help="engine (default: the scenario's, normally auto = exact)")
+        sub.add_argument("--format", choices=formats, default="table")
+        sub.add_argument("--out", metavar="PATH", help="write here (atomically) instead of stdout")
+
+    run = add("run", _cmd_run, "simulate the drafts of a scenario")
+    simulation_options(run, formats=["table", "json", "csv"])
+    run.add_argument("--draft", metavar="ID", help="only this draft (default: every draft)")
+    compare = add("compare", _cmd_compare, "one line per draft: P(adopted), vetoes")
+    simulation_options(compare, formats=["table", "json", "csv"])
+    validate = add("validate", _cmd_validate, "check a scenario file and say what it holds")
+    validate.add_argument("file", metavar="FILE")
+    schema = add("schema", _cmd_schema, "print the JSON Schema of scenario files")
+    schema.add_argument("--out", metavar="PATH")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {text!r}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``councilsim`` command; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        args.handler(args)
+    except (CouncilsimError, _BadInput, ValueError) as err:
+        print(f"councilsim: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("councilsim: interrupted; no output was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as err:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        if args.debug:
+            raise
+        print(f"councilsim: internal error: {type(err).__name__}: {err}\n"
+              "  This is a bug in councilsim; rerun with --debug for the traceback and report it.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
