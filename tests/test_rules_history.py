@@ -21,9 +21,16 @@ from councilsim.rules import VOTES, adopted, adopted_array
 
 # SOURCE.md, "Known exceptions": adopted over a permanent member's "no" (procedural decisions).
 PROCEDURAL = {
-    "S/RES/34(1947)", "S/RES/87(1950)", "S/RES/88(1950)", "S/RES/110(1955)",
-    "S/RES/119(1956)", "S/RES/120(1956)", "S/RES/132(1959)", "S/RES/157(1960)",
-    "S/RES/462(1980)", "S/RES/2623(2022)",
+    "S/RES/34(1947)",
+    "S/RES/87(1950)",
+    "S/RES/88(1950)",
+    "S/RES/110(1955)",
+    "S/RES/119(1956)",
+    "S/RES/120(1956)",
+    "S/RES/132(1959)",
+    "S/RES/157(1960)",
+    "S/RES/462(1980)",
+    "S/RES/2623(2022)",
 }
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from councilsim.results import RawOutcome
-from councilsim.rules import NO, YES
-from councilsim.votemodel import VoteSampler
+from councilsim.rules import ABSENT, ABSTAIN, NO, YES
+from councilsim.votemodel import VoteLaw, VoteSampler, votes_from_masks
 
 __all__ = ["BLOCK_DRAWS", "resolve_seed", "run_monte_carlo"]
 
@@ -68,27 +68,53 @@ class _Counts:
     votes: np.ndarray | None
 
 
-def _count(votes: np.ndarray, veto: np.ndarray, threshold: int) -> _Counts:
-    size, seats = votes.shape
-    yes = votes == YES
-    veto_no = (votes == NO) & veto
-    yes_count = np.count_nonzero(yes, axis=1)
-    veto_count = np.count_nonzero(veto_no, axis=1)
+def _column_sums(mask: np.ndarray) -> np.ndarray:
+    # Booleans summed as bytes with a small accumulator: several times faster than bool.sum.
+    return mask.view(np.uint8).sum(axis=0, dtype=np.uint16 if len(mask) > 255 else np.uint8)
+
+
+def _row_sums(mask: np.ndarray) -> np.ndarray:
+    return mask.view(np.uint8).sum(axis=1, dtype=np.int64)
+
+
+def _count(
+    yes: np.ndarray, no: np.ndarray, absent: np.ndarray | None, veto: np.ndarray, threshold: int
+) -> _Counts:
+    """Tally one block of draws given as ``(seats, draws)`` masks."""
+    seats, size = yes.shape
+    yes_count = _column_sums(yes).astype(np.intp)
+    veto_count = _column_sums(no[veto]).astype(np.intp) if veto.any() else np.zeros(size, np.intp)
     joint = np.bincount(
         2 * yes_count + (veto_count > 0), minlength=2 * (seats + 1)
     ).reshape(seats + 1, 2)
-    member_votes = np.bincount(
-        (votes.astype(np.intp) + 4 * np.arange(seats)).ravel(), minlength=4 * seats
-    ).reshape(seats, 4)
-    # A member can only be decisive where the others have at most one veto between them and
-    # at least threshold - 1 yes votes; restrict the per-member work to those draws.
-    near = np.flatnonzero((veto_count <= 1) & (yes_count >= threshold - 1))
-    others_yes = yes_count[near, None] - yes[near]
-    others_veto = veto_count[near, None] - veto_no[near]
-    pivotal = (others_veto == 0) & np.where(
-        veto, others_yes >= threshold - 1, others_yes == threshold - 1
-    )
-    return _Counts(joint, member_votes, np.count_nonzero(pivotal, axis=0), None)
+    member_votes = np.zeros((seats, 4), dtype=np.int64)
+    member_votes[:, YES] = _row_sums(yes)
+    member_votes[:, NO] = _row_sums(no)
+    member_votes[:, ABSENT] = 0 if absent is None else _row_sums(absent)
+    member_votes[:, ABSTAIN] = size - member_votes.sum(axis=1)
+    # P(decisive) from a few masked row sums, not per draw and member.
+    # An ordinary member is decisive iff the others have no veto and exactly T - 1 yes votes:
+    # draws with no veto and T yes votes where it voted yes, or T - 1 where it did not.
+    # A veto holder is decisive iff the others have no veto and at least T - 1 yes votes:
+    # draws with no veto and >= T - 1 yes votes (less those where its own yes made the T - 1),
+    # plus draws where its no was the only veto and the yes votes reached T - 1.
+    no_veto = veto_count == 0
+    exactly_t1 = no_veto & (yes_count == threshold - 1)
+    yes_at_t = _row_sums(yes & (no_veto & (yes_count == threshold)))
+    yes_at_t1 = _row_sums(yes & exactly_t1)
+    ordinary = yes_at_t + np.count_nonzero(exactly_t1) - yes_at_t1
+    enough = yes_count >= threshold - 1
+    lone_veto_no = _row_sums(no & ((veto_count == 1) & enough))
+    holder = np.count_nonzero(no_veto & enough) - yes_at_t1 + lone_veto_no
+    decisive = np.where(veto, holder, ordinary)
+    return _Counts(joint, member_votes, decisive, None)
+
+
+def _masks(sampler: VoteSampler, rng: np.random.Generator, size: int, seats: int):
+    if isinstance(sampler, VoteLaw):
+        return sampler.sample_masks(rng, size)
+    votes = _checked_votes(sampler.sample(rng, size), size, seats).T
+    return votes == YES, votes == NO, votes == ABSENT
 
 
 def _run_task(task: _Task) -> _Counts:
@@ -99,14 +125,13 @@ def _run_task(task: _Task) -> _Counts:
     kept = []
     for index, size in task.blocks:
         child = np.random.SeedSequence(task.entropy, spawn_key=task.spawn_key + (index,))
-        votes = task.sampler.sample(np.random.Generator(np.random.PCG64(child)), size)
-        votes = _checked_votes(votes, size, seats)
-        counts = _count(votes, task.veto, task.threshold)
+        masks = _masks(task.sampler, np.random.Generator(np.random.PCG64(child)), size, seats)
+        counts = _count(*masks, task.veto, task.threshold)
         joint += counts.joint
         member_votes += counts.member_votes
         decisive += counts.decisive
         if task.keep_draws:
-            kept.append(votes)
+            kept.append(votes_from_masks(*masks))
     return _Counts(joint, member_votes, decisive, np.concatenate(kept) if kept else None)
 
 

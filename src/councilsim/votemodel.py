@@ -86,29 +86,56 @@ class VoteLaw:
         """Number of seats."""
         return len(self.codes)
 
-    def loadings(self) -> np.ndarray:
-        """Matrix ``L`` of shape ``(1 + blocs + seats, seats)`` with ``D = mean + z @ L``."""
-        n, n_blocs = self.seats, len(self.bloc_sd)
-        loadings = np.zeros((1 + n_blocs + n, n))
-        loadings[0] = self.mood_sd
-        in_bloc = np.flatnonzero(self.bloc >= 0)
-        loadings[1 + self.bloc[in_bloc], in_bloc] = self.bloc_sd[self.bloc[in_bloc]]
-        loadings[1 + n_blocs + np.arange(n), np.arange(n)] = self.sd
-        return loadings
+    def sample_masks(
+        self, rng: np.random.Generator, size: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Draw ``size`` votes as boolean masks ``(yes, no, absent)``, each ``(seats, size)``.
+
+        Members are rows, so every operation runs over long contiguous rows (several times
+        faster than draws as rows). ``absent`` is None when no member can be absent;
+        abstentions are what is left.
+        """
+        n_blocs = len(self.bloc_sd)
+        z = rng.standard_normal((1 + n_blocs + self.seats, size))
+        # Shared shift per draw: row 0 is the mood alone (members outside any bloc),
+        # row 1 + b the mood plus bloc b's shock.
+        shared = z[: 1 + n_blocs]
+        shared[0] *= self.mood_sd
+        shared[1:] *= self.bloc_sd[:, None]
+        shared[1:] += shared[0]
+        utility = z[1 + n_blocs :]
+        utility *= self.sd[:, None]
+        utility += self.mean[:, None]
+        utility += shared[self.bloc + 1]
+        yes = utility > self.yes_above[:, None]
+        no = utility < self.no_below[:, None]
+        if self.obliged_abstain.any():
+            yes[self.obliged_abstain] = False
+            no[self.obliged_abstain] = False
+        absent = None
+        if np.any(self.p_absent > 0):
+            # Uniforms come after the normals, so models without absence share the stream.
+            absent = rng.random((self.seats, size)) < self.p_absent[:, None]
+            yes &= ~absent
+            no &= ~absent
+        return yes, no, absent
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Draw ``size`` simulated votes, an int8 array of shape ``(size, seats)``."""
-        z = rng.standard_normal((size, 1 + len(self.bloc_sd) + self.seats))
-        utility = z @ self.loadings()
-        utility += self.mean
-        votes = np.full(utility.shape, ABSTAIN, dtype=np.int8)
-        votes[utility > self.yes_above] = YES
-        votes[utility < self.no_below] = NO
-        votes[:, self.obliged_abstain] = ABSTAIN
-        if np.any(self.p_absent > 0):
-            # Uniforms come after the normals so models without absence use the same stream.
-            votes[rng.random((size, self.seats)) < self.p_absent] = ABSENT
-        return votes
+        return votes_from_masks(*self.sample_masks(rng, size))
+
+
+def votes_from_masks(yes: np.ndarray, no: np.ndarray, absent: np.ndarray | None) -> np.ndarray:
+    """Vote codes (``YES=0, NO=1, ABSTAIN=2, ABSENT=3``), ``(draws, seats)``, from the
+    ``(seats, draws)`` masks of :meth:`VoteLaw.sample_masks`."""
+    yes, no = yes.T, no.T
+    absent = None if absent is None else absent.T
+    votes = np.full(yes.shape, ABSTAIN, dtype=np.int8)
+    votes[yes] = YES
+    votes[no] = NO
+    if absent is not None:
+        votes[absent] = ABSENT
+    return votes
 
 
 class RandomUtilityModel:

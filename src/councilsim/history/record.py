@@ -27,6 +27,7 @@ import hashlib
 import io
 import re
 import tomllib
+import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -223,7 +224,7 @@ class RecordedVote:
         return bool(self.vetoed_by)
 
     def council(self) -> Council:
-        """The Council that cast this vote, from the member-level record itself.
+        """Return the Council that cast this vote, built from the member-level record itself.
 
         Members are the seats listed for this vote (permanent first), veto holders the permanent
         ones, and the threshold 7 before 1966 (11 seats) and 9 from 1966 (15 seats). The yearly
@@ -328,15 +329,67 @@ TOPIC_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "sanctions": ("sanction*", "embargo*", "restrictive measures"),
         "africa": (
             "africa*",  # South Africa, Central African Republic, South West Africa, ...
-            "algeria*", "angola*", "benin", "botswana", "burkina faso", "burundi*", "cabo verde",
-            "cape verde", "cameroon", "chad", "comoros", "congo*", "cote d'ivoire",
-            "côte d'ivoire", "djibouti", "egypt*", "equatorial guinea", "eritrea*", "eswatini",
-            "swaziland", "ethiopia*", "gabon", "gambia", "ghana", "guinea", "guinea-bissau",
-            "-papua new guinea", "kenya*", "lesotho", "liberia*", "libya*", "madagascar", "malawi", "mali", "malian",
-            "mauritania*", "mauritius", "morocc*", "mozambique", "namibia*", "niger", "nigeria*",
-            "rwanda*", "sao tome", "senegal*", "seychelles", "sierra leone", "somali*", "sudan*",
-            "darfur", "tanzania", "togo", "tunisia*", "uganda*", "western sahara", "zambia*",
-            "zimbabwe*", "rhodesia*", "zaire", "great lakes", "sahel",
+            "algeria*",
+            "angola*",
+            "benin",
+            "botswana",
+            "burkina faso",
+            "burundi*",
+            "cabo verde",
+            "cape verde",
+            "cameroon",
+            "chad",
+            "comoros",
+            "congo*",
+            "cote d'ivoire",
+            "côte d'ivoire",
+            "djibouti",
+            "egypt*",
+            "equatorial guinea",
+            "eritrea*",
+            "eswatini",
+            "swaziland",
+            "ethiopia*",
+            "gabon",
+            "gambia",
+            "ghana",
+            "guinea",
+            "guinea-bissau",
+            "-papua new guinea",
+            "kenya*",
+            "lesotho",
+            "liberia*",
+            "libya*",
+            "madagascar",
+            "malawi",
+            "mali",
+            "malian",
+            "mauritania*",
+            "mauritius",
+            "morocc*",
+            "mozambique",
+            "namibia*",
+            "niger",
+            "nigeria*",
+            "rwanda*",
+            "sao tome",
+            "senegal*",
+            "seychelles",
+            "sierra leone",
+            "somali*",
+            "sudan*",
+            "darfur",
+            "tanzania",
+            "togo",
+            "tunisia*",
+            "uganda*",
+            "western sahara",
+            "zambia*",
+            "zimbabwe*",
+            "rhodesia*",
+            "zaire",
+            "great lakes",
+            "sahel",
         ),
     }
 )
@@ -401,7 +454,9 @@ def _manifest() -> dict[str, dict[str, Any]]:
     missing = [name for name in RECORD_FILES if name not in files]
     if missing:
         raise RecordIntegrityError(
-            _MANIFEST, "incomplete", f"entries for {', '.join(RECORD_FILES)}",
+            _MANIFEST,
+            "incomplete",
+            f"entries for {', '.join(RECORD_FILES)}",
             f"no entry for {', '.join(missing)}",
         )
     return files
@@ -424,10 +479,10 @@ def _read_verified(name: str, entry: Mapping[str, Any]) -> tuple[list[str], list
     digest = hashlib.sha256(raw).hexdigest()
     try:
         header, rows = _parse_csv(raw)
-        found_rows: str = str(len(rows))
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as err:
-        header, rows, found_rows = [], [], f"unreadable ({err})"
-    expected_rows = str(entry.get("rows"))
+        found_rows = f"{len(rows)} rows"
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as err:
+        header, rows, found_rows = [], [], f"content unreadable ({err})"
+    expected_rows = f"{entry.get('rows')} rows"
     bad_digest, bad_rows = digest != entry.get("sha256"), found_rows != expected_rows
     if bad_digest or bad_rows:
         # Report both checks at once: the row count says how the file was changed.
@@ -435,8 +490,8 @@ def _read_verified(name: str, entry: Mapping[str, Any]) -> tuple[list[str], list
         raise RecordIntegrityError(
             filename,
             " and ".join(problems),
-            f"sha256 {entry.get('sha256')} with {expected_rows} rows",
-            f"sha256 {digest} with {found_rows} rows",
+            f"sha256 {entry.get('sha256')}, {expected_rows}",
+            f"sha256 {digest}, {found_rows}",
         )
     return header, rows
 
@@ -513,9 +568,24 @@ def _split_sponsors(text: str) -> tuple[str, ...]:
 
 
 _DRAFT_COLUMNS = (
-    "vote_id", "date", "meeting", "item_type", "symbol", "adopted", "yes", "no", "abstain",
-    "non_voting", "modality", "procedural_inferred", "vetoed_by", "topic", "title", "sponsors",
-    "member_votes_status", "notes",
+    "vote_id",
+    "date",
+    "meeting",
+    "item_type",
+    "symbol",
+    "adopted",
+    "yes",
+    "no",
+    "abstain",
+    "non_voting",
+    "modality",
+    "procedural_inferred",
+    "vetoed_by",
+    "topic",
+    "title",
+    "sponsors",
+    "member_votes_status",
+    "notes",
 )
 _VOTE_COLUMNS = ("vote_id", "member_code", "seat_code", "permanent", "vote")
 
@@ -543,11 +613,15 @@ def _build_votes(
     dangling = grouped.keys() - {row[d["vote_id"]] for row in drafts[1]}
     if dangling:
         raise RecordIntegrityError(
-            "votes.csv.gz", "dangling vote_id", "every vote_id also in drafts.csv.gz",
+            "votes.csv.gz",
+            "dangling vote_id",
+            "every vote_id also in drafts.csv.gz",
             ", ".join(sorted(dangling)[:5]),
         )
 
-    i_member, i_seat, i_perm, i_vote = (v[k] for k in ("member_code", "seat_code", "permanent", "vote"))
+    i_member, i_seat, i_perm, i_vote = (
+        v[k] for k in ("member_code", "seat_code", "permanent", "vote")
+    )
     seat_of_member: dict[str, str] = {}
     seat_codes: set[str] = set()
     member_votes_of: dict[str, tuple[Mapping[str, str], tuple[str, ...]]] = {}
@@ -564,11 +638,40 @@ def _build_votes(
                 seat_of_member[row[i_member]] = row[i_seat]
             seat_codes.add(row[i_seat])
 
-    (i_vote_id, i_date, i_symbol, i_type, i_adopted, i_topic, i_title, i_sponsors, i_vetoed,
-     i_procedural, i_modality, i_status, i_meeting, i_notes) = (d[k] for k in (
-        "vote_id", "date", "symbol", "item_type", "adopted", "topic", "title", "sponsors",
-        "vetoed_by", "procedural_inferred", "modality", "member_votes_status", "meeting", "notes",
-    ))
+    (
+        i_vote_id,
+        i_date,
+        i_symbol,
+        i_type,
+        i_adopted,
+        i_topic,
+        i_title,
+        i_sponsors,
+        i_vetoed,
+        i_procedural,
+        i_modality,
+        i_status,
+        i_meeting,
+        i_notes,
+    ) = (
+        d[k]
+        for k in (
+            "vote_id",
+            "date",
+            "symbol",
+            "item_type",
+            "adopted",
+            "topic",
+            "title",
+            "sponsors",
+            "vetoed_by",
+            "procedural_inferred",
+            "modality",
+            "member_votes_status",
+            "meeting",
+            "notes",
+        )
+    )
     i_counts = [d[k] for k in ("yes", "no", "abstain", "non_voting")]
     no_votes: tuple[Mapping[str, str], tuple[str, ...]] = (_EMPTY_VOTES, ())
     records = []
@@ -633,7 +736,7 @@ def _parse_record() -> _Record:
 
 
 def load_history() -> History:
-    """The bundled record of Council votes, verified against ``MANIFEST.toml``.
+    """Return the bundled record of Council votes, verified against ``MANIFEST.toml``.
 
     Parsed once per process and cached; the returned :class:`History` is immutable, so sharing it
     is safe.
@@ -657,7 +760,7 @@ def _clear_cache() -> None:
 
 
 def _manifest_text() -> str:
-    """The content ``MANIFEST.toml`` should have for the files as they are now."""
+    """Return the content ``MANIFEST.toml`` should have for the files as they are now."""
     shipped = _read_bytes(_MANIFEST).decode("utf-8")
     header = shipped.split("\nschema =", 1)[0]
     lines = [header, "schema = 1", ""]
@@ -751,7 +854,7 @@ class History(Sequence[RecordedVote]):
     def __getitem__(self, key: slice) -> History: ...
 
     def __getitem__(self, key: int | str | slice) -> RecordedVote | History:
-        """A vote by position or by ``vote_id``; a slice gives a History."""
+        """Return a vote by position or by ``vote_id``; a slice gives a History."""
         if isinstance(key, str):
             position = self._index.get(key)
             if position is None:
@@ -772,8 +875,10 @@ class History(Sequence[RecordedVote]):
     def __contains__(self, item: object) -> bool:
         if isinstance(item, str):
             return item in self._index
-        return isinstance(item, RecordedVote) and self._index.get(item.vote_id) is not None and (
-            self._votes[self._index[item.vote_id]] == item
+        return (
+            isinstance(item, RecordedVote)
+            and self._index.get(item.vote_id) is not None
+            and (self._votes[self._index[item.vote_id]] == item)
         )
 
     def __eq__(self, other: object) -> bool:
@@ -877,7 +982,7 @@ class History(Sequence[RecordedVote]):
         )
 
     def counts(self) -> dict[str, Any]:
-        """Counts behind :meth:`summary`.
+        """Return the counts behind :meth:`summary`.
 
         Returns
         -------
@@ -898,7 +1003,7 @@ class History(Sequence[RecordedVote]):
         }
 
     def summary(self) -> str:
-        """A short readable description: how many texts, outcomes, vetoes, date range."""
+        """Describe the votes: how many texts, outcomes, vetoes, date range."""
         c = self.counts()
         if not c["texts"]:
             return "History: no recorded votes"
@@ -912,7 +1017,7 @@ class History(Sequence[RecordedVote]):
         )
 
     def to_frame(self, *, member_votes: bool = False) -> Any:
-        """The votes as a pandas DataFrame.
+        """Return the votes as a pandas DataFrame.
 
         Parameters
         ----------
@@ -991,7 +1096,9 @@ def _topic_test(topic: str) -> Callable[[RecordedVote], bool]:
 
         def in_group(vote: RecordedVote) -> bool:
             text = _searchable(vote.topic, vote.title)
-            return include.search(text) is not None and (exclude is None or not exclude.search(text))
+            if include.search(text) is None:
+                return False
+            return exclude is None or exclude.search(text) is None
 
         return in_group
     needle = _normalise_text(topic)

@@ -1,4 +1,4 @@
-"""Replay the record: do the Art. 27 rules give the recorded outcome of every vote?
+"""Replay the record, checking that the Art. 27 rules give the recorded outcome of every vote.
 
 :func:`replay` applies :func:`councilsim.rules.adopted` to the member votes of each recorded text
 and compares the prediction with what happened. A mismatch is *explained* only when ``SOURCE.md``
@@ -25,8 +25,14 @@ from councilsim.history.record import (
 from councilsim.models import Council
 from councilsim.rules import adopted
 
-__all__ = ["EXPLAINED_STATUSES", "SKIP_NO_MEMBER_VOTES", "SKIP_WITHOUT_VOTE", "Mismatch",
-           "ReplayReport", "replay"]
+__all__ = [
+    "EXPLAINED_STATUSES",
+    "SKIP_NO_MEMBER_VOTES",
+    "SKIP_WITHOUT_VOTE",
+    "Mismatch",
+    "ReplayReport",
+    "replay",
+]
 
 #: Skip reason: adopted without a vote. The UN DL lists every member as Y by convention for these,
 #: which is not a vote count, so they must not be fed to the rules.
@@ -160,7 +166,7 @@ class ReplayReport:
         return self.checked + sum(self.skipped.values())
 
     def summary(self) -> str:
-        """A readable account of the replay, listing every mismatch."""
+        """Describe the replay in a few lines, listing every mismatch."""
         lines = [
             f"Replay of {self.total} recorded votes under Art. 27 (councilsim.rules.adopted)"
             + ("" if self.honour_procedural else ", every decision treated as substantive"),
@@ -191,7 +197,7 @@ class ReplayReport:
         }
 
     def to_json(self, **kwargs: Any) -> str:
-        """:meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps` (indent=2 default)."""
+        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
         kwargs.setdefault("indent", 2)
         return json.dumps(self.to_dict(), **kwargs)
 
