@@ -5,6 +5,9 @@ accepts: any number of seats in the requested range, any subset of them holding 
 (including none and all) and any threshold from 1 to the number of seats.  Veto holders are
 scattered through the member order rather than listed first, so that code relying on
 "permanent members come first" is caught.
+
+Scenarios (:func:`scenarios`) put random stances, blocs, mood and one draft on such councils,
+small enough for the exact engine to be checked against brute force.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ def scenarios(
     *,
     min_seats: int = 3,
     max_seats: int = 7,
+    min_veto: int = 0,
     max_blocs: int = 2,
     max_shock_sd: float = 1.5,
     min_uncertainty: float = 0.3,
@@ -84,6 +88,8 @@ def scenarios(
     ----------
     min_seats, max_seats : int
         Council size bounds (inclusive).
+    min_veto : int
+        Fewest veto holders.
     max_blocs : int
         Most blocs to form (members are split among them; some stay outside any bloc).
     max_shock_sd : float
@@ -97,7 +103,7 @@ def scenarios(
     absence : bool
         Whether members may have a positive absence probability.
     """
-    council = draw(councils(min_seats=min_seats, max_seats=max_seats))
+    council = draw(councils(min_seats=min_seats, max_seats=max_seats, min_veto=min_veto))
     unit = st.floats(min_value=0.0, max_value=1.0)
     shock_sd = st.one_of(st.just(0.0), st.floats(min_value=0.05, max_value=max_shock_sd))
     members = []

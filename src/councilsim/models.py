@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from collections import Counter
+from functools import cached_property
 from typing import Literal
 
 from pydantic import (
@@ -469,5 +470,10 @@ class Scenario(BaseModel):
 
     def content_hash(self) -> str:
         """SHA-256 of the scenario's canonical JSON form: identifies exactly what was simulated."""
+        return self._content_hash
+
+    @cached_property
+    def _content_hash(self) -> str:
+        # Frozen model: computed once per scenario, not once per simulation.
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
