@@ -74,12 +74,27 @@ class _Layout:
         return (self.to_mood @ flat).reshape(self.to_mood.shape[:2] + values.shape[2:])
 
 
-def _layouts(law: VoteLaw, nodes: int) -> tuple[list[_Layout], np.ndarray]:
+def _mood_rules(law: VoteLaw, nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mood nodes of the main rule and of the error check (two thirds as many), on one axis.
+
+    Returns the nodes and two weight vectors over them: the main rule's (zero on the check's
+    nodes) and the check's (zero on the main rule's). Evaluating both on one axis lets the
+    error check reuse every bloc's dynamic programme instead of running the model twice.
+    """
+    if law.mood_sd == 0.0:
+        return np.zeros(1), np.ones(1), np.ones(1)
+    main_x, main_w = _standard_normal_rule(nodes)
+    check_x, check_w = _standard_normal_rule(max(2, (2 * nodes) // 3))
+    zeros_main, zeros_check = np.zeros(main_w.size), np.zeros(check_w.size)
+    return (
+        np.concatenate([main_x, check_x]),
+        np.concatenate([main_w, zeros_check]),
+        np.concatenate([zeros_main, check_w]),
+    )
+
+
+def _layouts(law: VoteLaw, mood_x: np.ndarray) -> list[_Layout]:
     """Bloc groups in one padded batch, members without a bloc shock in another."""
-    if law.mood_sd > 0.0:
-        mood_x, mood_w = _standard_normal_rule(nodes)
-    else:
-        mood_x, mood_w = np.zeros(1), np.ones(1)
     mood_shift = law.mood_sd * mood_x
     blocs = []  # (members, shift, to_mood)
     for b, sd in enumerate(law.bloc_sd):
@@ -96,7 +111,7 @@ def _layouts(law: VoteLaw, nodes: int) -> tuple[list[_Layout], np.ndarray]:
     batches = [blocs] if blocs else []
     if free:
         batches.append([(np.asarray(free), mood_shift, np.eye(mood_shift.size))])
-    return [_padded_layout(groups, mood_w.size) for groups in batches], mood_w
+    return [_padded_layout(groups, mood_shift.size) for groups in batches]
 
 
 def _padded_layout(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]], moods: int) -> _Layout:
@@ -194,8 +209,10 @@ def _decisive_weights(rest: np.ndarray, threshold: int, size: int) -> tuple[np.n
     return exactly, at_least
 
 
-def _count_distribution(law: VoteLaw, nodes: int, *, decisive: bool):
-    layouts, mood_w = _layouts(law, nodes)
+def _count_distribution(law: VoteLaw, nodes: int):
+    """Tally, vote probabilities and P(decisive) under the main rule; tally under the check."""
+    mood_x, mood_w, check_w = _mood_rules(law, nodes)
+    layouts = _layouts(law, mood_x)
     seats = law.seats
     vote_probs = np.zeros((seats, 4))
     group_laws, batch_inputs = [], []
@@ -212,10 +229,10 @@ def _count_distribution(law: VoteLaw, nodes: int, *, decisive: bool):
         vote_probs[layout.members[valid]] = marginals.reshape(valid.shape + (4,))[valid]
         batch_inputs.append((layout, p_yes, p_veto, is_veto))
     prefix = _prefix_products(group_laws, seats + 1)
-    joint = _padded(np.tensordot(mood_w, prefix[-1], axes=1), seats + 1)  # no veto; any
-    tally = np.stack([joint[0], joint[1] - joint[0]], axis=-1)
-    if not decisive:
-        return tally, vote_probs, None
+    tally, check = (
+        _tally(_padded(np.tensordot(weights, prefix[-1], axes=1), seats + 1))
+        for weights in (mood_w, check_w)
+    )
     # Everyone outside group k: groups before k, convolved with the groups after k.
     suffix = _prefix_products([law_[:, :1] for law_ in group_laws[::-1]], seats + 1)[::-1]
     rest = [
@@ -240,7 +257,12 @@ def _count_distribution(law: VoteLaw, nodes: int, *, decisive: bool):
         per_member = mood_w @ (loo * weights).sum(axis=-1)  # (K, M)
         valid = layout.members >= 0
         p_decisive[layout.members[valid]] = per_member[valid]
-    return tally, vote_probs, p_decisive
+    return tally, check, vote_probs, p_decisive
+
+
+def _tally(joint: np.ndarray) -> np.ndarray:
+    """``tally[k, v]``: P(k yes votes, vetoed = v) from the (no veto, any) count laws."""
+    return np.stack([joint[0], joint[1] - joint[0]], axis=-1)
 
 
 def run_exact(law: VoteLaw, *, nodes: int = DEFAULT_NODES) -> RawOutcome:
@@ -258,13 +280,12 @@ def run_exact(law: VoteLaw, *, nodes: int = DEFAULT_NODES) -> RawOutcome:
         With ``error``: the total change of the tally between ``nodes`` and two thirds as many
         nodes, a conservative estimate of the quadrature error of P(adopted).
     """
-    tally, vote_probs, p_decisive = _count_distribution(law, nodes, decisive=True)
-    coarse, _, _ = _count_distribution(law, max(2, (2 * nodes) // 3), decisive=False)
+    tally, check, vote_probs, p_decisive = _count_distribution(law, nodes)
     return RawOutcome(
         tally=tally,
         vote_probs=vote_probs,
         p_decisive=p_decisive,
         threshold=law.threshold,
-        error=float(np.abs(tally - coarse).sum()),
+        error=float(np.abs(tally - check).sum()),
         draws=None,
     )
