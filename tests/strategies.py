@@ -115,13 +115,16 @@ def scenarios(
                 ideal={POLICY_KIND: draw(unit)},
                 salience={POLICY_KIND: draw(st.floats(min_value=0.0, max_value=2.0))},
                 uncertainty=draw(st.floats(min_value=min_uncertainty, max_value=max_uncertainty)),
-                abstention=draw(st.floats(min_value=0.0, max_value=1.0)),
+                abstention=draw(st.one_of(st.just(0.0), st.floats(min_value=0.0, max_value=1.0))),
                 veto_cost=(
                     draw(st.floats(min_value=0.0, max_value=1.0))
                     if code in council.veto_holders
                     else 0.0
                 ),
-                absence=draw(st.floats(min_value=0.0, max_value=0.3)) if absence else 0.0,
+                # Exactly 0 often: the engines take a separate path when nobody can be absent.
+                absence=draw(st.one_of(st.just(0.0), st.floats(min_value=0.0, max_value=0.3)))
+                if absence
+                else 0.0,
             )
         )
     # Each member gets a bloc label, -1 meaning no bloc; empty labels are simply not formed.
@@ -133,10 +136,13 @@ def scenarios(
             max_size=council.seats,
         )
     )
+    in_bloc: dict[int, list[str]] = {}
+    for code, label in zip(council.members, labels, strict=True):
+        in_bloc.setdefault(label, []).append(code)
     blocs = [
-        Bloc(name=f"bloc{b}", members=in_bloc, sd=draw(shock_sd))
+        Bloc(name=f"bloc{b}", members=tuple(in_bloc[b]), sd=draw(shock_sd))
         for b in range(n_blocs)
-        if (in_bloc := tuple(c for c, label in zip(council.members, labels) if label == b))
+        if b in in_bloc
     ]
     is_procedural = draw(st.booleans()) if procedural is None else procedural
     obliged_abstain = (

@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 
 from councilsim._version import __version__
-from councilsim.exact import DEFAULT_NODES, run_exact
+from councilsim.exact import DEFAULT_NODES, MAX_NODES, run_exact
 from councilsim.models import Draft, Scenario
 from councilsim.montecarlo import resolve_seed, run_monte_carlo
 from councilsim.results import Comparison, SimulationResult
@@ -38,8 +38,8 @@ def _simulate_iv(method: str, draws: int | None, nodes: int | None) -> None:
     if draws is not None and (isinstance(draws, bool) or not isinstance(draws, int | np.integer)
                               or draws < 1):
         raise ValueError(f"draws must be a positive integer, got {draws!r}")
-    if nodes is not None and (not isinstance(nodes, int | np.integer) or not 2 <= nodes <= 400):
-        raise ValueError(f"nodes must be an integer from 2 to 400, got {nodes!r}")
+    if nodes is not None and (not isinstance(nodes, int | np.integer) or not 2 <= nodes <= MAX_NODES):
+        raise ValueError(f"nodes must be an integer from 2 to {MAX_NODES}, got {nodes!r}")
 
 
 def simulate(

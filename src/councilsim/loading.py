@@ -7,6 +7,8 @@ or the field path of an invalid value (``member[3].uncertainty: must be > 0, got
 
 from __future__ import annotations
 
+import copy
+import difflib
 import os
 import re
 import tomllib
@@ -18,7 +20,7 @@ from pydantic import ValidationError
 from councilsim.errors import ScenarioError
 from councilsim.models import Council, Scenario
 
-__all__ = ["load_scenario", "parse_scenario", "scenario_from_document"]
+__all__ = ["load_scenario", "parse_scenario", "scenario_file_schema", "scenario_from_document"]
 
 #: Top-level tables of a scenario file and the model fields they feed.
 _TABLES = {
@@ -32,6 +34,12 @@ _TABLES = {
     "catalog": "extra provision kinds, one table per kind",
 }
 _SCENARIO_KEYS = ("title", "date", "description", "council", "mood_sd")
+# Scenario model fields that a file sets in its [scenario] table.
+_IN_SCENARIO_TABLE = frozenset(_SCENARIO_KEYS) - {"council"}
+# pydantic's tags for the members of the union ``Provision.value`` (bool | float | str).
+_VALUE_UNION_TAGS = frozenset({"bool", "float", "str"})
+_DATE_ERRORS = frozenset({"date_type", "date_parsing", "date_from_datetime_inexact",
+                          "date_from_datetime_parsing", "date_future", "date_past"})
 # Model field names (Python API) and their names in a scenario file.
 _FILE_NAMES = {"members": "member", "blocs": "bloc", "drafts": "draft"}
 
@@ -58,9 +66,12 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
     except OSError as err:
         raise ScenarioError(f"cannot read the file: {err.strerror or err}", path=name) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # tolerate the byte-order mark some Windows editors write
     except UnicodeDecodeError as err:
-        raise ScenarioError(f"not UTF-8 text (byte {err.start})", path=name) from None
+        line = raw.count(b"\n", 0, err.start) + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1  # in bytes
+        raise ScenarioError(f"not UTF-8 text: byte 0x{raw[err.start]:02x} cannot be decoded; "
+                            "save the file as UTF-8", path=name, line=line, column=column) from None
     return parse_scenario(text, path=name)
 
 
@@ -68,6 +79,9 @@ def parse_scenario(text: str, *, path: str | None = None) -> Scenario:
     """Validate a scenario given as TOML text (``path`` is only used in messages)."""
     try:
         document = tomllib.loads(text)
+    except RecursionError:
+        raise ScenarioError("TOML syntax error: arrays or tables nested too deeply",
+                            path=path) from None
     except tomllib.TOMLDecodeError as err:
         message = str(err)
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)
@@ -82,11 +96,17 @@ def parse_scenario(text: str, *, path: str | None = None) -> Scenario:
 
 def scenario_from_document(document: dict[str, Any], *, path: str | None = None) -> Scenario:
     """Validate a parsed scenario document (the dict ``tomllib`` returns)."""
+    if not isinstance(document, dict):
+        raise _fail(f"a scenario document must be a table, got {_describe(document)}", path)
+    if not document:
+        raise _fail("the file is empty (or holds only comments); a scenario needs at least "
+                    "a [scenario] table with council = \"unsc-YYYY\"", path)
     fields = _document_to_fields(document, path)
     try:
         return Scenario(**fields)
     except ValidationError as err:
-        field, problem = _first_error(err)
+        kinds = [entry["kind"] for entry in fields["status_quo"]]
+        field, problem = _first_error(err, kinds)
         raise ScenarioError(problem, path=path, field=field) from None
 
 
@@ -111,12 +131,13 @@ def _document_to_fields(document: dict[str, Any], path: str | None) -> dict[str,
     unknown = [key for key in document if key not in _TABLES]
     if unknown:
         allowed = "; ".join(f"[{key}] ({what})" for key, what in _TABLES.items())
-        raise _fail(f"unknown top-level key {unknown[0]!r}; allowed: {allowed}", path)
+        raise _fail(f"unknown top-level key {unknown[0]!r}{_did_you_mean(unknown[0], _TABLES)}; "
+                    f"allowed: {allowed}", path)
     head = _table(document.get("scenario", {}), "scenario", path)
     for key in head:
         if key not in _SCENARIO_KEYS:
-            raise _fail(f"unknown key; allowed in [scenario]: {', '.join(_SCENARIO_KEYS)}",
-                        path, f"scenario.{key}")
+            raise _fail(f"unknown key{_did_you_mean(key, _SCENARIO_KEYS)}; allowed in [scenario]: "
+                        f"{', '.join(_SCENARIO_KEYS)}", path, f"scenario.{key}")
     fields: dict[str, Any] = {k: head[k] for k in ("title", "date", "description", "mood_sd")
                               if k in head}
     fields["council"] = _council(head.get("council"), document.get("council"), path)
@@ -125,16 +146,19 @@ def _document_to_fields(document: dict[str, Any], path: str | None) -> dict[str,
     if "catalog" in document:
         fields["catalog"] = _table(document["catalog"], "catalog", path)
     status_quo = _table(document.get("status_quo", {}), "status_quo", path)
-    fields["status_quo"] = [_provision(kind, entry) for kind, entry in status_quo.items()]
+    fields["status_quo"] = [_provision(kind, entry, path) for kind, entry in status_quo.items()]
     fields["blocs"] = _array_of_tables(document.get("bloc", []), "bloc", path)
     fields["members"] = _array_of_tables(document.get("member", []), "member", path)
     fields["drafts"] = _array_of_tables(document.get("draft", []), "draft", path)
     return fields
 
 
-def _provision(kind: str, entry: Any) -> dict[str, Any]:
+def _provision(kind: str, entry: Any, path: str | None) -> dict[str, Any]:
     # `kind = value` is short for `kind = { value = value }`.
     if isinstance(entry, dict):
+        if "kind" in entry:
+            raise _fail("unknown key 'kind': in [status_quo] the key names the kind, as in "
+                        "worker_cap = { value = \"freeze\" }", path, f"status_quo.{kind}.kind")
         return {"kind": kind, **entry}
     return {"kind": kind, "value": entry}
 
@@ -157,27 +181,52 @@ def _council(named: Any, inline: Any, path: str | None) -> Council | dict[str, A
         raise _fail(str(err), path, "scenario.council") from None
 
 
-def _first_error(err: ValidationError) -> tuple[str | None, str]:
-    """The first validation error as (field path in the file's terms, problem)."""
+def _first_error(err: ValidationError, status_quo_kinds: list[str]) -> tuple[str | None, str]:
+    """The first validation error as (field path in the file's terms, problem).
+
+    ``status_quo_kinds`` lists the kinds of ``[status_quo]`` in file order, so that an error in
+    the model's ``status_quo[i]`` is reported under the key the file uses (``status_quo.<kind>``).
+    """
     detail = err.errors(include_url=False)[0]
     loc = list(detail["loc"])
     problem = _problem(detail)
-    if loc and loc[0] == "status_quo" and len(loc) > 1:
-        loc = ["status_quo", f"#{loc[1]}"] + loc[2:]
+    if len(loc) >= 2 and loc[-2] == "value" and loc[-1] in _VALUE_UNION_TAGS:
+        # Provision.value is a union: report the field, not the union member pydantic tried.
+        loc = loc[:-1]
+        problem = f"must be true or false, a number or a level name, got {_show(detail.get('input'))}"
+    if detail["type"] in _DATE_ERRORS:
+        problem = f"must be a date such as 2017-09-11, got {_show(detail.get('input'))}"
     # Cross-reference errors raised by the model carry their own path (in API terms).
     found = re.match(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): (.*)$", problem, re.S)
     if not loc and found:
-        return _file_path(found.group(1)), found.group(2)
-    parts = []
-    for item in loc:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        else:
-            parts.append(("." if parts else "") + _FILE_NAMES.get(str(item), str(item)))
-    return ("".join(parts) or None), problem
+        return _file_path(found.group(1), status_quo_kinds), found.group(2)
+    if not loc:
+        return None, problem
+    head, rest = str(loc[0]), loc[1:]
+    if head == "status_quo" and rest and isinstance(rest[0], int):
+        head, rest = _status_quo_key(rest[0], status_quo_kinds), rest[1:]
+        if rest == ["kind"]:
+            rest = []
+    elif head in _IN_SCENARIO_TABLE:
+        head = f"scenario.{head}"
+    else:
+        head = _FILE_NAMES.get(head, head)
+    parts = [head]
+    for item in rest:
+        parts.append(f"[{item}]" if isinstance(item, int) else f".{item}")
+    return "".join(parts), problem
 
 
-def _file_path(api_path: str) -> str:
+def _status_quo_key(index: int, kinds: list[str]) -> str:
+    return f"status_quo.{kinds[index]}" if 0 <= index < len(kinds) else f"status_quo[{index}]"
+
+
+def _file_path(api_path: str, status_quo_kinds: list[str]) -> str:
+    """A model path (``members[2].code``, ``status_quo[0].kind``) in the file's terms."""
+    sq = re.match(r"^status_quo\[(\d+)\](.*)$", api_path)
+    if sq:
+        rest = "" if sq.group(2) == ".kind" else sq.group(2)
+        return _status_quo_key(int(sq.group(1)), status_quo_kinds) + rest
     head, _, rest = api_path.partition("[")
     return _FILE_NAMES.get(head, head) + ("[" + rest if rest else "")
 
@@ -188,7 +237,7 @@ def _problem(detail: dict[str, Any]) -> str:
               "less_than_equal": "<="}
     if kind in bounds:
         limit = next(iter(ctx.values()))
-        return f"must be {bounds[kind]} {limit}, got {_show(got)}"
+        return f"must be {bounds[kind]} {_number(limit)}, got {_show(got)}"
     if kind == "missing":
         return "required, but missing"
     if kind == "extra_forbidden":
@@ -198,6 +247,18 @@ def _problem(detail: dict[str, Any]) -> str:
     return f"{detail['msg'][0].lower()}{detail['msg'][1:]}, got {_show(got)}"
 
 
+def _did_you_mean(key: str, allowed) -> str:
+    close = difflib.get_close_matches(str(key), list(allowed), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _number(value: Any) -> str:
+    """``0.0`` as ``0``, other numbers as Python writes them."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -205,3 +266,72 @@ def _show(value: Any) -> str:
 
 def _describe(value: Any) -> str:
     return f"{type(value).__name__} {_show(value)}"
+
+
+def scenario_file_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a scenario file, as ``tomllib`` parses it.
+
+    It describes the file's own layout (``[scenario]``, ``[[member]]``, ``[status_quo]`` with
+    one key per kind, ...), which differs from the shape of the :class:`Scenario` model
+    (``Scenario.model_json_schema()``). TOML dates appear as ISO strings (``"2017-09-11"``).
+    Cross-references (member codes, kinds, levels) are checked by the loader, not the schema.
+    """
+    model = Scenario.model_json_schema()
+    defs = copy.deepcopy(model["$defs"])
+    props = model["properties"]
+    entry = copy.deepcopy(defs["Provision"])
+    entry["properties"].pop("kind")
+    entry["required"] = [key for key in entry.get("required", []) if key != "kind"]
+    entry["title"] = "StatusQuoEntry"
+    entry["description"] = ("A measure in force: the key in [status_quo] names the kind; give "
+                            "exactly one of 'value' or 'severity'.")
+    defs["StatusQuoEntry"] = entry
+    scenario_table = {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Title, date, description, the council by name, and the mood shock.",
+        "properties": {
+            **{key: props[key] for key in ("title", "date", "description", "mood_sd")},
+            "council": {
+                "type": "string",
+                "description": "'unsc-YYYY' (1946-2026) or a bundled model such as 'g4-2005'; "
+                               "or leave it out and give a [council] table",
+            },
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "councilsim scenario file",
+        "description": "A scenario TOML file (docs/scenario-format.md).",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "scenario": scenario_table,
+            "council": {"$ref": "#/$defs/Council"},
+            "simulation": {"$ref": "#/$defs/SimulationSettings"},
+            "status_quo": {
+                "type": "object",
+                "description": "Measures in force before the vote, one key per provision kind.",
+                "additionalProperties": {
+                    "anyOf": [{"type": "boolean"}, {"type": "number"}, {"type": "string"},
+                              {"$ref": "#/$defs/StatusQuoEntry"}],
+                },
+            },
+            "bloc": {"type": "array", "items": {"$ref": "#/$defs/Bloc"}},
+            "member": {"type": "array", "items": {"$ref": "#/$defs/Member"}},
+            "draft": {"type": "array", "items": {"$ref": "#/$defs/Draft"}},
+            "catalog": {
+                "type": "object",
+                "description": "Provision kinds added to or overriding the built-in catalog.",
+                "additionalProperties": {"$ref": "#/$defs/ProvisionKind"},
+            },
+        },
+        "oneOf": [
+            {"required": ["council"],
+             "properties": {"scenario": {"not": {"required": ["council"]}}}},
+            {"required": ["scenario"],
+             "properties": {"scenario": {"required": ["council"]}},
+             "not": {"required": ["council"]}},
+        ],
+        "$defs": defs,
+    }

@@ -228,4 +228,5 @@ def run_monte_carlo(
         error=None,
         draws=draws,
         votes=np.concatenate(kept) if keep_draws else None,
+        counts=joint,
     )

@@ -23,7 +23,8 @@ class RawOutcome:
 
     ``tally[k, v]`` is P(k yes votes, vetoed = v); ``vote_probs[i]`` member i's P(Y, N, A, X);
     ``error`` is the exact engine's quadrature error bound (None for Monte Carlo); ``draws`` the
-    number of Monte Carlo draws (None for exact); ``votes`` the raw draws when kept.
+    number of Monte Carlo draws (None for exact); ``votes`` the raw draws when kept; ``counts``
+    the Monte Carlo draws by (yes count, vetoed), from which ``tally`` was divided.
     """
 
     tally: np.ndarray
@@ -33,6 +34,7 @@ class RawOutcome:
     error: float | None
     draws: int | None
     votes: np.ndarray | None = None
+    counts: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -123,10 +125,12 @@ class SimulationResult:
         **provenance: Any,
     ) -> SimulationResult:
         """Summarise an engine's :class:`RawOutcome` (internal)."""
-        tally, threshold = raw.tally, raw.threshold
-        p_adopted = float(tally[threshold:, 0].sum())
-        p_vetoed = float(tally[:, 1].sum())
-        p_short = float(tally[:threshold, 0].sum())
+        # Monte Carlo sums integer counts, so P(adopted) is exactly (adopting draws) / draws.
+        tally, threshold = (raw.tally if raw.counts is None else raw.counts), raw.threshold
+        scale = 1.0 if raw.counts is None else raw.draws
+        p_adopted = float(tally[threshold:, 0].sum() / scale)
+        p_vetoed = float(tally[:, 1].sum() / scale)
+        p_short = float(tally[:threshold, 0].sum() / scale)
         if raw.draws is None:
             half_width = raw.error or 0.0
             std_error = half_width
@@ -146,7 +150,7 @@ class SimulationResult:
                 code: {letter: float(raw.vote_probs[i, k]) for k, letter in enumerate(VOTES)}
                 for code, i in members.items()
             },
-            tally=tuple(float(p) for p in tally.sum(axis=1)),
+            tally=tuple(float(p) for p in tally.sum(axis=1) / scale),
             p_decisive={code: float(raw.p_decisive[i]) for code, i in members.items()},
             threshold=threshold,
             procedural=procedural,

@@ -1,0 +1,899 @@
+"""What text would pass: the sponsor's best draft that reaches a target probability of adoption.
+
+:func:`negotiate` moves each provision of a draft between the draft's severity ``s_k`` and the
+status quo ``q_k`` on a grid of ``steps`` steps and searches for the text the sponsor likes best
+— by its own mean utility in the vote model, ``support + sum_k w_k ((x_k - q_k)^2 -
+(x_k - s_k)^2)`` — among the texts with P(adopted) >= ``target``:
+
+1. **Concede.** While P(adopted) is below the target, make the one-step concession (one
+   provision one step toward ``q_k``) that raises P(adopted) most per unit of sponsor utility
+   lost (a concession that costs the sponsor nothing and helps comes first).
+2. **Strengthen.** Once the target is met, repeatedly take back the one-step strengthening
+   (toward ``s_k``) that gains the sponsor most while keeping P(adopted) >= target.
+3. **Swap.** Try trading one step of one provision for one step of another when that raises the
+   sponsor's utility and keeps the target; after any swap, strengthen again.
+
+It stops when no single provision can be strengthened one step without P(adopted) falling below
+the target (or without lowering the sponsor's own utility, for a provision the draft pushed past
+the sponsor's ideal) and no swap helps. This is a greedy local search over a grid, not a proof of
+optimality. If every provision has been conceded to the status quo and the target is still out of
+reach, the result says so (``reached=False``) and holds the most adoptable text met on the way
+(with the path up to it).
+
+The module also provides :func:`scenario_toml`, a small TOML writer for scenarios, so an amended
+scenario can be saved and read back by :func:`councilsim.load_scenario`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from councilsim.analysis.sweep import (
+    Method,
+    SeedLike,
+    _as_draft,
+    _as_scenario,
+    _common_seed,
+    _dumps,
+    _format_value,
+    _html,
+    _import_pandas,
+    _jsonable,
+    _method_iv,
+    _simulate,
+    _table,
+    _target_iv,
+)
+from councilsim.catalog import ProvisionKind
+from councilsim.models import Council, Draft, Provision, Scenario, SimulationSettings
+from councilsim.votemodel import RandomUtilityModel
+
+__all__ = [
+    "Change",
+    "Move",
+    "NegotiatedProvision",
+    "Negotiation",
+    "negotiate",
+    "scenario_toml",
+]
+
+Forms = Literal["continuous", "named"]
+_TOL = 1e-9
+
+
+# ---------------------------------------------------------------------------------------------
+# Result
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NegotiatedProvision:
+    """One provision of the draft before and after negotiation.
+
+    Attributes
+    ----------
+    kind : str
+        Provision kind.
+    label : str
+        Its human-readable name.
+    unit : str or None
+        Catalog unit of numeric values.
+    status_quo_severity, draft_severity, severity : float
+        Severity in force before the vote, in the draft, and in the negotiated text.
+    share_conceded : float
+        Fraction of the way from the draft's severity back to the status quo that was given up
+        (0 = kept as drafted, 1 = cut to the status quo).
+    status_quo_value, draft_value, value : float, bool or str
+        The same three in real units: for a cap ``baseline * (1 - severity)``; for a ban
+        ``true`` only at severity 1; for levels the nearest level at or below the severity.
+    value_text : str
+        ``value`` with its unit, for display.
+    exact_form : bool
+        Whether ``value`` has exactly the negotiated severity (False for a severity between two
+        named levels, or a partial ban: the real-unit reading is then the form at or below).
+    """
+
+    kind: str
+    label: str
+    unit: str | None
+    status_quo_severity: float
+    draft_severity: float
+    severity: float
+    share_conceded: float
+    status_quo_value: float | bool | str
+    draft_value: float | bool | str
+    value: float | bool | str
+    value_text: str
+    exact_form: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    """One provision moved one step: ``kind`` from ``from_severity`` to ``to_severity``."""
+
+    kind: str
+    from_severity: float
+    to_severity: float
+    value_text: str
+
+
+@dataclass(frozen=True)
+class Move:
+    """One step of the negotiation path.
+
+    Attributes
+    ----------
+    phase : {"concede", "strengthen", "swap"}
+        What the step did.
+    changes : tuple of Change
+        The provisions moved (two for a swap).
+    p_adopted : float
+        P(adopted) of the text after the step.
+    sponsor_utility : float
+        The sponsor's mean utility for the text after the step.
+    gain_per_utility : float or None
+        For a concession: P(adopted) gained per unit of sponsor utility lost (``inf`` when the
+        concession cost the sponsor nothing).
+    """
+
+    phase: str
+    changes: tuple[Change, ...]
+    p_adopted: float
+    sponsor_utility: float
+    gain_per_utility: float | None = None
+
+
+@dataclass(frozen=True)
+class Negotiation:
+    """The sponsor's preferred text among those reaching a target P(adopted), and how it got there.
+
+    Attributes
+    ----------
+    draft_id : str
+        The draft negotiated from.
+    sponsor : str
+        The member whose utility is maximised.
+    target : float
+        The P(adopted) the text must reach.
+    reached : bool
+        Whether the negotiated text reaches ``target``.
+    message : str
+        A one-line verdict, saying clearly when the target cannot be reached.
+    p_adopted : float
+        P(adopted) of the negotiated text.
+    error : float
+        Its quadrature error bound (exact) or standard error (Monte Carlo).
+    sponsor_utility : float
+        The sponsor's mean utility for the negotiated text.
+    initial_p_adopted, initial_utility : float
+        The same for the draft as tabled.
+    status_quo_p_adopted, status_quo_utility : float
+        The same for the text with every provision cut to the status quo.
+    provisions : tuple of NegotiatedProvision
+        Every provision of the draft, in its order, before and after.
+    path : tuple of Move
+        The concessions, strengthenings and swaps, in order.
+    draft : Draft
+        The negotiated text (id ``<draft id>-negotiated``). Provisions cut to the status quo are
+        left out; caps are given in real units; a level or ban between named forms is given as a
+        severity, its note naming the form at or below.
+    method : str
+        ``"exact"`` or ``"monte_carlo"``.
+    steps : int
+        Grid steps between status quo and draft, per provision.
+    forms : str
+        ``"continuous"`` or ``"named"`` (levels and bans move between named forms only).
+    evaluations : int
+        Number of distinct texts simulated.
+    draws : int or None
+        Monte Carlo draws per text.
+    seed : int or None
+        Entropy of the root seed shared by all texts (Monte Carlo).
+    scenario_title : str
+        For display.
+    scenario_hash : str
+        SHA-256 of the original scenario's canonical JSON.
+    base_scenario : Scenario
+        The original scenario (not part of :meth:`to_dict`).
+    """
+
+    draft_id: str
+    sponsor: str
+    target: float
+    reached: bool
+    message: str
+    p_adopted: float
+    error: float
+    sponsor_utility: float
+    initial_p_adopted: float
+    initial_utility: float
+    status_quo_p_adopted: float
+    status_quo_utility: float
+    provisions: tuple[NegotiatedProvision, ...]
+    path: tuple[Move, ...]
+    draft: Draft
+    method: str
+    steps: int
+    forms: str
+    evaluations: int
+    draws: int | None
+    seed: int | None
+    scenario_title: str
+    scenario_hash: str
+    base_scenario: Scenario = field(repr=False, compare=False)
+
+    def provision(self, kind: str) -> NegotiatedProvision:
+        """The row of provision ``kind``."""
+        for row in self.provisions:
+            if row.kind == kind:
+                return row
+        raise KeyError(f"the draft has no {kind!r} provision; it has "
+                       + ", ".join(r.kind for r in self.provisions))
+
+    def scenario(self, *, replace: bool = False) -> Scenario:
+        """The original scenario with the negotiated draft added (or replacing the original).
+
+        Parameters
+        ----------
+        replace : bool
+            Put the negotiated draft in place of the one negotiated from, instead of adding it
+            after the scenario's drafts.
+        """
+        drafts = [d for d in self.base_scenario.drafts if d.id != self.draft.id]
+        if replace:
+            at = next((i for i, d in enumerate(drafts) if d.id == self.draft_id), len(drafts))
+            drafts[at : at + 1] = [self.draft]
+        else:
+            drafts.append(self.draft)
+        data = self.base_scenario.model_dump()
+        data["drafts"] = [d.model_dump() for d in drafts]
+        return Scenario.model_validate(data)
+
+    def scenario_toml(self, *, replace: bool = False) -> str:
+        """:meth:`scenario` as TOML text that :func:`councilsim.load_scenario` reads back."""
+        return scenario_toml(self.scenario(replace=replace))
+
+    def versus_rows(self, other: str | Draft) -> list[dict[str, Any]]:
+        """Compare each provision of the draft, the negotiated text and another draft.
+
+        Parameters
+        ----------
+        other : str or Draft
+            A draft of the scenario (e.g. the text actually adopted) or a Draft.
+
+        Returns
+        -------
+        list of dict
+            One dict per provision kind in any of the three texts, with severities and values
+            in real units (``draft_*``, ``negotiated_*``, ``other_*``).
+        """
+        scenario = self.base_scenario
+        other = _as_draft(scenario, other)
+        kinds = scenario.provision_kinds
+        negotiated = scenario.draft_severities(self.draft)
+        theirs = scenario.draft_severities(other)
+        q = scenario.status_quo_severities()
+        rows = {row.kind: row for row in self.provisions}
+        order = [row.kind for row in self.provisions]
+        order += [p.kind for p in other.provisions if p.kind not in order]
+        out = []
+        for kind in order:
+            entry = kinds[kind]
+            draft_sev = rows[kind].draft_severity if kind in rows else q.get(kind, 0.0)
+            values = {
+                "status_quo": q.get(kind, 0.0),
+                "draft": draft_sev,
+                "negotiated": negotiated.get(kind, q.get(kind, 0.0)),
+                "other": theirs.get(kind, q.get(kind, 0.0)),
+            }
+            row: dict[str, Any] = {"kind": kind, "label": entry.label, "unit": entry.unit}
+            for name, sev in values.items():
+                value, text, _ = _real_value(entry, sev)
+                row[f"{name}_severity"] = sev
+                row[f"{name}_value"] = value
+                row[f"{name}_text"] = text
+            row["negotiated_minus_other"] = values["negotiated"] - values["other"]
+            out.append(row)
+        return out
+
+    def versus(self, other: str | Draft) -> str:
+        """A plain-text table comparing the draft, the negotiated text and ``other``."""
+        other_id = other.id if isinstance(other, Draft) else str(other)
+        rows = self.versus_rows(other)
+        header = ["provision", "status quo", self.draft_id, "negotiated", other_id]
+        body = [
+            [r["kind"], *(f"{r[f'{n}_text']} ({r[f'{n}_severity']:.2f})"
+                          for n in ("status_quo", "draft", "negotiated", "other"))]
+            for r in rows
+        ]
+        return "\n".join([
+            f"Provisions (severity in brackets): draft {self.draft_id!r}, negotiated text "
+            f"(P(adopted) {self.p_adopted:.3f}, target {self.target:g}), {other_id!r}",
+            _table(header, body, left=(0, 1, 2, 3, 4)),
+        ])
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields but ``base_scenario`` as plain Python types (JSON-ready)."""
+        out = {
+            name: getattr(self, name)
+            for name in self.__dataclass_fields__
+            if name not in ("base_scenario", "draft", "provisions", "path")
+        }
+        out["provisions"] = [row.__dict__ for row in self.provisions]
+        out["path"] = [
+            {**move.__dict__, "changes": [c.__dict__ for c in move.changes]} for move in self.path
+        ]
+        out["draft"] = self.draft.model_dump(mode="json", exclude_none=True)
+        return _jsonable(out)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
+        return _dumps(self.to_dict(), kwargs)
+
+    def to_frame(self):
+        """One row per provision (needs pandas)."""
+        pd = _import_pandas()
+        frame = pd.DataFrame([row.__dict__ for row in self.provisions]).set_index("kind")
+        frame.attrs.update(draft_id=self.draft_id, p_adopted=self.p_adopted, target=self.target)
+        return frame
+
+    def summary(self) -> str:
+        """A plain-text report: verdict, provisions before and after, and the path."""
+        lines = [
+            f"Negotiating {self.draft_id!r} for {self.sponsor} to P(adopted) >= {self.target:g} "
+            f"({self.method}, {self.steps} steps per provision, {self.forms} forms)",
+            self.message,
+            f"P(adopted): draft {self.initial_p_adopted:.4f} -> negotiated {self.p_adopted:.4f} "
+            f"(status quo text {self.status_quo_p_adopted:.4f})",
+            f"{self.sponsor}'s mean utility: draft {self.initial_utility:.4f} -> negotiated "
+            f"{self.sponsor_utility:.4f} (status quo text {self.status_quo_utility:.4f})",
+            "",
+        ]
+        header = ["provision", "status quo", "draft", "negotiated", "severity", "conceded"]
+        rows = []
+        for r in self.provisions:
+            sev = f"{r.draft_severity:.2f} -> {r.severity:.2f}"
+            rows.append([
+                r.kind,
+                _value_text(r.status_quo_value, r.unit),
+                _value_text(r.draft_value, r.unit),
+                r.value_text + ("" if r.exact_form else " ~"),
+                sev,
+                f"{100 * r.share_conceded:.0f}%",
+            ])
+        lines.append(_table(header, rows, left=(0, 1, 2, 3)))
+        if any(not r.exact_form for r in self.provisions):
+            lines.append("~ severity between named forms: the form at or below is shown")
+        lines += ["", f"Path ({len(self.path)} moves):"]
+        for k, move in enumerate(self.path, 1):
+            changes = "; ".join(
+                f"{c.kind} {c.from_severity:.2f}->{c.to_severity:.2f} ({c.value_text})"
+                for c in move.changes
+            )
+            ratio = (
+                f", dP/dU {move.gain_per_utility:.3g}" if move.gain_per_utility is not None else ""
+            )
+            lines.append(
+                f"{k:>3}. {move.phase:<10} {changes}: P {move.p_adopted:.4f}, "
+                f"U {move.sponsor_utility:.4f}{ratio}"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return _html(self.summary())
+
+
+# ---------------------------------------------------------------------------------------------
+# Severities and real units
+# ---------------------------------------------------------------------------------------------
+
+
+def _level_at_or_below(entry: ProvisionKind, severity: float) -> str | None:
+    below = [(sev, name) for name, sev in entry.levels.items() if sev <= severity + _TOL]
+    if below:
+        return max(below, key=lambda item: item[0])[1]
+    return min(entry.levels.items(), key=lambda item: item[1])[0] if entry.levels else None
+
+
+def _real_value(entry: ProvisionKind, severity: float) -> tuple[float | bool | str, str, bool]:
+    """Invert the catalog mapping: (value in real units, display text, exact)."""
+    if entry.baseline is not None:
+        value = _clean(entry.baseline * (1.0 - severity))
+        return value, _format_value(value, entry.unit), True
+    if entry.scale == "ban":
+        value = severity >= 1.0 - _TOL
+        exact = abs(severity - (1.0 if value else 0.0)) <= _TOL
+        return value, "true" if value else "false", exact
+    name = _level_at_or_below(entry, severity)
+    return name, name, abs(entry.levels[name] - severity) <= _TOL
+
+
+def _value_text(value: Any, unit: str | None) -> str:
+    return _format_value(value, unit) if isinstance(value, float) else _format_value(value)
+
+
+def _clean(x: float) -> float:
+    """Drop floating-point dust (``2025000.0000000002`` -> ``2025000.0``)."""
+    return float(f"{x:.12g}")
+
+
+@dataclass(frozen=True)
+class _Track:
+    """One provision's grid, index 0 = status quo, last = the draft's severity."""
+
+    kind: str
+    entry: ProvisionKind
+    original: Provision
+    grid: tuple[float, ...]
+
+    @property
+    def top(self) -> int:
+        return len(self.grid) - 1
+
+
+def _tracks(scenario: Scenario, draft: Draft, steps: int, forms: str) -> list[_Track]:
+    q = scenario.status_quo_severities()
+    s = scenario.draft_severities(draft)
+    kinds = scenario.provision_kinds
+    tracks = []
+    for provision in draft.provisions:
+        kind = provision.kind
+        entry, lo, hi = kinds[kind], q.get(kind, 0.0), s[kind]
+        if abs(hi - lo) <= _TOL:
+            grid: tuple[float, ...] = (hi,)
+        elif forms == "named" and entry.baseline is None:
+            named = {v for v in ([0.0, 1.0] if entry.scale == "ban" else entry.levels.values())
+                     if min(lo, hi) - _TOL <= v <= max(lo, hi) + _TOL}
+            named |= {lo, hi}
+            grid = tuple(sorted(named, key=lambda v: abs(v - lo)))
+            grid = (lo, *[v for v in grid if abs(v - lo) > _TOL and abs(v - hi) > _TOL], hi)
+        else:
+            grid = tuple([lo] + [lo + (hi - lo) * j / steps for j in range(1, steps)] + [hi])
+        tracks.append(_Track(kind, entry, provision, grid))
+    return tracks
+
+
+def _provision_at(track: _Track, index: int) -> Provision | None:
+    """The provision of the negotiated text at grid ``index`` (None: left at the status quo)."""
+    if index == track.top:
+        return track.original
+    if index == 0:
+        return None
+    severity = track.grid[index]
+    entry = track.entry
+    value, text, exact = _real_value(entry, severity)
+    was = track.original.value if track.original.value is not None else track.original.severity
+    note = f"negotiated from {_value_text(was, entry.unit)}"
+    if entry.baseline is not None:
+        return Provision(kind=track.kind, value=value, unit=entry.unit, note=note)
+    if exact:
+        return Provision(kind=track.kind, value=value, note=note)
+    return Provision(kind=track.kind, severity=_clean(severity),
+                     note=f"{note}; between named forms, at or above {text!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Search
+# ---------------------------------------------------------------------------------------------
+
+
+def _sponsor_iv(scenario: Scenario, draft: Draft, sponsor: str | None) -> str:
+    members = scenario.council.members
+    if sponsor is None:
+        on_council = [code for code in draft.sponsors if code in members]
+        if not on_council:
+            raise ValueError(
+                f"draft {draft.id!r} has no sponsor on the council; name one with sponsor=, "
+                f"one of: {', '.join(members)}"
+            )
+        return on_council[0]
+    if sponsor not in members:
+        raise ValueError(
+            f"sponsor {sponsor!r} is not on the council; its utility comes from its stance, so "
+            f"the sponsor must be one of: {', '.join(members)}"
+        )
+    return sponsor
+
+
+def negotiate(
+    scenario: Scenario | str | os.PathLike,
+    draft: str | Draft | None = None,
+    *,
+    target: float = 0.9,
+    sponsor: str | None = None,
+    method: Method = "exact",
+    steps: int = 20,
+    forms: Forms = "continuous",
+    draws: int | None = None,
+    seed: SeedLike = None,
+    nodes: int | None = None,
+) -> Negotiation:
+    """Find the text the sponsor likes best among those with P(adopted) >= ``target``.
+
+    Each provision of the draft moves on a grid between its severity in the draft and the
+    status quo's; the search (concede greedily, strengthen back, swap) is described in the
+    module docstring.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        The situation, or a path to a scenario TOML file.
+    draft : str, Draft or None
+        The draft to negotiate from (id, object, or None when the scenario has exactly one).
+    target : float
+        The P(adopted) the text must reach, strictly between 0 and 1 (default 0.9).
+    sponsor : str, optional
+        Council member whose own mean utility is maximised; default the draft's first sponsor
+        that sits on the council.
+    method : {"exact", "monte_carlo"}
+        Engine. Monte Carlo uses one seed for every text (common random numbers).
+    steps : int
+        Grid steps between status quo and draft severity, per provision (default 20).
+    forms : {"continuous", "named"}
+        ``"continuous"`` moves every provision on the ``steps`` grid; ``"named"`` moves levels
+        and bans only between their named forms (caps stay on the grid), so the text can be
+        written in real terms exactly.
+    draws : int, optional
+        Monte Carlo draws per text.
+    seed : None, int, SeedSequence or Generator, optional
+        Monte Carlo seed (default: the scenario's, else fresh entropy, recorded).
+    nodes : int, optional
+        Gauss–Hermite nodes for the exact engine.
+
+    Returns
+    -------
+    Negotiation
+        ``reached=False`` (and a message saying so) when even cutting every provision to the
+        status quo does not reach the target.
+
+    Raises
+    ------
+    ValueError
+        For a target outside (0, 1), ``steps`` below 1, an unknown ``forms`` or method, or a
+        sponsor not on the council.
+    """
+    scenario = _as_scenario(scenario)
+    base = _as_draft(scenario, draft)
+    _method_iv(method, draws, nodes)
+    target = _target_iv(target)
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    if forms not in ("continuous", "named"):
+        raise ValueError(f"forms must be 'continuous' or 'named', got {forms!r}")
+    sponsor = _sponsor_iv(scenario, base, sponsor)
+    sponsor_index = scenario.council.members.index(sponsor)
+    root, entropy = _common_seed(scenario, method, seed)
+    tracks = _tracks(scenario, base, int(steps), forms)
+    model = RandomUtilityModel()
+    cache: dict[tuple[int, ...], tuple[float, float, float, Draft]] = {}
+
+    def text(state: tuple[int, ...]) -> Draft:
+        provisions = [p for t, j in zip(tracks, state, strict=True)
+                      if (p := _provision_at(t, j)) is not None]
+        if state == top:
+            return base
+        return base.model_copy(update={
+            "id": f"{base.id}-negotiated",
+            "title": f"{base.title or base.id} (negotiated: P(adopted) >= {target:g})",
+            "provisions": tuple(provisions),
+            "note": f"councilsim.negotiate for {sponsor}, target {target:g}, from {base.id!r}",
+        })
+
+    def evaluate(state: tuple[int, ...]) -> tuple[float, float, float, Draft]:
+        if state not in cache:
+            amended = text(state)
+            result = _simulate(scenario, amended, method, draws, root, nodes)
+            utility = float(model.prepare(scenario, amended).mean[sponsor_index])
+            cache[state] = (result.p_adopted, utility, result.std_error, amended)
+        return cache[state]
+
+    def moved(state, k, by):
+        return tuple(j + by if i == k else j for i, j in enumerate(state))
+
+    def change(state, new, k) -> Change:
+        t = tracks[k]
+        _, txt, _ = _real_value(t.entry, t.grid[new[k]])
+        return Change(t.kind, t.grid[state[k]], t.grid[new[k]], txt)
+
+    top = tuple(t.top for t in tracks)
+    zero = tuple(0 for _ in tracks)
+    state = top
+    path: list[Move] = []
+    visited = [state]  # visited[i] is the text after path[:i]
+    p, u, _, _ = evaluate(state)
+
+    # 1. Concede until the target is met.
+    while p < target:
+        best = None
+        for k, j in enumerate(state):
+            if j == 0:
+                continue
+            new = moved(state, k, -1)
+            p_new, u_new, _, _ = evaluate(new)
+            gain, loss = p_new - p, u - u_new
+            if gain > 0:
+                ratio = math.inf if loss <= 1e-15 else gain / loss
+                key = (2, ratio, gain) if math.isinf(ratio) else (1, ratio, gain)
+            else:  # nothing helps at once: take the least harmful step toward the status quo
+                ratio, key = gain / loss if loss > 1e-15 else 0.0, (0, gain, -loss)
+            if best is None or key > best[0]:
+                best = (key, k, new, ratio)
+        if best is None:
+            break
+        _, k, new, ratio = best
+        p, u, _, _ = evaluate(new)
+        path.append(Move("concede", (change(state, new, k),), p, u, ratio))
+        state = new
+        visited.append(state)
+
+    reached = p >= target
+    if not reached:
+        # Every provision is at the status quo: hand back the most adoptable text on the path,
+        # and the path up to it.
+        best_at = max(range(len(visited)), key=lambda i: (cache[visited[i]][0], i))
+        state, path = visited[best_at], path[:best_at]
+        p, u, _, _ = evaluate(state)
+    else:
+        # 2-3. Strengthen back, then try swaps, until neither helps.
+        while True:
+            while True:
+                best = None
+                for k, j in enumerate(state):
+                    if j == tracks[k].top:
+                        continue
+                    new = moved(state, k, +1)
+                    p_new, u_new, _, _ = evaluate(new)
+                    if p_new >= target and u_new >= u - 1e-12:
+                        key = (u_new - u, p_new)
+                        if best is None or key > best[0]:
+                            best = (key, k, new)
+                if best is None:
+                    break
+                _, k, new = best
+                p, u, _, _ = evaluate(new)
+                path.append(Move("strengthen", (change(state, new, k),), p, u))
+                state = new
+            best = None
+            for a, ja in enumerate(state):
+                if ja == tracks[a].top:
+                    continue
+                for b, jb in enumerate(state):
+                    if b == a or jb == 0:
+                        continue
+                    new = moved(moved(state, a, +1), b, -1)
+                    p_new, u_new, _, _ = evaluate(new)
+                    if p_new >= target and u_new > u + 1e-12:
+                        key = (u_new - u, p_new)
+                        if best is None or key > best[0]:
+                            best = (key, a, b, new)
+            if best is None:
+                break
+            _, a, b, new = best
+            p, u, _, _ = evaluate(new)
+            path.append(Move("swap", (change(state, new, a), change(state, new, b)), p, u))
+            state = new
+
+    p, u, error, amended = evaluate(state)
+    p0, u0, _, _ = evaluate(top)
+    p_sq, u_sq, _, _ = evaluate(zero)
+    rows = []
+    q_all = scenario.status_quo_severities()
+    for t, j in zip(tracks, state, strict=True):
+        lo, hi, sev = t.grid[0], t.grid[-1], t.grid[j]
+        value, value_text, exact = _real_value(t.entry, sev)
+        if j == t.top and t.original.value is not None:
+            value, value_text, exact = _original_value(t)
+        rows.append(NegotiatedProvision(
+            kind=t.kind,
+            label=t.entry.label,
+            unit=t.entry.unit,
+            status_quo_severity=q_all.get(t.kind, 0.0),
+            draft_severity=hi,
+            severity=sev,
+            share_conceded=0.0 if hi == lo else (hi - sev) / (hi - lo),
+            status_quo_value=_real_value(t.entry, lo)[0],
+            draft_value=_original_value(t)[0] if t.original.value is not None
+            else _real_value(t.entry, hi)[0],
+            value=value,
+            value_text=value_text,
+            exact_form=exact,
+        ))
+    if reached:
+        cut = [r.kind for r in rows if r.share_conceded > 0]
+        message = (
+            f"target {target:g} reached: P(adopted) {p:.4f}"
+            + (f", conceding on {', '.join(cut)}" if cut else " with the draft as tabled")
+        )
+    else:
+        message = (
+            f"target {target:g} NOT reachable: even with every provision cut to the status quo, "
+            f"P(adopted) is {p_sq:.4f}; the most adoptable text on the concession path (given "
+            f"here) has P(adopted) {p:.4f}"
+        )
+    return Negotiation(
+        draft_id=base.id,
+        sponsor=sponsor,
+        target=target,
+        reached=reached,
+        message=message,
+        p_adopted=p,
+        error=error,
+        sponsor_utility=u,
+        initial_p_adopted=p0,
+        initial_utility=u0,
+        status_quo_p_adopted=p_sq,
+        status_quo_utility=u_sq,
+        provisions=tuple(rows),
+        path=tuple(path),
+        draft=amended,
+        method=method,
+        steps=int(steps),
+        forms=forms,
+        evaluations=len(cache),
+        draws=(draws or scenario.simulation.draws) if method == "monte_carlo" else None,
+        seed=entropy,
+        scenario_title=scenario.title,
+        scenario_hash=scenario.content_hash(),
+        base_scenario=scenario,
+    )
+
+
+def _original_value(track: _Track) -> tuple[float | bool | str, str, bool]:
+    value = track.original.value
+    if isinstance(value, float) and not isinstance(value, bool):
+        return value, _format_value(value, track.entry.unit), True
+    return value, _format_value(value), True
+
+
+# ---------------------------------------------------------------------------------------------
+# TOML writer
+# ---------------------------------------------------------------------------------------------
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
+            "\r": "\\r"}
+
+
+def _toml_string(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_multiline(text: str) -> str:
+    """A multi-line literal string when the text allows it, else a basic string."""
+    if (
+        "\n" in text
+        and "'''" not in text
+        and not text.endswith("'")
+        and all(ch in "\n\t" or (ord(ch) >= 0x20 and ord(ch) != 0x7F) for ch in text)
+    ):
+        return "'''\n" + text + "'''"
+    return _toml_string(text)
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _toml_string(key)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} {value!r} as TOML")
+
+
+def _named_council(council: Council) -> bool:
+    if not council.name:
+        return False
+    try:
+        return Council.named(council.name) == council
+    except ValueError:
+        return False
+
+
+def _pairs(data: dict[str, Any]) -> list[str]:
+    return [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items() if v is not None]
+
+
+def scenario_toml(scenario: Scenario) -> str:
+    """Write a scenario as TOML text that :func:`councilsim.load_scenario` reads back identically.
+
+    Only what differs from the models' defaults is written; a council that equals the named
+    council it is called after (``unsc-2017``, a bundled reform model) is written by name,
+    any other as an inline ``[council]`` table.
+
+    Parameters
+    ----------
+    scenario : Scenario
+
+    Returns
+    -------
+    str
+        The TOML text (``parse_scenario(scenario_toml(s)) == s``).
+    """
+    lines = ["# Written by councilsim.analysis.scenario_toml", "", "[scenario]"]
+    lines.append(f"title = {_toml_string(scenario.title)}")
+    if scenario.date is not None:
+        lines.append(f"date = {_toml_value(scenario.date)}")
+    if scenario.description is not None:
+        lines.append(f"description = {_toml_multiline(scenario.description)}")
+    council = scenario.council
+    by_name = _named_council(council)
+    if by_name:
+        lines.append(f"council = {_toml_string(council.name)}")
+    lines.append(f"mood_sd = {_toml_value(scenario.mood_sd)}")
+    if not by_name:
+        lines += ["", "[council]"]
+        lines += _pairs({"members": list(council.members),
+                         "veto_holders": list(council.veto_holders),
+                         "threshold": council.threshold, "name": council.name})
+        if council.names:
+            lines += ["", "[council.names]", *_pairs(council.names)]
+    if scenario.simulation != SimulationSettings():
+        lines += ["", "[simulation]", *_pairs(scenario.simulation.model_dump())]
+    for name, entry in scenario.catalog.items():
+        lines += ["", f"[catalog.{_toml_key(name)}]",
+                  *_pairs(entry.model_dump(exclude_defaults=True) | {"label": entry.label,
+                                                                     "scale": entry.scale})]
+    if scenario.status_quo:
+        lines += ["", "[status_quo]"]
+        for provision in scenario.status_quo:
+            data = provision.model_dump(exclude_none=True)
+            del data["kind"]
+            shown = _toml_value(data["value"]) if list(data) == ["value"] else _toml_value(data)
+            lines.append(f"{_toml_key(provision.kind)} = {shown}")
+    for bloc in scenario.blocs:
+        lines += ["", "[[bloc]]", *_pairs(bloc.model_dump(exclude_defaults=True)
+                                          | {"name": bloc.name, "members": list(bloc.members),
+                                             "sd": bloc.sd})]
+    for member in scenario.members:
+        data = member.model_dump(exclude_defaults=True)
+        data = {"code": member.code, **{k: v for k, v in data.items() if k != "code"}}
+        lines += ["", "[[member]]", *_pairs(data)]
+    for draft in scenario.drafts:
+        data = draft.model_dump(exclude_defaults=True)
+        provisions = data.pop("provisions", [])
+        data = {"id": draft.id, **{k: v for k, v in data.items() if k != "id"}}
+        lines += ["", "[[draft]]", *_pairs(data)]
+        if provisions:
+            lines.append("provisions = [")
+            for provision in provisions:
+                lines.append(f"  {_toml_value({k: v for k, v in provision.items() if v is not None})},")
+            lines.append("]")
+    return "\n".join(lines) + "\n"

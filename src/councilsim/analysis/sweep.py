@@ -1,0 +1,795 @@
+"""How a draft's fate changes with one provision (or two): P(adopted) along a grid of texts.
+
+:func:`sweep` rewrites one provision of a draft to each value of a grid — in the catalog's real
+units (barrels a year, workers), as level names, ``True``/``False`` for a ban, or as severities —
+and simulates every resulting text. :func:`sweep_grid` does the same over the product of two
+grids. With Monte Carlo every text is simulated with the same seed (common random numbers), so
+the curves are smooth and differences between neighbouring points are not noise.
+
+The helpers at the top of this module (scenario and draft resolution, rewriting a provision,
+seeding, plain-text tables) are shared by the other analysis modules.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from councilsim.catalog import ProvisionKind, severity_of
+from councilsim.models import Draft, Provision, Scenario
+from councilsim.montecarlo import resolve_seed
+
+__all__ = ["SweepGrid", "SweepResult", "sweep", "sweep_grid"]
+
+Method = Literal["exact", "monte_carlo"]
+_METHODS = ("exact", "monte_carlo")
+SeedLike = None | int | np.random.SeedSequence | np.random.Generator
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared helpers (used by sensitivity, negotiate, coalitions and reform as well)
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str | os.PathLike):
+        from councilsim.loading import load_scenario
+
+        return load_scenario(scenario)
+    raise TypeError(f"scenario must be a Scenario or a path to a TOML file, got {type(scenario)}")
+
+
+def _as_draft(scenario: Scenario, draft: str | Draft | None) -> Draft:
+    if isinstance(draft, Draft):
+        # Validates the draft's provisions against this scenario's catalog.
+        scenario.draft_severities(draft)
+        return draft
+    if draft is None or isinstance(draft, str):
+        return scenario.draft(draft)
+    raise TypeError(f"draft must be a draft id, a Draft or None, got {type(draft)}")
+
+
+def _method_iv(method: str, draws: int | None, nodes: int | None = None) -> None:
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}; got {method!r}")
+    if draws is not None and (
+        isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1
+    ):
+        raise ValueError(f"draws must be a positive integer, got {draws!r}")
+    if nodes is not None and (
+        isinstance(nodes, bool) or not isinstance(nodes, int | np.integer) or not 2 <= nodes <= 400
+    ):
+        raise ValueError(f"nodes must be an integer from 2 to 400, got {nodes!r}")
+
+
+def _common_seed(
+    scenario: Scenario, method: str, seed: SeedLike
+) -> tuple[np.random.SeedSequence | None, int | None]:
+    """One root seed for every text of an analysis (common random numbers), and its entropy.
+
+    ``None`` falls back to the scenario's ``simulation.seed`` and then to fresh entropy, which
+    is recorded so that the analysis can be repeated exactly.
+    """
+    if method != "monte_carlo":
+        return None, None
+    root = resolve_seed(scenario.simulation.seed if seed is None else seed)
+    return root, int(root.entropy)
+
+
+def _kind(scenario: Scenario, kind: str) -> ProvisionKind:
+    kinds = scenario.provision_kinds
+    if not isinstance(kind, str) or kind not in kinds:
+        raise ValueError(f"unknown provision kind {kind!r}; known kinds: {', '.join(sorted(kinds))}")
+    return kinds[kind]
+
+
+def _plain(value: Any) -> Any:
+    """Numpy scalars to Python scalars, so pydantic and JSON see ordinary types."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _provision_for(
+    scenario: Scenario, kind: str, value: Any, *, severity: bool = False, note: str | None = None
+) -> Provision:
+    """A provision of ``kind`` at ``value`` (real units, level name, bool) or at a severity.
+
+    Raises
+    ------
+    ValueError
+        Naming the forms the kind allows.
+    """
+    entry = _kind(scenario, kind)
+    value = _plain(value)
+    if severity:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+            raise ValueError(f"severities of {kind!r} must be numbers in [0, 1], got {value!r}")
+        return Provision(kind=kind, severity=float(value), note=note)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    severity_of(kind, entry, value=value)  # raises ValueError listing the allowed forms
+    unit = entry.unit if isinstance(value, float) else None
+    return Provision(kind=kind, value=value, unit=unit, note=note)
+
+
+def _with_provision(draft: Draft, provision: Provision) -> Draft:
+    """``draft`` with ``provision`` replacing the one of its kind (or added at the end)."""
+    provisions = list(draft.provisions)
+    for i, old in enumerate(provisions):
+        if old.kind == provision.kind:
+            provisions[i] = provision
+            break
+    else:
+        provisions.append(provision)
+    return draft.model_copy(update={"provisions": tuple(provisions)})
+
+
+def _simulate(scenario: Scenario, draft: Draft, method: str, draws, seed, nodes, model=None):
+    from councilsim.api import simulate
+
+    return simulate(
+        scenario, draft, method=method, draws=draws, seed=seed, nodes=nodes, model=model
+    )
+
+
+def _map(function, tasks: list, executor: Executor | None) -> list:
+    if executor is None:
+        return [function(task) for task in tasks]
+    if not callable(getattr(executor, "map", None)):
+        raise TypeError("executor must have a map method (e.g. concurrent.futures.Executor)")
+    return list(executor.map(function, tasks))
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]], left: Iterable[int] = (0,)) -> str:
+    """Aligned plain-text table: columns in ``left`` left-aligned, the others right-aligned."""
+    rows = [list(map(str, row)) for row in rows]
+    header = list(map(str, header))
+    left = set(left)
+    widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(
+            cell.ljust(w) if c in left else cell.rjust(w)
+            for c, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
+
+
+def _jsonable(value: Any) -> Any:
+    """Recursively turn arrays, tuples and numpy scalars into JSON-ready Python values."""
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _dumps(data: dict[str, Any], kwargs: dict[str, Any]) -> str:
+    kwargs.setdefault("indent", 2)
+    return json.dumps(data, **kwargs)
+
+
+def _html(text: str) -> str:
+    return f"<pre>{html.escape(text)}</pre>"
+
+
+def _import_pandas():
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError(
+            "to_frame() needs pandas: pip install 'councilsim[frame]' (or pip install pandas)"
+        ) from None
+    return pd
+
+
+def _format_value(value: Any, unit: str | None = None) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float | int):
+        text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+        return f"{text} {unit}" if unit else text
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Points of a sweep
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Point:
+    scenario: Scenario
+    draft: Draft
+    method: str
+    draws: int | None
+    seed: np.random.SeedSequence | None
+    nodes: int | None
+    model: Any
+
+
+def _run_point(point: _Point) -> tuple[float, float, float, float, dict[str, float]]:
+    result = _simulate(
+        point.scenario, point.draft, point.method, point.draws, point.seed, point.nodes,
+        point.model,
+    )
+    return result.p_adopted, result.p_vetoed, result.p_short, result.std_error, result.veto_prob
+
+
+def _grid_values(
+    scenario: Scenario, kind: str, values: Any, severity: bool
+) -> tuple[list[Any], list[Provision], np.ndarray]:
+    """Validate one axis: values as Python scalars, their provisions and severities."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable | np.ndarray):
+        raise ValueError(f"values for {kind!r} must be a sequence (list, array), got {values!r}")
+    plain = [_plain(v) for v in np.asarray(values, dtype=object).ravel()]
+    if not plain:
+        raise ValueError(f"values for {kind!r} must not be empty")
+    note = "swept (severity)" if severity else "swept"
+    provisions = [_provision_for(scenario, kind, v, severity=severity, note=note) for v in plain]
+    severities = np.array([scenario._severity(p, "sweep") for p in provisions])
+    return plain, provisions, severities
+
+
+def _axis(values: list[Any], severities: np.ndarray) -> tuple[np.ndarray, str]:
+    """The numeric x axis: the values themselves when all are numbers, else the severities."""
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return np.array(values, dtype=float), "value"
+    return severities.copy(), "severity"
+
+
+def _crossings(x: np.ndarray, p: np.ndarray, target: float) -> tuple[list[float], list[str]]:
+    """Where ``p`` crosses ``target`` along ``x``, by linear interpolation between grid points.
+
+    A run of points exactly at the target between points on opposite sides counts once, at the
+    middle of the run; touching the target and turning back is not a crossing.
+    """
+    sign = np.sign(p - target)
+    where, direction = [], []
+    last = None  # index of the last point off the target
+    for i, s in enumerate(sign):
+        if s == 0:
+            continue
+        if last is not None and sign[last] != s:
+            if i == last + 1:
+                t = (target - p[last]) / (p[i] - p[last])
+                where.append(float(x[last] + t * (x[i] - x[last])))
+            else:  # points last+1 .. i-1 sit exactly on the target
+                where.append(float(0.5 * (x[last + 1] + x[i - 1])))
+            direction.append("up" if s > 0 else "down")
+        last = i
+    return where, direction
+
+
+def _target_iv(target: float) -> float:
+    if isinstance(target, bool) or not isinstance(target, int | float) or not 0.0 < target < 1.0:
+        raise ValueError(f"target must be a probability strictly between 0 and 1, got {target!r}")
+    return float(target)
+
+
+# ---------------------------------------------------------------------------------------------
+# One provision
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class SweepResult:
+    """P(adopted), P(vetoed) and each veto holder's P(no) along one provision's values.
+
+    Attributes
+    ----------
+    draft_id : str
+        The draft whose provision was rewritten.
+    provision : str
+        The provision kind swept.
+    label : str
+        The kind's human-readable name.
+    unit : str or None
+        The catalog unit of numeric values (None for bans and level-only kinds).
+    values : tuple
+        The values swept, as given (real units, level names, booleans, or severities when
+        ``by_severity``).
+    by_severity : bool
+        Whether ``values`` are severities rather than values in real units.
+    severities : ndarray of float
+        Severity of each value.
+    x : ndarray of float
+        The numeric axis: ``values`` when they are numbers, else ``severities`` (see ``axis``).
+    axis : {"value", "severity"}
+        What ``x`` and ``crossings`` are measured in.
+    p_adopted, p_vetoed, p_short : ndarray of float
+        Probability of adoption, of a veto, and of too few yes votes without a veto.
+    veto_prob : dict of str to ndarray
+        For each veto holder, its probability of voting no.
+    error : ndarray of float
+        The exact engine's quadrature error bound, or the Monte Carlo standard error, of
+        ``p_adopted`` at each point.
+    target : float
+        The level of P(adopted) whose crossings are reported.
+    crossings : tuple of float
+        Every value of ``x`` where P(adopted) crosses ``target`` (linear interpolation between
+        neighbouring grid points), in grid order.
+    crossing_directions : tuple of str
+        ``"down"`` where P(adopted) falls through the target along the grid, ``"up"`` where it
+        rises through it.
+    method : str
+        ``"exact"`` or ``"monte_carlo"``.
+    draws : int or None
+        Monte Carlo draws per point.
+    seed : int or None
+        Entropy of the root seed shared by all points (Monte Carlo).
+    nodes : int or None
+        Quadrature nodes, when given.
+    scenario_title : str
+        For display.
+    scenario_hash : str
+        SHA-256 of the scenario's canonical JSON.
+    """
+
+    draft_id: str
+    provision: str
+    label: str
+    unit: str | None
+    values: tuple[Any, ...]
+    by_severity: bool
+    severities: np.ndarray
+    x: np.ndarray
+    axis: str
+    p_adopted: np.ndarray
+    p_vetoed: np.ndarray
+    p_short: np.ndarray
+    veto_prob: dict[str, np.ndarray]
+    error: np.ndarray
+    target: float
+    crossings: tuple[float, ...]
+    crossing_directions: tuple[str, ...]
+    method: str
+    draws: int | None
+    seed: int | None
+    nodes: int | None
+    scenario_title: str
+    scenario_hash: str
+
+    @property
+    def crossing(self) -> float | tuple[float, ...] | None:
+        """Where P(adopted) crosses ``target``: None if never, the value if once, else all."""
+        if not self.crossings:
+            return None
+        return self.crossings[0] if len(self.crossings) == 1 else self.crossings
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields as plain Python types (JSON-ready; arrays become lists)."""
+        out = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        out["crossing"] = self.crossing
+        return _jsonable(out)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
+        return _dumps(self.to_dict(), kwargs)
+
+    def to_frame(self):
+        """One row per grid point (needs pandas)."""
+        pd = _import_pandas()
+        frame = pd.DataFrame(
+            {
+                "value": list(self.values),
+                "severity": self.severities,
+                "p_adopted": self.p_adopted,
+                "p_vetoed": self.p_vetoed,
+                "p_short": self.p_short,
+                **{f"p_veto_{code}": p for code, p in self.veto_prob.items()},
+                "error": self.error,
+            }
+        )
+        frame.attrs.update(draft_id=self.draft_id, provision=self.provision, target=self.target)
+        return frame
+
+    def _crossing_text(self) -> str:
+        unit = "severity" if self.axis == "severity" else self.unit
+        if not self.crossings:
+            return f"P(adopted) never crosses {self.target:g} on this grid"
+        parts = [
+            f"{'falls' if d == 'down' else 'rises'} through {self.target:g} at "
+            f"{_format_value(c, unit) if self.axis == 'value' else f'severity {c:.4f}'}"
+            for c, d in zip(self.crossings, self.crossing_directions, strict=True)
+        ]
+        return "P(adopted) " + "; ".join(parts)
+
+    def summary(self, max_rows: int = 25) -> str:
+        """A plain-text table (at most ``max_rows`` evenly spaced grid points) and the crossings."""
+        n = len(self.values)
+        shown = np.unique(np.round(np.linspace(0, n - 1, min(n, max_rows))).astype(int))
+        unit = "severity" if self.by_severity else (self.unit or "")
+        header = [f"{self.provision} ({unit})" if unit else self.provision, "severity",
+                  "P(adopted)", "P(vetoed)", *(f"P(no) {c}" for c in self.veto_prob)]
+        rows = [
+            [
+                f"{self.values[i]:.4f}" if self.by_severity else _format_value(self.values[i]),
+                f"{self.severities[i]:.4f}",
+                f"{self.p_adopted[i]:.4f}",
+                f"{self.p_vetoed[i]:.4f}",
+                *(f"{p[i]:.4f}" for p in self.veto_prob.values()),
+            ]
+            for i in shown
+        ]
+        how = "exact" if self.method == "exact" else (
+            f"Monte Carlo, {self.draws:,} draws per point, common seed {self.seed}"
+        )
+        lines = [
+            f"Sweep of {self.label} ({self.provision}) in draft {self.draft_id!r}: "
+            f"{n} points ({how})",
+            _table(header, rows),
+        ]
+        if len(shown) < n:
+            lines.append(f"({len(shown)} of {n} points shown)")
+        lines.append(self._crossing_text())
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return _html(self.summary())
+
+
+def sweep(
+    scenario: Scenario | str | os.PathLike,
+    draft: str | Draft | None,
+    provision: str,
+    values: Sequence[Any] | np.ndarray,
+    *,
+    severity: bool = False,
+    method: Method = "exact",
+    draws: int | None = None,
+    seed: SeedLike = None,
+    nodes: int | None = None,
+    target: float = 0.5,
+    model: Any = None,
+    executor: Executor | None = None,
+) -> SweepResult:
+    """Simulate a draft with one provision set to each of a grid of values.
+
+    Each value gives a modified draft (the provision of that kind replaced, or added when the
+    draft lacks it); every modified draft is simulated.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        The situation, or a path to a scenario TOML file.
+    draft : str, Draft or None
+        The draft (id, object, or None when the scenario has exactly one).
+    provision : str
+        A provision kind of the scenario's catalog, e.g. ``"oil_refined"``.
+    values : sequence or array
+        The grid, in the kind's real units: numbers in the catalog unit for a cap (e.g.
+        ``np.linspace(0, 4_500_000, 50)`` barrels/year), level names for a kind with levels,
+        ``True``/``False`` for a ban; or severities in [0, 1] when ``severity=True``.
+    severity : bool
+        Read ``values`` as severities.
+    method : {"exact", "monte_carlo"}
+        Engine for every point.
+    draws : int, optional
+        Monte Carlo draws per point (default: the scenario's ``simulation.draws``).
+    seed : None, int, SeedSequence or Generator, optional
+        Monte Carlo seed, the same for every point (common random numbers); default the
+        scenario's ``simulation.seed``, else fresh entropy (recorded in the result).
+    nodes : int, optional
+        Gauss–Hermite nodes for the exact engine.
+    target : float
+        Level of P(adopted) whose crossings are reported (default 0.5).
+    model : VoteModel, optional
+        Vote model passed to :func:`councilsim.simulate`.
+    executor : concurrent.futures.Executor, optional
+        Maps the grid points over an executor; the results are identical to a serial run.
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    ValueError
+        For an unknown kind, a value the kind does not take (the message lists the allowed
+        forms), an unknown method or a target outside (0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from councilsim import load_scenario
+    >>> s = load_scenario("scenarios/dprk-2017-09.toml")  # doctest: +SKIP
+    >>> r = sweep(s, "res-2375", "oil_refined", np.linspace(0, 4.5e6, 10))  # doctest: +SKIP
+    >>> r.crossing  # doctest: +SKIP
+    """
+    scenario = _as_scenario(scenario)
+    base = _as_draft(scenario, draft)
+    _method_iv(method, draws, nodes)
+    target = _target_iv(target)
+    entry = _kind(scenario, provision)
+    plain, provisions, severities = _grid_values(scenario, provision, values, bool(severity))
+    root, entropy = _common_seed(scenario, method, seed)
+    points = [
+        _Point(scenario, _with_provision(base, p), method, draws, root, nodes, model)
+        for p in provisions
+    ]
+    outputs = _map(_run_point, points, executor)
+    x, axis = _axis(plain, severities)
+    p_adopted = np.array([o[0] for o in outputs])
+    crossings, directions = _crossings(x, p_adopted, target)
+    veto_holders = list(outputs[0][4])
+    return SweepResult(
+        draft_id=base.id,
+        provision=provision,
+        label=entry.label,
+        unit=entry.unit,
+        values=tuple(plain),
+        by_severity=bool(severity),
+        severities=severities,
+        x=x,
+        axis=axis,
+        p_adopted=p_adopted,
+        p_vetoed=np.array([o[1] for o in outputs]),
+        p_short=np.array([o[2] for o in outputs]),
+        veto_prob={code: np.array([o[4][code] for o in outputs]) for code in veto_holders},
+        error=np.array([o[3] for o in outputs]),
+        target=target,
+        crossings=tuple(crossings),
+        crossing_directions=tuple(directions),
+        method=method,
+        draws=(draws or scenario.simulation.draws) if method == "monte_carlo" else None,
+        seed=entropy,
+        nodes=nodes,
+        scenario_title=scenario.title,
+        scenario_hash=scenario.content_hash(),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Two provisions
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class SweepGrid:
+    """P(adopted) and vetoes over the product of two provisions' grids.
+
+    Arrays are indexed ``[i, j]`` for ``values[0][i]`` and ``values[1][j]``.
+
+    Attributes
+    ----------
+    draft_id : str
+        The draft whose provisions were rewritten.
+    provisions : tuple of str
+        The two kinds swept.
+    labels : tuple of str
+        Their human-readable names.
+    units : tuple of (str or None)
+        Their catalog units.
+    values : tuple of tuple
+        The two grids, as given.
+    by_severity : tuple of bool
+        Whether each grid was given as severities.
+    severities : tuple of ndarray
+        Severity of each grid value.
+    p_adopted, p_vetoed, p_short : ndarray of float, shape (n0, n1)
+        Probability of adoption, of a veto, of too few yes votes without a veto.
+    veto_prob : dict of str to ndarray
+        Each veto holder's probability of voting no, shape (n0, n1).
+    error : ndarray of float, shape (n0, n1)
+        Quadrature error bound (exact) or standard error (Monte Carlo) of ``p_adopted``.
+    target : float
+        Reference level of P(adopted); :meth:`feasible` marks the points at or above it.
+    method : str
+        ``"exact"`` or ``"monte_carlo"``.
+    draws : int or None
+        Monte Carlo draws per point.
+    seed : int or None
+        Entropy of the root seed shared by all points (Monte Carlo).
+    nodes : int or None
+        Quadrature nodes, when given.
+    scenario_title : str
+        For display.
+    scenario_hash : str
+        SHA-256 of the scenario's canonical JSON.
+    """
+
+    draft_id: str
+    provisions: tuple[str, str]
+    labels: tuple[str, str]
+    units: tuple[str | None, str | None]
+    values: tuple[tuple[Any, ...], tuple[Any, ...]]
+    by_severity: tuple[bool, bool]
+    severities: tuple[np.ndarray, np.ndarray]
+    p_adopted: np.ndarray
+    p_vetoed: np.ndarray
+    p_short: np.ndarray
+    veto_prob: dict[str, np.ndarray]
+    error: np.ndarray
+    target: float
+    method: str
+    draws: int | None
+    seed: int | None
+    nodes: int | None
+    scenario_title: str
+    scenario_hash: str
+
+    def feasible(self) -> np.ndarray:
+        """Boolean array: where P(adopted) reaches ``target``."""
+        return self.p_adopted >= self.target
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields as plain Python types (JSON-ready; arrays become nested lists)."""
+        return _jsonable({name: getattr(self, name) for name in self.__dataclass_fields__})
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
+        return _dumps(self.to_dict(), kwargs)
+
+    def to_frame(self):
+        """One row per grid point, in long form (needs pandas)."""
+        pd = _import_pandas()
+        n0, n1 = self.p_adopted.shape
+        i, j = np.divmod(np.arange(n0 * n1), n1)
+        a, b = self.provisions
+        frame = pd.DataFrame(
+            {
+                a: [self.values[0][k] for k in i],
+                b: [self.values[1][k] for k in j],
+                f"severity_{a}": self.severities[0][i],
+                f"severity_{b}": self.severities[1][j],
+                "p_adopted": self.p_adopted.ravel(),
+                "p_vetoed": self.p_vetoed.ravel(),
+                "p_short": self.p_short.ravel(),
+                **{f"p_veto_{c}": p.ravel() for c, p in self.veto_prob.items()},
+                "error": self.error.ravel(),
+            }
+        )
+        frame.attrs.update(draft_id=self.draft_id, target=self.target)
+        return frame
+
+    def summary(self, max_rows: int = 15, max_columns: int = 8) -> str:
+        """P(adopted) as a plain-text table (rows: first provision, columns: second).
+
+        Values at or above ``target`` are marked with ``*``; large grids are thinned evenly.
+        """
+        n0, n1 = self.p_adopted.shape
+        rows_idx = np.unique(np.round(np.linspace(0, n0 - 1, min(n0, max_rows))).astype(int))
+        cols_idx = np.unique(np.round(np.linspace(0, n1 - 1, min(n1, max_columns))).astype(int))
+
+        def show(axis: int, k: int) -> str:
+            value = self.values[axis][k]
+            return f"{value:.3f}" if self.by_severity[axis] else _format_value(value)
+
+        a, b = self.provisions
+        header = [f"{a} \\ {b}", *(show(1, j) for j in cols_idx)]
+        rows = [
+            [show(0, i)]
+            + [
+                f"{self.p_adopted[i, j]:.3f}{'*' if self.p_adopted[i, j] >= self.target else ' '}"
+                for j in cols_idx
+            ]
+            for i in rows_idx
+        ]
+        units = [
+            "severity" if s else (u or "") for s, u in zip(self.by_severity, self.units, strict=True)
+        ]
+        lines = [
+            f"P(adopted) of draft {self.draft_id!r}: rows {a} ({units[0]}), columns {b} "
+            f"({units[1]}); * marks P(adopted) >= {self.target:g}",
+            _table(header, rows),
+        ]
+        if len(rows_idx) < n0 or len(cols_idx) < n1:
+            lines.append(f"({len(rows_idx)} of {n0} rows, {len(cols_idx)} of {n1} columns shown)")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return _html(self.summary())
+
+
+def sweep_grid(
+    scenario: Scenario | str | os.PathLike,
+    draft: str | Draft | None,
+    first: tuple[str, Sequence[Any] | np.ndarray],
+    second: tuple[str, Sequence[Any] | np.ndarray],
+    *,
+    severity: bool | tuple[bool, bool] = False,
+    method: Method = "exact",
+    draws: int | None = None,
+    seed: SeedLike = None,
+    nodes: int | None = None,
+    target: float = 0.5,
+    model: Any = None,
+    executor: Executor | None = None,
+) -> SweepGrid:
+    """Simulate a draft over the product of two provisions' grids.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        The situation, or a path to a scenario TOML file.
+    draft : str, Draft or None
+        The draft (id, object, or None when the scenario has exactly one).
+    first, second : tuple of (str, values)
+        Each a provision kind and its grid, as for :func:`sweep`; the kinds must differ.
+    severity : bool or tuple of two bool
+        Read the grids as severities (one flag for both, or one per grid).
+    method, draws, seed, nodes, target, model, executor
+        As for :func:`sweep` (one common seed for all points).
+
+    Returns
+    -------
+    SweepGrid
+    """
+    scenario = _as_scenario(scenario)
+    base = _as_draft(scenario, draft)
+    _method_iv(method, draws, nodes)
+    target = _target_iv(target)
+    flags = (severity, severity) if isinstance(severity, bool) else tuple(severity)
+    if len(flags) != 2 or not all(isinstance(f, bool) for f in flags):
+        raise ValueError(f"severity must be a bool or a pair of bools, got {severity!r}")
+    axes = []
+    for name, pair in (("first", first), ("second", second)):
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise ValueError(f"{name} must be a (provision kind, values) pair, got {pair!r}")
+        axes.append(pair)
+    (kind0, values0), (kind1, values1) = axes
+    if kind0 == kind1:
+        raise ValueError(f"the two provisions must differ; both are {kind0!r}")
+    entries = (_kind(scenario, kind0), _kind(scenario, kind1))
+    plain0, provs0, sev0 = _grid_values(scenario, kind0, values0, flags[0])
+    plain1, provs1, sev1 = _grid_values(scenario, kind1, values1, flags[1])
+    root, entropy = _common_seed(scenario, method, seed)
+    points = [
+        _Point(scenario, _with_provision(_with_provision(base, p0), p1), method, draws, root,
+               nodes, model)
+        for p0 in provs0
+        for p1 in provs1
+    ]
+    outputs = _map(_run_point, points, executor)
+    shape = (len(provs0), len(provs1))
+
+    def grid(k: int) -> np.ndarray:
+        return np.array([o[k] for o in outputs]).reshape(shape)
+
+    return SweepGrid(
+        draft_id=base.id,
+        provisions=(kind0, kind1),
+        labels=(entries[0].label, entries[1].label),
+        units=(entries[0].unit, entries[1].unit),
+        values=(tuple(plain0), tuple(plain1)),
+        by_severity=flags,
+        severities=(sev0, sev1),
+        p_adopted=grid(0),
+        p_vetoed=grid(1),
+        p_short=grid(2),
+        veto_prob={
+            code: np.array([o[4][code] for o in outputs]).reshape(shape) for code in outputs[0][4]
+        },
+        error=grid(3),
+        target=target,
+        method=method,
+        draws=(draws or scenario.simulation.draws) if method == "monte_carlo" else None,
+        seed=entropy,
+        nodes=nodes,
+        scenario_title=scenario.title,
+        scenario_hash=scenario.content_hash(),
+    )
+

@@ -1,0 +1,1192 @@
+"""Estimate members' stances from the recorded votes (maximum a posteriori, with standard errors).
+
+The model is the vote model of DESIGN §3 read as an ordered-probit item-response model. On text
+``j`` member ``i`` has net utility ::
+
+    D_ij = v_i + x_ij' delta + a_j + e_ij,      a_j ~ N(0, tau^2),  e_ij ~ N(0, 1)
+
+and votes yes if ``D_ij > b_i``, no if ``D_ij < -(b_i + c_i)`` and abstains otherwise, so ::
+
+    P(Y) = Phi(v_i + x'delta + a_j - b_i)
+    P(N) = Phi(-(b_i + c_i) - v_i - x'delta - a_j)
+    P(A) = 1 - P(Y) - P(N)
+
+Every parameter is a field of :class:`~councilsim.models.Member` or :class:`Scenario`:
+
+* ``v_i`` is ``support``, ``b_i`` is ``abstention``, ``c_i`` is ``veto_cost`` (veto holders only, and
+  only on substantive texts: procedural texts carry no veto, as in
+  :class:`~councilsim.votemodel.RandomUtilityModel`);
+* the member's own shock has standard deviation 1 (``uncertainty = 1``): utility has no natural
+  scale, so this fixes it;
+* ``a_j`` is the text's appeal, which differs from draft to draft and is unknown for a new one. It
+  is a random effect integrated out of the likelihood by Gauss-Hermite quadrature (a marginal
+  likelihood), so ``tau`` is exactly the council-wide mood ``mood_sd`` of a scenario: a
+  calibrated scenario predicts a new text with the model that was fitted;
+* ``absence`` is each member's share of "X" (did not vote), shrunk toward the pooled share.
+
+Two things are not identified by votes alone and are pinned down by design:
+
+* a permanent member's band and veto cost: its yes cut-off identifies ``v - b`` and its no
+  cut-off ``v + b + c``, not the three separately. A veto holder's band is therefore set to the
+  pooled band of the elected members, and ``veto_cost`` is what the permanent member needs
+  *beyond* that before it says no — which is what the field means;
+* rarely seen members: each elected member's support and log band have a normal prior centred on
+  the (estimated) means of all elected members (sd :data:`SUPPORT_PRIOR_SD`,
+  :data:`BAND_PRIOR_SD`), so a member with a handful of votes gets the pooled stance. The
+  estimates are therefore posterior modes; the standard errors come from the observed information
+  (the Hessian of the negative log posterior, by central differences of the analytic gradient).
+
+Optional text covariates ``x_ij`` (used by :func:`~councilsim.history.backtest.backtest`) shift a
+member's support by the text's topic group and by the member's own last vote on that topic; they
+map onto ``support`` for one text (:meth:`Calibration.members_for` with ``topics=`` and
+``last_votes=``).
+
+Blocs "from what is left": after the fit, each member's generalised residual on each text (the
+posterior mean of its own shock ``e_ij`` given the votes) is correlated between pairs of members.
+If two members share a bloc shock of sd ``s`` on top of unit own shocks, their latent residuals
+correlate at ``s^2 / (1 + s^2)``; :meth:`Calibration.bloc` turns the mean pairwise correlation of a
+group into a :class:`~councilsim.models.Bloc` by that formula. Residuals of mostly unanimous votes
+carry little information, so this is a rough, attenuated estimate — a starting point for a
+scenario's ``[[bloc]]`` tables, not a fitted quantity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from numpy.polynomial.hermite_e import hermegauss
+from scipy import optimize, sparse
+from scipy.special import log_ndtr, ndtr
+
+from councilsim.history.record import (
+    TOPIC_GROUPS,
+    DateLike,
+    History,
+    RecordedVote,
+    _as_date,
+    _searchable,
+    _topic_group_regexes,
+)
+from councilsim.models import Bloc, Council, Member
+
+__all__ = [
+    "BAND_PRIOR_SD",
+    "SUPPORT_PRIOR_SD",
+    "UNUSABLE_STATUSES",
+    "Calibration",
+    "MemberEstimate",
+    "agenda_groups",
+    "calibrate",
+    "usable",
+]
+
+#: Prior sd of an elected member's support around the elected members' mean (utility units).
+SUPPORT_PRIOR_SD = 1.0
+#: Prior sd of an elected member's log abstention band around the elected members' mean.
+BAND_PRIOR_SD = 1.0
+#: Prior sd of a permanent member's support around the elected mean (very weak).
+PERMANENT_SUPPORT_PRIOR_SD = 3.0
+#: Prior of a permanent member's log veto cost: N(log 0.5, 2^2) (weak; keeps it finite at 0).
+VETO_COST_PRIOR = (math.log(0.5), 2.0)
+#: Prior sd of a topic offset of support (member by topic group).
+TOPIC_PRIOR_SD = 0.5
+#: Prior sd of the effect of a member's last vote on the topic.
+LAG_PRIOR_SD = 1.0
+#: Beta-prior weight (in votes) pulling a member's absence share toward the pooled share.
+ABSENCE_PRIOR_VOTES = 5.0
+#: Gauss-Hermite nodes for the text appeal.
+NODES = 48
+#: Statuses SOURCE.md says not to use for calibration.
+UNUSABLE_STATUSES = frozenset({"incomplete", "suspect_1995"})
+
+_LETTERS = ("Y", "N", "A")
+_LAG_LEVELS = ("N", "A")  # effects of a last vote of N or A, relative to Y or no last vote
+
+
+# ----------------------------------------------------------------------------------------------
+# Which texts, which topic groups
+# ----------------------------------------------------------------------------------------------
+
+
+def usable(vote: RecordedVote) -> bool:
+    """Whether a recorded vote can be calibrated on or predicted: a real vote with a complete
+    member-level record (not adopted without a vote, not ``incomplete`` or ``suspect_1995``)."""
+    if not vote.votes or vote.modality == "without_vote" or vote.status in UNUSABLE_STATUSES:
+        return False
+    threshold = 7 if len(vote.votes) <= 11 else 9
+    return len(vote.votes) >= threshold
+
+
+@cache
+def _group_regexes() -> tuple[tuple[str, Any, Any], ...]:
+    return tuple((name, *_topic_group_regexes(name)) for name in TOPIC_GROUPS)
+
+
+@cache
+def _agenda_groups(topic: str) -> tuple[str, ...]:
+    text = _searchable(topic, "")
+    return tuple(
+        name
+        for name, include, exclude in _group_regexes()
+        if include.search(text) and not (exclude is not None and exclude.search(text))
+    )
+
+
+def agenda_groups(vote: RecordedVote) -> tuple[str, ...]:
+    """The topic groups (:data:`~councilsim.history.TOPIC_GROUPS`) a text belongs to by its agenda
+    wording alone.
+
+    :meth:`History.filter` also searches the title, but the record has titles only for adopted
+    resolutions: classifying a text to be *predicted* by its title would leak its outcome. This
+    function is what predictions use.
+    """
+    return _agenda_groups(vote.topic)
+
+
+# ----------------------------------------------------------------------------------------------
+# Results
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberEstimate:
+    """A member's calibrated stance, with standard errors.
+
+    Attributes
+    ----------
+    code : str
+        Seat code.
+    permanent : bool
+        Whether the member held a veto in the record.
+    support, abstention, veto_cost, absence : float
+        The :class:`~councilsim.models.Member` fields (``veto_cost`` is 0 for elected members).
+    support_se, abstention_se, veto_cost_se, absence_se : float
+        Standard errors (NaN when not computed; 0 for fixed values).
+    n_votes : int
+        Recorded votes (Y, N, A or X) the estimate rests on.
+    counts : dict of str to int
+        Those votes by letter.
+    weight : float
+        Effective number of votes after time-decay weighting (equals ``n_votes`` without it).
+    """
+
+    code: str
+    permanent: bool
+    support: float
+    support_se: float
+    abstention: float
+    abstention_se: float
+    veto_cost: float
+    veto_cost_se: float
+    absence: float
+    absence_se: float
+    n_votes: int
+    counts: Mapping[str, int]
+    weight: float
+
+    def member(self, *, veto_holder: bool | None = None, support_shift: float = 0.0) -> Member:
+        """The :class:`~councilsim.models.Member` with these parameters.
+
+        Parameters
+        ----------
+        veto_holder : bool, optional
+            Whether the member holds a veto on the council it is used for (default: as in the
+            record). A member without a veto gets ``veto_cost = 0``.
+        support_shift : float
+            Added to ``support`` (topic and last-vote effects for one text).
+        """
+        holder = self.permanent if veto_holder is None else veto_holder
+        return Member(
+            code=self.code,
+            support=self.support + support_shift,
+            uncertainty=1.0,
+            abstention=self.abstention,
+            veto_cost=self.veto_cost if holder else 0.0,
+            absence=min(self.absence, 0.999),
+            why=f"calibrated on {self.n_votes} recorded votes",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-ready form (NaN standard errors become None)."""
+        out = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        out["counts"] = dict(self.counts)
+        for key, value in out.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                out[key] = None
+        return out
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Members' stances estimated from recorded votes by :func:`calibrate`.
+
+    Attributes
+    ----------
+    members : dict of str to MemberEstimate
+        Per-member estimates, by seat code.
+    pooled : MemberEstimate
+        The pooled elected member (code ``"POOLED"``): the prior means of support and band and the
+        pooled absence share. :meth:`members_for` gives it to members without a record.
+    tau, tau_se : float
+        Standard deviation of the texts' appeal and its standard error; use it as ``mood_sd``.
+    topic_effects : dict of str to dict of str to float
+        Shift of support by agenda topic group: ``topic_effects[group][code]`` for permanent
+        members, ``topic_effects[group]["ELECTED"]`` for every elected member. Empty unless
+        ``topic_effects=True``.
+    lag_effects : dict of str to dict of str to float
+        Shift of support when the member's last vote on a text of the same topic group was N or A:
+        ``lag_effects["permanent"]["N"]`` etc. Empty unless ``lag_effects=True``.
+    log_likelihood : float
+        Marginal log-likelihood of the (weighted) votes at the estimate.
+    log_posterior : float
+        Log-likelihood plus the log prior (what is maximised).
+    n_texts, n_votes : int
+        Texts and member votes (Y, N, A) used.
+    topic : str or None
+        Topic group (or agenda substring) the record was restricted to.
+    since, before : datetime.date or None
+        First date used and first date excluded.
+    half_life : float or None
+        Half-life in years of the time-decay weights (None: every vote weighs 1).
+    last_date : datetime.date or None
+        Date of the latest vote used (for leakage checks).
+    residual_correlation : dict of str to float
+        Correlation of generalised residuals for pairs of members with at least 20 texts in
+        common, keyed ``"AAA|BBB"`` (codes sorted).
+    converged : bool
+        Whether the optimiser reported convergence.
+    iterations : int
+        Optimiser iterations.
+    standard_errors : bool
+        Whether standard errors were computed.
+    """
+
+    members: Mapping[str, MemberEstimate]
+    pooled: MemberEstimate
+    tau: float
+    tau_se: float
+    topic_effects: Mapping[str, Mapping[str, float]]
+    lag_effects: Mapping[str, Mapping[str, float]]
+    log_likelihood: float
+    log_posterior: float
+    n_texts: int
+    n_votes: int
+    topic: str | None
+    since: dt.date | None
+    before: dt.date | None
+    half_life: float | None
+    last_date: dt.date | None
+    residual_correlation: Mapping[str, float] = field(repr=False)
+    converged: bool = True
+    iterations: int = 0
+    standard_errors: bool = True
+
+    @property
+    def mood_sd(self) -> float:
+        """The scenario ``mood_sd`` this calibration implies (``tau``)."""
+        return self.tau
+
+    @property
+    def veto_cost_default(self) -> float:
+        """Veto cost given to a veto holder without a record: the mean of the permanent members'."""
+        costs = [m.veto_cost for m in self.members.values() if m.permanent]
+        return float(np.mean(costs)) if costs else 0.0
+
+    def estimate(self, code: str) -> MemberEstimate:
+        """The estimate for ``code``, or the pooled elected member under that code."""
+        if code in self.members:
+            return self.members[code]
+        pooled = self.pooled
+        return MemberEstimate(
+            code=code,
+            permanent=False,
+            support=pooled.support,
+            support_se=pooled.support_se,
+            abstention=pooled.abstention,
+            abstention_se=pooled.abstention_se,
+            veto_cost=self.veto_cost_default,
+            veto_cost_se=float("nan"),
+            absence=pooled.absence,
+            absence_se=pooled.absence_se,
+            n_votes=0,
+            counts=MappingProxyType({}),
+            weight=0.0,
+        )
+
+    def support_shift(
+        self, code: str, *, permanent: bool, topics: Iterable[str] = (), last_vote: str | None = None
+    ) -> float:
+        """Topic and last-vote shift of ``code``'s support for one text."""
+        shift = 0.0
+        for group in topics:
+            effects = self.topic_effects.get(group, {})
+            shift += effects.get(code if permanent else "ELECTED", 0.0)
+        if last_vote in _LAG_LEVELS:
+            shift += self.lag_effects.get("permanent" if permanent else "elected", {}).get(
+                last_vote, 0.0
+            )
+        return shift
+
+    def members_for(
+        self,
+        council: Council,
+        *,
+        topics: Iterable[str] = (),
+        last_votes: Mapping[str, str] | None = None,
+    ) -> tuple[Member, ...]:
+        """:class:`~councilsim.models.Member` stances for every seat of ``council``.
+
+        Members without a record get the pooled elected member (and, if they hold a veto, the
+        mean veto cost of the permanent members). Only veto holders of ``council`` keep a veto cost.
+
+        Parameters
+        ----------
+        council : Council
+        topics : iterable of str
+            Topic groups of the text (:func:`agenda_groups`), for the topic effects.
+        last_votes : mapping of str to str, optional
+            Each member's last vote on the same topic group, for the last-vote effects.
+        """
+        topics = tuple(topics)
+        last_votes = last_votes or {}
+        out = []
+        for code in council.members:
+            estimate = self.estimate(code)
+            shift = self.support_shift(
+                code,
+                permanent=code in self.members and self.members[code].permanent,
+                topics=topics,
+                last_vote=last_votes.get(code),
+            )
+            out.append(
+                estimate.member(veto_holder=code in council.veto_holders, support_shift=shift)
+            )
+        return tuple(out)
+
+    def bloc(self, name: str, codes: Sequence[str]) -> Bloc:
+        """A :class:`~councilsim.models.Bloc` whose sd matches the members' residual correlation.
+
+        The mean pairwise correlation ``r`` (pairs without enough common texts are ignored; no
+        pair at all, or ``r <= 0``, gives sd 0) becomes ``sd = sqrt(r / (1 - r))``.
+        """
+        rs = []
+        for i, a in enumerate(codes):
+            for b in codes[i + 1 :]:
+                key = "|".join(sorted((a, b)))
+                if key in self.residual_correlation:
+                    rs.append(self.residual_correlation[key])
+        r = float(np.mean(rs)) if rs else 0.0
+        sd = math.sqrt(r / (1.0 - r)) if 0.0 < r < 1.0 else 0.0
+        return Bloc(
+            name=name,
+            members=tuple(codes),
+            sd=sd,
+            why=f"mean residual correlation {r:.2f} over {len(rs)} pairs (calibrated)",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-ready form."""
+
+        def date(value: dt.date | None) -> str | None:
+            return None if value is None else value.isoformat()
+
+        def number(value: float) -> float | None:
+            return value if math.isfinite(value) else None
+
+        return {
+            "members": {code: m.to_dict() for code, m in self.members.items()},
+            "pooled": self.pooled.to_dict(),
+            "tau": self.tau,
+            "tau_se": number(self.tau_se),
+            "mood_sd": self.mood_sd,
+            "topic_effects": {g: dict(e) for g, e in self.topic_effects.items()},
+            "lag_effects": {g: dict(e) for g, e in self.lag_effects.items()},
+            "log_likelihood": self.log_likelihood,
+            "log_posterior": self.log_posterior,
+            "n_texts": self.n_texts,
+            "n_votes": self.n_votes,
+            "topic": self.topic,
+            "since": date(self.since),
+            "before": date(self.before),
+            "half_life": self.half_life,
+            "last_date": date(self.last_date),
+            "residual_correlation": dict(self.residual_correlation),
+            "converged": self.converged,
+            "iterations": self.iterations,
+            "standard_errors": self.standard_errors,
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
+        kwargs.setdefault("indent", 2)
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def to_frame(self) -> Any:
+        """One row per member (needs pandas)."""
+        import pandas as pd
+
+        rows = [m.to_dict() for m in self.members.values()]
+        return pd.DataFrame(rows).drop(columns=["counts"]).set_index("code")
+
+    def summary(self) -> str:
+        """A readable table of the estimates."""
+        window = ", ".join(
+            part
+            for part in (
+                f"topic {self.topic!r}" if self.topic else "all topics",
+                f"since {self.since}" if self.since else "",
+                f"before {self.before}" if self.before else "",
+                f"half-life {self.half_life:g} y" if self.half_life else "",
+            )
+            if part
+        )
+
+        def se(value: float) -> str:
+            return f"{value:.2f}" if math.isfinite(value) else "  - "
+
+        lines = [
+            f"Calibration: {self.n_texts} texts, {self.n_votes} member votes ({window})",
+            f"  mood_sd (tau) = {self.tau:.3f} +/- {se(self.tau_se)}   "
+            f"log-likelihood {self.log_likelihood:.1f}",
+            "",
+            f"{'member':<8}{'votes':>6}{'support':>9}{'(se)':>7}{'band':>7}{'(se)':>7}"
+            f"{'veto':>7}{'(se)':>7}{'absent':>8}",
+        ]
+        ordered = sorted(self.members.values(), key=lambda m: (not m.permanent, -m.n_votes, m.code))
+        for m in [*ordered, self.pooled]:
+            veto = f"{m.veto_cost:>7.2f}{se(m.veto_cost_se):>7}" if m.permanent else " " * 14
+            lines.append(
+                f"{m.code:<8}{m.n_votes:>6}{m.support:>9.2f}{se(m.support_se):>7}"
+                f"{m.abstention:>7.2f}{se(m.abstention_se):>7}{veto}{m.absence:>8.3f}"
+            )
+        if self.lag_effects:
+            lines.append("")
+            for who, effects in self.lag_effects.items():
+                parts = ", ".join(f"last {k}: {v:+.2f}" for k, v in effects.items())
+                lines.append(f"  last-vote effect ({who}): {parts}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+# ----------------------------------------------------------------------------------------------
+# Data preparation
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Data:
+    """The votes compressed twice: a member's vote enters the likelihood only through its *type*
+    (member, letter, whether a veto cost applies, which effects shift it), and a text only through
+    its *pattern* (the multiset of its types). Identical texts share a pattern and their weights
+    add up; the expensive normal-tail terms are computed once per type."""
+
+    codes: list[str]  # member index -> seat code
+    permanent: np.ndarray  # bool per member
+    pattern_weight: np.ndarray  # summed text weights per pattern
+    counts_matrix: sparse.csr_matrix  # (patterns, types): how often each type occurs
+    type_member: np.ndarray
+    type_vote: np.ndarray  # 0 Y, 1 N, 2 A
+    type_veto: np.ndarray  # bool: the veto cost applies
+    type_effects: np.ndarray  # (types, E) effect indices, -1 for none
+    effect_names: list[tuple[str, str, str]]  # (kind, group/who, code/level)
+    text_pattern: np.ndarray  # per text
+    text_types: list[list[tuple[int, int]]]  # per text: (member, type)
+    counts: dict[str, dict[str, int]]
+    weight_of: dict[str, float]
+    n_texts: int
+    n_votes: int
+    last_date: dt.date | None
+
+
+def _last_votes_table(votes: Sequence[RecordedVote]) -> list[dict[str, str]]:
+    """For each vote, each member's last vote (Y/N/A) on an earlier-dated text sharing an agenda
+    topic group (empty when the text has no group)."""
+    last: dict[tuple[str, str], tuple[dt.date, str]] = {}
+    out = []
+    pending: list[tuple[RecordedVote, tuple[str, ...]]] = []
+    current_date = None
+    for vote in votes:
+        if vote.date != current_date:
+            # Votes of the same day are not known to each other in order: commit them together.
+            for done, groups in pending:
+                for group in groups:
+                    for code, letter in done.votes.items():
+                        if letter in _LETTERS:
+                            last[(group, code)] = (done.date, letter)
+            pending = []
+            current_date = vote.date
+        groups = agenda_groups(vote)
+        row: dict[str, str] = {}
+        for code in vote.votes:
+            best = None
+            for group in groups:
+                seen = last.get((group, code))
+                if seen is not None and (best is None or seen[0] > best[0]):
+                    best = seen
+            if best is not None:
+                row[code] = best[1]
+        out.append(row)
+        pending.append((vote, groups))
+    return out
+
+
+def last_votes_before(history: History, vote: RecordedVote) -> dict[str, str]:
+    """Each member's last recorded vote (Y/N/A) on a text dated strictly before ``vote`` that
+    shares one of its agenda topic groups."""
+    groups = set(agenda_groups(vote))
+    found: dict[str, str] = {}
+    if not groups:
+        return found
+    for past in reversed(history.filter(before=vote.date)):
+        if not usable(past) or not groups.intersection(agenda_groups(past)):
+            continue
+        for code, letter in past.votes.items():
+            if code in vote.votes and code not in found and letter in _LETTERS:
+                found[code] = letter
+        if len(found) == len(vote.votes):
+            break
+    return found
+
+
+def _prepare(
+    votes: Sequence[RecordedVote],
+    weights: np.ndarray,
+    *,
+    permanent_codes: frozenset[str],
+    topic_effects: bool,
+    lag_effects: bool,
+) -> _Data:
+    codes: dict[str, int] = {}
+    effect_index: dict[tuple[str, str, str], int] = {}
+    types: dict[tuple[int, int, bool, tuple[int, ...]], int] = {}
+    patterns: dict[tuple[int, ...], int] = {}
+    pattern_weight: list[float] = []
+    text_pattern = []
+    text_types = []
+    counts: dict[str, dict[str, int]] = {}
+    weight_of: dict[str, float] = {}
+    lags = _last_votes_table(votes) if lag_effects else None
+    n_votes = 0
+
+    def index_of(table: dict, key: Any) -> int:
+        found = table.get(key)
+        if found is None:
+            found = table[key] = len(table)
+        return found
+
+    for t, vote in enumerate(votes):
+        groups = agenda_groups(vote) if topic_effects else ()
+        members = []
+        for code, letter in vote.votes.items():
+            tally = counts.setdefault(code, {"Y": 0, "N": 0, "A": 0, "X": 0})
+            tally[letter] = tally.get(letter, 0) + 1
+            weight_of[code] = weight_of.get(code, 0.0) + float(weights[t])
+            if letter not in _LETTERS:
+                continue
+            n_votes += 1
+            m = index_of(codes, code)
+            is_perm = code in permanent_codes
+            effects = [index_of(effect_index, ("topic", g, code if is_perm else "ELECTED"))
+                       for g in groups]
+            if lags is not None and lags[t].get(code) in _LAG_LEVELS:
+                who = "permanent" if is_perm else "elected"
+                effects.append(index_of(effect_index, ("lag", who, lags[t][code])))
+            veto = is_perm and code in vote.permanent and not vote.procedural
+            key = (m, _LETTERS.index(letter), veto, tuple(sorted(effects)))
+            members.append((m, index_of(types, key)))
+        p = index_of(patterns, tuple(sorted(k for _, k in members)))
+        if p == len(pattern_weight):
+            pattern_weight.append(0.0)
+        pattern_weight[p] += float(weights[t])
+        text_pattern.append(p)
+        text_types.append(members)
+
+    rows, cols = [], []
+    for key, p in patterns.items():
+        rows.extend([p] * len(key))
+        cols.extend(key)
+    counts_matrix = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, cols)), shape=(len(patterns), len(types))
+    )
+    counts_matrix.sum_duplicates()
+    type_keys = list(types)
+    width = max((len(k[3]) for k in type_keys), default=0)
+    type_effects = np.full((len(type_keys), max(width, 1)), -1, dtype=np.intp)
+    for i, key in enumerate(type_keys):
+        type_effects[i, : len(key[3])] = key[3]
+    code_list = list(codes)
+    return _Data(
+        codes=code_list,
+        permanent=np.array([c in permanent_codes for c in code_list], dtype=bool),
+        pattern_weight=np.asarray(pattern_weight),
+        counts_matrix=counts_matrix,
+        type_member=np.array([k[0] for k in type_keys], dtype=np.intp),
+        type_vote=np.array([k[1] for k in type_keys], dtype=np.intp),
+        type_veto=np.array([k[2] for k in type_keys], dtype=bool),
+        type_effects=type_effects,
+        effect_names=list(effect_index),
+        text_pattern=np.asarray(text_pattern, dtype=np.intp),
+        text_types=text_types,
+        counts=counts,
+        weight_of=weight_of,
+        n_texts=len(votes),
+        n_votes=n_votes,
+        last_date=votes[-1].date if votes else None,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# The likelihood
+# ----------------------------------------------------------------------------------------------
+
+
+@cache
+def _rule(nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    x, w = hermegauss(nodes)
+    w = w / w.sum()
+    keep = w > 1e-18
+    return x[keep], np.log(w[keep])
+
+
+class _Problem:
+    """Negative log posterior and its gradient over the packed parameter vector.
+
+    Layout: support ``v`` (members), log band ``beta`` (elected members; veto holders use
+    ``mu_b``), log veto cost ``gamma`` (permanent members), ``mu_v``, ``mu_b``, ``log tau``, then
+    the effects.
+    """
+
+    def __init__(self, data: _Data, nodes: int = NODES) -> None:
+        self.data = data
+        m = len(data.codes)
+        self.m = m
+        self.elected = np.flatnonzero(~data.permanent)
+        self.perm = np.flatnonzero(data.permanent)
+        self.n_el, self.n_perm = self.elected.size, self.perm.size
+        self.n_eff = len(data.effect_names)
+        self.i_v = np.arange(m)
+        self.i_beta = m + np.arange(self.n_el)
+        self.i_gamma = m + self.n_el + np.arange(self.n_perm)
+        base = m + self.n_el + self.n_perm
+        self.i_mu_v, self.i_mu_b, self.i_tau = base, base + 1, base + 2
+        self.i_eff = base + 3 + np.arange(self.n_eff)
+        self.size = base + 3 + self.n_eff
+        # member -> position in beta / gamma blocks
+        self.beta_of = np.full(m, -1, dtype=np.intp)
+        self.beta_of[self.elected] = np.arange(self.n_el)
+        self.gamma_of = np.full(m, -1, dtype=np.intp)
+        self.gamma_of[self.perm] = np.arange(self.n_perm)
+        self.x, self.logw = _rule(nodes)
+        self.counts_t = data.counts_matrix.T.tocsr()
+        self.by_vote = [np.flatnonzero(data.type_vote == k) for k in range(3)]
+        self.eff_prior_sd = np.array(
+            [TOPIC_PRIOR_SD if kind == "topic" else LAG_PRIOR_SD for kind, *_ in data.effect_names]
+        )
+
+    # -- unpacking ----------------------------------------------------------------------------
+
+    def unpack(self, theta: np.ndarray) -> dict[str, np.ndarray]:
+        v = theta[self.i_v]
+        log_band = np.empty(self.m)
+        log_band[self.elected] = theta[self.i_beta]
+        log_band[self.perm] = theta[self.i_mu_b]
+        cost = np.zeros(self.m)
+        cost[self.perm] = np.exp(theta[self.i_gamma])
+        return dict(
+            v=v,
+            band=np.exp(log_band),
+            cost=cost,
+            mu_v=theta[self.i_mu_v],
+            mu_b=theta[self.i_mu_b],
+            tau=math.exp(theta[self.i_tau]),
+            effects=theta[self.i_eff],
+        )
+
+    def _offsets(self, effects: np.ndarray) -> np.ndarray:
+        idx = self.data.type_effects
+        padded = np.append(effects, 0.0)
+        return padded[idx].sum(axis=1)  # index -1 hits the appended 0
+
+    # -- prior ---------------------------------------------------------------------------------
+
+    def _log_prior(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        grad = np.zeros_like(theta)
+        mu_v, mu_b = theta[self.i_mu_v], theta[self.i_mu_b]
+        total = 0.0
+        # elected support and log band around the pooled means
+        dv = theta[self.i_v[self.elected]] - mu_v
+        total -= 0.5 * np.sum(dv**2) / SUPPORT_PRIOR_SD**2
+        grad[self.i_v[self.elected]] -= dv / SUPPORT_PRIOR_SD**2
+        grad[self.i_mu_v] += np.sum(dv) / SUPPORT_PRIOR_SD**2
+        db = theta[self.i_beta] - mu_b
+        total -= 0.5 * np.sum(db**2) / BAND_PRIOR_SD**2
+        grad[self.i_beta] -= db / BAND_PRIOR_SD**2
+        grad[self.i_mu_b] += np.sum(db) / BAND_PRIOR_SD**2
+        # permanent members: very weak pull of support, weak prior on log veto cost
+        dp = theta[self.i_v[self.perm]] - mu_v
+        total -= 0.5 * np.sum(dp**2) / PERMANENT_SUPPORT_PRIOR_SD**2
+        grad[self.i_v[self.perm]] -= dp / PERMANENT_SUPPORT_PRIOR_SD**2
+        grad[self.i_mu_v] += np.sum(dp) / PERMANENT_SUPPORT_PRIOR_SD**2
+        mean, sd = VETO_COST_PRIOR
+        dg = theta[self.i_gamma] - mean
+        total -= 0.5 * np.sum(dg**2) / sd**2
+        grad[self.i_gamma] -= dg / sd**2
+        # effects shrink to zero
+        de = theta[self.i_eff]
+        total -= 0.5 * np.sum((de / self.eff_prior_sd) ** 2)
+        grad[self.i_eff] -= de / self.eff_prior_sd**2
+        # hyper-parameters: practically flat, only to keep the Hessian definite
+        for i in (self.i_mu_v, self.i_mu_b, self.i_tau):
+            total -= 0.5 * theta[i] ** 2 / 100.0
+            grad[i] -= theta[i] / 100.0
+        return float(total), grad
+
+    # -- likelihood ----------------------------------------------------------------------------
+
+    def _node_terms(self, theta: np.ndarray):
+        """Per vote type and node: log P(vote) and its derivatives in eta, band and cost."""
+        p = self.unpack(theta)
+        d = self.data
+        band = p["band"][d.type_member]
+        cost = p["cost"][d.type_member] * d.type_veto
+        eta = (p["v"][d.type_member] + self._offsets(p["effects"]))[:, None] + p["tau"] * self.x
+        n, k = eta.shape
+        ll = np.empty((n, k))
+        d_eta = np.empty((n, k))
+        d_band = np.empty((n, k))
+        d_cost = np.zeros((n, k))
+        yes, no, abst = self.by_vote
+        # Y: Phi(eta - b)
+        z = eta[yes] - band[yes, None]
+        lz = log_ndtr(z)
+        mills = np.exp(-0.5 * z**2 - 0.5 * math.log(2 * math.pi) - lz)
+        ll[yes], d_eta[yes], d_band[yes] = lz, mills, -mills
+        # N: Phi(-b - c - eta)
+        z = -band[no, None] - cost[no, None] - eta[no]
+        lz = log_ndtr(z)
+        mills = np.exp(-0.5 * z**2 - 0.5 * math.log(2 * math.pi) - lz)
+        ll[no], d_eta[no], d_band[no], d_cost[no] = lz, -mills, -mills, -mills
+        # A: Phi(b - eta) - Phi(-b - c - eta), computed in the tail that keeps precision
+        upper = band[abst, None] - eta[abst]
+        lower = -band[abst, None] - cost[abst, None] - eta[abst]
+        flip = lower > 0
+        prob = np.where(flip, ndtr(-lower) - ndtr(-upper), ndtr(upper) - ndtr(lower))
+        prob = np.maximum(prob, 1e-300)
+        dens_u = np.exp(-0.5 * upper**2) / math.sqrt(2 * math.pi) / prob
+        dens_l = np.exp(-0.5 * lower**2) / math.sqrt(2 * math.pi) / prob
+        ll[abst] = np.log(prob)
+        d_eta[abst] = -dens_u + dens_l
+        d_band[abst] = dens_u + dens_l
+        d_cost[abst] = dens_l
+        return p, ll, d_eta, d_band, d_cost
+
+    def evaluate(self, theta: np.ndarray, *, with_posterior: bool = False):
+        """Negative log posterior and gradient (and node posteriors if asked)."""
+        p, ll, d_eta, d_band, d_cost = self._node_terms(theta)
+        d = self.data
+        per_node = d.counts_matrix @ ll + self.logw  # (patterns, K)
+        top = per_node.max(axis=1, keepdims=True)
+        log_lik_pat = top[:, 0] + np.log(np.exp(per_node - top).sum(axis=1))
+        post = np.exp(per_node - log_lik_pat[:, None])  # node posteriors per pattern
+        log_lik = float(d.pattern_weight @ log_lik_pat)
+        # Weight of each (type, node): summed over the patterns containing the type.
+        type_node = self.counts_t @ (post * d.pattern_weight[:, None])
+        g_eta = (type_node * d_eta).sum(axis=1)
+        g_band = (type_node * d_band).sum(axis=1)
+        g_cost = (type_node * d_cost).sum(axis=1)
+        g_tau = float((type_node * d_eta * self.x).sum())
+        grad = np.zeros(self.size)
+        grad[self.i_v] = np.bincount(d.type_member, g_eta, minlength=self.m)
+        band_member = np.bincount(d.type_member, g_band, minlength=self.m) * p["band"]
+        grad[self.i_beta] = band_member[self.elected]
+        grad[self.i_mu_b] = band_member[self.perm].sum()
+        cost_member = np.bincount(d.type_member, g_cost, minlength=self.m) * p["cost"]
+        grad[self.i_gamma] = cost_member[self.perm]
+        grad[self.i_tau] = g_tau * p["tau"]
+        if self.n_eff:
+            eff = d.type_effects
+            valid = eff >= 0
+            contrib = np.broadcast_to(g_eta[:, None], eff.shape)
+            grad[self.i_eff] = np.bincount(eff[valid], contrib[valid], minlength=self.n_eff)
+        log_prior, grad_prior = self._log_prior(theta)
+        value = -(log_lik + log_prior)
+        gradient = -(grad + grad_prior)
+        if with_posterior:
+            return value, gradient, log_lik, post, d_eta
+        return value, gradient
+
+    # -- start ---------------------------------------------------------------------------------
+
+    def start(self) -> np.ndarray:
+        """Moment-based starting values (tau = 1)."""
+        d = self.data
+        w = d.counts_matrix.T @ d.pattern_weight  # weight of each vote type
+        theta = np.zeros(self.size)
+        share = np.zeros((self.m, 3))
+        for k in range(3):
+            sel = d.type_vote == k
+            share[:, k] = np.bincount(d.type_member[sel], w[sel], minlength=self.m)
+        share = (share + 0.5) / (share.sum(axis=1, keepdims=True) + 1.5)
+        scale = math.sqrt(2.0)
+        from scipy.special import ndtri
+
+        k_yes = ndtri(share[:, 0]) * scale  # v - b
+        k_no = ndtri(share[:, 1]) * scale  # -v - b - c
+        v = (k_yes - k_no) / 2
+        band = np.maximum(-(k_yes + k_no) / 2, 0.05)
+        mu_b = float(np.mean(np.log(band[self.elected]))) if self.n_el else math.log(0.5)
+        theta[self.i_v] = v
+        theta[self.i_beta] = np.log(band[self.elected])
+        b_perm = math.exp(mu_b)
+        v_perm = k_yes[self.perm] + b_perm
+        theta[self.i_v[self.perm]] = v_perm
+        theta[self.i_gamma] = np.log(np.maximum(-k_no[self.perm] - b_perm - v_perm, 0.1))
+        theta[self.i_mu_v] = float(np.mean(v[self.elected])) if self.n_el else 0.0
+        theta[self.i_mu_b] = mu_b
+        theta[self.i_tau] = 0.0
+        return theta
+
+    def names(self) -> list[str]:
+        d = self.data
+        out = [""] * self.size
+        for i, code in enumerate(d.codes):
+            out[self.i_v[i]] = f"support:{code}"
+        for j, i in enumerate(self.elected):
+            out[self.i_beta[j]] = f"log_band:{d.codes[i]}"
+        for j, i in enumerate(self.perm):
+            out[self.i_gamma[j]] = f"log_veto_cost:{d.codes[i]}"
+        out[self.i_mu_v], out[self.i_mu_b], out[self.i_tau] = "mu_support", "mu_log_band", "log_tau"
+        for j, name in enumerate(d.effect_names):
+            out[self.i_eff[j]] = ":".join(name)
+        return out
+
+
+def _hessian(problem: _Problem, theta: np.ndarray) -> np.ndarray:
+    """Hessian of the negative log posterior by central differences of the analytic gradient."""
+    size = theta.size
+    hess = np.empty((size, size))
+    for i in range(size):
+        step = 1e-5 * max(1.0, abs(theta[i]))
+        up, down = theta.copy(), theta.copy()
+        up[i] += step
+        down[i] -= step
+        hess[:, i] = (problem.evaluate(up)[1] - problem.evaluate(down)[1]) / (2 * step)
+    return 0.5 * (hess + hess.T)
+
+
+def _covariance(hess: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(hess)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(hess)
+
+
+# ----------------------------------------------------------------------------------------------
+# calibrate
+# ----------------------------------------------------------------------------------------------
+
+
+def _select(
+    history: History,
+    *,
+    topic: str | None,
+    since: dt.date | None,
+    before: dt.date | None,
+) -> list[RecordedVote]:
+    chosen = history.filter(since=since, before=before, topic=topic)
+    return [vote for vote in chosen if usable(vote)]
+
+
+def _permanent_codes(votes: Iterable[RecordedVote]) -> frozenset[str]:
+    return frozenset(code for vote in votes for code in vote.permanent)
+
+
+def calibrate(
+    history: History | None = None,
+    *,
+    topic: str | None = None,
+    before: DateLike | None = None,
+    since: DateLike | None = None,
+    members: Iterable[str] | None = None,
+    half_life: float | None = None,
+    topic_effects: bool = False,
+    lag_effects: bool = False,
+    standard_errors: bool = True,
+    nodes: int = NODES,
+    max_iterations: int = 2000,
+) -> Calibration:
+    """Estimate members' stances (support, abstention band, veto cost, absence) from votes.
+
+    Parameters
+    ----------
+    history : History, optional
+        The record to learn from (default: :func:`~councilsim.history.load_history`). Only texts
+        actually voted on with a complete member-level record are used (see :func:`usable`).
+    topic : str, optional
+        Restrict to a topic group (:data:`~councilsim.history.TOPIC_GROUPS`) or agenda substring,
+        as :meth:`History.filter` does.
+    before, since : date, ISO string or year, optional
+        First date excluded and first date included.
+    members : iterable of str, optional
+        Seat codes to report (the fit always uses every member's votes: they inform the texts'
+        appeal). Codes without a record get the pooled elected member.
+    half_life : float, optional
+        Weigh each text by ``0.5 ** (age / half_life)``, the age in years counted back from
+        ``before`` (or the last vote): stances drift, and recent votes say more about the next.
+        Standard errors then describe the weighted (pseudo-)likelihood.
+    topic_effects : bool
+        Estimate shifts of support by agenda topic group (per permanent member, and one for all
+        elected members), shrunk to 0 with prior sd :data:`TOPIC_PRIOR_SD`.
+    lag_effects : bool
+        Estimate the shift of support after the member's own last vote (N or A) on the same
+        topic group (prior sd :data:`LAG_PRIOR_SD`).
+    standard_errors : bool
+        Compute standard errors (a numerical Hessian: costs about one gradient evaluation per
+        parameter pair of evaluations; switch off when only point estimates are needed).
+    nodes : int
+        Gauss-Hermite nodes for the texts' appeal.
+    max_iterations : int
+        Optimiser iteration limit.
+
+    Returns
+    -------
+    Calibration
+
+    Raises
+    ------
+    ValueError
+        When no usable vote is selected.
+
+    Examples
+    --------
+    >>> from councilsim.history import load_history
+    >>> cal = calibrate(load_history(), topic="dprk", before="2017-08-01", standard_errors=False)
+    >>> cal.members["RUS"].veto_cost > 0
+    True
+    """
+    if history is None:
+        from councilsim.history.record import load_history
+
+        history = load_history()
+    before_date = None if before is None else _as_date(before, "before")
+    since_date = None if since is None else _as_date(since, "since")
+    if half_life is not None and not half_life > 0:
+        raise ValueError(f"half_life must be a positive number of years, got {half_life!r}")
+    if not 2 <= int(nodes) <= 200:
+        raise ValueError(f"nodes must be from 2 to 200, got {nodes!r}")
+    votes = _select(history, topic=topic, since=since_date, before=before_date)
+    if not votes:
+        raise ValueError(
+            "no usable recorded vote matches "
+            f"topic={topic!r}, since={since_date}, before={before_date}"
+        )
+    if before_date is not None:
+        assert votes[-1].date < before_date, "calibration selected a vote on or after 'before'"
+    reference = before_date or (votes[-1].date + dt.timedelta(days=1))
+    if half_life is None:
+        weights = np.ones(len(votes))
+    else:
+        ages = np.array([(reference - vote.date).days / 365.25 for vote in votes])
+        weights = 0.5 ** (ages / half_life)
+    data = _prepare(
+        votes,
+        weights,
+        permanent_codes=_permanent_codes(votes),
+        topic_effects=topic_effects,
+        lag_effects=lag_effects,
+    )
+    if not data.codes:
+        raise ValueError("the selected votes contain no Y, N or A vote to learn from")
+    problem = _Problem(data, nodes=int(nodes))
+    start = problem.start()
+    fit = optimize.minimize(
+        problem.evaluate,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": max_iterations, "maxfun": 2 * max_iterations, "gtol": 1e-6,
+                 "ftol": 1e-12},
+    )
+    theta = fit.x
+    _, _, log_lik, post, d_eta = problem.evaluate(theta, with_posterior=True)
+    if standard_errors:
+        cov = _covariance(_hessian(problem, theta))
+        se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    else:
+        se = np.full(problem.size, np.nan)
+    return _build(
+        problem, theta, se, fit, log_lik, (post, d_eta),
+        topic=topic, since=since_date, before=before_date, half_life=half_life,
+        report=None if members is None else tuple(members), standard_errors=standard_errors,
+    )
+
+
+def _absence(counts: Mapping[str, int], pooled: float) -> tuple[float, float]:
+    n = sum(counts.values())
+    x = counts.get("X", 0)
+    share = (x + ABSENCE_PRIOR_VOTES * pooled) / (n + ABSENCE_PRIOR_VOTES)
+    return share, math.sqrt(share * (1 - share) / (n + ABSENCE_PRIOR_VOTES))
+
+
+def _residual_correlation(
+    data: _Data, post: np.ndarray, d_eta: np.ndarray, min_common: int = 20
+) -> dict[str, float]:
+    """Pairwise correlation of generalised residuals E[e_ij | votes of text j]."""
+    m = len(data.codes)
+    n = data.n_texts
+    rows, cols, vals = [], [], []
+    for t, members in enumerate(data.text_types):
+        node_weights = post[data.text_pattern[t]]
+        for member, kind in members:
+            rows.append(t)
+            cols.append(member)
+            vals.append(float(node_weights @ d_eta[kind]))
+    if not rows:
+        return {}
+    resid = sparse.csr_matrix((vals, (rows, cols)), shape=(n, m))
+    present = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, m))
+    common = (present.T @ present).toarray()
+    s1 = (present.T @ resid).toarray()  # s1[a, b]: sum of b's residuals where a present
+    s2 = (present.T @ resid.multiply(resid)).toarray()
+    sab = (resid.T @ resid).toarray()
+    out = {}
+    for a in range(m):
+        for b in range(a + 1, m):
+            k = common[a, b]
+            if k < min_common:
+                continue
+            mean_a, mean_b = s1[b, a] / k, s1[a, b] / k
+            var_a = s2[b, a] / k - mean_a**2
+            var_b = s2[a, b] / k - mean_b**2
+            if var_a <= 1e-12 or var_b <= 1e-12:
+                continue
+            r = (sab[a, b] / k - mean_a * mean_b) / math.sqrt(var_a * var_b)
+            key = "|".join(sorted((data.codes[a], data.codes[b])))
+            out[key] = float(np.clip(r, -1.0, 1.0))
+    return out
+
+
+def _build(
+    problem: _Problem,
+    theta: np.ndarray,
+    se: np.ndarray,
+    fit: Any,
+    log_lik: float,
+    residual_terms: tuple[np.ndarray, np.ndarray],
+    *,
+    topic: str | None,
+    since: dt.date | None,
+    before: dt.date | None,
+    half_life: float | None,
+    report: tuple[str, ...] | None,
+    standard_errors: bool,
+) -> Calibration:
+    data = problem.data
+    p = problem.unpack(theta)
+    elected_codes = [c for c in data.counts if c not in set(np.array(data.codes)[data.permanent])]
+    permanent_set = {c for c, is_p in zip(data.codes, data.permanent) if is_p}
+    x_el = sum(data.counts[c].get("X", 0) for c in data.counts if c not in permanent_set)
+    n_el = sum(sum(data.counts[c].values()) for c in data.counts if c not in permanent_set)
+    pooled_absence = x_el / n_el if n_el else 0.0
+    mu_b_se = se[problem.i_mu_b]
+    band_pooled = math.exp(p["mu_b"])
+    estimates: dict[str, MemberEstimate] = {}
+    index = {code: i for i, code in enumerate(data.codes)}
+    for code, counts in data.counts.items():
+        absence, absence_se = _absence(counts, pooled_absence)
+        i = index.get(code)
+        is_perm = code in permanent_set
+        if i is None:  # never cast Y/N/A: only absence is known
+            support, support_se = p["mu_v"], se[problem.i_mu_v]
+            band, band_se = band_pooled, band_pooled * mu_b_se
+            cost, cost_se = 0.0, float("nan")
+        else:
+            support, support_se = float(p["v"][i]), float(se[problem.i_v[i]])
+            band = float(p["band"][i])
+            if is_perm:
+                band_se = band * mu_b_se
+                g = problem.gamma_of[i]
+                cost = float(p["cost"][i])
+                cost_se = cost * float(se[problem.i_gamma[g]])
+            else:
+                band_se = band * float(se[problem.i_beta[problem.beta_of[i]]])
+                cost, cost_se = 0.0, 0.0
+        estimates[code] = MemberEstimate(
+            code=code,
+            permanent=is_perm,
+            support=float(support),
+            support_se=float(support_se),
+            abstention=float(band),
+            abstention_se=float(band_se),
+            veto_cost=float(cost),
+            veto_cost_se=float(cost_se),
+            absence=float(absence),
+            absence_se=float(absence_se),
+            n_votes=int(sum(counts.values())),
+            counts=MappingProxyType(dict(counts)),
+            weight=float(data.weight_of[code]),
+        )
+    del elected_codes
+    pooled = MemberEstimate(
+        code="POOLED",
+        permanent=False,
+        support=float(p["mu_v"]),
+        support_se=float(se[problem.i_mu_v]),
+        abstention=band_pooled,
+        abstention_se=float(band_pooled * mu_b_se),
+        veto_cost=0.0,
+        veto_cost_se=0.0,
+        absence=float(pooled_absence),
+        absence_se=math.sqrt(pooled_absence * (1 - pooled_absence) / max(n_el, 1)),
+        n_votes=int(n_el),
+        counts=MappingProxyType({}),
+        weight=0.0,
+    )
+    topic_eff: dict[str, dict[str, float]] = {}
+    lag_eff: dict[str, dict[str, float]] = {}
+    for j, (kind, group, who) in enumerate(data.effect_names):
+        value = float(p["effects"][j])
+        if kind == "topic":
+            topic_eff.setdefault(group, {})[who] = value
+        else:
+            lag_eff.setdefault(group, {})[who] = value
+    if report is not None:
+        calibration_members = {}
+        for code in report:
+            calibration_members[code] = estimates.get(code)
+        reported = {c: e for c, e in calibration_members.items() if e is not None}
+    else:
+        reported = estimates
+    log_prior, _ = problem._log_prior(theta)
+    tau = p["tau"]
+    return Calibration(
+        members=MappingProxyType(reported),
+        pooled=pooled,
+        tau=float(tau),
+        tau_se=float(tau * se[problem.i_tau]),
+        topic_effects=MappingProxyType({g: MappingProxyType(e) for g, e in topic_eff.items()}),
+        lag_effects=MappingProxyType({g: MappingProxyType(e) for g, e in lag_eff.items()}),
+        log_likelihood=float(log_lik),
+        log_posterior=float(log_lik + log_prior),
+        n_texts=data.n_texts,
+        n_votes=data.n_votes,
+        topic=topic,
+        since=since,
+        before=before,
+        half_life=half_life,
+        last_date=data.last_date,
+        residual_correlation=MappingProxyType(_residual_correlation(data, *residual_terms)),
+        converged=bool(fit.success),
+        iterations=int(fit.nit),
+        standard_errors=standard_errors,
+    )
