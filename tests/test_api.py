@@ -24,6 +24,7 @@ from councilsim import (
     compare,
     simulate,
 )
+from councilsim.exact import MAX_NODES
 from councilsim.rules import ABSTAIN, YES
 
 
@@ -106,9 +107,9 @@ def test_scenario_of_the_wrong_type():
         (dict(draws=-5), "draws must be a positive integer"),
         (dict(draws=2.5), "draws must be a positive integer, got 2.5"),
         (dict(draws=True), "draws must be a positive integer, got True"),
-        (dict(nodes=1), "nodes must be an integer from 2 to 200, got 1"),
-        (dict(nodes=401), "nodes must be an integer from 2 to 200"),
-        (dict(nodes=3.0), "nodes must be an integer from 2 to 200, got 3.0"),
+        (dict(nodes=1), f"nodes must be an integer from 2 to {MAX_NODES}, got 1"),
+        (dict(nodes=MAX_NODES + 1), f"nodes must be an integer from 2 to {MAX_NODES}"),
+        (dict(nodes=3.0), f"nodes must be an integer from 2 to {MAX_NODES}, got 3.0"),
         (dict(method="exact", keep_draws=True), "keep_draws=True needs method='monte_carlo'"),
     ],
 )

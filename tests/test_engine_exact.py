@@ -35,6 +35,7 @@ from councilsim import (
     adopted_array,
     simulate,
 )
+from councilsim.exact import MAX_NODES
 from councilsim.rules import NO, YES
 
 try:
@@ -315,8 +316,8 @@ def test_exact_matches_brute_force_with_mood_and_bloc():
 
 
 def test_bloc_grid_error_is_within_reported_bound():
-    # Fails while the bloc-shock grid step ignores how many members share the shock: the
-    # six-member bloc below is off by ~3e-6 while std_error reports 0 (see the report).
+    # Regression: a bloc-shock grid step blind to how many members share the shock left this
+    # six-member bloc off by ~3e-6 while std_error reported 0 (the grid is not in the bound).
     _assert_matches_brute_force(_six_member_bloc_scenario(), 1e-9)
 
 
@@ -458,9 +459,9 @@ def test_error_bound_shrinks_with_more_nodes():
     assert errors[0] > errors[1] > errors[2]
 
 
-@pytest.mark.parametrize("nodes", [2, 3, 20, 199, 200])
+@pytest.mark.parametrize("nodes", [2, 3, 20, MAX_NODES - 1, MAX_NODES])
 def test_every_accepted_node_count_works(nodes):
-    # simulate() accepts nodes from 2 to 400. Each must give a proper law whose error bound
+    # simulate() accepts nodes from 2 to MAX_NODES. Each must give a proper law whose error bound
     # covers the truth; from 20 nodes on, Gauss-Hermite has converged to rounding on this
     # smooth problem (mood sd 0.5 against member sd 1), so the answer must be the truth.
     scenario = Scenario(

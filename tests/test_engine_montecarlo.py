@@ -269,8 +269,8 @@ def test_reported_statistics_are_the_counts_of_the_kept_draws(scenario):
 @pytest.mark.parametrize("draws", [999, 10_000, 30_001])
 @pytest.mark.parametrize("seed", range(5))
 def test_kept_draws_adoption_rate_equals_p_adopted_exactly(draws, seed):
-    # The empirical rate is count / draws; p_adopted should be that very float. It is built as a
-    # sum of per-count fractions instead, which can differ in the last bit (see the report).
+    # The empirical rate is count / draws; p_adopted must be that very float. (A sum of
+    # per-count fractions, as once computed, can differ in the last bit.)
     scenario = _scenario()
     result = simulate(scenario, method="monte_carlo", draws=draws, seed=seed, keep_draws=True)
     rate = np.count_nonzero(adopted_array(result.votes, scenario.council)) / draws

@@ -284,9 +284,17 @@ shallow = st.one_of(leaves, st.lists(leaves, max_size=3),
 def plausible_documents(draw: st.DrawFn) -> dict:
     """Documents shaped like scenario files, with one or more parts scrambled."""
     document: dict = {"scenario": {"council": draw(st.sampled_from(
-        ["unsc-2017", "unsc-1950", "g4-2005", "unsc-0001", "nope"]))}}
+        ["unsc-2017", "unsc-1950", "g4-2005", "unsc-2017", "nope"]))}}
+    codes = st.sampled_from(["USA", "RUS", "SWE", "BRA", "E01", "usa"])
+    required = {
+        "member": st.fixed_dictionaries({"code": codes}),
+        "bloc": st.fixed_dictionaries({"name": st.sampled_from(["w", "e"]),
+                                       "members": st.lists(codes, max_size=3)}),
+        "draft": st.fixed_dictionaries({"id": st.sampled_from(["a", "b"])}),
+    }
     for table in draw(st.lists(st.sampled_from(["member", "bloc", "draft"]), max_size=3)):
-        entry = draw(st.dictionaries(st.sampled_from(_NAMES), shallow, max_size=4))
+        entry = draw(required[table])
+        entry.update(draw(st.dictionaries(st.sampled_from(_NAMES), shallow, max_size=3)))
         document.setdefault(table, []).append(entry)
     if draw(st.booleans()):
         document["status_quo"] = draw(st.dictionaries(st.sampled_from(_NAMES), shallow,

@@ -1,0 +1,447 @@
+"""Who defeats a draft: the most likely blocking coalitions, with their probabilities.
+
+Definition
+----------
+Every failed vote has exactly one *blocking coalition*:
+
+* if at least one veto holder votes no, the coalition is the set of veto holders voting no
+  (kind ``"veto"``) — each of them alone would have sufficed, whatever the others did;
+* otherwise the draft fell short of the threshold, and the coalition is the set of members who
+  withheld a yes — voted no, abstained or were absent (kind ``"short"``). Its ``missing_yes``
+  says how many of them would have had to switch to yes; when it is 1 every member of the set
+  was decisive.
+
+So the coalitions of all failed votes partition the event "not adopted": their probabilities
+add up to P(not adopted), and a veto holder's probability of vetoing (voting no) is the total
+probability of the ``"veto"`` coalitions that contain it.
+
+Methods
+-------
+``"exact"`` integrates over the shared shocks (Gauss–Hermite over the mood; a trapezoidal rule
+over each bloc's shock, fine enough for its narrowest member) the probability of every pattern
+of votes: for the veto holders, who votes no; for all members, who withholds a yes while no veto
+holder votes no. It enumerates ``2**seats`` patterns per mood node, so it is limited to councils
+of at most 20 seats. ``"monte_carlo"`` simulates votes (``keep_draws=True``) and counts the
+coalition of every failed draw; it is deterministic for a given seed and gives standard errors.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.polynomial.hermite_e import hermegauss
+from scipy.special import ndtr
+
+from councilsim.analysis.sweep import (
+    SeedLike,
+    _as_draft,
+    _as_scenario,
+    _dumps,
+    _html,
+    _import_pandas,
+    _jsonable,
+    _method_iv,
+    _table,
+)
+from councilsim.models import Draft, Scenario
+from councilsim.rules import NO, YES
+from councilsim.votemodel import RandomUtilityModel, VoteLaw
+
+__all__ = ["BlockingCoalitions", "Coalition", "blocking_coalitions"]
+
+#: Largest council the exact method enumerates (2**seats vote patterns per mood node).
+MAX_EXACT_SEATS = 20
+_DEFAULT_NODES = 40
+_SPACING = 2.0 / 3.0  # trapezoid step over a bloc shock, as a fraction of the narrowest scale
+_HALF_WIDTH = 8.5  # the bloc shock is integrated over +- this many standard deviations
+
+
+@dataclass(frozen=True)
+class Coalition:
+    """A set of members whose votes defeated the draft, and how likely that is.
+
+    Attributes
+    ----------
+    kind : {"veto", "short"}
+        ``"veto"``: these veto holders voted no; ``"short"``: no veto, and these members
+        withheld a yes, leaving the draft below the threshold.
+    members : tuple of str
+        The coalition, in council order.
+    probability : float
+        Probability that this is the blocking coalition of the vote.
+    std_error : float or None
+        Monte Carlo standard error of ``probability`` (None for the exact method).
+    missing_yes : int or None
+        For ``"short"``: yes votes missing to reach the threshold (None for ``"veto"``).
+    """
+
+    kind: str
+    members: tuple[str, ...]
+    probability: float
+    std_error: float | None
+    missing_yes: int | None
+
+
+@dataclass(frozen=True)
+class BlockingCoalitions:
+    """The most likely blocking coalitions of a draft (see the module docstring for the definition).
+
+    Attributes
+    ----------
+    draft_id : str
+        The draft simulated.
+    coalitions : tuple of Coalition
+        The ``top`` most likely coalitions, most likely first.
+    p_adopted, p_not_adopted : float
+        Probability that the draft is (not) adopted.
+    p_vetoed, p_short : float
+        Probability of a veto; of no veto but too few yes votes. They add up to
+        ``p_not_adopted``, as do the probabilities of all coalitions.
+    p_listed : float
+        Total probability of the coalitions listed (at most ``p_not_adopted``).
+    n_coalitions : int
+        Number of distinct coalitions with positive probability (observed, for Monte Carlo).
+    veto : dict of str to float
+        For each veto holder, the probability that it vetoes (votes no).
+    veto_std_error : dict of str to float or None
+        Monte Carlo standard errors of ``veto`` (None for exact).
+    membership : dict of str to float
+        For each member, the probability that it belongs to the blocking coalition.
+    threshold : int
+        Yes votes needed.
+    method : str
+        ``"exact"`` or ``"monte_carlo"``.
+    draws : int or None
+        Monte Carlo draws.
+    seed : int or None
+        Entropy of the root seed (Monte Carlo).
+    nodes : int or None
+        Quadrature nodes over the mood (exact).
+    scenario_title : str
+        For display.
+    scenario_hash : str
+        SHA-256 of the scenario's canonical JSON.
+    """
+
+    draft_id: str
+    coalitions: tuple[Coalition, ...]
+    p_adopted: float
+    p_not_adopted: float
+    p_vetoed: float
+    p_short: float
+    p_listed: float
+    n_coalitions: int
+    veto: dict[str, float]
+    veto_std_error: dict[str, float] | None
+    membership: dict[str, float]
+    threshold: int
+    method: str
+    draws: int | None
+    seed: int | None
+    nodes: int | None
+    scenario_title: str
+    scenario_hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields as plain Python types (JSON-ready)."""
+        out = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        out["coalitions"] = [c.__dict__ for c in self.coalitions]
+        return _jsonable(out)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
+        return _dumps(self.to_dict(), kwargs)
+
+    def to_frame(self):
+        """One row per listed coalition (needs pandas)."""
+        pd = _import_pandas()
+        rows = [{**c.__dict__, "members": " ".join(c.members)} for c in self.coalitions]
+        frame = pd.DataFrame(rows)
+        frame.attrs.update(draft_id=self.draft_id, p_not_adopted=self.p_not_adopted)
+        return frame
+
+    def summary(self) -> str:
+        """A plain-text table of the listed coalitions and each veto holder's P(veto)."""
+        how = (
+            f"exact, {self.nodes} nodes" if self.method == "exact"
+            else f"Monte Carlo, {self.draws:,} draws, seed {self.seed}"
+        )
+        mc = self.method == "monte_carlo"
+        header = ["#", "kind", "members", "probability", *(["std. error"] if mc else []),
+                  "missing yes"]
+        rows = [
+            [str(k), c.kind, " ".join(c.members), f"{c.probability:.4f}",
+             *([f"{c.std_error:.4f}"] if mc else []),
+             "" if c.missing_yes is None else str(c.missing_yes)]
+            for k, c in enumerate(self.coalitions, 1)
+        ]
+        veto = ", ".join(f"{code} {p:.4f}" for code, p in self.veto.items()) or "none"
+        return "\n".join([
+            f"Blocking coalitions of draft {self.draft_id!r} ({how})",
+            f"P(not adopted) = {self.p_not_adopted:.4f}: vetoed {self.p_vetoed:.4f}, short of "
+            f"{self.threshold} yes votes {self.p_short:.4f}; the {len(self.coalitions)} listed "
+            f"cover {self.p_listed:.4f} ({self.n_coalitions} coalitions in all)",
+            _table(header, rows, left=(1, 2)),
+            f"P(vetoes): {veto}",
+        ])
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return _html(self.summary())
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact
+# ---------------------------------------------------------------------------------------------
+
+
+def _patterns(bit1: np.ndarray, bit0: np.ndarray) -> np.ndarray:
+    """Probabilities of all 2**m patterns of m independent members: ``(..., m)`` -> ``(..., 2**m)``.
+
+    Member ``j`` is bit ``j`` of the pattern index; ``bit1``/``bit0`` are its probabilities of
+    being in / out of the set (they need not add up to 1: the rest is an excluded event).
+    """
+    out = np.ones(bit1.shape[:-1] + (1,))
+    for j in range(bit1.shape[-1]):
+        out = np.concatenate([out * bit0[..., j, None], out * bit1[..., j, None]], axis=-1)
+    return out
+
+
+def _kron(acc: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Patterns of two independent groups: ``acc`` takes the low bits, ``group`` the next."""
+    return (group[..., :, None] * acc[..., None, :]).reshape(acc.shape[:-1] + (-1,))
+
+
+def _to_council_masks(order: list[int]) -> np.ndarray:
+    """Council bitmask of every pattern index whose bit j is council member ``order[j]``."""
+    index = np.arange(2 ** len(order), dtype=np.int64)
+    masks = np.zeros_like(index)
+    for j, member in enumerate(order):
+        masks |= ((index >> j) & 1) << member
+    return masks
+
+
+def _exact_patterns(law: VoteLaw, nodes: int):
+    """Integrated probabilities of every veto pattern and every no-veto withheld-yes pattern.
+
+    Returns ``(veto_masks, veto_probs, short_masks, short_probs)`` with council bitmasks.
+    """
+    if law.mood_sd > 0:
+        g, w = hermegauss(nodes)
+        w = w / w.sum()
+    else:
+        g, w = np.zeros(1), np.ones(1)
+    mood = law.mood_sd * g  # (G,)
+    voting = (1.0 - law.p_absent) * ~law.obliged_abstain
+
+    def probabilities(members: np.ndarray, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        utility = law.mean[members] + shift[..., None]
+        sd = law.sd[members]
+        yes = voting[members] * ndtr((utility - law.yes_above[members]) / sd)
+        no = voting[members] * ndtr((law.no_below[members] - utility) / sd)
+        return yes, no
+
+    groups: list[tuple[np.ndarray, np.ndarray | None, float]] = []  # members, e grid, bloc sd
+    free = []
+    for b, sd in enumerate(law.bloc_sd):
+        members = np.flatnonzero(law.bloc == b)
+        if not members.size:
+            continue
+        if sd == 0.0:
+            free.extend(members.tolist())
+            continue
+        h = _SPACING * min(1.0, float(law.sd[members].min()) / sd)
+        e = np.arange(-_HALF_WIDTH, _HALF_WIDTH + h / 2, h)
+        groups.append((members, e, float(sd)))
+    free.extend(np.flatnonzero(law.bloc < 0).tolist())
+    for i in sorted(free):
+        groups.append((np.array([i]), None, 0.0))
+
+    veto_order: list[int] = []
+    short_order: list[int] = []
+    veto_acc = np.ones((mood.size, 1))
+    short_acc = None  # built per mood node below: it can reach 2**20 patterns
+    short_groups = []
+    for members, e, sd in groups:
+        if e is None:
+            yes, no = probabilities(members, mood)  # (G, m)
+            weights = None
+        else:
+            yes, no = probabilities(members, mood[:, None] + sd * e[None, :])  # (G, E, m)
+            weights = np.exp(-0.5 * e**2)
+            weights /= weights.sum()
+        is_veto = law.veto[members]
+        withheld = 1.0 - yes - no * is_veto
+        short = _patterns(withheld, yes)
+        vetoers = np.flatnonzero(is_veto)
+        vetoes = _patterns(no[..., vetoers], 1.0 - no[..., vetoers])
+        if weights is not None:
+            short = np.tensordot(short, weights, axes=([1], [0]))  # (G, 2**m)
+            vetoes = np.tensordot(vetoes, weights, axes=([1], [0]))
+        short_groups.append(short)
+        short_order.extend(members.tolist())
+        veto_acc = _kron(veto_acc, vetoes)
+        veto_order.extend(members[vetoers].tolist())
+    veto_probs = w @ veto_acc
+    for k in range(mood.size):
+        acc = np.ones(1)
+        for short in short_groups:
+            acc = _kron(acc, short[k])
+        short_acc = w[k] * acc if short_acc is None else short_acc + w[k] * acc
+    return (
+        _to_council_masks(veto_order), veto_probs, _to_council_masks(short_order), short_acc
+    )
+
+
+def _popcount(masks: np.ndarray, seats: int) -> np.ndarray:
+    return sum(((masks >> j) & 1) for j in range(seats))
+
+
+def _members(mask: int, codes: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(code for j, code in enumerate(codes) if mask >> j & 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------------
+
+
+def blocking_coalitions(
+    scenario: Scenario | str | os.PathLike,
+    draft: str | Draft | None = None,
+    *,
+    top: int = 10,
+    method: Literal["auto", "exact", "monte_carlo"] = "auto",
+    draws: int | None = None,
+    seed: SeedLike = None,
+    nodes: int | None = None,
+) -> BlockingCoalitions:
+    """The most likely blocking coalitions of a draft, with their probabilities.
+
+    See the module docstring for the definition: in every failed vote, the veto holders voting
+    no (``"veto"``), or if there is no veto, the members withholding a yes (``"short"``).
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        The situation, or a path to a scenario TOML file.
+    draft : str, Draft or None
+        The draft (id, object, or None when the scenario has exactly one).
+    top : int
+        How many coalitions to list, most likely first (default 10).
+    method : {"auto", "exact", "monte_carlo"}
+        ``"auto"`` (default) is exact for councils of up to 20 seats, Monte Carlo above.
+    draws : int, optional
+        Monte Carlo draws (default: the scenario's ``simulation.draws``).
+    seed : None, int, SeedSequence or Generator, optional
+        Monte Carlo seed (default: the scenario's, else fresh entropy, recorded).
+    nodes : int, optional
+        Gauss–Hermite nodes over the mood for the exact method (default 40).
+
+    Returns
+    -------
+    BlockingCoalitions
+
+    Raises
+    ------
+    ValueError
+        For ``top`` below 1, an unknown method, or the exact method on more than 20 seats.
+    """
+    scenario = _as_scenario(scenario)
+    draft = _as_draft(scenario, draft)
+    if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
+        raise ValueError(f"top must be a positive integer, got {top!r}")
+    seats = scenario.council.seats
+    if method == "auto":
+        method = "exact" if seats <= MAX_EXACT_SEATS else "monte_carlo"
+    if method not in ("exact", "monte_carlo"):
+        raise ValueError(f"method must be 'auto', 'exact' or 'monte_carlo'; got {method!r}")
+    _method_iv(method, draws, nodes)
+    if method == "exact" and seats > MAX_EXACT_SEATS:
+        raise ValueError(
+            f"the exact method enumerates 2**seats vote patterns and allows at most "
+            f"{MAX_EXACT_SEATS} seats; this council has {seats}: use method='monte_carlo'"
+        )
+    codes = scenario.council.members
+    threshold = scenario.council.threshold
+    veto_holders = () if draft.procedural else scenario.council.veto_holders
+    common = dict(draft_id=draft.id, threshold=threshold, scenario_title=scenario.title,
+                  scenario_hash=scenario.content_hash())
+    if method == "exact":
+        law = RandomUtilityModel().prepare(scenario, draft)
+        nodes = int(nodes or _DEFAULT_NODES)
+        veto_masks, veto_probs, short_masks, short_probs = _exact_patterns(law, nodes)
+        vetoed = veto_masks != 0
+        short = _popcount(short_masks, seats) > seats - threshold
+        masks = np.concatenate([veto_masks[vetoed], short_masks[short]])
+        probs = np.concatenate([veto_probs[vetoed], short_probs[short]])
+        kinds = np.concatenate([np.ones(vetoed.sum(), bool), np.zeros(short.sum(), bool)])
+        p_vetoed, p_short = float(veto_probs[vetoed].sum()), float(short_probs[short].sum())
+        std_errors = None
+        veto_se = None
+        total, draws_used, seed_used = None, None, None
+    else:
+        from councilsim.api import simulate
+
+        result = simulate(scenario, draft, method="monte_carlo", draws=draws, seed=seed,
+                          keep_draws=True)
+        if seats > 62:
+            raise ValueError(f"at most 62 seats can be counted as coalitions, got {seats}")
+        votes = result.votes
+        bit = np.int64(1) << np.arange(seats, dtype=np.int64)
+        veto = np.array([code in veto_holders for code in codes])
+        veto_no = (votes == NO) & veto
+        is_vetoed = veto_no.any(axis=1)
+        yes = votes == YES
+        failed = is_vetoed | (yes.sum(axis=1) < threshold)
+        mask = np.where(is_vetoed, veto_no @ bit, (~yes) @ bit)
+        keys, counts = np.unique(2 * mask[failed] + is_vetoed[failed], return_counts=True)
+        total = votes.shape[0]
+        masks, kinds, probs = keys >> 1, (keys & 1).astype(bool), counts / total
+        std_errors = np.sqrt(probs * (1.0 - probs) / total)
+        p_vetoed = float(is_vetoed.mean())
+        p_short = float((failed & ~is_vetoed).mean())
+        draws_used, seed_used, nodes = total, result.seed, None
+        veto_counts = {code: int(veto_no[:, codes.index(code)].sum()) for code in veto_holders}
+        veto_se = {code: math.sqrt(c / total * (1 - c / total) / total)
+                   for code, c in veto_counts.items()}
+    order = np.lexsort((masks, ~kinds, -probs))  # by probability, ties: veto first, then mask
+    listed = []
+    for i in order[:top]:
+        members = _members(int(masks[i]), codes)
+        listed.append(Coalition(
+            kind="veto" if kinds[i] else "short",
+            members=members,
+            probability=float(probs[i]),
+            std_error=None if std_errors is None else float(std_errors[i]),
+            missing_yes=None if kinds[i] else threshold - (seats - len(members)),
+        ))
+    in_set = ((masks[:, None] >> np.arange(seats)) & 1).astype(bool)
+    membership = {code: float(probs[in_set[:, j]].sum()) for j, code in enumerate(codes)}
+    veto_prob = {
+        code: float(probs[kinds & in_set[:, codes.index(code)]].sum()) for code in veto_holders
+    }
+    p_not = p_vetoed + p_short
+    return BlockingCoalitions(
+        coalitions=tuple(listed),
+        p_adopted=1.0 - p_not,
+        p_not_adopted=p_not,
+        p_vetoed=p_vetoed,
+        p_short=p_short,
+        p_listed=float(sum(c.probability for c in listed)),
+        n_coalitions=int(np.count_nonzero(probs > (0 if total else 1e-15))),
+        veto=veto_prob,
+        veto_std_error=veto_se,
+        membership=membership,
+        method=method,
+        draws=draws_used,
+        seed=seed_used,
+        nodes=nodes,
+        **common,
+    )

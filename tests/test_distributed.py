@@ -1,0 +1,33 @@
+"""A local Dask cluster plugs in as an executor and changes no result."""
+
+from pathlib import Path
+
+import pytest
+
+import councilsim as cs
+
+distributed = pytest.importorskip("distributed")
+
+FLAGSHIP = Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml"
+
+
+@pytest.fixture(scope="module")
+def dask_executor():
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    client = distributed.Client(cluster)
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+        cluster.close()
+
+
+@pytest.mark.slow
+def test_monte_carlo_on_a_dask_cluster_equals_in_process(dask_executor):
+    scenario = cs.load_scenario(FLAGSHIP)
+    options = dict(method="monte_carlo", draws=200_000, seed=11, chunk_draws=20_000)
+    local = cs.simulate(scenario, "res-2375", **options)
+    remote = cs.simulate(scenario, "res-2375", executor=dask_executor, **options)
+    assert remote == local
