@@ -482,3 +482,23 @@ def test_policy_kind_used_by_strategies_is_a_cap():
     # The strategies' drafts rely on a real-unit cap kind existing in the built-in catalog.
     scenario = Scenario(council=Council(members=["AA"], threshold=1))
     assert scenario.provision_kinds[POLICY_KIND].scale == "cap"
+
+
+def test_fifteen_seats_with_blocs_in_any_order():
+    # The property tests stop at 7 seats; the real Council has 15 and three blocs.
+    council = Council.unsc(2017)
+    blocs = [Bloc(name="p3", members=["USA", "GBR", "FRA"], sd=0.4),
+             Bloc(name="russia-china", members=["RUS", "CHN"], sd=0.6),
+             Bloc(name="a3", members=["ETH", "SEN", "EGY"], sd=0.5)]
+    members = [Member(code=c, support=0.1 * (i - 7), uncertainty=0.5 + 0.1 * i)
+               for i, c in enumerate(council.members)]
+    scenario = Scenario(council=council, members=members, blocs=blocs, mood_sd=0.7,
+                        drafts=[Draft(id="d")])
+    reordered = _replace(scenario, council=_replace(council, members=council.members[::-1]))
+    a, b = _exact(scenario), _exact(reordered)
+    assert abs(sum(a.tally) - 1.0) <= ROUNDING
+    assert abs(a.p_adopted + a.p_vetoed + a.p_short - 1.0) <= ROUNDING
+    assert abs(a.p_adopted - b.p_adopted) <= 1e-10
+    for code in council.members:
+        assert abs(a.p_decisive[code] - b.p_decisive[code]) <= 1e-10, code
+        assert abs(a.vote_probs[code]["Y"] - b.vote_probs[code]["Y"]) <= 1e-10, code

@@ -293,3 +293,55 @@ def test_procedural_draws_never_vetoed():
     assert result.p_vetoed == 0.0 and result.veto_prob == {}
     passed = adopted_array(result.votes, scenario.council, procedural=True)
     assert round(result.p_adopted * 5_000) == np.count_nonzero(passed)
+
+
+def _fifteen_seats() -> Scenario:
+    # The full Council with the blocs analysts use: the scenarios strategy stops at 7 seats.
+    council = Council.unsc(2017)
+    stances = {
+        "USA": dict(support=1.2, veto_cost=0.3), "GBR": dict(support=1.1, veto_cost=0.3),
+        "FRA": dict(support=1.0, veto_cost=0.3), "RUS": dict(support=-0.3, veto_cost=0.8),
+        "CHN": dict(support=-0.1, veto_cost=0.9), "ETH": dict(support=0.3, absence=0.05),
+        "SEN": dict(support=0.4), "EGY": dict(support=0.2, uncertainty=0.7),
+        "BOL": dict(support=-0.6, uncertainty=1.4), "KAZ": dict(support=0.1),
+    }
+    return Scenario(
+        council=council,
+        members=[Member(code=code, **values) for code, values in stances.items()],
+        blocs=[
+            Bloc(name="p3", members=["USA", "GBR", "FRA"], sd=0.4),
+            Bloc(name="russia-china", members=["RUS", "CHN"], sd=0.6),
+            Bloc(name="a3", members=["ETH", "SEN", "EGY"], sd=0.5),
+        ],
+        mood_sd=0.5,
+        drafts=[Draft(id="d", obliged_abstain=["UKR"])],
+    )
+
+
+def _check_against_exact(scenario: Scenario, draws: int) -> None:
+    exact = simulate(scenario, method="exact")
+    mc = simulate(scenario, method="monte_carlo", draws=draws, seed=SEED)
+    checks = [("p_adopted", mc.p_adopted, exact.p_adopted),
+              ("p_vetoed", mc.p_vetoed, exact.p_vetoed)]
+    for code in scenario.council.members:
+        checks += [(f"{code} {v}", mc.vote_probs[code][v], exact.vote_probs[code][v])
+                   for v in "YNAX"]
+        checks.append((f"{code} decisive", mc.p_decisive[code], exact.p_decisive[code]))
+    checks += [(f"tally {k}", m, e) for k, (m, e) in enumerate(zip(mc.tally, exact.tally,
+                                                                      strict=True))]
+    failures = [
+        _band_message(name, estimate, draws, p, exact.std_error)
+        for name, estimate, p in checks
+        if not _consistent(estimate, draws, p, exact.std_error)
+    ]
+    assert not failures, failures
+
+
+def test_fifteen_seat_council_agrees_with_exact():
+    _check_against_exact(_fifteen_seats(), 200_000)
+
+
+@pytest.mark.slow
+def test_fifteen_seat_council_agrees_with_exact_closely():
+    # Ten times the draws: a bias of a third of the fast test's tolerance would show here.
+    _check_against_exact(_fifteen_seats(), 2_000_000)

@@ -354,3 +354,63 @@ def test_fuzz_helpers_are_sane():
     # The recursive strategy must reach nested tables, or the fuzz tests above test little.
     example = {"scenario": {"council": "unsc-2017"}, "member": [{"code": "USA", "support": math.pi}]}
     assert isinstance(scenario_from_document(example), Scenario)
+
+
+# -- docs/scenario-format.md stays in step with the code ----------------------------------
+
+DOC = ROOT / "docs" / "scenario-format.md"
+
+
+def _indented_block_after(text: str, heading: str) -> str:
+    """The first 4-space-indented block after ``heading``, dedented."""
+    lines = text[text.index(heading):].splitlines()
+    block, started = [], False
+    for line in lines[1:]:
+        if line.startswith("    "):
+            block.append(line[4:])
+            started = True
+        elif started and line.strip():
+            break
+        elif started:
+            block.append("")
+    return "\n".join(block)
+
+
+def test_doc_mentions_every_key_of_every_table():
+    from councilsim.catalog import ProvisionKind
+    from councilsim.models import Bloc, Council, Draft, Member, Provision, SimulationSettings
+
+    doc = DOC.read_text("utf-8")
+    for model in (Council, Member, Bloc, Provision, Draft, SimulationSettings, ProvisionKind):
+        for name in model.model_fields:
+            assert f"| `{name}` |" in doc, f"{model.__name__}.{name} is not documented"
+    for name in ("title", "date", "description", "council", "mood_sd"):
+        assert f"| `{name}` |" in doc
+    for table in ("[scenario]", "[council]", "[simulation]", "[status_quo]", "[[bloc]]",
+                  "[[member]]", "[[draft]]", "[catalog.<kind>]"):
+        assert f"`{table}`" in doc
+
+
+def test_doc_lists_the_builtin_catalog():
+    from councilsim.catalog import builtin_catalog
+
+    doc = DOC.read_text("utf-8")
+    for name, kind in builtin_catalog().items():
+        row = next((line for line in doc.splitlines() if line.startswith(f"| `{name}` |")), None)
+        assert row is not None, f"built-in kind {name} is not in the catalog table"
+        assert f"| {kind.scale} |" in row
+        for level, severity in kind.levels.items():
+            assert f"`{level}` {severity:g}" in row
+        if kind.baseline is not None:
+            assert f"{kind.unit}; {kind.baseline:,.0f}" in row
+
+
+def test_doc_examples_load():
+    doc = DOC.read_text("utf-8")
+    scenario = parse_scenario(_indented_block_after(doc, "## A minimal file"))
+    assert scenario.member("RUS").veto_cost == 0.3 and scenario.member("USA").support == 0.0
+    status_quo = _indented_block_after(doc, "## `[status_quo]`")
+    provisions = _indented_block_after(doc, "## Provisions\n")
+    scenario = parse_scenario(MINIMAL.replace('id = "d"\n', 'id = "d"\n' + provisions + "\n")
+                              + status_quo)
+    assert len(scenario.status_quo) == 5 and len(scenario.drafts[0].provisions) == 4

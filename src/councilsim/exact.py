@@ -110,9 +110,10 @@ def _real_matmul(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out.view(complex).reshape(weights.shape[:2] + values.shape[2:])
 
 
-def _layout(law: VoteLaw, nodes: int) -> tuple[_Layout, np.ndarray, np.ndarray]:
-    """Quadrature layout and the two rules' mood weights, cached: sweeps and negotiations
-    evaluate many drafts of one scenario, whose layout depends only on the shocks' structure."""
+def _layouts(law: VoteLaw, nodes: int) -> tuple[tuple[_Layout, ...], np.ndarray, np.ndarray]:
+    """Quadrature layouts (one or two padded batches of groups) and the two rules' mood
+    weights, cached: sweeps and negotiations evaluate many drafts of one scenario, whose
+    layout depends only on the structure of the shocks."""
     return _cached_layout(
         nodes, law.mood_sd, tuple(law.bloc_sd), tuple(law.bloc), tuple(law.sd)
     )
@@ -125,7 +126,7 @@ def _cached_layout(
     bloc_sd: tuple[float, ...],
     bloc: tuple[int, ...],
     sd: tuple[float, ...],
-) -> tuple[_Layout, np.ndarray, np.ndarray]:
+) -> tuple[tuple[_Layout, ...], np.ndarray, np.ndarray]:
     mood_x, main_w, check_w = _mood_rules(mood_sd, nodes)
     bloc_of, member_sd = np.asarray(bloc, dtype=np.intp), np.asarray(sd)
     mood_shift = mood_sd * mood_x
@@ -145,18 +146,45 @@ def _cached_layout(
     free = [i for i, b in enumerate(bloc) if b < 0 or bloc_sd[b] == 0.0]
     if free:
         groups.append((np.asarray(free), mood_shift, np.eye(mood_shift.size)))
+    for array in (main_w, check_w):
+        array.flags.writeable = False  # shared through the cache
+    return tuple(_padded(batch, mood_shift.size) for batch in _batches(groups)), main_w, check_w
+
+
+def _batches(groups: list) -> list[list]:
+    """Split groups into batches whose padding at most doubles their work.
+
+    One batch means fewest numpy calls, but every group is padded to the largest member count
+    and point count; a big bloc padded with small ones would multiply the work.
+    """
+    batches: list[list] = []
+    for group in sorted(groups, key=lambda g: g[0].size * g[1].size, reverse=True):
+        for batch in batches:
+            if _padded_size(batch + [group]) <= 2 * sum(_padded_size([g]) for g in batch + [group]):
+                batch.append(group)
+                break
+        else:
+            batches.append([group])
+    return batches
+
+
+def _padded_size(groups: list) -> int:
+    return len(groups) * max(m.size for m, _, _ in groups) * max(s.size for _, s, _ in groups)
+
+
+def _padded(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]], moods: int) -> _Layout:
     size = max(members.size for members, _, _ in groups)
     points = max(shift.size for _, shift, _ in groups)
     member_table = np.full((len(groups), size), -1, dtype=np.intp)
     shift_table = np.zeros((len(groups), points))
-    to_mood = np.zeros((len(groups), mood_shift.size, points))
+    to_mood = np.zeros((len(groups), moods, points))
     for k, (members, shift, weights) in enumerate(groups):
         member_table[k, : members.size] = members
         shift_table[k, : shift.size] = shift
         to_mood[k, :, : shift.size] = weights
-    for array in (member_table, shift_table, to_mood, main_w, check_w):
+    for array in (member_table, shift_table, to_mood):
         array.flags.writeable = False  # shared through the cache
-    return _Layout(member_table, shift_table, to_mood), main_w, check_w
+    return _Layout(member_table, shift_table, to_mood)
 
 
 def _member_probabilities(law: VoteLaw, layout: _Layout) -> np.ndarray:
@@ -196,8 +224,44 @@ def _counts(transform: np.ndarray, seats: int) -> np.ndarray:
 def _evaluate(law: VoteLaw, nodes: int):
     """Tally, vote probabilities, P(decisive) under the main rule; the tally under the check."""
     seats, threshold = law.seats, law.threshold
-    layout, main_w, check_w = _layout(law, nodes)
+    layouts, main_w, check_w = _layouts(law, nodes)
     z = _roots_of_unity(seats)
+    vote_probs, p_decisive = np.zeros((seats, 4)), np.zeros(seats)
+    batches = [_batch_transforms(law, layout, z, main_w, vote_probs) for layout in layouts]
+    group = np.concatenate([b.group for b in batches])  # (K, G, 2, H)
+    council = group.prod(axis=0)  # (G, 2, H): blocs combined
+    tally, check = (
+        _tally(_counts(np.tensordot(weights, council, axes=1), seats))
+        for weights in (main_w, check_w)
+    )
+    # Everyone but member i: its group-mates (at its group's points) times the other groups
+    # (at each mood node). Integrating the other groups against the kernel first leaves one
+    # weight per point, so the group-mates' products are only multiplied and summed.
+    others = np.split(_exclusive_products(group[:, :, 0]), np.cumsum([len(b.group) for b in batches])[:-1])
+    for layout, batch, outside_groups in zip(layouts, batches, others):
+        kernel = (layout.to_mood * main_w[:, None]).transpose(0, 2, 1)
+        outside = _real_matmul(kernel, outside_groups)  # (K, P, H)
+        transform = (_exclusive_products(batch.no_veto) * outside).sum(axis=2).transpose(1, 0, 2)
+        without_veto = _counts(transform, seats)  # (K, M, counts): others' yes, no veto
+        exactly = without_veto[..., threshold - 1]
+        at_least = without_veto[..., threshold - 1 :].sum(axis=-1)
+        decisive = np.where(batch.is_veto, at_least, exactly)
+        valid = layout.members >= 0
+        p_decisive[layout.members[valid]] = decisive[valid]
+    return tally, check, vote_probs, p_decisive
+
+
+@dataclass(frozen=True)
+class _Batch:
+    no_veto: np.ndarray  # (M, K, P, H): members' factors, channel without a veto
+    group: np.ndarray  # (K, G, 2, H): groups' transforms, their own shock integrated out
+    is_veto: np.ndarray  # (K, M)
+
+
+def _batch_transforms(
+    law: VoteLaw, layout: _Layout, z: np.ndarray, main_w: np.ndarray, vote_probs: np.ndarray
+) -> _Batch:
+    """Members' factors and groups' transforms of one batch; fills its members' vote_probs."""
     probs = _member_probabilities(law, layout)  # (4, K, P, M)
     valid = layout.members >= 0
     is_veto = law.veto[layout.members] & valid  # (K, M)
@@ -213,30 +277,10 @@ def _evaluate(law: VoteLaw, nodes: int):
     any_outcome = no_veto.copy()
     any_outcome.real += p_veto
     group_at_points = np.stack([no_veto.prod(axis=0), any_outcome.prod(axis=0)], axis=2)
-    group = layout.integrate(group_at_points)  # (K, G, 2, H): the programme over members
-    council = group.prod(axis=0)  # (G, 2, H): blocs combined
-    tally, check = (
-        _tally(_counts(np.tensordot(weights, council, axes=1), seats))
-        for weights in (main_w, check_w)
-    )
-    vote_probs = np.zeros((seats, 4))
     point_w = main_w @ layout.to_mood  # (K, P): each point's weight in the main rule
     marginals = (probs * point_w[:, :, None]).sum(axis=2).transpose(1, 2, 0)  # (K, M, 4)
     vote_probs[layout.members[valid]] = marginals[valid]
-
-    # Everyone but member i: its group-mates (at its group's points) times the other groups
-    # (at each mood node). Integrating the other groups against the kernel first leaves one
-    # weight per point, so the group-mates' products are only multiplied and summed.
-    others = _exclusive_products(group[:, :, 0])  # (K, G, H)
-    outside = _real_matmul((layout.to_mood * main_w[:, None]).transpose(0, 2, 1), others)
-    transform = (_exclusive_products(no_veto) * outside).sum(axis=2).transpose(1, 0, 2)
-    without_veto = _counts(transform, seats)  # (K, M, counts): others' yes votes, no veto
-    exactly = without_veto[..., threshold - 1]
-    at_least = without_veto[..., threshold - 1 :].sum(axis=-1)
-    decisive = np.where(is_veto, at_least, exactly)
-    p_decisive = np.zeros(seats)
-    p_decisive[layout.members[valid]] = decisive[valid]
-    return tally, check, vote_probs, p_decisive
+    return _Batch(no_veto, layout.integrate(group_at_points), is_veto)
 
 
 def _tally(joint: np.ndarray) -> np.ndarray:

@@ -86,6 +86,13 @@ class Council(BaseModel):
     name: str | None = None
     names: dict[str, str] = Field(default_factory=dict)
 
+    @field_validator("threshold", mode="before")
+    @classmethod
+    def _whole_number(cls, value: object) -> object:
+        if isinstance(value, bool):  # pydantic would quietly read true as 1
+            raise ValueError(f"must be a whole number of votes, got {value!r}")
+        return value
+
     @field_validator("members", "veto_holders")
     @classmethod
     def _codes(cls, codes: tuple[str, ...]) -> tuple[str, ...]:

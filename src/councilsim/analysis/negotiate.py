@@ -802,6 +802,8 @@ def _toml_value(value: Any) -> str:
             return "nan"
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
+        if value.is_integer() and 1e4 <= abs(value) < 1e15:
+            return f"{int(value):_}.0"  # 4_500_000.0 reads better than 4500000.0
         return repr(value)
     if isinstance(value, str):
         return _toml_string(value)

@@ -116,7 +116,10 @@ def _provision_for(
         return Provision(kind=kind, severity=float(value), note=note)
     if isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    severity_of(kind, entry, value=value)  # raises ValueError listing the allowed forms
+    try:
+        severity_of(kind, entry, value=value)  # the message lists the allowed forms
+    except ValueError as err:
+        raise ValueError(f"{err} (to give severities, pass severity=True)") from None
     unit = entry.unit if isinstance(value, float) else None
     return Provision(kind=kind, value=value, unit=unit, note=note)
 
