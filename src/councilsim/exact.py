@@ -221,8 +221,11 @@ def _counts(transform: np.ndarray, seats: int) -> np.ndarray:
     return np.fft.irfft(np.conj(transform), n=seats + 1, axis=-1)
 
 
-def _evaluate(law: VoteLaw, nodes: int):
-    """Tally, vote probabilities, P(decisive) under the main rule; the tally under the check."""
+def _evaluate(law: VoteLaw, nodes: int, *, decisive: bool = True):
+    """Tally, vote probabilities, P(decisive) under the main rule; the tally under the check.
+
+    ``decisive=False`` skips P(decisive) (returned as None), about half the work.
+    """
     seats, threshold = law.seats, law.threshold
     layouts, main_w, check_w = _layouts(law, nodes)
     z = _roots_of_unity(seats)
@@ -234,6 +237,8 @@ def _evaluate(law: VoteLaw, nodes: int):
         _tally(_counts(np.tensordot(weights, council, axes=1), seats))
         for weights in (main_w, check_w)
     )
+    if not decisive:
+        return tally, check, vote_probs, None
     # Everyone but member i: its group-mates (at its group's points) times the other groups
     # (at each mood node). Integrating the other groups against the kernel first leaves one
     # weight per point, so the group-mates' products are only multiplied and summed.
@@ -288,7 +293,7 @@ def _tally(joint: np.ndarray) -> np.ndarray:
     return np.stack([joint[0], joint[1] - joint[0]], axis=-1)
 
 
-def run_exact(law: VoteLaw, *, nodes: int = DEFAULT_NODES) -> RawOutcome:
+def run_exact(law: VoteLaw, *, nodes: int = DEFAULT_NODES, decisive: bool = True) -> RawOutcome:
     """Evaluate a :class:`~councilsim.votemodel.VoteLaw` exactly, up to quadrature error.
 
     Parameters
@@ -296,6 +301,9 @@ def run_exact(law: VoteLaw, *, nodes: int = DEFAULT_NODES) -> RawOutcome:
     law : VoteLaw
     nodes : int
         Gauss–Hermite nodes for the mood.
+    decisive : bool
+        Also compute each member's P(decisive); False (for sweeps and searches that need only
+        the tally and the vote probabilities) leaves ``p_decisive`` None and halves the work.
 
     Returns
     -------
@@ -303,10 +311,11 @@ def run_exact(law: VoteLaw, *, nodes: int = DEFAULT_NODES) -> RawOutcome:
         With ``error``: the total change of the tally between ``nodes`` and two thirds as many
         nodes, a conservative estimate of the quadrature error of P(adopted).
     """
-    tally, check, vote_probs, p_decisive = _evaluate(law, nodes)
+    tally, check, vote_probs, p_decisive = _evaluate(law, nodes, decisive=decisive)
     # Round-off of the transforms can leave -1e-17 where a probability is 0.
     np.clip(tally, 0.0, 1.0, out=tally)
-    np.clip(p_decisive, 0.0, 1.0, out=p_decisive)
+    if p_decisive is not None:
+        np.clip(p_decisive, 0.0, 1.0, out=p_decisive)
     return RawOutcome(
         tally=tally,
         vote_probs=vote_probs,

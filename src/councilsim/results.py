@@ -29,7 +29,7 @@ class RawOutcome:
 
     tally: np.ndarray
     vote_probs: np.ndarray
-    p_decisive: np.ndarray
+    p_decisive: np.ndarray | None
     threshold: int
     error: float | None
     draws: int | None
