@@ -64,7 +64,7 @@ RECORDED: tuple[Recorded, ...] = (
 
 
 def recorded(file: str, draft: str) -> Recorded | None:
-    """The record of ``draft`` in scenario ``file`` (a file name), if it was put to a vote."""
+    """Return the record of ``draft`` in scenario ``file`` (a file name), if it was voted on."""
     for record in RECORDED:
         if (record.file, record.draft) == (file, draft):
             return record
@@ -72,18 +72,18 @@ def recorded(file: str, draft: str) -> Recorded | None:
 
 
 def p_enough_votes(result) -> float:
-    """Probability of at least the required number of yes votes, vetoes aside."""
+    """Return the probability of at least the required yes votes, vetoes aside."""
     return float(sum(result.tally[result.threshold:]))
 
 
 def top_vetoers(result, count: int) -> set[str]:
-    """The ``count`` veto holders most likely to vote no."""
+    """Return the ``count`` veto holders most likely to vote no."""
     ranked = sorted(result.veto_prob, key=lambda code: -result.veto_prob[code])
     return set(ranked[:count])
 
 
 def mismatches(record: Recorded, result) -> list[str]:
-    """How the simulation departs from the record; empty when it matches."""
+    """List how the simulation departs from the record; empty when it matches."""
     problems = []
     if record.adopted:
         if not result.p_adopted > 0.5:
@@ -116,7 +116,7 @@ def simulate_all(only_recorded: bool = False):
 
 
 def markdown(only_recorded: bool = False) -> tuple[str, bool]:
-    """The table as Markdown, and whether every recorded draft matches its record."""
+    """Return the table as Markdown, and whether every recorded draft matches its record."""
     lines = [
         "| scenario | draft | P(adopted) | top veto risk | recorded outcome | matches |",
         "| --- | --- | ---: | --- | --- | :---: |",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,15 @@ def assert_clean_error(proc: subprocess.CompletedProcess, *fragments: str) -> No
 
 def test_version():
     proc = councilsim_cli("--version")
+    assert proc.returncode == EXIT_OK
+    assert proc.stdout.strip() == f"councilsim {councilsim.__version__}"
+
+
+def test_console_script_entry_point():
+    script = shutil.which("councilsim")
+    if script is None:
+        pytest.skip("the councilsim entry point is not on PATH (package not installed)")
+    proc = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == EXIT_OK
     assert proc.stdout.strip() == f"councilsim {councilsim.__version__}"
 

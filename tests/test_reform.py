@@ -45,18 +45,18 @@ def test_every_councils_indices_sum_to_one(comparison):
 
 
 def test_bundled_models_are_used_not_the_historical_year(comparison):
-    # "unsc-1945" and "unsc-1966" are names of bundled models, not years of the record.
-    assert comparison["unsc-1945"].seats == 11 and comparison["unsc-1945"].threshold == 7
-    assert comparison["unsc-1966"].placeholders == tuple(f"E{i:02d}" for i in range(1, 11))
+    # "charter-1945" and "charter-1965" are names of bundled models, not years of the record.
+    assert comparison["charter-1945"].seats == 11 and comparison["charter-1945"].threshold == 7
+    assert comparison["charter-1965"].placeholders == tuple(f"E{i:02d}" for i in range(1, 11))
     assert comparison["scenario: unsc-2017"].shapley_shubik_veto == Fraction(421, 2145)
-    assert comparison["unsc-1966"].shapley_shubik_other == Fraction(4, 2145)
+    assert comparison["charter-1965"].shapley_shubik_other == Fraction(4, 2145)
     assert comparison["no-veto"].veto_holders == () and comparison["no-veto"].p_vetoed == 0
 
 
 def test_without_the_veto_the_draft_does_at_least_as_well(comparison):
     # Same members, same yes probabilities (a veto cost moves only the no/abstain boundary);
     # without a veto the yes count alone decides.
-    no_veto, with_veto = comparison["no-veto"], comparison["unsc-1966"]
+    no_veto, with_veto = comparison["no-veto"], comparison["charter-1965"]
     assert no_veto.p_adopted >= with_veto.p_adopted - no_veto.error - with_veto.error
 
 
@@ -77,7 +77,7 @@ def test_council_scenario_keeps_stances_and_trims_blocs(dprk):
 
 def test_placeholder_mean_utility_is_the_elected_average(dprk):
     model = RandomUtilityModel()
-    moved = council_scenario(dprk, "unsc-1966")
+    moved = council_scenario(dprk, "charter-1965")
     elected = [i for i, c in enumerate(dprk.council.members) if c not in dprk.council.veto_holders]
     for draft in dprk.drafts:
         before = model.prepare(dprk, draft).mean[elected].mean()

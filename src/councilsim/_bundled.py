@@ -11,6 +11,12 @@ from importlib import resources
 __all__ = ["read_record", "unsc_membership"]
 
 FIRST_YEAR, LAST_YEAR = 1946, 2026
+# The membership record names regimes ("French Fifth Republic"); tables want the state.
+_DISPLAY_NAMES = {
+    "French Fourth Republic": "France",
+    "French Fifth Republic": "France",
+    "Fourth Brazilian Republic": "Brazil",
+}
 
 
 @cache
@@ -35,6 +41,9 @@ def unsc_membership(year: int) -> tuple[tuple[str, str, bool], ...]:
         )
     rows = [row for row in read_record("members_by_year") if int(row["year"]) == year]
     seats = [
-        (row["seat_code"], row["member_name_wikipedia"], row["permanent"] == "True") for row in rows
+        (row["seat_code"], _DISPLAY_NAMES.get(row["member_name_wikipedia"],
+                                              row["member_name_wikipedia"]),
+         row["permanent"] == "True")
+        for row in rows
     ]
     return tuple(sorted(seats, key=lambda seat: not seat[2]))

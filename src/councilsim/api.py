@@ -52,6 +52,7 @@ def simulate(
     model: VoteModel | None = None,
     nodes: int | None = None,
     keep_draws: bool = False,
+    decisive: bool = True,
     chunk_draws: int | None = None,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -79,6 +80,9 @@ def simulate(
         Gauss–Hermite nodes per shock for the exact engine.
     keep_draws : bool
         Keep the raw simulated votes in ``result.votes`` (Monte Carlo).
+    decisive : bool
+        Compute each member's P(decisive). ``False`` leaves ``p_decisive`` empty and halves the
+        exact engine's work: for sweeps and searches that evaluate many texts.
     chunk_draws : int, optional
         Draws per Monte Carlo task; affects speed and memory, never the numbers.
     executor : concurrent.futures.Executor, optional
@@ -122,7 +126,7 @@ def simulate(
     )
     if method == "exact":
         nodes = int(nodes or DEFAULT_NODES)
-        raw = run_exact(prepared, nodes=nodes)
+        raw = run_exact(prepared, nodes=nodes, decisive=decisive)
         return SimulationResult.from_outcome(
             raw, codes=council.members, veto_holders=veto_holders, procedural=draft.procedural,
             method="exact", nodes=nodes, seed=None, **provenance,

@@ -44,7 +44,7 @@ class ProvisionKind(BaseModel):
     label: str
     scale: Literal["cap", "ban", "levels"]
     unit: str | None = None
-    baseline: float | None = Field(default=None, gt=0)
+    baseline: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     baseline_source: str | None = None
     levels: dict[str, float] = Field(default_factory=dict)
     why: str | None = None

@@ -67,7 +67,7 @@ def _results_csv(results) -> str:
                 result.draft_id, code, result.names.get(code, code),
                 *(f"{probs[k]:.6g}" for k in "YNAX"),
                 f"{result.veto_prob[code]:.6g}" if code in result.veto_prob else "",
-                f"{result.p_decisive[code]:.6g}", f"{result.p_adopted:.6g}",
+                f"{result.p_decisive.get(code, float('nan')):.6g}", f"{result.p_adopted:.6g}",
                 f"{result.ci[0]:.6g}", f"{result.ci[1]:.6g}", result.method,
                 result.draws if result.draws is not None else "",
                 result.seed if result.seed is not None else "",
@@ -104,7 +104,7 @@ def _render_tables(results) -> str:
         for code, probs in result.vote_probs.items():
             table.add_row(code, ("veto " if code in result.veto_prob else "")
                           + result.names.get(code, ""),
-                          *(f"{probs[k]:.3f}" for k in "YNAX"), f"{result.p_decisive[code]:.3f}")
+                          *(f"{probs[k]:.3f}" for k in "YNAX"), f"{result.p_decisive.get(code, float('nan')):.3f}")
         console.print(table)
         console.print()
     console.print(f"councilsim {__version__}; scenario sha256 {results[0].scenario_hash[:16]}")
@@ -190,9 +190,10 @@ def _cmd_compare(args) -> None:
     lines = [f"{'draft':<24}{'P(adopted)':>11}  {'95% interval':<17}{'P(vetoed)':>10}"
              f"{'P(short)':>10}  most likely veto"]
     for r in results:
-        veto = max(r.veto_prob.items(), key=lambda item: item[1]) if r.veto_prob else ("-", 0.0)
+        veto = ("none (procedural)" if not r.veto_prob else
+                "{} {:.3f}".format(*max(r.veto_prob.items(), key=lambda item: item[1])))
         lines.append(f"{r.draft_id:<24}{r.p_adopted:>11.3f}  [{r.ci[0]:.3f}, {r.ci[1]:.3f}]  "
-                     f"{r.p_vetoed:>10.3f}{r.p_short:>10.3f}  {veto[0]} {veto[1]:.3f}")
+                     f"{r.p_vetoed:>10.3f}{r.p_short:>10.3f}  {veto}")
     _emit("\n".join(lines), args.out)
 
 
@@ -200,14 +201,18 @@ def _cmd_validate(args) -> None:
     scenario = _load(args.file)
     print(f"{args.file}: valid — {scenario.title}; council {scenario.council.name or 'custom'} "
           f"({scenario.council.seats} seats, {scenario.council.threshold} votes to adopt); "
-          f"{len(scenario.members)} member stances, {len(scenario.blocs)} blocs, "
-          f"{len(scenario.drafts)} drafts: {', '.join(d.id for d in scenario.drafts)}")
+          f"{_plural(len(scenario.members), 'member stance')}, {_plural(len(scenario.blocs), 'bloc')}, "
+          f"{_plural(len(scenario.drafts), 'draft')}: {', '.join(d.id for d in scenario.drafts)}")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _cmd_schema(args) -> None:
-    from councilsim.models import Scenario
+    from councilsim.loading import scenario_file_schema
 
-    _emit(json.dumps(Scenario.model_json_schema(), indent=2), args.out)
+    _emit(json.dumps(scenario_file_schema(), indent=2), args.out)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -90,7 +90,8 @@ def parse_scenario(text: str, *, path: str | None = None) -> Scenario:
             line, column = int(found.group(1)), int(found.group(2))
         else:  # "(at end of document)"
             problem, line, column = re.sub(r"\s*\(at [^)]*\)", "", message), None, None
-        raise ScenarioError(f"TOML syntax error: {problem}", path=path, line=line, column=column) from None
+        raise ScenarioError(f"TOML syntax error: {problem}", path=path, line=line,
+                            column=column) from None
     return scenario_from_document(document, path=path)
 
 
@@ -182,7 +183,7 @@ def _council(named: Any, inline: Any, path: str | None) -> Council | dict[str, A
 
 
 def _first_error(err: ValidationError, status_quo_kinds: list[str]) -> tuple[str | None, str]:
-    """The first validation error as (field path in the file's terms, problem).
+    """Return the first validation error as (field path in the file's terms, problem).
 
     ``status_quo_kinds`` lists the kinds of ``[status_quo]`` in file order, so that an error in
     the model's ``status_quo[i]`` is reported under the key the file uses (``status_quo.<kind>``).
@@ -193,7 +194,8 @@ def _first_error(err: ValidationError, status_quo_kinds: list[str]) -> tuple[str
     if len(loc) >= 2 and loc[-2] == "value" and loc[-1] in _VALUE_UNION_TAGS:
         # Provision.value is a union: report the field, not the union member pydantic tried.
         loc = loc[:-1]
-        problem = f"must be true or false, a number or a level name, got {_show(detail.get('input'))}"
+        got = _show(detail.get("input"))
+        problem = f"must be true or false, a number or a level name, got {got}"
     if detail["type"] in _DATE_ERRORS:
         problem = f"must be a date such as 2017-09-11, got {_show(detail.get('input'))}"
     # Cross-reference errors raised by the model carry their own path (in API terms).
@@ -222,7 +224,7 @@ def _status_quo_key(index: int, kinds: list[str]) -> str:
 
 
 def _file_path(api_path: str, status_quo_kinds: list[str]) -> str:
-    """A model path (``members[2].code``, ``status_quo[0].kind``) in the file's terms."""
+    """Translate a model path (``members[2].code``, ``status_quo[0].kind``) to the file's terms."""
     sq = re.match(r"^status_quo\[(\d+)\](.*)$", api_path)
     if sq:
         rest = "" if sq.group(2) == ".kind" else sq.group(2)
@@ -269,7 +271,7 @@ def _describe(value: Any) -> str:
 
 
 def scenario_file_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a scenario file, as ``tomllib`` parses it.
+    """Return the JSON Schema (draft 2020-12) of a scenario file, as ``tomllib`` parses it.
 
     It describes the file's own layout (``[scenario]``, ``[[member]]``, ``[status_quo]`` with
     one key per kind, ...), which differs from the shape of the :class:`Scenario` model

@@ -440,6 +440,16 @@ class Scenario(BaseModel):
         except ValueError as err:
             raise ValueError(f"{where}.value: {err}") from None
 
+    def severity(self, provision: Provision) -> float:
+        """Severity in [0, 1] of ``provision`` under this scenario's catalog.
+
+        Raises
+        ------
+        ValueError
+            When the kind is unknown or the value does not fit it.
+        """
+        return self._severity(provision, provision.kind)
+
     def member(self, code: str) -> Member:
         """The stance of ``code``; the default stance when the scenario gives none."""
         for member in self.members:

@@ -64,7 +64,7 @@ class SimulationResult:
         ``tally[k]`` is the probability of exactly ``k`` yes votes, ``k = 0 .. seats``.
     p_decisive : dict of str to float
         For each member, the probability that the outcome flips if that member alone switches
-        between yes and no (others' votes as simulated).
+        between yes and no (others' votes as simulated); empty when ``decisive=False``.
     threshold : int
         Yes votes needed.
     procedural : bool
@@ -151,7 +151,10 @@ class SimulationResult:
                 for code, i in members.items()
             },
             tally=tuple(float(p) for p in tally.sum(axis=1) / scale),
-            p_decisive={code: float(raw.p_decisive[i]) for code, i in members.items()},
+            p_decisive=(
+                {} if raw.p_decisive is None
+                else {code: float(raw.p_decisive[i]) for code, i in members.items()}
+            ),
             threshold=threshold,
             procedural=procedural,
             method=method,
@@ -183,7 +186,7 @@ class SimulationResult:
                 "name": self.names.get(code, code),
                 **{f"p_{letter}": probs[letter] for letter in VOTES},
                 "p_veto": self.veto_prob.get(code, float("nan")),
-                "p_decisive": self.p_decisive[code],
+                "p_decisive": self.p_decisive.get(code, float("nan")),
             }
             for code, probs in self.vote_probs.items()
         ]
@@ -213,7 +216,7 @@ class SimulationResult:
             lines.append(
                 f"{code + mark:<8}"
                 + "".join(f"{probs[k]:>7.3f}" for k in "YNA")
-                + f"{probs['X']:>8.3f}{self.p_decisive[code]:>10.3f}"
+                + f"{probs['X']:>8.3f}{self.p_decisive.get(code, float('nan')):>10.3f}"
             )
         lines.append("* veto holder (its 'no' blocks a substantive draft)")
         lines.append(f"councilsim {self.version}, scenario {self.scenario_hash[:12]}")
@@ -228,7 +231,7 @@ class SimulationResult:
             f"<tr><td>{esc(code)}{'<sup>veto</sup>' if code in self.veto_prob else ''}</td>"
             f"<td>{esc(self.names.get(code, code))}</td>"
             + "".join(f"<td>{probs[k]:.3f}</td>" for k in VOTES)
-            + f"<td>{self.p_decisive[code]:.3f}</td></tr>"
+            + f"<td>{self.p_decisive.get(code, float('nan')):.3f}</td></tr>"
             for code, probs in self.vote_probs.items()
         )
         return (

@@ -153,7 +153,7 @@ class BlockingCoalitions:
         return _jsonable(out)
 
     def to_json(self, **kwargs: Any) -> str:
-        """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
+        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
         return _dumps(self.to_dict(), kwargs)
 
     def to_frame(self):
@@ -165,7 +165,7 @@ class BlockingCoalitions:
         return frame
 
     def summary(self) -> str:
-        """A plain-text table of the listed coalitions and each veto holder's P(veto)."""
+        """Return a plain-text table of the listed coalitions and each veto holder's P(veto)."""
         how = (
             f"exact, {self.nodes} nodes" if self.method == "exact"
             else f"Monte Carlo, {self.draws:,} draws, seed {self.seed}"
@@ -322,7 +322,7 @@ def blocking_coalitions(
     seed: SeedLike = None,
     nodes: int | None = None,
 ) -> BlockingCoalitions:
-    """The most likely blocking coalitions of a draft, with their probabilities.
+    """Find the most likely blocking coalitions of a draft, with their probabilities.
 
     See the module docstring for the definition: in every failed vote, the veto holders voting
     no (``"veto"``), or if there is no veto, the members withholding a yes (``"short"``).

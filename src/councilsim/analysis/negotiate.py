@@ -230,7 +230,7 @@ class Negotiation:
     base_scenario: Scenario = field(repr=False, compare=False)
 
     def provision(self, kind: str) -> NegotiatedProvision:
-        """The row of provision ``kind``."""
+        """Return the row of provision ``kind``."""
         for row in self.provisions:
             if row.kind == kind:
                 return row
@@ -238,7 +238,7 @@ class Negotiation:
                        + ", ".join(r.kind for r in self.provisions))
 
     def scenario(self, *, replace: bool = False) -> Scenario:
-        """The original scenario with the negotiated draft added (or replacing the original).
+        """Return the original scenario with the negotiated draft added (or replacing the original).
 
         Parameters
         ----------
@@ -304,7 +304,7 @@ class Negotiation:
         return out
 
     def versus(self, other: str | Draft) -> str:
-        """A plain-text table comparing the draft, the negotiated text and ``other``."""
+        """Return a plain-text table comparing the draft, the negotiated text and ``other``."""
         other_id = other.id if isinstance(other, Draft) else str(other)
         rows = self.versus_rows(other)
         header = ["provision", "status quo", self.draft_id, "negotiated", other_id]
@@ -334,7 +334,7 @@ class Negotiation:
         return _jsonable(out)
 
     def to_json(self, **kwargs: Any) -> str:
-        """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
+        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
         return _dumps(self.to_dict(), kwargs)
 
     def to_frame(self):
@@ -345,7 +345,7 @@ class Negotiation:
         return frame
 
     def summary(self) -> str:
-        """A plain-text report: verdict, provisions before and after, and the path."""
+        """Return a plain-text report: verdict, provisions before and after, and the path."""
         lines = [
             f"Negotiating {self.draft_id!r} for {self.sponsor} to P(adopted) >= {self.target:g} "
             f"({self.method}, {self.steps} steps per provision, {self.forms} forms)",
@@ -409,7 +409,12 @@ def _real_value(entry: ProvisionKind, severity: float) -> tuple[float | bool | s
     """Invert the catalog mapping: (value in real units, display text, exact)."""
     if entry.baseline is not None:
         value = _clean(entry.baseline * (1.0 - severity))
-        return value, _format_value(value, entry.unit), True
+        text = _format_value(value, entry.unit)
+        named = [name for name, sev in entry.levels.items()
+                 if 0.0 < sev < 1.0 and abs(sev - severity) <= _TOL]
+        if named:  # e.g. worker_cap "no_new": the level says more than its cap equivalent
+            text = f"{named[0]} (~{text})"
+        return value, text, True
     if entry.scale == "ban":
         value = severity >= 1.0 - _TOL
         exact = abs(severity - (1.0 if value else 0.0)) <= _TOL
@@ -464,7 +469,7 @@ def _tracks(scenario: Scenario, draft: Draft, steps: int, forms: str) -> list[_T
 
 
 def _provision_at(track: _Track, index: int) -> Provision | None:
-    """The provision of the negotiated text at grid ``index`` (None: left at the status quo)."""
+    """Return the provision at grid ``index`` (None: left at the status quo)."""
     if index == track.top:
         return track.original
     if index == 0:
@@ -777,7 +782,7 @@ def _toml_string(text: str) -> str:
 
 
 def _toml_multiline(text: str) -> str:
-    """A multi-line literal string when the text allows it, else a basic string."""
+    """Quote as a multi-line literal string when the text allows it, else as a basic string."""
     if (
         "\n" in text
         and "'''" not in text
@@ -814,7 +819,8 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        pairs = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + pairs + " }"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} {value!r} as TOML")
@@ -896,6 +902,7 @@ def scenario_toml(scenario: Scenario) -> str:
         if provisions:
             lines.append("provisions = [")
             for provision in provisions:
-                lines.append(f"  {_toml_value({k: v for k, v in provision.items() if v is not None})},")
+                shown = {k: v for k, v in provision.items() if v is not None}
+                lines.append(f"  {_toml_value(shown)},")
             lines.append("]")
     return "\n".join(lines) + "\n"

@@ -51,8 +51,6 @@ from councilsim.analysis.sweep import (
     _simulate,
     _table,
 )
-from councilsim.councils import _catalog as _bundled_councils
-from councilsim.councils import council_names
 from councilsim.models import Council, Draft, Member, Scenario
 
 __all__ = [
@@ -65,11 +63,11 @@ __all__ = [
 ]
 
 #: The bundled council models compared by default.
-DEFAULT_COUNCILS = ("unsc-1945", "unsc-1966", "g4-2005", "ufc-2005", "ezulwini-2005", "no-veto")
+DEFAULT_COUNCILS = ("charter-1945", "charter-1965", "g4-2005", "ufc-2005", "ezulwini-2005", "no-veto")
 
 
 def average_elected_stance(scenario: Scenario, code: str = "AVG") -> Member:
-    """The average stance of the scenario's elected members (see the module docstring).
+    """Return the average stance of the scenario's elected members (see the module docstring).
 
     Parameters
     ----------
@@ -114,25 +112,19 @@ def _council(council: str | Council) -> Council:
     if isinstance(council, Council):
         return council
     if isinstance(council, str):
-        # The bundled models come first: "unsc-1945" and "unsc-1966" are also year patterns,
-        # which Council.named resolves to the historical membership (or rejects, for 1945).
-        if council in council_names():
-            entry = _bundled_councils()[council]
-            return Council(members=entry["members"], veto_holders=entry["veto_holders"],
-                           threshold=entry["threshold"], name=council)
         return Council.named(council)  # ValueError lists the names allowed
     raise TypeError(f"a council must be a name or a Council, got {type(council)}")
 
 
 def council_scenario(scenario: Scenario | str | os.PathLike, council: str | Council) -> Scenario:
-    """The scenario moved to another council (rules in the module docstring).
+    """Move the scenario to another council (rules in the module docstring).
 
     Parameters
     ----------
     scenario : Scenario or path
         The situation, or a path to a scenario TOML file.
     council : str or Council
-        A council name (``"g4-2005"``, ``"unsc-1966"``, ...) or a :class:`Council`.
+        A council name (``"g4-2005"``, ``"charter-1965"``, ...) or a :class:`Council`.
 
     Returns
     -------
@@ -280,7 +272,7 @@ class CouncilComparison:
         return _jsonable(out)
 
     def to_json(self, **kwargs: Any) -> str:
-        """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
+        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
         return _dumps(self.to_dict(), kwargs)
 
     def to_frame(self):
@@ -300,7 +292,7 @@ class CouncilComparison:
         return pd.DataFrame(records).set_index("council")
 
     def summary(self) -> str:
-        """A plain-text table: rules, power of a veto seat and of another seat, P(adopted)."""
+        """Return a plain-text table: rules, power of a veto and another seat, P(adopted)."""
         header = ["council", "seats", "votes", "vetoes", "placeholders", "SS veto", "SS other",
                   "Bz veto", "Bz other", "P(adopted)", "P(vetoed)"]
         rows = [
@@ -331,7 +323,9 @@ def _float(value: Fraction | None) -> float:
 def _fmt(value: Fraction | None) -> str:
     if value is None:
         return "-"
-    return f"{float(value):.4f}" if value == 0 or value >= Fraction(1, 1000) else f"{float(value):.1e}"
+    if value == 0 or value >= Fraction(1, 1000):
+        return f"{float(value):.4f}"
+    return f"{float(value):.1e}"
 
 
 def compare_councils(

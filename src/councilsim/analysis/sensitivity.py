@@ -133,7 +133,7 @@ class Sensitivity:
     scenario_hash: str
 
     def row(self, member: str, parameter: str) -> SensitivityRow:
-        """The row of ``member``'s ``parameter`` (e.g. ``row("RUS", "support")``)."""
+        """Return the row of ``member``'s ``parameter`` (e.g. ``row("RUS", "support")``)."""
         for row in self.rows:
             if row.member == member and row.parameter == parameter:
                 return row
@@ -146,7 +146,7 @@ class Sensitivity:
         return _jsonable(out)
 
     def to_json(self, **kwargs: Any) -> str:
-        """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
+        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
         return _dumps(self.to_dict(), kwargs)
 
     def to_frame(self):
@@ -157,7 +157,7 @@ class Sensitivity:
         return frame
 
     def summary(self, top: int | None = 25) -> str:
-        """A plain-text tornado table: the ``top`` largest effects (all when None)."""
+        """Return a plain-text tornado table: the ``top`` largest effects (all when None)."""
         shown = self.rows if top is None else self.rows[:top]
         header = ["member", "parameter", "value", "low", "high", "P(low)", "P(high)", "effect"]
         rows = [

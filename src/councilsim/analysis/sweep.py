@@ -89,7 +89,8 @@ def _common_seed(
 def _kind(scenario: Scenario, kind: str) -> ProvisionKind:
     kinds = scenario.provision_kinds
     if not isinstance(kind, str) or kind not in kinds:
-        raise ValueError(f"unknown provision kind {kind!r}; known kinds: {', '.join(sorted(kinds))}")
+        known = ", ".join(sorted(kinds))
+        raise ValueError(f"unknown provision kind {kind!r}; known kinds: {known}")
     return kinds[kind]
 
 
@@ -101,7 +102,7 @@ def _plain(value: Any) -> Any:
 def _provision_for(
     scenario: Scenario, kind: str, value: Any, *, severity: bool = False, note: str | None = None
 ) -> Provision:
-    """A provision of ``kind`` at ``value`` (real units, level name, bool) or at a severity.
+    """Build a provision of ``kind`` at ``value`` (real units, level name, bool) or severity.
 
     Raises
     ------
@@ -140,7 +141,8 @@ def _simulate(scenario: Scenario, draft: Draft, method: str, draws, seed, nodes,
     from councilsim.api import simulate
 
     return simulate(
-        scenario, draft, method=method, draws=draws, seed=seed, nodes=nodes, model=model
+        scenario, draft, method=method, draws=draws, seed=seed, nodes=nodes, model=model,
+        decisive=False,
     )
 
 
@@ -241,17 +243,18 @@ def _grid_values(
     """Validate one axis: values as Python scalars, their provisions and severities."""
     if isinstance(values, str | bytes) or not isinstance(values, Iterable | np.ndarray):
         raise ValueError(f"values for {kind!r} must be a sequence (list, array), got {values!r}")
-    plain = [_plain(v) for v in np.asarray(values, dtype=object).ravel()]
+    items = values.ravel().tolist() if isinstance(values, np.ndarray) else list(values)
+    plain = [_plain(v) for v in items]
     if not plain:
         raise ValueError(f"values for {kind!r} must not be empty")
     note = "swept (severity)" if severity else "swept"
     provisions = [_provision_for(scenario, kind, v, severity=severity, note=note) for v in plain]
-    severities = np.array([scenario._severity(p, "sweep") for p in provisions])
+    severities = np.array([scenario.severity(p) for p in provisions])
     return plain, provisions, severities
 
 
 def _axis(values: list[Any], severities: np.ndarray) -> tuple[np.ndarray, str]:
-    """The numeric x axis: the values themselves when all are numbers, else the severities."""
+    """Pick the numeric x axis: the values when all are numbers, else the severities."""
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         return np.array(values, dtype=float), "value"
     return severities.copy(), "severity"
@@ -383,7 +386,7 @@ class SweepResult:
         return _jsonable(out)
 
     def to_json(self, **kwargs: Any) -> str:
-        """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
+        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
         return _dumps(self.to_dict(), kwargs)
 
     def to_frame(self):
@@ -415,7 +418,7 @@ class SweepResult:
         return "P(adopted) " + "; ".join(parts)
 
     def summary(self, max_rows: int = 25) -> str:
-        """A plain-text table (at most ``max_rows`` evenly spaced grid points) and the crossings."""
+        """Return a plain-text table (at most ``max_rows`` evenly spaced points), crossings."""
         n = len(self.values)
         shown = np.unique(np.round(np.linspace(0, n - 1, min(n, max_rows))).astype(int))
         unit = "severity" if self.by_severity else (self.unit or "")
@@ -640,7 +643,7 @@ class SweepGrid:
         return _jsonable({name: getattr(self, name) for name in self.__dataclass_fields__})
 
     def to_json(self, **kwargs: Any) -> str:
-        """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
+        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
         return _dumps(self.to_dict(), kwargs)
 
     def to_frame(self):
@@ -689,7 +692,8 @@ class SweepGrid:
             for i in rows_idx
         ]
         units = [
-            "severity" if s else (u or "") for s, u in zip(self.by_severity, self.units, strict=True)
+            "severity" if by_severity else (unit or "")
+            for by_severity, unit in zip(self.by_severity, self.units, strict=True)
         ]
         lines = [
             f"P(adopted) of draft {self.draft_id!r}: rows {a} ({units[0]}), columns {b} "

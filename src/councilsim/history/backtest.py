@@ -52,6 +52,7 @@ import numpy as np
 from councilsim.history.calibration import (
     NODES,
     Calibration,
+    TextContext,
     _last_votes_table,
     agenda_groups,
     calibrate,
@@ -77,8 +78,7 @@ CLIP = 1e-6
 DEFAULT_SETTINGS: Mapping[str, Any] = {
     "half_life": 8.0,
     "window": 40,
-    "topic_effects": True,
-    "lag_effects": True,
+    "effects": ("topic", "sponsor", "lag"),
     "nodes": 32,
 }
 #: The separately reported window.
@@ -497,8 +497,8 @@ def _year_task(
         since=since,
         topic=topic,
         half_life=settings.get("half_life"),
-        topic_effects=bool(settings.get("topic_effects")),
-        lag_effects=bool(settings.get("lag_effects")),
+        effects=settings.get("effects", ()),
+        effect_sd=settings.get("effect_sd"),
         nodes=int(settings.get("nodes", NODES)),
         standard_errors=False,
     )
@@ -517,15 +517,12 @@ def _year_task(
             f"calibration for {year} saw a vote of {fit.last_date}, predicting {vote.date}"
         )
         council = vote.council()
-        groups = agenda_groups(vote)
+        context = TextContext.of(vote, lags)
+        groups = context.topics
         scenario = Scenario(
             council=council,
             title=vote.vote_id,
-            members=fit.members_for(
-                council,
-                topics=groups if settings.get("topic_effects") else (),
-                last_votes=lags if settings.get("lag_effects") else None,
-            ),
+            members=fit.members_for(council, context),
             mood_sd=fit.tau,
             drafts=(Draft(id="text", procedural=vote.procedural),),
         )
@@ -584,8 +581,8 @@ def backtest(
     executor: Executor | None = None,
     half_life: float | None = DEFAULT_SETTINGS["half_life"],
     window: int | None = DEFAULT_SETTINGS["window"],
-    topic_effects: bool = DEFAULT_SETTINGS["topic_effects"],
-    lag_effects: bool = DEFAULT_SETTINGS["lag_effects"],
+    effects: Sequence[str] = DEFAULT_SETTINGS["effects"],
+    effect_sd: Mapping[str, float] | None = None,
     nodes: int = DEFAULT_SETTINGS["nodes"],
     progress: Callable[[int, int], None] | None = None,
 ) -> BacktestResult:
@@ -607,8 +604,10 @@ def backtest(
         Time-decay half-life of the calibration, in years.
     window : int or None
         Calibrate on at most this many years before each origin.
-    topic_effects, lag_effects : bool
-        Member-by-topic support shifts and last-vote effects (see :func:`calibrate`).
+    effects : sequence of str
+        Text covariates of the calibration (see :func:`calibrate`).
+    effect_sd : mapping of str to float, optional
+        Their prior sds.
     nodes : int
         Gauss-Hermite nodes of the calibration.
     progress : callable, optional
@@ -624,8 +623,8 @@ def backtest(
     settings = {
         "half_life": half_life,
         "window": window,
-        "topic_effects": bool(topic_effects),
-        "lag_effects": bool(lag_effects),
+        "effects": list(effects),
+        "effect_sd": None if effect_sd is None else dict(effect_sd),
         "nodes": int(nodes),
     }
     years = list(range(start, end + 1))

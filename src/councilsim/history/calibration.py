@@ -96,10 +96,10 @@ BAND_PRIOR_SD = 1.0
 PERMANENT_SUPPORT_PRIOR_SD = 3.0
 #: Prior of a permanent member's log veto cost: N(log 0.5, 2^2) (weak; keeps it finite at 0).
 VETO_COST_PRIOR = (math.log(0.5), 2.0)
-#: Prior sd of a topic offset of support (member by topic group).
-TOPIC_PRIOR_SD = 0.5
-#: Prior sd of the effect of a member's last vote on the topic.
-LAG_PRIOR_SD = 1.0
+#: Kinds of text covariates :func:`calibrate` can estimate (see :func:`effect_keys`).
+EFFECT_KINDS = ("topic", "sponsor", "lag")
+#: Default prior sd (utility units) of each covariate effect; effects shrink toward 0.
+EFFECT_PRIOR_SD: Mapping[str, float] = MappingProxyType({"topic": 1.0, "sponsor": 1.0, "lag": 1.0})
 #: Beta-prior weight (in votes) pulling a member's absence share toward the pooled share.
 ABSENCE_PRIOR_VOTES = 5.0
 #: Gauss-Hermite nodes for the text appeal.
@@ -109,6 +109,30 @@ UNUSABLE_STATUSES = frozenset({"incomplete", "suspect_1995"})
 
 _LETTERS = ("Y", "N", "A")
 _LAG_LEVELS = ("N", "A")  # effects of a last vote of N or A, relative to Y or no last vote
+#: United Nations names of states that sat on the Council, where the record's (Wikipedia) name
+#: differs; sponsors are listed under UN names.
+_UN_NAMES = {
+    "Russian Federation": "RUS",
+    "United States of America": "USA",
+    "United Kingdom of Great Britain and Northern Ireland": "GBR",
+    "Republic of Korea": "KOR",
+    "Côte d'Ivoire": "CIV",
+    "Cote d'Ivoire": "CIV",
+    "Viet Nam": "VNM",
+    "Czechia": "CZE",
+    "Congo": "COG",
+    "Syrian Arab Republic": "SYR",
+    "Bolivia (Plurinational State of)": "BOL",
+    "Plurinational State of Bolivia": "BOL",
+    "Venezuela (Bolivarian Republic of)": "VEN",
+    "Bolivarian Republic of Venezuela": "VEN",
+    "United Republic of Tanzania": "TZA",
+    "Cabo Verde": "CPV",
+    "Gambia": "GMB",
+    "North Macedonia": "MKD",
+    "Libyan Arab Jamahiriya": "LBY",
+    "Iran (Islamic Republic of)": "IRN",
+}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -149,6 +173,84 @@ def agenda_groups(vote: RecordedVote) -> tuple[str, ...]:
     function is what predictions use.
     """
     return _agenda_groups(vote.topic)
+
+
+@cache
+def _name_codes() -> Mapping[str, str]:
+    from councilsim._bundled import read_record
+
+    names = {row["member_name_wikipedia"]: row["seat_code"] for row in read_record("members_by_year")}
+    names.update(_UN_NAMES)
+    return MappingProxyType({" ".join(k.casefold().split()): v for k, v in names.items()})
+
+
+def sponsor_codes(vote: RecordedVote) -> frozenset[str]:
+    """Seat codes of the Council members (of this vote) among the text's sponsors."""
+    if not vote.sponsors:
+        return frozenset()
+    table = _name_codes()
+    codes = (table.get(" ".join(name.replace("\u2019", "'").casefold().split())) for name in vote.sponsors)
+    return frozenset(code for code in codes if code is not None and code in vote.votes)
+
+
+@dataclass(frozen=True)
+class TextContext:
+    """What is known about a text before it is voted on, beyond the council that votes.
+
+    Parameters
+    ----------
+    topics : tuple of str
+        Topic groups of the agenda item (:func:`agenda_groups`).
+    sponsors : frozenset of str
+        Seat codes of Council members sponsoring the text (:func:`sponsor_codes`).
+    last_votes : dict of str to str
+        Each member's last vote (Y/N/A) on an earlier-dated text sharing a topic group.
+    """
+
+    topics: tuple[str, ...] = ()
+    sponsors: frozenset[str] = frozenset()
+    last_votes: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, vote: RecordedVote, last_votes: Mapping[str, str] | None = None) -> TextContext:
+        """The context of a recorded text (``last_votes`` must come from earlier votes)."""
+        return cls(agenda_groups(vote), sponsor_codes(vote), dict(last_votes or {}))
+
+
+def effect_keys(
+    code: str, permanent: bool, context: TextContext, kinds: Iterable[str]
+) -> list[str]:
+    """Names of the covariate effects that shift ``code``'s support on a text.
+
+    * ``topic:<group>:<who>`` for each topic group of the text;
+    * ``sponsor:self:<class>`` when the member sponsors the text, and ``sponsor:<P>:<who>`` for
+      each *other* permanent member ``P`` sponsoring it;
+    * ``lag:<who>:N`` / ``lag:<who>:A`` when the member's last vote on the topic was N / A.
+
+    ``<who>`` is the member's code for a permanent member and ``ELECTED`` (one shared effect) for
+    elected members; ``<class>`` is ``permanent`` or ``elected``.
+    """
+    kinds = set(kinds)
+    who = code if permanent else "ELECTED"
+    keys = []
+    if "topic" in kinds:
+        keys.extend(f"topic:{group}:{who}" for group in context.topics)
+    if "sponsor" in kinds and context.sponsors:
+        if code in context.sponsors:
+            keys.append(f"sponsor:self:{'permanent' if permanent else 'elected'}")
+        keys.extend(
+            f"sponsor:{other}:{who}"
+            for other in sorted(context.sponsors)
+            if other != code and other in _PERMANENT_SEATS
+        )
+    if "lag" in kinds:
+        last = context.last_votes.get(code)
+        if last in _LAG_LEVELS:
+            keys.append(f"lag:{who}:{last}")
+    return keys
+
+
+_PERMANENT_SEATS = frozenset({"CHN", "FRA", "GBR", "RUS", "USA"})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -237,13 +339,11 @@ class Calibration:
         pooled absence share. :meth:`members_for` gives it to members without a record.
     tau, tau_se : float
         Standard deviation of the texts' appeal and its standard error; use it as ``mood_sd``.
-    topic_effects : dict of str to dict of str to float
-        Shift of support by agenda topic group: ``topic_effects[group][code]`` for permanent
-        members, ``topic_effects[group]["ELECTED"]`` for every elected member. Empty unless
-        ``topic_effects=True``.
-    lag_effects : dict of str to dict of str to float
-        Shift of support when the member's last vote on a text of the same topic group was N or A:
-        ``lag_effects["permanent"]["N"]`` etc. Empty unless ``lag_effects=True``.
+    effect_kinds : tuple of str
+        Covariate kinds estimated (subset of :data:`EFFECT_KINDS`).
+    effects, effects_se : dict of str to float
+        Estimated shifts of support, keyed as :func:`effect_keys` names them (e.g.
+        ``"topic:ukraine:RUS"``, ``"sponsor:USA:RUS"``, ``"lag:RUS:N"``), and standard errors.
     log_likelihood : float
         Marginal log-likelihood of the (weighted) votes at the estimate.
     log_posterior : float
@@ -273,8 +373,9 @@ class Calibration:
     pooled: MemberEstimate
     tau: float
     tau_se: float
-    topic_effects: Mapping[str, Mapping[str, float]]
-    lag_effects: Mapping[str, Mapping[str, float]]
+    effect_kinds: tuple[str, ...]
+    effects: Mapping[str, float]
+    effects_se: Mapping[str, float]
     log_likelihood: float
     log_posterior: float
     n_texts: int
@@ -321,55 +422,54 @@ class Calibration:
             weight=0.0,
         )
 
-    def support_shift(
-        self, code: str, *, permanent: bool, topics: Iterable[str] = (), last_vote: str | None = None
-    ) -> float:
-        """Topic and last-vote shift of ``code``'s support for one text."""
-        shift = 0.0
-        for group in topics:
-            effects = self.topic_effects.get(group, {})
-            shift += effects.get(code if permanent else "ELECTED", 0.0)
-        if last_vote in _LAG_LEVELS:
-            shift += self.lag_effects.get("permanent" if permanent else "elected", {}).get(
-                last_vote, 0.0
+    def support_shift(self, code: str, context: TextContext | None = None) -> float:
+        """Covariate shift of ``code``'s support on a text with this ``context``."""
+        if context is None or not self.effect_kinds:
+            return 0.0
+        permanent = code in self.members and self.members[code].permanent
+        return float(
+            sum(
+                self.effects.get(key, 0.0)
+                for key in effect_keys(code, permanent, context, self.effect_kinds)
             )
-        return shift
+        )
 
     def members_for(
         self,
         council: Council,
+        context: TextContext | None = None,
         *,
         topics: Iterable[str] = (),
+        sponsors: Iterable[str] = (),
         last_votes: Mapping[str, str] | None = None,
     ) -> tuple[Member, ...]:
         """:class:`~councilsim.models.Member` stances for every seat of ``council``.
 
         Members without a record get the pooled elected member (and, if they hold a veto, the
-        mean veto cost of the permanent members). Only veto holders of ``council`` keep a veto cost.
+        mean veto cost of the permanent members). Only veto holders of ``council`` keep a veto
+        cost. With covariate effects, ``support`` includes the shifts for the text described by
+        ``context`` (or by ``topics``, ``sponsors`` and ``last_votes``).
 
         Parameters
         ----------
         council : Council
+        context : TextContext, optional
         topics : iterable of str
-            Topic groups of the text (:func:`agenda_groups`), for the topic effects.
+            Topic groups of the text (:func:`agenda_groups`).
+        sponsors : iterable of str
+            Seat codes of Council members sponsoring the text.
         last_votes : mapping of str to str, optional
-            Each member's last vote on the same topic group, for the last-vote effects.
+            Each member's last vote on the same topic group.
         """
-        topics = tuple(topics)
-        last_votes = last_votes or {}
-        out = []
-        for code in council.members:
-            estimate = self.estimate(code)
-            shift = self.support_shift(
-                code,
-                permanent=code in self.members and self.members[code].permanent,
-                topics=topics,
-                last_vote=last_votes.get(code),
+        if context is None:
+            context = TextContext(tuple(topics), frozenset(sponsors), dict(last_votes or {}))
+        return tuple(
+            self.estimate(code).member(
+                veto_holder=code in council.veto_holders,
+                support_shift=self.support_shift(code, context),
             )
-            out.append(
-                estimate.member(veto_holder=code in council.veto_holders, support_shift=shift)
-            )
-        return tuple(out)
+            for code in council.members
+        )
 
     def bloc(self, name: str, codes: Sequence[str]) -> Bloc:
         """A :class:`~councilsim.models.Bloc` whose sd matches the members' residual correlation.
@@ -407,8 +507,9 @@ class Calibration:
             "tau": self.tau,
             "tau_se": number(self.tau_se),
             "mood_sd": self.mood_sd,
-            "topic_effects": {g: dict(e) for g, e in self.topic_effects.items()},
-            "lag_effects": {g: dict(e) for g, e in self.lag_effects.items()},
+            "effect_kinds": list(self.effect_kinds),
+            "effects": dict(self.effects),
+            "effects_se": {k: number(v) for k, v in self.effects_se.items()},
             "log_likelihood": self.log_likelihood,
             "log_posterior": self.log_posterior,
             "n_texts": self.n_texts,
@@ -467,11 +568,11 @@ class Calibration:
                 f"{m.code:<8}{m.n_votes:>6}{m.support:>9.2f}{se(m.support_se):>7}"
                 f"{m.abstention:>7.2f}{se(m.abstention_se):>7}{veto}{m.absence:>8.3f}"
             )
-        if self.lag_effects:
-            lines.append("")
-            for who, effects in self.lag_effects.items():
-                parts = ", ".join(f"last {k}: {v:+.2f}" for k, v in effects.items())
-                lines.append(f"  last-vote effect ({who}): {parts}")
+        if self.effects:
+            lines += ["", "Covariate effects on support (largest first):"]
+            ranked = sorted(self.effects.items(), key=lambda item: -abs(item[1]))
+            for key, value in ranked[:25]:
+                lines.append(f"  {key:<36}{value:+7.2f}  ({se(self.effects_se.get(key, math.nan))})")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -498,7 +599,7 @@ class _Data:
     type_vote: np.ndarray  # 0 Y, 1 N, 2 A
     type_veto: np.ndarray  # bool: the veto cost applies
     type_effects: np.ndarray  # (types, E) effect indices, -1 for none
-    effect_names: list[tuple[str, str, str]]  # (kind, group/who, code/level)
+    effect_names: list[str]  # as effect_keys names them
     text_pattern: np.ndarray  # per text
     text_types: list[list[tuple[int, int]]]  # per text: (member, type)
     counts: dict[str, dict[str, int]]
@@ -563,8 +664,7 @@ def _prepare(
     weights: np.ndarray,
     *,
     permanent_codes: frozenset[str],
-    topic_effects: bool,
-    lag_effects: bool,
+    kinds: tuple[str, ...],
 ) -> _Data:
     codes: dict[str, int] = {}
     effect_index: dict[tuple[str, str, str], int] = {}
@@ -575,7 +675,7 @@ def _prepare(
     text_types = []
     counts: dict[str, dict[str, int]] = {}
     weight_of: dict[str, float] = {}
-    lags = _last_votes_table(votes) if lag_effects else None
+    lags = _last_votes_table(votes) if "lag" in kinds else [{}] * len(votes)
     n_votes = 0
 
     def index_of(table: dict, key: Any) -> int:
@@ -585,7 +685,7 @@ def _prepare(
         return found
 
     for t, vote in enumerate(votes):
-        groups = agenda_groups(vote) if topic_effects else ()
+        context = TextContext.of(vote, lags[t]) if kinds else TextContext()
         members = []
         for code, letter in vote.votes.items():
             tally = counts.setdefault(code, {"Y": 0, "N": 0, "A": 0, "X": 0})
@@ -596,11 +696,10 @@ def _prepare(
             n_votes += 1
             m = index_of(codes, code)
             is_perm = code in permanent_codes
-            effects = [index_of(effect_index, ("topic", g, code if is_perm else "ELECTED"))
-                       for g in groups]
-            if lags is not None and lags[t].get(code) in _LAG_LEVELS:
-                who = "permanent" if is_perm else "elected"
-                effects.append(index_of(effect_index, ("lag", who, lags[t][code])))
+            effects = [
+                index_of(effect_index, key)
+                for key in effect_keys(code, is_perm, context, kinds)
+            ]
             veto = is_perm and code in vote.permanent and not vote.procedural
             key = (m, _LETTERS.index(letter), veto, tuple(sorted(effects)))
             members.append((m, index_of(types, key)))
@@ -666,7 +765,9 @@ class _Problem:
     the effects.
     """
 
-    def __init__(self, data: _Data, nodes: int = NODES) -> None:
+    def __init__(
+        self, data: _Data, nodes: int = NODES, effect_sd: Mapping[str, float] = EFFECT_PRIOR_SD
+    ) -> None:
         self.data = data
         m = len(data.codes)
         self.m = m
@@ -690,7 +791,7 @@ class _Problem:
         self.counts_t = data.counts_matrix.T.tocsr()
         self.by_vote = [np.flatnonzero(data.type_vote == k) for k in range(3)]
         self.eff_prior_sd = np.array(
-            [TOPIC_PRIOR_SD if kind == "topic" else LAG_PRIOR_SD for kind, *_ in data.effect_names]
+            [float(effect_sd[name.split(":", 1)[0]]) for name in data.effect_names]
         )
 
     # -- unpacking ----------------------------------------------------------------------------
@@ -867,7 +968,7 @@ class _Problem:
             out[self.i_gamma[j]] = f"log_veto_cost:{d.codes[i]}"
         out[self.i_mu_v], out[self.i_mu_b], out[self.i_tau] = "mu_support", "mu_log_band", "log_tau"
         for j, name in enumerate(d.effect_names):
-            out[self.i_eff[j]] = ":".join(name)
+            out[self.i_eff[j]] = name
         return out
 
 
@@ -919,8 +1020,8 @@ def calibrate(
     since: DateLike | None = None,
     members: Iterable[str] | None = None,
     half_life: float | None = None,
-    topic_effects: bool = False,
-    lag_effects: bool = False,
+    effects: Iterable[str] = (),
+    effect_sd: Mapping[str, float] | None = None,
     standard_errors: bool = True,
     nodes: int = NODES,
     max_iterations: int = 2000,
@@ -944,12 +1045,14 @@ def calibrate(
         Weigh each text by ``0.5 ** (age / half_life)``, the age in years counted back from
         ``before`` (or the last vote): stances drift, and recent votes say more about the next.
         Standard errors then describe the weighted (pseudo-)likelihood.
-    topic_effects : bool
-        Estimate shifts of support by agenda topic group (per permanent member, and one for all
-        elected members), shrunk to 0 with prior sd :data:`TOPIC_PRIOR_SD`.
-    lag_effects : bool
-        Estimate the shift of support after the member's own last vote (N or A) on the same
-        topic group (prior sd :data:`LAG_PRIOR_SD`).
+    effects : iterable of str
+        Text covariates to estimate, from :data:`EFFECT_KINDS` (default none): ``"topic"``
+        (shift of support by agenda topic group), ``"sponsor"`` (the member sponsors the text,
+        or a permanent member does), ``"lag"`` (the member's own last vote on the topic was N or
+        A). Each permanent member gets its own effects, the elected members one shared set; all
+        shrink toward 0 (:func:`effect_keys` names them).
+    effect_sd : mapping of str to float, optional
+        Prior sd of each kind of effect (default :data:`EFFECT_PRIOR_SD`).
     standard_errors : bool
         Compute standard errors (a numerical Hessian: costs about one gradient evaluation per
         parameter pair of evaluations; switch off when only point estimates are needed).
@@ -984,6 +1087,13 @@ def calibrate(
         raise ValueError(f"half_life must be a positive number of years, got {half_life!r}")
     if not 2 <= int(nodes) <= 200:
         raise ValueError(f"nodes must be from 2 to 200, got {nodes!r}")
+    kinds = tuple(dict.fromkeys(effects))
+    unknown = [kind for kind in kinds if kind not in EFFECT_KINDS]
+    if unknown:
+        raise ValueError(f"unknown effects {unknown}; allowed: {', '.join(EFFECT_KINDS)}")
+    prior_sd = {**EFFECT_PRIOR_SD, **(effect_sd or {})}
+    if any(not value > 0 for value in prior_sd.values()):
+        raise ValueError(f"effect_sd values must be positive, got {prior_sd}")
     votes = _select(history, topic=topic, since=since_date, before=before_date)
     if not votes:
         raise ValueError(
@@ -1002,12 +1112,11 @@ def calibrate(
         votes,
         weights,
         permanent_codes=_permanent_codes(votes),
-        topic_effects=topic_effects,
-        lag_effects=lag_effects,
+        kinds=kinds,
     )
     if not data.codes:
         raise ValueError("the selected votes contain no Y, N or A vote to learn from")
-    problem = _Problem(data, nodes=int(nodes))
+    problem = _Problem(data, nodes=int(nodes), effect_sd=prior_sd)
     start = problem.start()
     fit = optimize.minimize(
         problem.evaluate,
@@ -1026,7 +1135,7 @@ def calibrate(
         se = np.full(problem.size, np.nan)
     return _build(
         problem, theta, se, fit, log_lik, (post, d_eta),
-        topic=topic, since=since_date, before=before_date, half_life=half_life,
+        topic=topic, since=since_date, before=before_date, half_life=half_life, kinds=kinds,
         report=None if members is None else tuple(members), standard_errors=standard_errors,
     )
 
@@ -1088,6 +1197,7 @@ def _build(
     since: dt.date | None,
     before: dt.date | None,
     half_life: float | None,
+    kinds: tuple[str, ...],
     report: tuple[str, ...] | None,
     standard_errors: bool,
 ) -> Calibration:
@@ -1152,14 +1262,8 @@ def _build(
         counts=MappingProxyType({}),
         weight=0.0,
     )
-    topic_eff: dict[str, dict[str, float]] = {}
-    lag_eff: dict[str, dict[str, float]] = {}
-    for j, (kind, group, who) in enumerate(data.effect_names):
-        value = float(p["effects"][j])
-        if kind == "topic":
-            topic_eff.setdefault(group, {})[who] = value
-        else:
-            lag_eff.setdefault(group, {})[who] = value
+    effects = {name: float(p["effects"][j]) for j, name in enumerate(data.effect_names)}
+    effects_se = {name: float(se[problem.i_eff[j]]) for j, name in enumerate(data.effect_names)}
     if report is not None:
         calibration_members = {}
         for code in report:
@@ -1174,8 +1278,9 @@ def _build(
         pooled=pooled,
         tau=float(tau),
         tau_se=float(tau * se[problem.i_tau]),
-        topic_effects=MappingProxyType({g: MappingProxyType(e) for g, e in topic_eff.items()}),
-        lag_effects=MappingProxyType({g: MappingProxyType(e) for g, e in lag_eff.items()}),
+        effect_kinds=kinds,
+        effects=MappingProxyType(effects),
+        effects_se=MappingProxyType(effects_se),
         log_likelihood=float(log_lik),
         log_posterior=float(log_lik + log_prior),
         n_texts=data.n_texts,
