@@ -5,6 +5,15 @@ text would pass, from members' stances with correlated uncertainty — exactly o
 """
 
 from councilsim._version import __version__
+from councilsim.analysis import (
+    blocking_coalitions,
+    compare_councils,
+    negotiate,
+    power_indices,
+    sensitivity,
+    sweep,
+    sweep_grid,
+)
 from councilsim.api import compare, simulate
 from councilsim.errors import CouncilsimError, ScenarioError
 from councilsim.loading import load_scenario
@@ -32,7 +41,14 @@ __all__ = [
     "__version__",
     "adopted",
     "adopted_array",
+    "blocking_coalitions",
     "compare",
+    "compare_councils",
     "load_scenario",
+    "negotiate",
+    "power_indices",
+    "sensitivity",
     "simulate",
+    "sweep",
+    "sweep_grid",
 ]

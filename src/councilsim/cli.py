@@ -215,6 +215,95 @@ def _cmd_schema(args) -> None:
     _emit(json.dumps(scenario_file_schema(), indent=2), args.out)
 
 
+def _analysis_output(result, args, *, table: str) -> None:
+    if args.format == "json":
+        _emit(result.to_json(), args.out)
+    elif args.format == "csv":
+        _emit(result.to_frame().to_csv(), args.out)
+    else:
+        _emit(table, args.out)
+
+
+def _cmd_power(args) -> None:
+    from councilsim.analysis import power_indices
+    from councilsim.models import Council
+
+    results = [power_indices(Council.named(name), procedural=args.procedural)
+               for name in args.council or ["unsc-2026"]]
+    if args.format == "json":
+        _emit(json.dumps([r.to_dict() for r in results], indent=2), args.out)
+    else:
+        _emit("\n\n".join(r.summary() for r in results), args.out)
+
+
+def _sweep_values(args) -> list:
+    if args.values:
+        values = []
+        for item in args.values.split(","):
+            item = item.strip()
+            try:
+                values.append(float(item.replace("_", "")))
+            except ValueError:
+                values.append({"true": True, "false": False}.get(item.lower(), item))
+        return values
+    if args.start is None or args.stop is None:
+        raise _BadInput("give the values to sweep: --from A --to B [--points N], or --values a,b,c")
+    import numpy as np
+
+    return list(np.linspace(args.start, args.stop, args.points))
+
+
+def _cmd_sweep(args) -> None:
+    from councilsim.analysis import sweep
+
+    result = sweep(_load(args.file), args.draft, args.provision, _sweep_values(args),
+                   severity=args.severity, method=args.method or "exact", draws=args.draws,
+                   seed=args.seed, target=args.target)
+    _analysis_output(result, args, table=result.summary(max_rows=args.rows))
+
+
+def _cmd_sensitivity(args) -> None:
+    from councilsim.analysis import sensitivity
+
+    result = sensitivity(_load(args.file), args.draft, step=args.step,
+                         method=args.method or "exact", draws=args.draws, seed=args.seed)
+    _analysis_output(result, args, table=result.summary(top=args.top))
+
+
+def _cmd_negotiate(args) -> None:
+    from councilsim.analysis import negotiate
+
+    result = negotiate(_load(args.file), args.draft, target=args.target, sponsor=args.sponsor,
+                       steps=args.steps, forms=args.forms, method=args.method or "exact",
+                       draws=args.draws, seed=args.seed)
+    text = result.summary()
+    if args.versus:
+        text += "\n\n" + result.versus(args.versus)
+    if args.format == "json":
+        text = result.to_json()
+    if args.out:
+        # The amended scenario, runnable as it is: councilsim run OUT.
+        write_atomically(args.out, result.scenario_toml())
+        print(f"wrote the scenario with the negotiated draft to {args.out}", file=sys.stderr)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _cmd_coalitions(args) -> None:
+    from councilsim.analysis import blocking_coalitions
+
+    result = blocking_coalitions(_load(args.file), args.draft, top=args.top,
+                                 method=args.method or "auto", draws=args.draws, seed=args.seed)
+    _analysis_output(result, args, table=result.summary())
+
+
+def _cmd_reform(args) -> None:
+    from councilsim.analysis import DEFAULT_COUNCILS, compare_councils
+
+    result = compare_councils(_load(args.file), args.draft, args.council or DEFAULT_COUNCILS,
+                              method=args.method or "exact", draws=args.draws, seed=args.seed)
+    _analysis_output(result, args, table=result.summary())
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="councilsim",
@@ -247,6 +336,69 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("file", metavar="FILE")
     schema = add("schema", _cmd_schema, "print the JSON Schema of scenario files")
     schema.add_argument("--out", metavar="PATH")
+
+    def analysis_options(sub: argparse.ArgumentParser, *, formats=("table", "json", "csv"),
+                         needs_draft: bool = False) -> None:
+        sub.add_argument("file", metavar="FILE", help="scenario TOML file")
+        sub.add_argument("--draft", metavar="ID", required=needs_draft,
+                         help="the draft (may be omitted when the scenario has one)")
+        sub.add_argument("--method", choices=["auto", "exact", "monte_carlo"])
+        sub.add_argument("--draws", type=_positive_int, help="Monte Carlo draws")
+        sub.add_argument("--seed", type=_seed, help="Monte Carlo seed")
+        sub.add_argument("--format", choices=list(formats), default="table")
+        sub.add_argument("--out", metavar="PATH", help="write here (atomically) instead of stdout")
+
+    power = add("power", _cmd_power, "exact Shapley-Shubik and Banzhaf power of council members")
+    power.add_argument("--council", action="append", metavar="NAME",
+                       help="unsc-YYYY or a bundled model (repeatable; default unsc-2026)")
+    power.add_argument("--procedural", action="store_true", help="a procedural vote: no veto")
+    power.add_argument("--format", choices=["table", "json"], default="table")
+    power.add_argument("--out", metavar="PATH")
+
+    sweep = add("sweep", _cmd_sweep,
+                "P(adopted) and veto risks as one provision varies, in real units")
+    analysis_options(sweep)
+    sweep.add_argument("--provision", required=True, metavar="KIND",
+                       help="provision kind to vary, e.g. oil_refined")
+    sweep.add_argument("--from", dest="start", type=float, metavar="A", help="first value")
+    sweep.add_argument("--to", dest="stop", type=float, metavar="B", help="last value")
+    sweep.add_argument("--points", type=_positive_int, default=21, help="values from A to B")
+    sweep.add_argument("--values", metavar="LIST", help="explicit values, comma-separated")
+    sweep.add_argument("--severity", action="store_true", help="values are severities (0-1)")
+    sweep.add_argument("--target", type=float, default=0.5,
+                       help="report where P(adopted) crosses this (default 0.5)")
+    sweep.add_argument("--rows", type=_positive_int, default=25, help="rows of the table")
+
+    sens = add("sensitivity", _cmd_sensitivity,
+               "which stance parameters move P(adopted) most (a tornado's data)")
+    analysis_options(sens)
+    sens.add_argument("--step", type=float, default=0.1, help="finite-difference step")
+    sens.add_argument("--top", type=_positive_int, default=20, help="rows to show")
+
+    neg = add("negotiate", _cmd_negotiate,
+              "the sponsor's best text that still reaches a target P(adopted)")
+    analysis_options(neg, formats=("table", "json"))
+    neg.add_argument("--target", type=float, default=0.9, help="P(adopted) to reach")
+    neg.add_argument("--sponsor", metavar="CODE", help="whose preferences rank the texts")
+    neg.add_argument("--steps", type=_positive_int, default=20,
+                     help="steps between status quo and draft per provision")
+    neg.add_argument("--forms", choices=["continuous", "named"], default="continuous",
+                     help="named: only the catalog's named levels and whole bans")
+    neg.add_argument("--versus", metavar="ID", help="compare the result with another draft")
+    neg.set_defaults(out=None)
+    for action in neg._actions:
+        if action.dest == "out":
+            action.help = "write the scenario with the negotiated draft (TOML) here"
+
+    coal = add("coalitions", _cmd_coalitions, "the most likely sets of members that defeat a draft")
+    analysis_options(coal, formats=("table", "json", "csv"))
+    coal.add_argument("--top", type=_positive_int, default=10, help="coalitions to list")
+
+    reform = add("reform", _cmd_reform,
+                 "power and P(adopted) of the same draft in reformed councils")
+    analysis_options(reform)
+    reform.add_argument("--council", action="append", metavar="NAME",
+                        help="council to compare (repeatable; default: the bundled models)")
     return parser
 
 

@@ -45,6 +45,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -75,12 +76,14 @@ __all__ = [
 #: Probabilities are clipped to [CLIP, 1 - CLIP] for log losses.
 CLIP = 1e-6
 #: Model settings of the published backtest, chosen on 2000-2009 only (see ``docs``/report).
-DEFAULT_SETTINGS: Mapping[str, Any] = {
-    "half_life": 8.0,
-    "window": 40,
-    "effects": ("topic", "sponsor", "lag"),
-    "nodes": 32,
-}
+DEFAULT_SETTINGS: Mapping[str, Any] = MappingProxyType(
+    {
+        "half_life": 4.0,
+        "window": 40,
+        "effects": ("topic", "sponsor"),
+        "nodes": 32,
+    }
+)
 #: The separately reported window.
 WINDOW = (2010, 2025)
 _FORECASTS = ("model", "base_rate", "persistence")
