@@ -148,37 +148,84 @@ class RandomUtilityModel:
 
     def prepare(self, scenario: Scenario, draft: Draft) -> VoteLaw:
         """Build the :class:`VoteLaw` of every member for ``draft``."""
-        council = scenario.council
-        status_quo = scenario.status_quo_severities()
+        table = _stance_table(scenario)
         proposal = scenario.draft_severities(draft)
-        bloc_index = {
-            code: b for b, bloc in enumerate(scenario.blocs) for code in bloc.members
-        }
-        stances = [scenario.member(code) for code in council.members]
-        means = []
-        for stance in stances:
-            gain = stance.support
-            for kind, weight in stance.salience.items():
-                q, s = status_quo.get(kind, 0.0), proposal.get(kind, 0.0)
-                ideal = stance.ideal.get(kind, q)
-                gain += weight * ((ideal - q) ** 2 - (ideal - s) ** 2)
-            means.append(gain)
-        veto = np.array(
-            [code in council.veto_holders and not draft.procedural for code in council.members]
-        )
-        band = np.array([s.abstention for s in stances])
-        veto_cost = np.array([s.veto_cost if v else 0.0 for s, v in zip(stances, veto)])
+        s = np.array([proposal.get(kind, 0.0) for kind in table.kinds])
+        # (x - q)^2 - (x - s)^2, weighted and summed over kinds: vectorised over members.
+        gain = table.salience * ((table.ideal - table.status_quo) ** 2 - (table.ideal - s) ** 2)
+        council = scenario.council
+        veto = table.veto_holder & (not draft.procedural)
         return VoteLaw(
             codes=council.members,
-            mean=np.array(means, dtype=float),
-            sd=np.array([s.uncertainty for s in stances]),
-            yes_above=band,
-            no_below=-(band + veto_cost),
-            p_absent=np.array([s.absence for s in stances]),
+            mean=table.support + gain.sum(axis=1),
+            sd=table.uncertainty,
+            yes_above=table.abstention,
+            no_below=-(table.abstention + np.where(veto, table.veto_cost, 0.0)),
+            p_absent=table.absence,
             obliged_abstain=np.array([code in draft.obliged_abstain for code in council.members]),
-            bloc=np.array([bloc_index.get(code, -1) for code in council.members], dtype=np.intp),
-            bloc_sd=np.array([bloc.sd for bloc in scenario.blocs], dtype=float),
+            bloc=table.bloc,
+            bloc_sd=table.bloc_sd,
             mood_sd=float(scenario.mood_sd),
             veto=veto,
             threshold=council.threshold,
         )
+
+
+@dataclass(frozen=True, eq=False)
+class _StanceTable:
+    """A scenario's stances as arrays (members in council order, kinds in ``kinds`` order)."""
+
+    kinds: tuple[str, ...]
+    support: np.ndarray
+    ideal: np.ndarray  # (members, kinds); the status quo where a member states no ideal
+    salience: np.ndarray  # (members, kinds); 0 where not stated
+    status_quo: np.ndarray  # (kinds,)
+    uncertainty: np.ndarray
+    abstention: np.ndarray
+    veto_cost: np.ndarray
+    absence: np.ndarray
+    veto_holder: np.ndarray
+    bloc: np.ndarray
+    bloc_sd: np.ndarray
+
+
+_TABLES: dict[str, _StanceTable] = {}
+
+
+def _stance_table(scenario: Scenario) -> _StanceTable:
+    # Keyed by the scenario's content hash (computed once per scenario): sweeps, sensitivity
+    # runs and negotiations prepare many drafts of the same scenario.
+    key = scenario.content_hash()
+    table = _TABLES.get(key)
+    if table is None:
+        if len(_TABLES) >= 256:
+            _TABLES.clear()
+        table = _TABLES[key] = _build_stance_table(scenario)
+    return table
+
+
+def _build_stance_table(scenario: Scenario) -> _StanceTable:
+    council = scenario.council
+    stances = [scenario.member(code) for code in council.members]
+    kinds = tuple(sorted({kind for stance in stances for kind in stance.salience}))
+    status_quo = scenario.status_quo_severities()
+    q = np.array([status_quo.get(kind, 0.0) for kind in kinds])
+    ideal = np.array([[stance.ideal.get(kind, q[k]) for k, kind in enumerate(kinds)]
+                      for stance in stances]).reshape(len(stances), len(kinds))
+    salience = np.array([[stance.salience.get(kind, 0.0) for kind in kinds]
+                         for stance in stances]).reshape(len(stances), len(kinds))
+    bloc_index = {code: b for b, bloc in enumerate(scenario.blocs) for code in bloc.members}
+    return _StanceTable(
+        kinds=kinds,
+        support=np.array([stance.support for stance in stances], dtype=float),
+        ideal=ideal,
+        salience=salience,
+        status_quo=q,
+        uncertainty=np.array([stance.uncertainty for stance in stances]),
+        abstention=np.array([stance.abstention for stance in stances]),
+        veto_cost=np.array([stance.veto_cost for stance in stances]),
+        absence=np.array([stance.absence for stance in stances]),
+        veto_holder=np.array([code in council.veto_holders for code in council.members]),
+        bloc=np.array([bloc_index.get(code, -1) for code in council.members], dtype=np.intp),
+        bloc_sd=np.array([bloc.sd for bloc in scenario.blocs], dtype=float),
+    )
