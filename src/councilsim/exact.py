@@ -38,7 +38,7 @@ from scipy.special import ndtr
 from councilsim.results import RawOutcome
 from councilsim.votemodel import VoteLaw
 
-__all__ = ["DEFAULT_NODES", "MAX_NODES", "run_exact"]
+__all__ = ["DEFAULT_NODES", "MAX_NODES", "quadrature_groups", "run_exact"]
 
 #: Gauss–Hermite nodes for the mood; the error check uses two thirds as many.
 DEFAULT_NODES = 40
@@ -185,6 +185,26 @@ def _padded(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]], moods: int)
     for array in (member_table, shift_table, to_mood):
         array.flags.writeable = False  # shared through the cache
     return _Layout(member_table, shift_table, to_mood)
+
+
+def quadrature_groups(
+    law: VoteLaw, nodes: int = DEFAULT_NODES
+) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray]:
+    """The exact engine's quadrature, for analyses that need more than the count law.
+
+    Returns ``(groups, weights)``: for each group of conditionally independent members,
+    ``(members, shift, to_mood)`` — council indices, the group's utility shift at each point,
+    and the ``(mood nodes, points)`` weights integrating the group's own shock out — and the
+    mood nodes' weights. Given a mood node, groups are independent; given a point, members are.
+    """
+    layouts, main_w, _ = _layouts(law, nodes)
+    groups = []
+    for layout in layouts:
+        for k, members in enumerate(layout.members):
+            valid = members >= 0
+            points = np.flatnonzero(layout.to_mood[k].any(axis=0))
+            groups.append((members[valid], layout.shift[k, points], layout.to_mood[k][:, points]))
+    return groups, main_w
 
 
 def _member_probabilities(law: VoteLaw, layout: _Layout) -> np.ndarray:

@@ -33,10 +33,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from numpy.polynomial.hermite_e import hermegauss
 from scipy.special import ndtr
 
-from councilsim.analysis.sweep import (
+from councilsim.analysis._common import (
     SeedLike,
     _as_draft,
     _as_scenario,
@@ -47,6 +46,7 @@ from councilsim.analysis.sweep import (
     _method_iv,
     _table,
 )
+from councilsim.exact import DEFAULT_NODES, quadrature_groups
 from councilsim.models import Draft, Scenario
 from councilsim.rules import NO, YES
 from councilsim.votemodel import RandomUtilityModel, VoteLaw
@@ -55,9 +55,6 @@ __all__ = ["BlockingCoalitions", "Coalition", "blocking_coalitions"]
 
 #: Largest council the exact method enumerates (2**seats vote patterns per mood node).
 MAX_EXACT_SEATS = 20
-_DEFAULT_NODES = 40
-_SPACING = 2.0 / 3.0  # trapezoid step over a bloc shock, as a fraction of the narrowest scale
-_HALF_WIDTH = 8.5  # the bloc shock is integrated over +- this many standard deviations
 
 
 @dataclass(frozen=True)
@@ -230,66 +227,31 @@ def _to_council_masks(order: list[int]) -> np.ndarray:
 def _exact_patterns(law: VoteLaw, nodes: int):
     """Integrated probabilities of every veto pattern and every no-veto withheld-yes pattern.
 
+    Uses the exact engine's quadrature (:func:`councilsim.exact.quadrature_groups`).
     Returns ``(veto_masks, veto_probs, short_masks, short_probs)`` with council bitmasks.
     """
-    if law.mood_sd > 0:
-        g, w = hermegauss(nodes)
-        w = w / w.sum()
-    else:
-        g, w = np.zeros(1), np.ones(1)
-    mood = law.mood_sd * g  # (G,)
+    groups, w = quadrature_groups(law, nodes)
     voting = (1.0 - law.p_absent) * ~law.obliged_abstain
-
-    def probabilities(members: np.ndarray, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        utility = law.mean[members] + shift[..., None]
+    veto_order: list[int] = []
+    short_order: list[int] = []
+    veto_acc = np.ones((w.size, 1))
+    short_groups = []
+    for members, shift, to_mood in groups:
+        utility = law.mean[members] + shift[:, None]  # (P, m)
         sd = law.sd[members]
         yes = voting[members] * ndtr((utility - law.yes_above[members]) / sd)
         no = voting[members] * ndtr((law.no_below[members] - utility) / sd)
-        return yes, no
-
-    groups: list[tuple[np.ndarray, np.ndarray | None, float]] = []  # members, e grid, bloc sd
-    free = []
-    for b, sd in enumerate(law.bloc_sd):
-        members = np.flatnonzero(law.bloc == b)
-        if not members.size:
-            continue
-        if sd == 0.0:
-            free.extend(members.tolist())
-            continue
-        h = _SPACING * min(1.0, float(law.sd[members].min()) / sd)
-        e = np.arange(-_HALF_WIDTH, _HALF_WIDTH + h / 2, h)
-        groups.append((members, e, float(sd)))
-    free.extend(np.flatnonzero(law.bloc < 0).tolist())
-    for i in sorted(free):
-        groups.append((np.array([i]), None, 0.0))
-
-    veto_order: list[int] = []
-    short_order: list[int] = []
-    veto_acc = np.ones((mood.size, 1))
-    short_acc = None  # built per mood node below: it can reach 2**20 patterns
-    short_groups = []
-    for members, e, sd in groups:
-        if e is None:
-            yes, no = probabilities(members, mood)  # (G, m)
-            weights = None
-        else:
-            yes, no = probabilities(members, mood[:, None] + sd * e[None, :])  # (G, E, m)
-            weights = np.exp(-0.5 * e**2)
-            weights /= weights.sum()
         is_veto = law.veto[members]
-        withheld = 1.0 - yes - no * is_veto
-        short = _patterns(withheld, yes)
         vetoers = np.flatnonzero(is_veto)
-        vetoes = _patterns(no[..., vetoers], 1.0 - no[..., vetoers])
-        if weights is not None:
-            short = np.tensordot(short, weights, axes=([1], [0]))  # (G, 2**m)
-            vetoes = np.tensordot(vetoes, weights, axes=([1], [0]))
+        short = to_mood @ _patterns(1.0 - yes - no * is_veto, yes)  # (G, 2**m)
+        vetoes = to_mood @ _patterns(no[:, vetoers], 1.0 - no[:, vetoers])
         short_groups.append(short)
         short_order.extend(members.tolist())
         veto_acc = _kron(veto_acc, vetoes)
         veto_order.extend(members[vetoers].tolist())
     veto_probs = w @ veto_acc
-    for k in range(mood.size):
+    short_acc = None  # built per mood node: it can reach 2**20 patterns
+    for k in np.flatnonzero(w):
         acc = np.ones(1)
         for short in short_groups:
             acc = _kron(acc, short[k])
@@ -375,7 +337,7 @@ def blocking_coalitions(
                   scenario_hash=scenario.content_hash())
     if method == "exact":
         law = RandomUtilityModel().prepare(scenario, draft)
-        nodes = int(nodes or _DEFAULT_NODES)
+        nodes = int(nodes or DEFAULT_NODES)
         veto_masks, veto_probs, short_masks, short_probs = _exact_patterns(law, nodes)
         vetoed = veto_masks != 0
         short = _popcount(short_masks, seats) > seats - threshold

@@ -36,8 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from councilsim.analysis.power import PowerIndices, power_indices
-from councilsim.analysis.sweep import (
+from councilsim.analysis._common import (
     Method,
     SeedLike,
     _as_draft,
@@ -51,6 +50,7 @@ from councilsim.analysis.sweep import (
     _simulate,
     _table,
 )
+from councilsim.analysis.power import PowerIndices, power_indices
 from councilsim.models import Council, Draft, Member, Scenario
 
 __all__ = [

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from councilsim.analysis.sweep import (
+from councilsim.analysis._common import (
     Method,
     SeedLike,
     _as_draft,
