@@ -183,3 +183,18 @@ def _target_iv(target: float) -> float:
     if isinstance(target, bool) or not isinstance(target, int | float) or not 0.0 < target < 1.0:
         raise ValueError(f"target must be a probability strictly between 0 and 1, got {target!r}")
     return float(target)
+
+
+class _Report:
+    """The output forms every analysis result shares; subclasses define ``to_dict`` and
+    ``summary``."""
+
+    def to_json(self, **kwargs: Any) -> str:
+        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
+        return _dumps(self.to_dict(), kwargs)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return _html(self.summary())

@@ -39,11 +39,10 @@ from councilsim.analysis._common import (
     SeedLike,
     _as_draft,
     _as_scenario,
-    _dumps,
-    _html,
     _import_pandas,
     _jsonable,
     _method_iv,
+    _Report,
     _table,
 )
 from councilsim.exact import DEFAULT_NODES, quadrature_groups
@@ -84,7 +83,7 @@ class Coalition:
 
 
 @dataclass(frozen=True)
-class BlockingCoalitions:
+class BlockingCoalitions(_Report):
     """The most likely blocking coalitions of a draft (see the module docstring for the definition).
 
     Attributes
@@ -149,10 +148,6 @@ class BlockingCoalitions:
         out["coalitions"] = [c.__dict__ for c in self.coalitions]
         return _jsonable(out)
 
-    def to_json(self, **kwargs: Any) -> str:
-        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
-        return _dumps(self.to_dict(), kwargs)
-
     def to_frame(self):
         """One row per listed coalition (needs pandas)."""
         pd = _import_pandas()
@@ -185,12 +180,6 @@ class BlockingCoalitions:
             _table(header, rows, left=(1, 2)),
             f"P(vetoes): {veto}",
         ])
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return _html(self.summary())
 
 
 # ---------------------------------------------------------------------------------------------

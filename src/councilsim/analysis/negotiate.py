@@ -41,12 +41,11 @@ from councilsim.analysis._common import (
     _as_draft,
     _as_scenario,
     _common_seed,
-    _dumps,
     _format_value,
-    _html,
     _import_pandas,
     _jsonable,
     _method_iv,
+    _Report,
     _simulate,
     _table,
     _target_iv,
@@ -151,7 +150,7 @@ class Move:
 
 
 @dataclass(frozen=True)
-class Negotiation:
+class Negotiation(_Report):
     """The sponsor's preferred text among those reaching a target P(adopted), and how it got there.
 
     Attributes
@@ -333,10 +332,6 @@ class Negotiation:
         out["draft"] = self.draft.model_dump(mode="json", exclude_none=True)
         return _jsonable(out)
 
-    def to_json(self, **kwargs: Any) -> str:
-        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
-        return _dumps(self.to_dict(), kwargs)
-
     def to_frame(self):
         """One row per provision (needs pandas)."""
         pd = _import_pandas()
@@ -385,12 +380,6 @@ class Negotiation:
                 f"U {move.sponsor_utility:.4f}{ratio}"
             )
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return _html(self.summary())
 
 
 # ---------------------------------------------------------------------------------------------

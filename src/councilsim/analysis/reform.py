@@ -42,11 +42,10 @@ from councilsim.analysis._common import (
     _as_draft,
     _as_scenario,
     _common_seed,
-    _dumps,
-    _html,
     _import_pandas,
     _jsonable,
     _method_iv,
+    _Report,
     _simulate,
     _table,
 )
@@ -226,7 +225,7 @@ class CouncilRow:
 
 
 @dataclass(frozen=True)
-class CouncilComparison:
+class CouncilComparison(_Report):
     """A draft before several councils: power indices and P(adopted), one row per council.
 
     Attributes
@@ -271,10 +270,6 @@ class CouncilComparison:
         ]
         return _jsonable(out)
 
-    def to_json(self, **kwargs: Any) -> str:
-        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
-        return _dumps(self.to_dict(), kwargs)
-
     def to_frame(self):
         """One row per council (needs pandas)."""
         pd = _import_pandas()
@@ -308,12 +303,6 @@ class CouncilComparison:
             _table(header, rows),
             "placeholders: seats given the average stance of the scenario's elected members",
         ])
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return _html(self.summary())
 
 
 def _float(value: Fraction | None) -> float:

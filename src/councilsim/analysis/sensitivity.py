@@ -27,12 +27,11 @@ from councilsim.analysis._common import (
     _as_draft,
     _as_scenario,
     _common_seed,
-    _dumps,
-    _html,
     _import_pandas,
     _jsonable,
     _map,
     _method_iv,
+    _Report,
     _simulate,
     _table,
 )
@@ -92,7 +91,7 @@ class SensitivityRow:
 
 
 @dataclass(frozen=True)
-class Sensitivity:
+class Sensitivity(_Report):
     """Every parameter's effect on P(adopted), largest first (the data of a tornado diagram).
 
     Attributes
@@ -145,10 +144,6 @@ class Sensitivity:
         out["rows"] = [row.__dict__ for row in self.rows]
         return _jsonable(out)
 
-    def to_json(self, **kwargs: Any) -> str:
-        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
-        return _dumps(self.to_dict(), kwargs)
-
     def to_frame(self):
         """One row per parameter, in rank order (needs pandas)."""
         pd = _import_pandas()
@@ -175,12 +170,6 @@ class Sensitivity:
         if len(shown) < len(self.rows):
             lines.append(f"({len(shown)} of {len(self.rows)} parameters shown)")
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return _html(self.summary())
 
 
 def _steps_iv(step: float | Mapping[str, float]) -> dict[str, float]:

@@ -24,9 +24,7 @@ from councilsim.analysis._common import (
     _as_draft,
     _as_scenario,
     _common_seed,
-    _dumps,
     _format_value,
-    _html,
     _import_pandas,
     _jsonable,
     _kind,
@@ -121,7 +119,7 @@ def _crossings(x: np.ndarray, p: np.ndarray, target: float) -> tuple[list[float]
 
 
 @dataclass(frozen=True, eq=False)
-class SweepResult:
+class SweepResult(_Report):
     """P(adopted), P(vetoed) and each veto holder's P(no) along one provision's values.
 
     Attributes
@@ -211,10 +209,6 @@ class SweepResult:
         out["crossing"] = self.crossing
         return _jsonable(out)
 
-    def to_json(self, **kwargs: Any) -> str:
-        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
-        return _dumps(self.to_dict(), kwargs)
-
     def to_frame(self):
         """One row per grid point (needs pandas)."""
         pd = _import_pandas()
@@ -272,12 +266,6 @@ class SweepResult:
             lines.append(f"({len(shown)} of {n} points shown)")
         lines.append(self._crossing_text())
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return _html(self.summary())
 
 
 def sweep(
@@ -397,7 +385,7 @@ def sweep(
 
 
 @dataclass(frozen=True, eq=False)
-class SweepGrid:
+class SweepGrid(_Report):
     """P(adopted) and vetoes over the product of two provisions' grids.
 
     Arrays are indexed ``[i, j]`` for ``values[0][i]`` and ``values[1][j]``.
@@ -468,10 +456,6 @@ class SweepGrid:
         """All fields as plain Python types (JSON-ready; arrays become nested lists)."""
         return _jsonable({name: getattr(self, name) for name in self.__dataclass_fields__})
 
-    def to_json(self, **kwargs: Any) -> str:
-        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
-        return _dumps(self.to_dict(), kwargs)
-
     def to_frame(self):
         """One row per grid point, in long form (needs pandas)."""
         pd = _import_pandas()
@@ -529,12 +513,6 @@ class SweepGrid:
         if len(rows_idx) < n0 or len(cols_idx) < n1:
             lines.append(f"({len(rows_idx)} of {n0} rows, {len(cols_idx)} of {n1} columns shown)")
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return _html(self.summary())
 
 
 def sweep_grid(
