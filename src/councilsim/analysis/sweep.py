@@ -32,6 +32,7 @@ from councilsim.analysis._common import (
     _method_iv,
     _plain,
     _provision_for,
+    _Report,
     _simulate,
     _table,
     _target_iv,
