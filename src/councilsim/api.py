@@ -38,7 +38,8 @@ def _simulate_iv(method: str, draws: int | None, nodes: int | None) -> None:
     if draws is not None and (isinstance(draws, bool) or not isinstance(draws, int | np.integer)
                               or draws < 1):
         raise ValueError(f"draws must be a positive integer, got {draws!r}")
-    if nodes is not None and (not isinstance(nodes, int | np.integer) or not 2 <= nodes <= MAX_NODES):
+    whole = isinstance(nodes, int | np.integer) and not isinstance(nodes, bool)
+    if nodes is not None and (not whole or not 2 <= nodes <= MAX_NODES):
         raise ValueError(f"nodes must be an integer from 2 to {MAX_NODES}, got {nodes!r}")
 
 

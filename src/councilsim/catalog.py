@@ -106,7 +106,9 @@ def severity_of(
         return 1.0 if value else 0.0
     if isinstance(value, str):
         if value not in kind.levels:
-            raise ValueError(f"unknown level {value!r} for {kind_name!r}; allowed: {_allowed(kind)}")
+            raise ValueError(
+                f"unknown level {value!r} for {kind_name!r}; allowed: {_allowed(kind)}"
+            )
         return kind.levels[value]
     if isinstance(value, int | float):
         if kind.baseline is None:
@@ -114,7 +116,9 @@ def severity_of(
                 f"{kind_name!r} takes no number; allowed: {_allowed(kind)}"
             )
         if unit is not None and unit != kind.unit:
-            raise ValueError(f"unit {unit!r} does not match {kind_name!r}, which is in {kind.unit!r}")
+            raise ValueError(
+                f"unit {unit!r} does not match {kind_name!r}, which is in {kind.unit!r}"
+            )
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"{kind_name!r} needs a finite value >= 0 {kind.unit}, got {value}")
         return min(1.0, max(0.0, 1.0 - value / kind.baseline))

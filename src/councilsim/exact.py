@@ -71,8 +71,10 @@ def _roots_of_unity(seats: int) -> np.ndarray:
 
 
 def _mood_rules(mood_sd: float, nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mood nodes of the main rule and of the error check, on one axis, with the weights of
-    each rule over that axis (zero on the other rule's nodes)."""
+    """Mood nodes of the main rule and of the error check, on one axis.
+
+    Also returns the weights of each rule over that axis (zero on the other rule's nodes).
+    """
     if mood_sd == 0.0:
         return np.zeros(1), np.ones(1), np.ones(1)
     main_x, main_w = _standard_normal_rule(nodes)
@@ -103,17 +105,21 @@ class _Layout:
 
 
 def _real_matmul(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``weights @ values`` over the second axis of ``values``, for real weights and complex
-    values: the values are viewed as real pairs, which halves the work of a complex product."""
+    """Return ``weights @ values`` over the second axis, for real weights and complex values.
+
+    The values are viewed as real pairs, which halves the work of a complex product.
+    """
     flat = np.ascontiguousarray(values).reshape(values.shape[:2] + (-1,))
     out = weights @ flat.view(np.float64)
     return out.view(complex).reshape(weights.shape[:2] + values.shape[2:])
 
 
 def _layouts(law: VoteLaw, nodes: int) -> tuple[tuple[_Layout, ...], np.ndarray, np.ndarray]:
-    """Quadrature layouts (one or two padded batches of groups) and the two rules' mood
-    weights, cached: sweeps and negotiations evaluate many drafts of one scenario, whose
-    layout depends only on the structure of the shocks."""
+    """Quadrature layouts (padded batches of groups) and the two rules' mood weights.
+
+    Cached: sweeps and negotiations evaluate many drafts of one scenario, whose layout depends
+    only on the structure of the shocks.
+    """
     return _cached_layout(
         nodes, law.mood_sd, tuple(law.bloc_sd), tuple(law.bloc), tuple(law.sd)
     )
@@ -262,8 +268,9 @@ def _evaluate(law: VoteLaw, nodes: int, *, decisive: bool = True):
     # Everyone but member i: its group-mates (at its group's points) times the other groups
     # (at each mood node). Integrating the other groups against the kernel first leaves one
     # weight per point, so the group-mates' products are only multiplied and summed.
-    others = np.split(_exclusive_products(group[:, :, 0]), np.cumsum([len(b.group) for b in batches])[:-1])
-    for layout, batch, outside_groups in zip(layouts, batches, others):
+    starts = np.cumsum([len(batch.group) for batch in batches])[:-1]
+    others = np.split(_exclusive_products(group[:, :, 0]), starts)
+    for layout, batch, outside_groups in zip(layouts, batches, others, strict=True):
         kernel = (layout.to_mood * main_w[:, None]).transpose(0, 2, 1)
         outside = _real_matmul(kernel, outside_groups)  # (K, P, H)
         transform = (_exclusive_products(batch.no_veto) * outside).sum(axis=2).transpose(1, 0, 2)

@@ -382,21 +382,28 @@ class Scenario(BaseModel):
             raise ValueError(f"members: duplicate member codes {', '.join(dup)}")
         for i, member in enumerate(self.members):
             if member.code not in seats:
-                raise ValueError(f"members[{i}].code: {member.code!r} is not on the council; {allowed}")
+                raise ValueError(
+                    f"members[{i}].code: {member.code!r} is not on the council; {allowed}"
+                )
             if member.veto_cost > 0 and member.code not in self.council.veto_holders:
                 raise ValueError(
-                    f"members[{i}].veto_cost: {member.code} holds no veto, so its veto_cost must be 0"
+                    f"members[{i}].veto_cost: {member.code} holds no veto, "
+                    "so its veto_cost must be 0"
                 )
             kinds = set(member.ideal) | set(member.salience)
             for kind in sorted(kinds - set(self.provision_kinds)):
-                raise ValueError(f"members[{i}]: unknown provision kind {kind!r}; {self._kinds_hint()}")
+                raise ValueError(
+                    f"members[{i}]: unknown provision kind {kind!r}; {self._kinds_hint()}"
+                )
         seen: dict[str, str] = {}
         if dup := _duplicates([bloc.name for bloc in self.blocs]):
             raise ValueError(f"blocs: duplicate bloc names {', '.join(dup)}")
         for b, bloc in enumerate(self.blocs):
             for code in bloc.members:
                 if code not in seats:
-                    raise ValueError(f"blocs[{b}].members: {code!r} is not on the council; {allowed}")
+                    raise ValueError(
+                        f"blocs[{b}].members: {code!r} is not on the council; {allowed}"
+                    )
                 if code in seen:
                     raise ValueError(
                         f"blocs[{b}].members: {code} is already in bloc {seen[code]!r}; "
@@ -430,7 +437,9 @@ class Scenario(BaseModel):
     def _severity(self, provision: Provision, where: str) -> float:
         kinds = self.provision_kinds
         if provision.kind not in kinds:
-            raise ValueError(f"{where}.kind: unknown provision kind {provision.kind!r}; {self._kinds_hint()}")
+            raise ValueError(
+                f"{where}.kind: unknown provision kind {provision.kind!r}; {self._kinds_hint()}"
+            )
         if provision.severity is not None:
             return provision.severity
         try:
@@ -473,7 +482,9 @@ class Scenario(BaseModel):
         for draft in self.drafts:
             if draft.id == draft_id:
                 return draft
-        raise ValueError(f"unknown draft id {draft_id!r}; the scenario's drafts are: {', '.join(ids)}")
+        raise ValueError(
+            f"unknown draft id {draft_id!r}; the scenario's drafts are: {', '.join(ids)}"
+        )
 
     def status_quo_severities(self) -> dict[str, float]:
         """Severity of each kind in force before the vote (kinds not listed are 0)."""

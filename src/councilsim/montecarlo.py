@@ -211,7 +211,7 @@ def run_monte_carlo(
     member_votes = np.zeros((seats, 4), dtype=np.int64)
     decisive = np.zeros(seats, dtype=np.int64)
     kept, done = [], 0
-    for task, counts in zip(tasks, outputs):
+    for task, counts in zip(tasks, outputs, strict=True):
         joint += counts.joint
         member_votes += counts.member_votes
         decisive += counts.decisive

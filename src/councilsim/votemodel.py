@@ -33,7 +33,7 @@ class VoteSampler(Protocol):
 
 
 class VoteModel(Protocol):
-    """A vote model: turns a scenario and a draft into a :class:`VoteLaw` or a :class:`VoteSampler`."""
+    """A vote model: turns a scenario and a draft into a :class:`VoteLaw` or a sampler."""
 
     def prepare(self, scenario: Scenario, draft: Draft) -> VoteLaw | VoteSampler:  # noqa: D102
         ...
@@ -126,8 +126,10 @@ class VoteLaw:
 
 
 def votes_from_masks(yes: np.ndarray, no: np.ndarray, absent: np.ndarray | None) -> np.ndarray:
-    """Vote codes (``YES=0, NO=1, ABSTAIN=2, ABSENT=3``), ``(draws, seats)``, from the
-    ``(seats, draws)`` masks of :meth:`VoteLaw.sample_masks`."""
+    """Vote codes (``YES=0, NO=1, ABSTAIN=2, ABSENT=3``), ``(draws, seats)``, from masks.
+
+    The masks are ``(seats, draws)``, as :meth:`VoteLaw.sample_masks` returns them.
+    """
     yes, no = yes.T, no.T
     absent = None if absent is None else absent.T
     votes = np.full(yes.shape, ABSTAIN, dtype=np.int8)

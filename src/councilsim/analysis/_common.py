@@ -1,5 +1,8 @@
-"""Helpers shared by the analysis modules: resolving scenarios and drafts, rewriting a provision,
-seeding, running points over an executor, and plain-text, JSON and HTML output."""
+"""Helpers shared by the analysis modules.
+
+Resolving scenarios and drafts, rewriting a provision, seeding, running points over an
+executor, and plain-text, JSON and HTML output.
+"""
 
 from __future__ import annotations
 
@@ -186,8 +189,10 @@ def _target_iv(target: float) -> float:
 
 
 class _Report:
-    """The output forms every analysis result shares; subclasses define ``to_dict`` and
-    ``summary``."""
+    """The output forms every analysis result shares.
+
+    Subclasses define ``to_dict`` and ``summary``.
+    """
 
     def to_json(self, **kwargs: Any) -> str:
         """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""

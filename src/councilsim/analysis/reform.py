@@ -62,7 +62,9 @@ __all__ = [
 ]
 
 #: The bundled council models compared by default.
-DEFAULT_COUNCILS = ("charter-1945", "charter-1965", "g4-2005", "ufc-2005", "ezulwini-2005", "no-veto")
+DEFAULT_COUNCILS = (
+    "charter-1945", "charter-1965", "g4-2005", "ufc-2005", "ezulwini-2005", "no-veto",
+)
 
 
 def average_elected_stance(scenario: Scenario, code: str = "AVG") -> Member:
