@@ -13,7 +13,8 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from councilsim._version import __version__
@@ -26,22 +27,36 @@ class _BadInput(Exception):
     """A problem with what the user asked for, reported as one line with exit code 2."""
 
 
-def write_atomically(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename, so a reader never sees
-    a half-written file and an interrupted run leaves no partial output."""
+@contextmanager
+def atomic_path(path: str | os.PathLike, *, option: str = "--out") -> Iterator[str]:
+    """Yield a temporary path beside ``path``; on success rename it to ``path``.
+
+    A reader never sees a half-written file, and an interrupted or failed run leaves nothing
+    behind (no partial output, no temporary file).
+    """
     target = Path(path)
     if target.is_dir():
-        raise _BadInput(f"--out {target}: is a directory; give a file path")
+        raise _BadInput(f"{option} {target}: is a directory; give a file path")
     if not target.parent.exists():
-        raise _BadInput(f"--out {target}: folder {target.parent} does not exist")
+        raise _BadInput(f"{option} {target}: folder {target.parent} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        yield tmp
+        # mkstemp makes the file private; give it the permissions any new file would get.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomically(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_path`)."""
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8", newline="")
 
 
 # -- output -------------------------------------------------------------------------------
@@ -104,7 +119,8 @@ def _render_tables(results) -> str:
         for code, probs in result.vote_probs.items():
             table.add_row(code, ("veto " if code in result.veto_prob else "")
                           + result.names.get(code, ""),
-                          *(f"{probs[k]:.3f}" for k in "YNAX"), f"{result.p_decisive.get(code, float('nan')):.3f}")
+                          *(f"{probs[k]:.3f}" for k in "YNAX"),
+                          f"{result.p_decisive.get(code, float('nan')):.3f}")
         console.print(table)
         console.print()
     console.print(f"councilsim {__version__}; scenario sha256 {results[0].scenario_hash[:16]}")
@@ -177,8 +193,53 @@ def _simulate_all(args, drafts: Sequence[str] | None):
     return results
 
 
+def _check_plot_target(path: str) -> None:
+    """Refuse a --plot path or a missing matplotlib before any work is done."""
+    target = Path(path)
+    if target.is_dir():
+        raise _BadInput(f"--plot {target}: is a directory; give a file path such as chart.png")
+    if not target.parent.exists():
+        raise _BadInput(f"--plot {target}: folder {target.parent} does not exist")
+    try:
+        # Imported only when --plot is given: plain runs never load matplotlib.
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        raise _BadInput("--plot needs matplotlib: pip install 'councilsim[plot]'") from None
+    fmt = target.suffix[1:].lower() or "png"
+    supported = FigureCanvasBase.get_supported_filetypes()
+    if fmt not in supported:
+        raise _BadInput(f"--plot {target}: cannot write .{fmt} files; use one of "
+                        + ", ".join(f".{name}" for name in sorted(supported)))
+
+
+def _write_plot(results, path: str) -> None:
+    """The tally chart of every draft, one panel each, written atomically (temp file + rename)."""
+    import math
+
+    from matplotlib.figure import Figure  # no pyplot: no GUI backend, nothing global
+
+    from councilsim import plot
+
+    target = Path(path)
+    columns = min(len(results), 3)
+    rows = math.ceil(len(results) / columns)
+    figure = Figure(figsize=(7.5 * columns, 4.8 * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for result, ax in zip(results, axes, strict=False):
+        plot.tally(result, ax=ax)
+    for ax in axes[len(results):]:
+        ax.set_visible(False)
+    with atomic_path(target, option="--plot") as tmp:
+        figure.savefig(tmp, format=target.suffix[1:].lower() or "png", dpi=150)
+    print(f"wrote {path}", file=sys.stderr)
+
+
 def _cmd_run(args) -> None:
+    if args.plot:
+        _check_plot_target(args.plot)
     results = _simulate_all(args, [args.draft] if args.draft else None)
+    if args.plot:
+        _write_plot(results, args.plot)
     _emit(_format(results, args.format), args.out)
 
 
@@ -201,7 +262,8 @@ def _cmd_validate(args) -> None:
     scenario = _load(args.file)
     print(f"{args.file}: valid — {scenario.title}; council {scenario.council.name or 'custom'} "
           f"({scenario.council.seats} seats, {scenario.council.threshold} votes to adopt); "
-          f"{_plural(len(scenario.members), 'member stance')}, {_plural(len(scenario.blocs), 'bloc')}, "
+          f"{_plural(len(scenario.members), 'member stance')}, "
+          f"{_plural(len(scenario.blocs), 'bloc')}, "
           f"{_plural(len(scenario.drafts), 'draft')}: {', '.join(d.id for d in scenario.drafts)}")
 
 
@@ -330,6 +392,9 @@ def _parser() -> argparse.ArgumentParser:
     run = add("run", _cmd_run, "simulate the drafts of a scenario")
     simulation_options(run, formats=["table", "json", "csv"])
     run.add_argument("--draft", metavar="ID", help="only this draft (default: every draft)")
+    run.add_argument("--plot", metavar="PATH",
+                     help="also save the chart of yes votes (one panel per draft) here, e.g. "
+                          "tally.png (needs matplotlib)")
     compare = add("compare", _cmd_compare, "one line per draft: P(adopted), vetoes")
     simulation_options(compare, formats=["table", "json", "csv"])
     validate = add("validate", _cmd_validate, "check a scenario file and say what it holds")
@@ -406,7 +471,9 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text.replace("_", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a positive whole number, got {text!r}"
+        ) from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return value
@@ -416,7 +483,9 @@ def _seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative whole number, got {text!r}"
+        ) from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {text!r}")
     return value

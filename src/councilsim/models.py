@@ -500,6 +500,18 @@ class Scenario(BaseModel):
         """SHA-256 of the scenario's canonical JSON form: identifies exactly what was simulated."""
         return self._content_hash
 
+    def model_copy(self, *, update: dict | None = None, deep: bool = False) -> Scenario:
+        """A copy, with ``update`` applied and validated like any other scenario.
+
+        Unlike pydantic's default, the updated copy is validated (cross-references, severities)
+        and never inherits the original's cached content hash.
+        """
+        if update:
+            return type(self).model_validate({**dict(self), **update})
+        copy = super().model_copy(deep=deep)
+        copy.__dict__.pop("_content_hash", None)
+        return copy
+
     @cached_property
     def _content_hash(self) -> str:
         # Frozen model: computed once per scenario, not once per simulation.

@@ -203,7 +203,8 @@ class SimulationResult:
         )
         return (
             f"P(adopted) = {self.p_adopted:.3f}  [{low:.3f}, {high:.3f}]   "
-            f"vetoed {self.p_vetoed:.3f}, short of {self.threshold} votes {self.p_short:.3f}   ({how})"
+            f"vetoed {self.p_vetoed:.3f}, short of {self.threshold} votes "
+            f"{self.p_short:.3f}   ({how})"
         )
 
     def summary(self) -> str:
@@ -224,6 +225,28 @@ class SimulationResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def plot(self, kind: str = "tally", ax=None, **kwargs: Any):
+        """Chart the result (needs matplotlib); returns the matplotlib Axes.
+
+        Parameters
+        ----------
+        kind : {"tally", "votes"}
+            ``"tally"``: distribution of yes votes with the threshold and the veto risk
+            (:func:`councilsim.plot.tally`); ``"votes"``: each member's vote probabilities
+            (:func:`councilsim.plot.vote_heatmap`).
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure when None.
+        **kwargs
+            Passed to the chart function.
+        """
+        # Imported here so that importing councilsim never loads matplotlib.
+        from councilsim import plot
+
+        charts = {"tally": plot.tally, "votes": plot.vote_heatmap}
+        if kind not in charts:
+            raise ValueError(f"kind must be one of {', '.join(charts)}; got {kind!r}")
+        return charts[kind](self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         esc = html.escape

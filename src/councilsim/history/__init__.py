@@ -4,10 +4,23 @@
   :class:`RecordedVote`, after verifying the files against ``MANIFEST.toml``.
 - :func:`replay` applies the Art. 27 rules (:mod:`councilsim.rules`) to every recorded vote and
   reports which outcomes they reproduce (:class:`ReplayReport`).
+- :func:`calibrate` estimates members' stances from the recorded votes (:class:`Calibration`);
+  :func:`calibrated_scenario` puts them into a scenario.
+- :func:`backtest` predicts each year's votes from the years before and scores the forecasts
+  against a base-rate and a persistence baseline (:class:`BacktestResult`).
 
 Provenance, columns and known problems of the data: ``councilsim/data/unsc/SOURCE.md``.
 """
 
+from councilsim.history.backtest import BacktestResult, TextPrediction, backtest
+from councilsim.history.calibration import (
+    Calibration,
+    MemberEstimate,
+    TextContext,
+    agenda_groups,
+    calibrate,
+    calibrated_scenario,
+)
 from councilsim.history.record import (
     ITEM_TYPES,
     RECORD_FILES,
@@ -35,12 +48,21 @@ __all__ = [
     "SKIP_NO_MEMBER_VOTES",
     "SKIP_WITHOUT_VOTE",
     "TOPIC_GROUPS",
+    "BacktestResult",
+    "Calibration",
     "History",
+    "MemberEstimate",
     "Mismatch",
     "RecordIntegrityError",
     "RecordedVote",
     "ReplayReport",
     "Tally",
+    "TextContext",
+    "TextPrediction",
+    "agenda_groups",
+    "backtest",
+    "calibrate",
+    "calibrated_scenario",
     "load_history",
     "replay",
     "verify_record",

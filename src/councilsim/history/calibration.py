@@ -13,8 +13,8 @@ and votes yes if ``D_ij > b_i``, no if ``D_ij < -(b_i + c_i)`` and abstains othe
 
 Every parameter is a field of :class:`~councilsim.models.Member` or :class:`Scenario`:
 
-* ``v_i`` is ``support``, ``b_i`` is ``abstention``, ``c_i`` is ``veto_cost`` (veto holders only, and
-  only on substantive texts: procedural texts carry no veto, as in
+* ``v_i`` is ``support``, ``b_i`` is ``abstention``, ``c_i`` is ``veto_cost`` (veto holders only,
+  and only on substantive texts: procedural texts carry no veto, as in
   :class:`~councilsim.votemodel.RandomUtilityModel`);
 * the member's own shock has standard deviation 1 (``uncertainty = 1``): utility has no natural
   scale, so this fixes it;
@@ -28,33 +28,40 @@ Two things are not identified by votes alone and are pinned down by design:
 
 * a permanent member's band and veto cost: its yes cut-off identifies ``v - b`` and its no
   cut-off ``v + b + c``, not the three separately. A veto holder's band is therefore set to the
-  pooled band of the elected members, and ``veto_cost`` is what the permanent member needs
-  *beyond* that before it says no — which is what the field means;
+  pooled band of the elected members (the geometric mean of their estimated bands), and
+  ``veto_cost`` is what the permanent member needs *beyond* that before it says no, which is
+  what the field means;
 * rarely seen members: each elected member's support and log band have a normal prior centred on
   the (estimated) means of all elected members (sd :data:`SUPPORT_PRIOR_SD`,
   :data:`BAND_PRIOR_SD`), so a member with a handful of votes gets the pooled stance. The
   estimates are therefore posterior modes; the standard errors come from the observed information
   (the Hessian of the negative log posterior, by central differences of the analytic gradient).
 
-Optional text covariates ``x_ij`` (used by :func:`~councilsim.history.backtest.backtest`) shift a
-member's support by the text's topic group and by the member's own last vote on that topic; they
-map onto ``support`` for one text (:meth:`Calibration.members_for` with ``topics=`` and
-``last_votes=``).
+Optional text covariates ``x_ij`` (:data:`EFFECT_KINDS`, named by :func:`effect_keys`) shift a
+member's support by what is known of a text before its vote: its agenda topic groups, its
+sponsors (the member itself, or a permanent member) and the member's own last vote on the topic.
+Each permanent member has its own effects, the elected members share one set, and all shrink
+toward 0. They map onto ``support`` for one text (:meth:`Calibration.members_for` with a
+:class:`TextContext`). Time-decay weights (``half_life``) let stances drift.
 
 Blocs "from what is left": after the fit, each member's generalised residual on each text (the
-posterior mean of its own shock ``e_ij`` given the votes) is correlated between pairs of members.
-If two members share a bloc shock of sd ``s`` on top of unit own shocks, their latent residuals
-correlate at ``s^2 / (1 + s^2)``; :meth:`Calibration.bloc` turns the mean pairwise correlation of a
-group into a :class:`~councilsim.models.Bloc` by that formula. Residuals of mostly unanimous votes
-carry little information, so this is a rough, attenuated estimate — a starting point for a
-scenario's ``[[bloc]]`` tables, not a fitted quantity.
+posterior mean of its own shock ``e_ij`` given the votes) is correlated between pairs of members,
+partial on the text's posterior mean appeal (yes-votes' residuals all move with it). If two
+members share a bloc shock of sd ``s`` on top of unit own shocks, their latent residuals
+correlate at ``s^2 / (1 + s^2)``; :meth:`Calibration.bloc` turns the mean pairwise correlation of
+a group into a :class:`~councilsim.models.Bloc` by that formula. This is a rough estimate (the
+residuals of discrete votes are attenuated, and negative correlations, such as the P3 against
+Russia, have no bloc to go to): a starting point for a scenario's ``[[bloc]]`` tables, not a
+fitted quantity.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -67,24 +74,33 @@ from scipy import optimize, sparse
 from scipy.special import log_ndtr, ndtr
 
 from councilsim.history.record import (
+    ENLARGEMENT,
     TOPIC_GROUPS,
     DateLike,
     History,
     RecordedVote,
     _as_date,
+    _ReadOnlyDict,
     _searchable,
     _topic_group_regexes,
 )
-from councilsim.models import Bloc, Council, Member
+from councilsim.models import Bloc, Council, Member, Scenario
 
 __all__ = [
     "BAND_PRIOR_SD",
+    "EFFECT_KINDS",
+    "EFFECT_PRIOR_SD",
     "SUPPORT_PRIOR_SD",
     "UNUSABLE_STATUSES",
     "Calibration",
     "MemberEstimate",
+    "TextContext",
     "agenda_groups",
     "calibrate",
+    "calibrated_scenario",
+    "effect_keys",
+    "last_votes_before",
+    "sponsor_codes",
     "usable",
 ]
 
@@ -141,12 +157,15 @@ _UN_NAMES = {
 
 
 def usable(vote: RecordedVote) -> bool:
-    """Whether a recorded vote can be calibrated on or predicted: a real vote with a complete
-    member-level record (not adopted without a vote, not ``incomplete`` or ``suspect_1995``)."""
+    """Whether a recorded vote can be calibrated on or predicted.
+
+    That is a real vote with a complete member-level record: not adopted without a vote, not
+    ``incomplete`` or ``suspect_1995``, and listing at least as many seats as votes needed.
+    """
     if not vote.votes or vote.modality == "without_vote" or vote.status in UNUSABLE_STATUSES:
         return False
-    threshold = 7 if len(vote.votes) <= 11 else 9
-    return len(vote.votes) >= threshold
+    threshold = 7 if vote.date < ENLARGEMENT else 9
+    return len(vote.votes) >= threshold  # else RecordedVote.council() refuses it
 
 
 @cache
@@ -165,8 +184,9 @@ def _agenda_groups(topic: str) -> tuple[str, ...]:
 
 
 def agenda_groups(vote: RecordedVote) -> tuple[str, ...]:
-    """The topic groups (:data:`~councilsim.history.TOPIC_GROUPS`) a text belongs to by its agenda
-    wording alone.
+    """Return the topic groups a text belongs to by its agenda wording alone.
+
+    The groups are those of :data:`~councilsim.history.TOPIC_GROUPS`.
 
     :meth:`History.filter` also searches the title, but the record has titles only for adopted
     resolutions: classifying a text to be *predicted* by its title would leak its outcome. This
@@ -179,7 +199,8 @@ def agenda_groups(vote: RecordedVote) -> tuple[str, ...]:
 def _name_codes() -> Mapping[str, str]:
     from councilsim._bundled import read_record
 
-    names = {row["member_name_wikipedia"]: row["seat_code"] for row in read_record("members_by_year")}
+    rows = read_record("members_by_year")
+    names = {row["member_name_wikipedia"]: row["seat_code"] for row in rows}
     names.update(_UN_NAMES)
     return MappingProxyType({" ".join(k.casefold().split()): v for k, v in names.items()})
 
@@ -189,7 +210,8 @@ def sponsor_codes(vote: RecordedVote) -> frozenset[str]:
     if not vote.sponsors:
         return frozenset()
     table = _name_codes()
-    codes = (table.get(" ".join(name.replace("\u2019", "'").casefold().split())) for name in vote.sponsors)
+    keys = (" ".join(name.replace("\u2019", "'").casefold().split()) for name in vote.sponsors)
+    codes = (table.get(key) for key in keys)
     return frozenset(code for code in codes if code is not None and code in vote.votes)
 
 
@@ -294,7 +316,13 @@ class MemberEstimate:
     counts: Mapping[str, int]
     weight: float
 
-    def member(self, *, veto_holder: bool | None = None, support_shift: float = 0.0) -> Member:
+    def member(
+        self,
+        *,
+        veto_holder: bool | None = None,
+        support_shift: float = 0.0,
+        veto_cost: float | None = None,
+    ) -> Member:
         """The :class:`~councilsim.models.Member` with these parameters.
 
         Parameters
@@ -303,15 +331,19 @@ class MemberEstimate:
             Whether the member holds a veto on the council it is used for (default: as in the
             record). A member without a veto gets ``veto_cost = 0``.
         support_shift : float
-            Added to ``support`` (topic and last-vote effects for one text).
+            Added to ``support`` (covariate effects for one text).
+        veto_cost : float, optional
+            Veto cost to use instead of the estimate (for a member that held no veto in the
+            record but holds one on the council it is used for).
         """
         holder = self.permanent if veto_holder is None else veto_holder
+        cost = self.veto_cost if veto_cost is None else veto_cost
         return Member(
             code=self.code,
             support=self.support + support_shift,
             uncertainty=1.0,
             abstention=self.abstention,
-            veto_cost=self.veto_cost if holder else 0.0,
+            veto_cost=cost if holder else 0.0,
             absence=min(self.absence, 0.999),
             why=f"calibrated on {self.n_votes} recorded votes",
         )
@@ -359,8 +391,9 @@ class Calibration:
     last_date : datetime.date or None
         Date of the latest vote used (for leakage checks).
     residual_correlation : dict of str to float
-        Correlation of generalised residuals for pairs of members with at least 20 texts in
-        common, keyed ``"AAA|BBB"`` (codes sorted).
+        Partial correlation of generalised residuals given the texts' appeal, for pairs of
+        members with at least 20 texts in common and 5 votes other than yes each among them,
+        keyed ``"AAA|BBB"`` (codes sorted).
     converged : bool
         Whether the optimiser reported convergence.
     iterations : int
@@ -418,7 +451,7 @@ class Calibration:
             absence=pooled.absence,
             absence_se=pooled.absence_se,
             n_votes=0,
-            counts=MappingProxyType({}),
+            counts=_ReadOnlyDict({}),
             weight=0.0,
         )
 
@@ -463,13 +496,18 @@ class Calibration:
         """
         if context is None:
             context = TextContext(tuple(topics), frozenset(sponsors), dict(last_votes or {}))
-        return tuple(
-            self.estimate(code).member(
-                veto_holder=code in council.veto_holders,
-                support_shift=self.support_shift(code, context),
+        out = []
+        for code in council.members:
+            estimate = self.estimate(code)
+            holder = code in council.veto_holders
+            out.append(
+                estimate.member(
+                    veto_holder=holder,
+                    support_shift=self.support_shift(code, context),
+                    veto_cost=None if estimate.permanent else self.veto_cost_default,
+                )
             )
-            for code in council.members
-        )
+        return tuple(out)
 
     def bloc(self, name: str, codes: Sequence[str]) -> Bloc:
         """A :class:`~councilsim.models.Bloc` whose sd matches the members' residual correlation.
@@ -572,7 +610,8 @@ class Calibration:
             lines += ["", "Covariate effects on support (largest first):"]
             ranked = sorted(self.effects.items(), key=lambda item: -abs(item[1]))
             for key, value in ranked[:25]:
-                lines.append(f"  {key:<36}{value:+7.2f}  ({se(self.effects_se.get(key, math.nan))})")
+                error = se(self.effects_se.get(key, math.nan))
+                lines.append(f"  {key:<36}{value:+7.2f}  ({error})")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -586,10 +625,13 @@ class Calibration:
 
 @dataclass
 class _Data:
-    """The votes compressed twice: a member's vote enters the likelihood only through its *type*
-    (member, letter, whether a veto cost applies, which effects shift it), and a text only through
-    its *pattern* (the multiset of its types). Identical texts share a pattern and their weights
-    add up; the expensive normal-tail terms are computed once per type."""
+    """The votes, compressed twice.
+
+    A member's vote enters the likelihood only through its *type* (member, letter, whether a veto
+    cost applies, which effects shift it), and a text only through its *pattern* (the multiset of
+    its types). Identical texts share a pattern and their weights add up; the expensive
+    normal-tail terms are computed once per type.
+    """
 
     codes: list[str]  # member index -> seat code
     permanent: np.ndarray  # bool per member
@@ -610,8 +652,11 @@ class _Data:
 
 
 def _last_votes_table(votes: Sequence[RecordedVote]) -> list[dict[str, str]]:
-    """For each vote, each member's last vote (Y/N/A) on an earlier-dated text sharing an agenda
-    topic group (empty when the text has no group)."""
+    """Return, for each vote, each member's last vote on the vote's topic.
+
+    That is its last Y/N/A on an earlier-dated text sharing an agenda topic group (empty when the
+    text has no group). Among texts of the same earlier date, the last in record order counts.
+    """
     last: dict[tuple[str, str], tuple[dt.date, str]] = {}
     out = []
     pending: list[tuple[RecordedVote, tuple[str, ...]]] = []
@@ -642,8 +687,11 @@ def _last_votes_table(votes: Sequence[RecordedVote]) -> list[dict[str, str]]:
 
 
 def last_votes_before(history: History, vote: RecordedVote) -> dict[str, str]:
-    """Each member's last recorded vote (Y/N/A) on a text dated strictly before ``vote`` that
-    shares one of its agenda topic groups."""
+    """Return each member's last recorded vote (Y/N/A) on the topic of ``vote``.
+
+    The texts considered are dated strictly before ``vote`` and share one of its agenda topic
+    groups; among texts of the same date, the last in record order counts.
+    """
     groups = set(agenda_groups(vote))
     found: dict[str, str] = {}
     if not groups:
@@ -760,9 +808,12 @@ def _rule(nodes: int) -> tuple[np.ndarray, np.ndarray]:
 class _Problem:
     """Negative log posterior and its gradient over the packed parameter vector.
 
-    Layout: support ``v`` (members), log band ``beta`` (elected members; veto holders use
-    ``mu_b``), log veto cost ``gamma`` (permanent members), ``mu_v``, ``mu_b``, ``log tau``, then
-    the effects.
+    Layout: support ``v`` (members), log band ``beta`` (elected members), log veto cost
+    ``gamma`` (permanent members), ``mu_v`` (prior mean of support), ``log tau``, then the effects.
+
+    Veto holders' log band is the mean of the elected members' log bands (``pool @ theta``): the
+    identification convention of the module docstring. Only when there are no elected members
+    at all is it a free parameter ``mu_b`` (placed after ``log tau``).
     """
 
     def __init__(
@@ -779,9 +830,18 @@ class _Problem:
         self.i_beta = m + np.arange(self.n_el)
         self.i_gamma = m + self.n_el + np.arange(self.n_perm)
         base = m + self.n_el + self.n_perm
-        self.i_mu_v, self.i_mu_b, self.i_tau = base, base + 1, base + 2
-        self.i_eff = base + 3 + np.arange(self.n_eff)
-        self.size = base + 3 + self.n_eff
+        self.free_mu_b = self.n_el == 0
+        hyper = 3 if self.free_mu_b else 2
+        self.i_mu_v, self.i_tau = base, base + 1
+        self.i_mu_b = base + 2 if self.free_mu_b else -1
+        self.i_eff = base + hyper + np.arange(self.n_eff)
+        self.size = base + hyper + self.n_eff
+        # The pooled (and veto holders') log band as a linear function of the parameters.
+        self.pool = np.zeros(self.size)
+        if self.free_mu_b:
+            self.pool[self.i_mu_b] = 1.0
+        else:
+            self.pool[self.i_beta] = 1.0 / self.n_el
         # member -> position in beta / gamma blocks
         self.beta_of = np.full(m, -1, dtype=np.intp)
         self.beta_of[self.elected] = np.arange(self.n_el)
@@ -800,7 +860,8 @@ class _Problem:
         v = theta[self.i_v]
         log_band = np.empty(self.m)
         log_band[self.elected] = theta[self.i_beta]
-        log_band[self.perm] = theta[self.i_mu_b]
+        mu_b = float(self.pool @ theta)
+        log_band[self.perm] = mu_b
         cost = np.zeros(self.m)
         cost[self.perm] = np.exp(theta[self.i_gamma])
         return dict(
@@ -808,7 +869,7 @@ class _Problem:
             band=np.exp(log_band),
             cost=cost,
             mu_v=theta[self.i_mu_v],
-            mu_b=theta[self.i_mu_b],
+            mu_b=mu_b,
             tau=math.exp(theta[self.i_tau]),
             effects=theta[self.i_eff],
         )
@@ -822,17 +883,17 @@ class _Problem:
 
     def _log_prior(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         grad = np.zeros_like(theta)
-        mu_v, mu_b = theta[self.i_mu_v], theta[self.i_mu_b]
+        mu_v = theta[self.i_mu_v]
         total = 0.0
         # elected support and log band around the pooled means
         dv = theta[self.i_v[self.elected]] - mu_v
         total -= 0.5 * np.sum(dv**2) / SUPPORT_PRIOR_SD**2
         grad[self.i_v[self.elected]] -= dv / SUPPORT_PRIOR_SD**2
         grad[self.i_mu_v] += np.sum(dv) / SUPPORT_PRIOR_SD**2
-        db = theta[self.i_beta] - mu_b
+        # Deviations from their own mean; the mean's own derivative terms sum to zero.
+        db = theta[self.i_beta] - (theta[self.i_beta].mean() if self.n_el else 0.0)
         total -= 0.5 * np.sum(db**2) / BAND_PRIOR_SD**2
         grad[self.i_beta] -= db / BAND_PRIOR_SD**2
-        grad[self.i_mu_b] += np.sum(db) / BAND_PRIOR_SD**2
         # permanent members: very weak pull of support, weak prior on log veto cost
         dp = theta[self.i_v[self.perm]] - mu_v
         total -= 0.5 * np.sum(dp**2) / PERMANENT_SUPPORT_PRIOR_SD**2
@@ -847,7 +908,7 @@ class _Problem:
         total -= 0.5 * np.sum((de / self.eff_prior_sd) ** 2)
         grad[self.i_eff] -= de / self.eff_prior_sd**2
         # hyper-parameters: practically flat, only to keep the Hessian definite
-        for i in (self.i_mu_v, self.i_mu_b, self.i_tau):
+        for i in (self.i_mu_v, self.i_tau) + ((self.i_mu_b,) if self.free_mu_b else ()):
             total -= 0.5 * theta[i] ** 2 / 100.0
             grad[i] -= theta[i] / 100.0
         return float(total), grad
@@ -910,7 +971,7 @@ class _Problem:
         grad[self.i_v] = np.bincount(d.type_member, g_eta, minlength=self.m)
         band_member = np.bincount(d.type_member, g_band, minlength=self.m) * p["band"]
         grad[self.i_beta] = band_member[self.elected]
-        grad[self.i_mu_b] = band_member[self.perm].sum()
+        grad += self.pool * band_member[self.perm].sum()
         cost_member = np.bincount(d.type_member, g_cost, minlength=self.m) * p["cost"]
         grad[self.i_gamma] = cost_member[self.perm]
         grad[self.i_tau] = g_tau * p["tau"]
@@ -953,7 +1014,8 @@ class _Problem:
         theta[self.i_v[self.perm]] = v_perm
         theta[self.i_gamma] = np.log(np.maximum(-k_no[self.perm] - b_perm - v_perm, 0.1))
         theta[self.i_mu_v] = float(np.mean(v[self.elected])) if self.n_el else 0.0
-        theta[self.i_mu_b] = mu_b
+        if self.free_mu_b:
+            theta[self.i_mu_b] = mu_b
         theta[self.i_tau] = 0.0
         return theta
 
@@ -966,7 +1028,9 @@ class _Problem:
             out[self.i_beta[j]] = f"log_band:{d.codes[i]}"
         for j, i in enumerate(self.perm):
             out[self.i_gamma[j]] = f"log_veto_cost:{d.codes[i]}"
-        out[self.i_mu_v], out[self.i_mu_b], out[self.i_tau] = "mu_support", "mu_log_band", "log_tau"
+        out[self.i_mu_v], out[self.i_tau] = "mu_support", "log_tau"
+        if self.free_mu_b:
+            out[self.i_mu_b] = "mu_log_band"
         for j, name in enumerate(d.effect_names):
             out[self.i_eff[j]] = name
         return out
@@ -983,6 +1047,24 @@ def _hessian(problem: _Problem, theta: np.ndarray) -> np.ndarray:
         down[i] -= step
         hess[:, i] = (problem.evaluate(up)[1] - problem.evaluate(down)[1]) / (2 * step)
     return 0.5 * (hess + hess.T)
+
+
+def _single_threaded_blas() -> contextlib.AbstractContextManager[Any]:
+    """Keep BLAS to one thread while optimising, when threadpoolctl is installed.
+
+    The optimiser makes thousands of tiny BLAS calls; waking BLAS threads for each costs more
+    than the work, about three times the run time on a busy two-core machine. Parallelism
+    belongs one level up (the backtest runs years in parallel). The limit is process-wide and
+    restoring it from another thread proved unreliable, so it is applied only in the main thread
+    (worker processes of a process pool included).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _covariance(hess: np.ndarray) -> np.ndarray:
@@ -1118,23 +1200,26 @@ def calibrate(
         raise ValueError("the selected votes contain no Y, N or A vote to learn from")
     problem = _Problem(data, nodes=int(nodes), effect_sd=prior_sd)
     start = problem.start()
-    fit = optimize.minimize(
-        problem.evaluate,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": max_iterations, "maxfun": 2 * max_iterations, "gtol": 1e-6,
-                 "ftol": 1e-12},
-    )
-    theta = fit.x
-    _, _, log_lik, post, d_eta = problem.evaluate(theta, with_posterior=True)
-    if standard_errors:
-        cov = _covariance(_hessian(problem, theta))
-        se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    else:
-        se = np.full(problem.size, np.nan)
+    with _single_threaded_blas():
+        fit = optimize.minimize(
+            problem.evaluate,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": max_iterations, "maxfun": 2 * max_iterations, "gtol": 1e-6,
+                     "ftol": 1e-12},
+        )
+        theta = fit.x
+        _, _, log_lik, post, d_eta = problem.evaluate(theta, with_posterior=True)
+        if standard_errors:
+            cov = _covariance(_hessian(problem, theta))
+            se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+            pool_se = math.sqrt(max(float(problem.pool @ cov @ problem.pool), 0.0))
+        else:
+            se = np.full(problem.size, np.nan)
+            pool_se = float("nan")
     return _build(
-        problem, theta, se, fit, log_lik, (post, d_eta),
+        problem, theta, se, pool_se, fit, log_lik, (post, d_eta),
         topic=topic, since=since_date, before=before_date, half_life=half_life, kinds=kinds,
         report=None if members is None else tuple(members), standard_errors=standard_errors,
     )
@@ -1148,47 +1233,70 @@ def _absence(counts: Mapping[str, int], pooled: float) -> tuple[float, float]:
 
 
 def _residual_correlation(
-    data: _Data, post: np.ndarray, d_eta: np.ndarray, min_common: int = 20
+    data: _Data,
+    post: np.ndarray,
+    d_eta: np.ndarray,
+    x: np.ndarray,
+    *,
+    min_common: int = 20,
+    min_dissent: int = 5,
 ) -> dict[str, float]:
-    """Pairwise correlation of generalised residuals E[e_ij | votes of text j]."""
+    """Pairwise partial correlation of generalised residuals, given each text's appeal.
+
+    A member's generalised residual on a text is the posterior mean of its own shock given the
+    text's votes. Residuals of yes votes all move with the posterior of the shared appeal, so raw
+    correlations between members who always vote yes are spurious (near 1); the correlation is
+    therefore taken *partial* on the text's posterior mean appeal, and only for pairs with at
+    least ``min_common`` texts in common on which each cast at least ``min_dissent`` votes other
+    than yes.
+    """
     m = len(data.codes)
     n = data.n_texts
-    rows, cols, vals = [], [], []
+    resid = np.zeros((n, m))
+    present = np.zeros((n, m))
+    dissent = np.zeros((n, m))
+    appeal = post[data.text_pattern] @ x  # posterior mean appeal, in units of tau
+    vote_of_type = data.type_vote
     for t, members in enumerate(data.text_types):
-        node_weights = post[data.text_pattern[t]]
+        weights = post[data.text_pattern[t]]
         for member, kind in members:
-            rows.append(t)
-            cols.append(member)
-            vals.append(float(node_weights @ d_eta[kind]))
-    if not rows:
+            resid[t, member] = weights @ d_eta[kind]
+            present[t, member] = 1.0
+            dissent[t, member] = float(vote_of_type[kind] != 0)
+    if not m:
         return {}
-    resid = sparse.csr_matrix((vals, (rows, cols)), shape=(n, m))
-    present = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, m))
-    common = (present.T @ present).toarray()
-    s1 = (present.T @ resid).toarray()  # s1[a, b]: sum of b's residuals where a present
-    s2 = (present.T @ resid.multiply(resid)).toarray()
-    sab = (resid.T @ resid).toarray()
+    common = present.T @ present
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_r = (resid.T @ present) / common  # [a, b]: mean of a's residual where b voted too
+        mean_c = ((present * appeal[:, None]).T @ present) / common
+        var_r = ((resid**2).T @ present) / common - mean_r**2
+        var_c = ((present * appeal[:, None] ** 2).T @ present) / common - mean_c**2
+        cov_rc = ((resid * appeal[:, None]).T @ present) / common - mean_r * mean_c
+        cov_rr = (resid.T @ resid) / common - mean_r * mean_r.T
+        part_cov = cov_rr - cov_rc * cov_rc.T / var_c
+        part_var = var_r - cov_rc**2 / var_c
+        r = part_cov / np.sqrt(part_var * part_var.T)
+    dissents = dissent.T @ present  # [a, b]: a's non-yes votes where b voted too
+    ok = (
+        (common >= min_common)
+        & (dissents >= min_dissent)
+        & (dissents.T >= min_dissent)
+        & (part_var > 1e-12)
+        & (part_var.T > 1e-12)
+        & np.isfinite(r)
+    )
     out = {}
-    for a in range(m):
-        for b in range(a + 1, m):
-            k = common[a, b]
-            if k < min_common:
-                continue
-            mean_a, mean_b = s1[b, a] / k, s1[a, b] / k
-            var_a = s2[b, a] / k - mean_a**2
-            var_b = s2[a, b] / k - mean_b**2
-            if var_a <= 1e-12 or var_b <= 1e-12:
-                continue
-            r = (sab[a, b] / k - mean_a * mean_b) / math.sqrt(var_a * var_b)
-            key = "|".join(sorted((data.codes[a], data.codes[b])))
-            out[key] = float(np.clip(r, -1.0, 1.0))
-    return out
+    for a, b in zip(*np.nonzero(np.triu(ok, k=1)), strict=True):
+        key = "|".join(sorted((data.codes[a], data.codes[b])))
+        out[key] = float(np.clip(r[a, b], -1.0, 1.0))
+    return dict(sorted(out.items()))
 
 
 def _build(
     problem: _Problem,
     theta: np.ndarray,
     se: np.ndarray,
+    mu_b_se: float,
     fit: Any,
     log_lik: float,
     residual_terms: tuple[np.ndarray, np.ndarray],
@@ -1203,12 +1311,10 @@ def _build(
 ) -> Calibration:
     data = problem.data
     p = problem.unpack(theta)
-    elected_codes = [c for c in data.counts if c not in set(np.array(data.codes)[data.permanent])]
-    permanent_set = {c for c, is_p in zip(data.codes, data.permanent) if is_p}
+    permanent_set = {c for c, is_p in zip(data.codes, data.permanent, strict=True) if is_p}
     x_el = sum(data.counts[c].get("X", 0) for c in data.counts if c not in permanent_set)
     n_el = sum(sum(data.counts[c].values()) for c in data.counts if c not in permanent_set)
     pooled_absence = x_el / n_el if n_el else 0.0
-    mu_b_se = se[problem.i_mu_b]
     band_pooled = math.exp(p["mu_b"])
     estimates: dict[str, MemberEstimate] = {}
     index = {code: i for i, code in enumerate(data.codes)}
@@ -1243,10 +1349,9 @@ def _build(
             absence=float(absence),
             absence_se=float(absence_se),
             n_votes=int(sum(counts.values())),
-            counts=MappingProxyType(dict(counts)),
+            counts=_ReadOnlyDict(dict(counts)),
             weight=float(data.weight_of[code]),
         )
-    del elected_codes
     pooled = MemberEstimate(
         code="POOLED",
         permanent=False,
@@ -1259,28 +1364,26 @@ def _build(
         absence=float(pooled_absence),
         absence_se=math.sqrt(pooled_absence * (1 - pooled_absence) / max(n_el, 1)),
         n_votes=int(n_el),
-        counts=MappingProxyType({}),
+        counts=_ReadOnlyDict({}),
         weight=0.0,
     )
     effects = {name: float(p["effects"][j]) for j, name in enumerate(data.effect_names)}
     effects_se = {name: float(se[problem.i_eff[j]]) for j, name in enumerate(data.effect_names)}
-    if report is not None:
-        calibration_members = {}
-        for code in report:
-            calibration_members[code] = estimates.get(code)
-        reported = {c: e for c, e in calibration_members.items() if e is not None}
-    else:
-        reported = estimates
+    reported = (
+        estimates
+        if report is None
+        else {code: estimates[code] for code in report if code in estimates}
+    )
     log_prior, _ = problem._log_prior(theta)
     tau = p["tau"]
     return Calibration(
-        members=MappingProxyType(reported),
+        members=_ReadOnlyDict(reported),
         pooled=pooled,
         tau=float(tau),
         tau_se=float(tau * se[problem.i_tau]),
         effect_kinds=kinds,
-        effects=MappingProxyType(effects),
-        effects_se=MappingProxyType(effects_se),
+        effects=_ReadOnlyDict(effects),
+        effects_se=_ReadOnlyDict(effects_se),
         log_likelihood=float(log_lik),
         log_posterior=float(log_lik + log_prior),
         n_texts=data.n_texts,
@@ -1290,8 +1393,83 @@ def _build(
         before=before,
         half_life=half_life,
         last_date=data.last_date,
-        residual_correlation=MappingProxyType(_residual_correlation(data, *residual_terms)),
+        residual_correlation=_ReadOnlyDict(
+            _residual_correlation(data, *residual_terms, problem.x)
+        ),
         converged=bool(fit.success),
         iterations=int(fit.nit),
         standard_errors=standard_errors,
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Calibrated scenarios
+# ----------------------------------------------------------------------------------------------
+
+
+def calibrated_scenario(
+    scenario: Scenario,
+    calibration: Calibration,
+    *,
+    context: TextContext | None = None,
+    blocs: str = "keep",
+) -> Scenario:
+    """Return a copy of ``scenario`` whose members' stances come from ``calibration``.
+
+    What the record can tell replaces what it cannot check: each member's ``support``,
+    ``abstention``, ``veto_cost`` and ``absence`` are the calibrated ones (plus the covariate
+    shift for ``context``), its ``uncertainty`` is 1 (the calibration's scale) and ``mood_sd`` is
+    the calibrated ``tau``. The member's ``ideal`` and ``salience`` (the provisions, on which the
+    record says nothing) are kept, so drafts still differ by content: a calibrated support is
+    the utility of a *typical text put to the vote*, and the policy terms add how much better or
+    worse this draft is than the status quo.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    calibration : Calibration
+    context : TextContext, optional
+        Topic groups, sponsors and last votes for the covariate effects.
+    blocs : {"keep", "calibrated", "none"}
+        Keep the scenario's blocs, keep their members with sds from the calibration's residual
+        correlations (:meth:`Calibration.bloc`), or drop them.
+
+    Returns
+    -------
+    Scenario
+    """
+    if blocs not in ("keep", "calibrated", "none"):
+        raise ValueError(f"blocs must be 'keep', 'calibrated' or 'none', got {blocs!r}")
+    council = scenario.council
+    calibrated = {m.code: m for m in calibration.members_for(council, context)}
+    members = []
+    for code in council.members:
+        old = scenario.member(code)
+        new = calibrated[code]
+        note = f"calibrated: {new.why}" + (
+            f", {calibration.topic}" if calibration.topic else ""
+        ) + (f", before {calibration.before}" if calibration.before else "")
+        members.append(
+            Member(
+                **{
+                    **new.model_dump(),
+                    "ideal": dict(old.ideal),
+                    "salience": dict(old.salience),
+                    "why": f"{old.why} | {note}" if old.why else note,
+                }
+            )
+        )
+    if blocs == "keep":
+        new_blocs = scenario.blocs
+    elif blocs == "calibrated":
+        new_blocs = []
+        for bloc in scenario.blocs:
+            fitted = calibration.bloc(bloc.name, bloc.members)
+            why = f"{bloc.why} | {fitted.why}" if bloc.why else fitted.why
+            new_blocs.append(Bloc(name=bloc.name, members=bloc.members, sd=fitted.sd, why=why))
+    else:
+        new_blocs = []
+    # Rebuilt through the constructor, so the cross-reference checks run again.
+    fields = {name: getattr(scenario, name) for name in type(scenario).model_fields}
+    fields.update(members=tuple(members), blocs=tuple(new_blocs), mood_sd=calibration.tau)
+    return Scenario(**fields)
