@@ -36,7 +36,9 @@ _TOP_LEVEL = (
     "[status_quo] (provisions in force before the vote, one key per kind); [bloc] ([[bloc]] "
     "entries: name, members, sd, why); [member] ([[member]] entries: code, support, ideal, "
     "salience, uncertainty, ...); [draft] ([[draft]] entries: id, title, provisions, procedural, "
-    "obliged_abstain, ...); [catalog] (extra provision kinds, one table per kind)"
+    "obliged_abstain, ...); [catalog] (extra provision kinds, one table per kind); "
+    "[calibration] (stances estimated from the recorded votes: topic, since, before, half_life, "
+    "effects)"
 )
 
 #: file -> (line, column, field, the message after "<file>:") -- one mistake per file.

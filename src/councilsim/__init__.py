@@ -16,6 +16,7 @@ from councilsim.analysis import (
 )
 from councilsim.api import compare, simulate
 from councilsim.errors import CouncilsimError, ScenarioError
+from councilsim.history import backtest, calibrate, load_history
 from councilsim.loading import load_scenario
 from councilsim.models import Bloc, Council, Draft, Member, Provision, Scenario, SimulationSettings
 from councilsim.results import Comparison, SimulationResult
@@ -41,9 +42,12 @@ __all__ = [
     "__version__",
     "adopted",
     "adopted_array",
+    "backtest",
     "blocking_coalitions",
+    "calibrate",
     "compare",
     "compare_councils",
+    "load_history",
     "load_scenario",
     "negotiate",
     "power_indices",

@@ -366,6 +366,45 @@ def _cmd_reform(args) -> None:
     _analysis_output(result, args, table=result.summary())
 
 
+def _cmd_calibrate(args) -> None:
+    from councilsim.history import calibrate, load_history
+
+    effects = [e for e in (args.effects or "").split(",") if e]
+    result = calibrate(load_history(), topic=args.topic, since=args.since, before=args.before,
+                       half_life=args.half_life, effects=effects)
+    _emit(result.to_json() if args.format == "json" else result.summary(), args.out)
+
+
+def _cmd_backtest(args) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from councilsim.history import backtest
+
+    progress = _Progress("backtest (years)")
+    try:
+        if args.workers > 1:
+            with ProcessPoolExecutor(max_workers=args.workers) as pool:
+                result = backtest(start=args.start, end=args.end, topic=args.topic,
+                                  executor=pool, progress=progress)
+        else:
+            result = backtest(start=args.start, end=args.end, topic=args.topic,
+                              progress=progress)
+    finally:
+        progress.close()
+    text = (result.to_json(predictions=args.predictions) if args.format == "json"
+            else result.summary())
+    _emit(text, args.out)
+
+
+def _cmd_replay(args) -> None:
+    from councilsim.history import replay
+
+    report = replay()
+    _emit(report.to_json() if args.format == "json" else report.summary(), args.out)
+    if report.unexplained:
+        raise _BadInput(f"{len(report.unexplained)} recorded outcomes the rules do not reproduce")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="councilsim",
@@ -458,6 +497,38 @@ def _parser() -> argparse.ArgumentParser:
     coal = add("coalitions", _cmd_coalitions, "the most likely sets of members that defeat a draft")
     analysis_options(coal, formats=("table", "json", "csv"))
     coal.add_argument("--top", type=_positive_int, default=10, help="coalitions to list")
+
+    calibrate = add("calibrate", _cmd_calibrate,
+                    "estimate members' stances from the recorded votes (ordered probit)")
+    calibrate.add_argument("--topic", help="topic group, e.g. dprk, syria, ukraine, sanctions")
+    calibrate.add_argument("--since", help="first date used (YYYY-MM-DD)")
+    calibrate.add_argument("--before", help="use only votes before this date (YYYY-MM-DD)")
+    calibrate.add_argument("--half-life", type=float, help="years for a vote's weight to halve")
+    calibrate.add_argument("--effects", help="covariates, comma-separated: topic, sponsor, lag")
+    calibrate.add_argument("--format", choices=["table", "json"], default="table")
+    calibrate.add_argument("--out", metavar="PATH")
+
+    back = add("backtest", _cmd_backtest,
+               "rolling-origin forecasts of every recorded vote, scored against two baselines")
+    back.add_argument("--from", dest="start", type=int, default=2000, help="first year")
+    back.add_argument("--to", dest="end", type=int, default=2025, help="last year")
+    back.add_argument("--topic", help="only texts of this topic group")
+    back.add_argument("--workers", type=_positive_int, default=1,
+                      help="processes (results are identical for any number)")
+    back.add_argument("--format", choices=["table", "json"], default="table")
+    back.add_argument("--predictions", action="store_true",
+                      help="with --format json: include every text's forecast")
+    back.add_argument("--out", metavar="PATH")
+
+    history = add("history", lambda args: None, "the bundled record of Council votes")
+    history_commands = history.add_subparsers(dest="history_command", metavar="COMMAND",
+                                              required=True)
+    replay = history_commands.add_parser(
+        "replay", help="apply Art. 27 to every recorded vote and report mismatches",
+        description="apply Art. 27 to every recorded vote and report mismatches")
+    replay.set_defaults(handler=_cmd_replay)
+    replay.add_argument("--format", choices=["table", "json"], default="table")
+    replay.add_argument("--out", metavar="PATH")
 
     reform = add("reform", _cmd_reform,
                  "power and P(adopted) of the same draft in reformed councils")

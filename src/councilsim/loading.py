@@ -8,10 +8,12 @@ or the field path of an invalid value (``member[3].uncertainty: must be > 0, got
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import os
 import re
 import tomllib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,12 @@ _TABLES = {
     "member": "[[member]] entries: code, support, ideal, salience, uncertainty, ...",
     "draft": "[[draft]] entries: id, title, provisions, procedural, obliged_abstain, ...",
     "catalog": "extra provision kinds, one table per kind",
+    "calibration": "stances estimated from the recorded votes: topic, since, before, "
+                   "half_life, effects",
 }
+_CALIBRATION_KEYS = ("topic", "since", "before", "half_life", "effects")
+# Member fields the calibration estimates; a [[member]] entry's own values take precedence.
+_CALIBRATED_FIELDS = ("support", "uncertainty", "abstention", "veto_cost", "absence", "why")
 _SCENARIO_KEYS = ("title", "date", "description", "council", "mood_sd")
 # Scenario model fields that a file sets in its [scenario] table.
 _IN_SCENARIO_TABLE = frozenset(_SCENARIO_KEYS) - {"council"}
@@ -151,7 +158,75 @@ def _document_to_fields(document: dict[str, Any], path: str | None) -> dict[str,
     fields["blocs"] = _array_of_tables(document.get("bloc", []), "bloc", path)
     fields["members"] = _array_of_tables(document.get("member", []), "member", path)
     fields["drafts"] = _array_of_tables(document.get("draft", []), "draft", path)
+    if "calibration" in document:
+        _fill_from_calibration(_table(document["calibration"], "calibration", path), fields, path)
     return fields
+
+
+def _fill_from_calibration(request: dict[str, Any], fields: dict[str, Any], path: str | None):
+    """Fill every member parameter the file leaves unset from stances calibrated on the record.
+
+    Council members without a [[member]] entry get the calibrated stance whole; ``mood_sd``,
+    when the file does not set it, becomes the calibrated spread of texts' appeal.
+    """
+    for key in request:
+        if key not in _CALIBRATION_KEYS:
+            raise _fail(f"unknown key{_did_you_mean(key, _CALIBRATION_KEYS)}; allowed in "
+                        f"[calibration]: {', '.join(_CALIBRATION_KEYS)}", path,
+                        f"calibration.{key}")
+    topic, effects = request.get("topic"), request.get("effects", [])
+    half_life = request.get("half_life")
+    if topic is not None and not isinstance(topic, str):
+        raise _fail(f"must be a topic group name, got {_describe(topic)}", path,
+                    "calibration.topic")
+    if not isinstance(effects, list) or not all(isinstance(e, str) for e in effects):
+        raise _fail(f"must be a list of names, got {_describe(effects)}", path,
+                    "calibration.effects")
+    if half_life is not None and (isinstance(half_life, bool)
+                                  or not isinstance(half_life, int | float) or half_life <= 0):
+        raise _fail(f"must be a number of years > 0, got {_show(half_life)}", path,
+                    "calibration.half_life")
+    dates = {}
+    for key in ("since", "before"):
+        value = request.get(key)
+        if value is not None and not isinstance(value, dt.date):
+            try:
+                value = dt.date.fromisoformat(str(value))
+            except ValueError:
+                raise _fail(f"must be a date such as 2017-08-01, got {_show(value)}", path,
+                            f"calibration.{key}") from None
+        dates[key] = value
+    council = fields["council"]
+    if not isinstance(council, Council):
+        try:
+            council = Council(**council)
+        except (TypeError, ValidationError):
+            return  # the scenario's own validation reports what is wrong with the council
+    try:
+        calibration = _calibration(topic, dates["since"], dates["before"], half_life,
+                                   tuple(effects))
+    except ValueError as err:
+        raise _fail(str(err), path, "calibration") from None
+    topics = (topic,) if topic else ()
+    calibrated = {m.code: m for m in calibration.members_for(council, topics=topics)}
+    merged, seen = [], set()
+    for entry in fields["members"]:
+        base = calibrated.get(entry.get("code"))
+        seen.add(entry.get("code"))
+        stance = {} if base is None else base.model_dump(include=set(_CALIBRATED_FIELDS))
+        merged.append({**stance, **entry})
+    merged += [calibrated[code].model_dump() for code in council.members if code not in seen]
+    fields["members"] = merged
+    fields.setdefault("mood_sd", calibration.mood_sd)
+
+
+@lru_cache(maxsize=16)
+def _calibration(topic, since, before, half_life, effects):
+    # Calibrating takes seconds; scenarios loaded again in one session reuse the estimate.
+    from councilsim.history import calibrate, load_history
+
+    return calibrate(load_history(), topic=topic, since=since, before=before,
+                     half_life=half_life, effects=effects, standard_errors=False)
 
 
 def _provision(kind: str, entry: Any, path: str | None) -> dict[str, Any]:
