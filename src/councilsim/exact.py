@@ -214,20 +214,17 @@ def quadrature_groups(
 
 
 def _member_probabilities(law: VoteLaw, layout: _Layout) -> np.ndarray:
-    """Vote probabilities (Y, N, A, X) at every point: shape ``(4, groups, points, size)``.
+    """P(yes) and P(no) of every member at every point: shape ``(2, groups, points, size)``.
 
-    Padding members always abstain, so they never change a count.
+    Abstention and absence need no array: absence does not depend on the shocks, and
+    abstention is what is left. Padding members never vote, so they never change a count.
     """
     idx = layout.members
-    pad = idx < 0
     utility = law.mean[idx][:, None, :] + layout.shift[:, :, None]
     sd = law.sd[idx][:, None, :]
-    voting = ((1.0 - law.p_absent[idx]) * ~(law.obliged_abstain[idx] | pad))[:, None, :]
-    yes = voting * ndtr((utility - law.yes_above[idx][:, None, :]) / sd)
-    no = voting * ndtr((law.no_below[idx][:, None, :] - utility) / sd)
-    absent = np.where(pad, 0.0, law.p_absent[idx])[:, None, :]
-    abstain = np.clip(1.0 - absent - yes - no, 0.0, None)
-    return np.stack([yes, no, abstain, np.broadcast_to(absent, yes.shape)])
+    voting = ((1.0 - law.p_absent[idx]) * ~(law.obliged_abstain[idx] | (idx < 0)))[:, None, :]
+    return voting * ndtr(np.stack([utility - law.yes_above[idx][:, None, :],
+                                   law.no_below[idx][:, None, :] - utility]) / sd)
 
 
 def _exclusive_products(factors: np.ndarray) -> np.ndarray:
@@ -294,7 +291,7 @@ def _batch_transforms(
     law: VoteLaw, layout: _Layout, z: np.ndarray, main_w: np.ndarray, vote_probs: np.ndarray
 ) -> _Batch:
     """Members' factors and groups' transforms of one batch; fills its members' vote_probs."""
-    probs = _member_probabilities(law, layout)  # (4, K, P, M)
+    probs = _member_probabilities(law, layout)  # (2, K, P, M): yes, no
     valid = layout.members >= 0
     is_veto = law.veto[layout.members] & valid  # (K, M)
     # Members first, so products over members run along contiguous memory: (M, K, P, 1).
@@ -310,8 +307,12 @@ def _batch_transforms(
     any_outcome.real += p_veto
     group_at_points = np.stack([no_veto.prod(axis=0), any_outcome.prod(axis=0)], axis=2)
     point_w = main_w @ layout.to_mood  # (K, P): each point's weight in the main rule
-    marginals = (probs * point_w[:, :, None]).sum(axis=2).transpose(1, 2, 0)  # (K, M, 4)
-    vote_probs[layout.members[valid]] = marginals[valid]
+    yes_no = (probs * point_w[:, :, None]).sum(axis=2).transpose(1, 2, 0)  # (K, M, 2)
+    members = layout.members[valid]
+    absent = law.p_absent[members]
+    vote_probs[members, :2] = yes_no[valid]
+    vote_probs[members, 3] = absent
+    vote_probs[members, 2] = np.clip(1.0 - absent - yes_no[valid].sum(axis=-1), 0.0, None)
     return _Batch(no_veto, layout.integrate(group_at_points), is_veto)
 
 
