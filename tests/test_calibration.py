@@ -362,3 +362,15 @@ def test_calibrated_scenario_keeps_provisions_and_orders_the_dprk_drafts():
     assert [b.members for b in fitted.blocs] == [b.members for b in scenario.blocs]
     with pytest.raises(ValueError, match="blocs"):
         calibrated_scenario(scenario, fit, blocs="some")
+
+
+def test_standard_errors_are_identical_with_an_executor():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from councilsim.history import calibrate, load_history
+
+    options = dict(since="2012-01-01", before="2014-01-01")
+    alone = calibrate(load_history(), **options)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pooled = calibrate(load_history(), executor=pool, **options)
+    assert pooled.to_dict() == alone.to_dict()

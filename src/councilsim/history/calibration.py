@@ -63,6 +63,7 @@ import json
 import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
@@ -1036,17 +1037,27 @@ class _Problem:
         return out
 
 
-def _hessian(problem: _Problem, theta: np.ndarray) -> np.ndarray:
-    """Hessian of the negative log posterior by central differences of the analytic gradient."""
-    size = theta.size
-    hess = np.empty((size, size))
-    for i in range(size):
-        step = 1e-5 * max(1.0, abs(theta[i]))
-        up, down = theta.copy(), theta.copy()
-        up[i] += step
-        down[i] -= step
-        hess[:, i] = (problem.evaluate(up)[1] - problem.evaluate(down)[1]) / (2 * step)
+def _hessian(problem: _Problem, theta: np.ndarray, executor: Executor | None = None) -> np.ndarray:
+    """Hessian of the negative log posterior by central differences of the analytic gradient.
+
+    Its columns are independent, so an executor can compute them in parallel; each column is
+    the same computation wherever it runs, so the result does not depend on the executor.
+    """
+    tasks = [(problem, theta, i) for i in range(theta.size)]
+    columns = list(map(_hessian_column, tasks) if executor is None
+                   else executor.map(_hessian_column, tasks))
+    hess = np.column_stack(columns)
     return 0.5 * (hess + hess.T)
+
+
+def _hessian_column(task: tuple[_Problem, np.ndarray, int]) -> np.ndarray:
+    problem, theta, i = task
+    step = 1e-5 * max(1.0, abs(theta[i]))
+    up, down = theta.copy(), theta.copy()
+    up[i] += step
+    down[i] -= step
+    with _single_threaded_blas():
+        return (problem.evaluate(up)[1] - problem.evaluate(down)[1]) / (2 * step)
 
 
 def _single_threaded_blas() -> contextlib.AbstractContextManager[Any]:
@@ -1107,6 +1118,7 @@ def calibrate(
     standard_errors: bool = True,
     nodes: int = NODES,
     max_iterations: int = 2000,
+    executor: Executor | None = None,
 ) -> Calibration:
     """Estimate members' stances (support, abstention band, veto cost, absence) from votes.
 
@@ -1142,6 +1154,9 @@ def calibrate(
         Gauss-Hermite nodes for the texts' appeal.
     max_iterations : int
         Optimiser iteration limit.
+    executor : concurrent.futures.Executor, optional
+        Computes the columns of the Hessian (the standard errors' cost) in parallel; the
+        result is identical for any executor.
 
     Returns
     -------
@@ -1212,7 +1227,7 @@ def calibrate(
         theta = fit.x
         _, _, log_lik, post, d_eta = problem.evaluate(theta, with_posterior=True)
         if standard_errors:
-            cov = _covariance(_hessian(problem, theta))
+            cov = _covariance(_hessian(problem, theta, executor))
             se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
             pool_se = math.sqrt(max(float(problem.pool @ cov @ problem.pool), 0.0))
         else:
