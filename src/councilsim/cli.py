@@ -104,8 +104,9 @@ def _render_tables(results) -> str:
         console.print(
             f"  P(adopted) = {result.p_adopted:.3f}  95% [{low:.3f}, {high:.3f}]   "
             f"P(vetoed) = {result.p_vetoed:.3f}   P(short of {result.threshold} votes) = "
-            f"{result.p_short:.3f}   {how}"
+            f"{result.p_short:.3f}"
         )
+        console.print(f"  {how}")
         if result.veto_prob:
             risks = ", ".join(f"{code} {p:.3f}" for code, p in
                               sorted(result.veto_prob.items(), key=lambda item: -item[1]))
