@@ -25,7 +25,7 @@ Rolling origin. For every year ``Y`` from ``start`` to ``end``:
 Information used for a text of date ``d``: member parameters from votes before 1 January of its
 year; topic groups from its agenda wording only (:func:`agenda_groups`, never the title, which the
 record has only for adopted texts); each member's last vote on the topic from votes dated strictly
-before ``d``. The procedural flag comes from the record as the brief asks, but the record sets it
+before ``d``. The procedural flag is taken from the record, which sets it
 only on adopted texts that a permanent member voted against (ten texts, one after 2000:
 S/RES/2623(2022)), so it carries a little hindsight; it is reported in ``leaks``.
 
