@@ -24,7 +24,7 @@ from councilsim import (
     compare,
     simulate,
 )
-from councilsim.exact import MAX_NODES
+from councilsim.exact import DEFAULT_NODES, MAX_NODES
 from councilsim.rules import ABSTAIN, YES
 
 
@@ -179,7 +179,7 @@ def test_result_fields(result):
 def test_provenance_by_method():
     exact = simulate(_scenario(), "harsh", method="exact")
     assert (exact.method, exact.draws, exact.seed) == ("exact", None, None)
-    assert exact.nodes == 40
+    assert exact.nodes == DEFAULT_NODES
     assert simulate(_scenario(), "harsh", method="exact", nodes=60).nodes == 60
     mc = simulate(_scenario(), "harsh", method="monte_carlo", draws=1_000, seed=5)
     assert (mc.method, mc.draws, mc.seed, mc.nodes) == ("monte_carlo", 1_000, 5, None)
