@@ -31,3 +31,14 @@ def test_monte_carlo_on_a_dask_cluster_equals_in_process(dask_executor):
     local = cs.simulate(scenario, "res-2375", **options)
     remote = cs.simulate(scenario, "res-2375", executor=dask_executor, **options)
     assert remote == local
+
+
+@pytest.mark.slow
+def test_a_sweep_on_a_dask_cluster_equals_in_process(dask_executor):
+    scenario = cs.load_scenario(FLAGSHIP)
+    caps = [0, 1_000_000, 2_000_000, 3_000_000, 4_500_000]
+    for options in (dict(method="exact"), dict(method="monte_carlo", draws=20_000, seed=5)):
+        local = cs.sweep(scenario, "res-2375", "oil_refined", caps, **options)
+        remote = cs.sweep(scenario, "res-2375", "oil_refined", caps, executor=dask_executor,
+                          **options)
+        assert remote.to_dict() == local.to_dict()

@@ -40,9 +40,9 @@ _TABLES = {
 _CALIBRATION_KEYS = ("topic", "since", "before", "half_life", "effects")
 # Member fields the calibration estimates; a [[member]] entry's own values take precedence.
 _CALIBRATED_FIELDS = ("support", "uncertainty", "abstention", "veto_cost", "absence", "why")
-_SCENARIO_KEYS = ("title", "date", "description", "council", "mood_sd")
+_SCENARIO_KEYS = ("title", "date", "description", "council", "mood_sd", "calibration")
 # Scenario model fields that a file sets in its [scenario] table.
-_IN_SCENARIO_TABLE = frozenset(_SCENARIO_KEYS) - {"council"}
+_IN_SCENARIO_TABLE = frozenset(_SCENARIO_KEYS) - {"council", "calibration"}
 # pydantic's tags for the members of the union ``Provision.value`` (bool | float | str).
 _VALUE_UNION_TAGS = frozenset({"bool", "float", "str"})
 _DATE_ERRORS = frozenset({"date_type", "date_parsing", "date_from_datetime_inexact",
@@ -158,8 +158,12 @@ def _document_to_fields(document: dict[str, Any], path: str | None) -> dict[str,
     fields["blocs"] = _array_of_tables(document.get("bloc", []), "bloc", path)
     fields["members"] = _array_of_tables(document.get("member", []), "member", path)
     fields["drafts"] = _array_of_tables(document.get("draft", []), "draft", path)
-    if "calibration" in document:
-        _fill_from_calibration(_table(document["calibration"], "calibration", path), fields, path)
+    if "calibration" in head and "calibration" in document:
+        raise _fail("give the calibration either in [scenario] or as a [calibration] table, "
+                    "not both", path, "calibration")
+    request = head.get("calibration", document.get("calibration"))
+    if request is not None:
+        _fill_from_calibration(_table(request, "calibration", path), fields, path)
     return fields
 
 
