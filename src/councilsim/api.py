@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 
 from councilsim._version import __version__
-from councilsim.exact import DEFAULT_NODES, MAX_NODES, run_exact
+from councilsim.exact import DEFAULT_NODES, MAX_NODES, ExactTooCostly, run_exact
 from councilsim.models import Draft, Scenario
 from councilsim.montecarlo import resolve_seed, run_monte_carlo
 from councilsim.results import Comparison, SimulationResult
@@ -73,17 +73,18 @@ def simulate(
         recorded in the result).
     method : {"auto", "exact", "monte_carlo"}, optional
         ``auto`` (default) uses the exact engine when the model gives a
-        :class:`~councilsim.votemodel.VoteLaw`, Monte Carlo otherwise; ``keep_draws=True``
-        implies Monte Carlo.
+        :class:`~councilsim.votemodel.VoteLaw` and its grids stay reasonable, Monte Carlo
+        otherwise; ``keep_draws=True`` implies Monte Carlo.
     model : VoteModel, optional
         The vote model; :class:`~councilsim.votemodel.RandomUtilityModel` by default.
     nodes : int, optional
-        Gauss–Hermite nodes per shock for the exact engine.
+        Least number of points of the exact engine's mood grid (finer when the scenario needs).
     keep_draws : bool
         Keep the raw simulated votes in ``result.votes`` (Monte Carlo).
     decisive : bool
-        Compute each member's P(decisive). ``False`` leaves ``p_decisive`` empty and halves the
-        exact engine's work: for sweeps and searches that evaluate many texts.
+        Compute each member's P(decisive) with the exact engine. ``False`` leaves
+        ``p_decisive`` empty and halves its work: for sweeps and searches that evaluate many
+        texts. (Monte Carlo counts it anyway: it costs little there.)
     chunk_draws : int, optional
         Draws per Monte Carlo task; affects speed and memory, never the numbers.
     executor : concurrent.futures.Executor, optional
@@ -103,20 +104,37 @@ def simulate(
     0.012021
     """
     scenario = _as_scenario(scenario)
-    draft = draft if isinstance(draft, Draft) else scenario.draft(draft)
+    if isinstance(draft, Draft):
+        # A draft from outside the scenario is checked against it like the scenario's own.
+        if draft not in scenario.drafts:
+            others = tuple(d for d in scenario.drafts if d.id != draft.id)
+            scenario = scenario.model_copy(update={"drafts": (*others, draft)})
+    else:
+        draft = scenario.draft(draft)
     settings = scenario.simulation
     method = method or ("monte_carlo" if keep_draws else settings.method)
     _simulate_iv(method, draws, nodes)
     prepared = (model or RandomUtilityModel()).prepare(scenario, draft)
     is_law = isinstance(prepared, VoteLaw)
-    if method == "auto":
-        method = "exact" if is_law and not keep_draws else "monte_carlo"
+    council = scenario.council
+    if is_law and prepared.seats != council.seats:
+        raise ValueError(
+            f"the vote model gave laws for {prepared.seats} members; the council has "
+            f"{council.seats}"
+        )
     if method == "exact" and not is_law:
         raise ValueError("this vote model has no exact form; use method='monte_carlo'")
     if method == "exact" and keep_draws:
         raise ValueError("keep_draws=True needs method='monte_carlo'")
-    council = scenario.council
-    veto_holders = () if draft.procedural else council.veto_holders
+    # The rule applied: the model's own when it states one (a VoteLaw), else the council's.
+    if is_law:
+        veto = prepared.veto
+        threshold = prepared.threshold
+    else:
+        veto = np.array([code in council.veto_holders and not draft.procedural
+                         for code in council.members])
+        threshold = council.threshold
+    veto_holders = tuple(code for code, holds in zip(council.members, veto, strict=True) if holds)
     provenance = dict(
         draft_id=draft.id,
         scenario_hash=scenario.content_hash(),
@@ -125,18 +143,25 @@ def simulate(
         draft_title=draft.title,
         names=dict(council.names),
     )
-    if method == "exact":
+    if method in ("auto", "exact") and is_law and not keep_draws:
         nodes = int(nodes or DEFAULT_NODES)
-        raw = run_exact(prepared, nodes=nodes, decisive=decisive)
-        return SimulationResult.from_outcome(
-            raw, codes=council.members, veto_holders=veto_holders, procedural=draft.procedural,
-            method="exact", nodes=nodes, seed=None, **provenance,
-        )
+        try:
+            raw = run_exact(prepared, nodes=nodes, decisive=decisive)
+        except ExactTooCostly:
+            if method == "exact":
+                raise
+            raw = None  # auto: this scenario is better simulated
+        if raw is not None:
+            return SimulationResult.from_outcome(
+                raw, codes=council.members, veto_holders=veto_holders,
+                procedural=draft.procedural, method="exact", nodes=nodes, seed=None,
+                **provenance,
+            )
     root = resolve_seed(settings.seed if seed is None else seed)
     raw = run_monte_carlo(
         prepared,
-        veto=np.array([code in veto_holders for code in council.members]),
-        threshold=council.threshold,
+        veto=veto,
+        threshold=threshold,
         draws=int(draws or settings.draws),
         seed=root,
         chunk_draws=chunk_draws,
@@ -174,7 +199,9 @@ def compare(
     ids = drafts if drafts is not None else [draft.id for draft in scenario.drafts]
     if not ids:
         raise ValueError("the scenario has no drafts to compare")
-    if options.get("seed") is None and scenario.simulation.seed is None:
-        # One recorded seed for all drafts, so the comparison can be repeated exactly.
-        options["seed"] = int(np.random.SeedSequence().entropy)
+    # One seed, resolved once, serves every draft: the comparison uses common random numbers
+    # and can be repeated exactly from the recorded seed.
+    seed = options.get("seed", None)
+    seed = scenario.simulation.seed if seed is None else seed
+    options["seed"] = int(resolve_seed(seed).entropy)
     return Comparison({draft_id: simulate(scenario, draft_id, **options) for draft_id in ids})

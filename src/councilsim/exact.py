@@ -32,36 +32,34 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import numpy as np
-from numpy.polynomial.hermite_e import hermegauss
 from scipy.special import ndtr
 
 from councilsim.results import RawOutcome
 from councilsim.votemodel import VoteLaw
 
-__all__ = ["DEFAULT_NODES", "MAX_NODES", "quadrature_groups", "run_exact"]
+__all__ = ["DEFAULT_NODES", "MAX_NODES", "ExactTooCostly", "quadrature_groups", "run_exact"]
 
-#: Gauss–Hermite nodes for the mood; the error check uses two thirds as many. On the shipped
-#: scenarios the reported error bound is then at most 5e-10; raise it when a bound is larger.
-DEFAULT_NODES = 32
-#: Beyond this numpy's Gauss–Hermite weights overflow (at about 400); nothing is gained anyway.
+#: Least number of mood points across +-8.5 standard deviations (the step is finer when the
+#: integrand is sharper, see :func:`_mood_rules`).
+DEFAULT_NODES = 48
+#: Upper limit of ``nodes`` accepted from users.
 MAX_NODES = 200
-#: Nodes whose weight is below this are dropped: together they carry under 1e-14.
-_NEGLIGIBLE_WEIGHT = 1e-16
-#: Grid step for bloc shifts, as a fraction of the narrowest scale (bloc sd, members' sd over
-#: the square root of the bloc's size): the trapezoidal error then falls like
-#: exp(-2 pi^2 / spacing^2), about 1e-19 at 2/3.
+#: Grid step, as a fraction of the narrowest scale of the integrand: the trapezoidal rule's
+#: error then falls like exp(-2 pi^2 / spacing^2), about 1e-19 at 2/3.
 _SPACING = 2.0 / 3.0
-#: The grid spans this many bloc standard deviations beyond the outermost mood nodes.
+#: Mood step as a fraction of the integrand's scale: finer than the bloc grids', so that the
+#: error check (twice the step) is itself accurate and the reported bound is tight (at most
+#: 1e-7 on the shipped scenarios).
+_MOOD_SPACING = 0.55
+#: Grids span this many standard deviations of the shock they integrate out.
 _GRID_HALF_WIDTH = 8.5
+#: Largest grid (mood points, or bloc points) the exact engine builds; beyond it a scenario is
+#: so sharp (tiny uncertainties against large shared shocks) that Monte Carlo is the better tool.
+MAX_GRID_POINTS = 4001
 
 
-@cache
-def _standard_normal_rule(nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    # Probabilists' Hermite rule: sum w f(x) approximates E f(Z) for Z ~ N(0, 1).
-    x, w = hermegauss(nodes)
-    w = w / w.sum()
-    keep = w > _NEGLIGIBLE_WEIGHT
-    return x[keep], w[keep]
+class ExactTooCostly(ValueError):
+    """The exact engine would need an unreasonably fine grid for this scenario."""
 
 
 @cache
@@ -71,20 +69,38 @@ def _roots_of_unity(seats: int) -> np.ndarray:
     return np.exp(2j * np.pi * np.arange(n // 2 + 1) / n)
 
 
-def _mood_rules(mood_sd: float, nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mood nodes of the main rule and of the error check, on one axis.
+def _grid_size(count: int, what: str) -> int:
+    if count > MAX_GRID_POINTS:
+        raise ExactTooCostly(
+            f"the exact engine would need {count:,} {what} points (uncertainties are tiny "
+            "next to the shared shocks); use method='monte_carlo'"
+        )
+    return count
 
-    Also returns the weights of each rule over that axis (zero on the other rule's nodes).
+
+def _mood_rules(
+    mood_sd: float, sharpness: float, nodes: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mood points, the main rule's weights and the error check's weights over them.
+
+    The mood is integrated by the trapezoidal rule on a uniform grid, like the bloc shocks:
+    for these analytic, Gaussian-weighted integrands it converges exponentially, and its step
+    can follow the integrand. ``sharpness`` is sum_i mood_sd^2 / (sd_i^2 + bloc_sd_i^2), the
+    squared inverse of the scale (in units of the mood's sd) on which the product of all
+    members' vote probabilities varies; the step is two thirds of that scale, and at most
+    17 / ``nodes``. The error check uses every other point (a rule of twice the step), so it
+    costs nothing.
     """
     if mood_sd == 0.0:
         return np.zeros(1), np.ones(1), np.ones(1)
-    main_x, main_w = _standard_normal_rule(nodes)
-    check_x, check_w = _standard_normal_rule(max(1, min(nodes - 1, (2 * nodes) // 3)))
-    return (
-        np.concatenate([main_x, check_x]),
-        np.concatenate([main_w, np.zeros(check_w.size)]),
-        np.concatenate([np.zeros(main_w.size), check_w]),
-    )
+    step = min(2 * _GRID_HALF_WIDTH / nodes, _MOOD_SPACING / np.sqrt(max(sharpness, 1e-12)))
+    half = 2 * int(np.ceil(_GRID_HALF_WIDTH / step / 2))  # even: the coarse rule keeps both ends
+    k = np.arange(-half, _grid_size(2 * half + 1, "mood") - half)
+    x = step * k
+    density = np.exp(-0.5 * x**2)
+    main_w = density / density.sum()
+    coarse = np.where(k % 2 == 0, density, 0.0)
+    return x, main_w, coarse / coarse.sum()
 
 
 @dataclass(frozen=True)
@@ -121,8 +137,11 @@ def _layouts(law: VoteLaw, nodes: int) -> tuple[tuple[_Layout, ...], np.ndarray,
     Cached: sweeps and negotiations evaluate many drafts of one scenario, whose layout depends
     only on the structure of the shocks.
     """
+    shared = np.append(law.bloc_sd, 0.0)[law.bloc]  # bloc -1 (none) picks the appended 0
+    sharpness = float(np.sum(law.mood_sd**2 / (law.sd**2 + shared**2)))
     return _cached_layout(
-        nodes, law.mood_sd, tuple(law.bloc_sd), tuple(law.bloc), tuple(law.sd)
+        nodes, law.mood_sd, round(sharpness, 12), tuple(law.bloc_sd), tuple(law.bloc),
+        tuple(law.sd),
     )
 
 
@@ -130,11 +149,12 @@ def _layouts(law: VoteLaw, nodes: int) -> tuple[tuple[_Layout, ...], np.ndarray,
 def _cached_layout(
     nodes: int,
     mood_sd: float,
+    sharpness: float,
     bloc_sd: tuple[float, ...],
     bloc: tuple[int, ...],
     sd: tuple[float, ...],
 ) -> tuple[tuple[_Layout, ...], np.ndarray, np.ndarray]:
-    mood_x, main_w, check_w = _mood_rules(mood_sd, nodes)
+    mood_x, main_w, check_w = _mood_rules(mood_sd, sharpness, nodes)
     bloc_of, member_sd = np.asarray(bloc, dtype=np.intp), np.asarray(sd)
     mood_shift = mood_sd * mood_x
     groups = []  # (members, shift points, (mood nodes, points) weights)
@@ -146,7 +166,8 @@ def _cached_layout(
         # finer than each factor (its Fourier transform is an m-fold convolution).
         step = _SPACING * min(shock_sd, member_sd[members].min() / np.sqrt(members.size))
         low = mood_shift.min() - _GRID_HALF_WIDTH * shock_sd
-        count = int(np.ceil((mood_shift.max() + _GRID_HALF_WIDTH * shock_sd - low) / step)) + 1
+        span = mood_shift.max() + _GRID_HALF_WIDTH * shock_sd - low
+        count = _grid_size(int(np.ceil(span / step)) + 1, "bloc-shock")
         grid = low + step * np.arange(count)
         kernel = np.exp(-0.5 * ((grid - mood_shift[:, None]) / shock_sd) ** 2)
         groups.append((members, grid, kernel * (step / (shock_sd * np.sqrt(2.0 * np.pi)))))
@@ -271,15 +292,12 @@ def _evaluate(law: VoteLaw, nodes: int, *, decisive: bool = True):
     # Everyone but member i: its group-mates (at its group's points) times the other groups
     # (at each mood node). Integrating the other groups against the kernel first leaves one
     # weight per point, so the group-mates' products are only multiplied and summed.
-    # Only the main rule's mood nodes (the first ones) and the points they weigh matter here.
-    main = np.count_nonzero(main_w)
     starts = np.cumsum([len(batch.group) for batch in batches])[:-1]
-    others = np.split(_exclusive_products(group[:, :main, 0]), starts)
+    others = np.split(_exclusive_products(group[:, :, 0]), starts)
     for layout, batch, outside_groups in zip(layouts, batches, others, strict=True):
-        kernel = (layout.to_mood[:, :main] * main_w[:main, None]).transpose(0, 2, 1)
-        used = np.flatnonzero(kernel.any(axis=(0, 2)))
-        outside = _real_matmul(kernel[:, used], outside_groups)  # (K, P, H)
-        mates = _exclusive_products(batch.no_veto[:, :, used])
+        kernel = (layout.to_mood * main_w[:, None]).transpose(0, 2, 1)
+        outside = _real_matmul(kernel, outside_groups)  # (K, P, H)
+        mates = _exclusive_products(batch.no_veto)
         transform = (mates * outside).sum(axis=2).transpose(1, 0, 2)
         without_veto = _counts(transform, seats)  # (K, M, counts): others' yes, no veto
         exactly = without_veto[..., threshold - 1]

@@ -34,11 +34,17 @@ def resolve_seed(
 
     ``None`` draws fresh entropy from the operating system (recorded in the result, so the run
     can be repeated); an ``int`` is used as entropy; a ``Generator`` gives up 63 bits of its
-    stream as entropy.
+    stream as entropy; a ``SeedSequence`` must be a root with integer entropy.
     """
     if seed is None:
         return np.random.SeedSequence()
     if isinstance(seed, np.random.SeedSequence):
+        # Results record the seed as one integer, which must reproduce the run on its own.
+        if seed.spawn_key or not isinstance(seed.entropy, int | np.integer):
+            raise ValueError(
+                "a SeedSequence seed must be a root with integer entropy (no spawn key), so "
+                "that the recorded seed reproduces the run; pass an int or a Generator instead"
+            )
         return seed
     if isinstance(seed, np.random.Generator):
         return np.random.SeedSequence(int(seed.integers(2**63)))
