@@ -27,6 +27,16 @@ class _BadInput(Exception):
     """A problem with what the user asked for, reported as one line with exit code 2."""
 
 
+def _checked_target(path: str | os.PathLike, option: str) -> Path:
+    """The output path, refused with a clear message if it cannot be written as a file."""
+    target = Path(path)
+    if target.is_dir():
+        raise _BadInput(f"{option} {target}: is a directory; give a file path")
+    if not target.parent.exists():
+        raise _BadInput(f"{option} {target}: folder {target.parent} does not exist")
+    return target
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike, *, option: str = "--out") -> Iterator[str]:
     """Yield a temporary path beside ``path``; on success rename it to ``path``.
@@ -34,11 +44,7 @@ def atomic_path(path: str | os.PathLike, *, option: str = "--out") -> Iterator[s
     A reader never sees a half-written file, and an interrupted or failed run leaves nothing
     behind (no partial output, no temporary file).
     """
-    target = Path(path)
-    if target.is_dir():
-        raise _BadInput(f"{option} {target}: is a directory; give a file path")
-    if not target.parent.exists():
-        raise _BadInput(f"{option} {target}: folder {target.parent} does not exist")
+    target = _checked_target(path, option)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
@@ -97,12 +103,12 @@ def _render_tables(results) -> str:
     console = Console(file=io.StringIO(), width=110, force_terminal=False, color_system=None)
     for result in results:
         low, high = result.ci
-        how = (f"exact ({result.nodes} nodes, error <= {result.std_error:.1e})"
+        how = (f"exact (quadrature error <= {result.std_error:.1e})"
                if result.method == "exact"
-               else f"Monte Carlo ({result.draws:,} draws, seed {result.seed})")
+               else f"Monte Carlo ({result.draws:,} draws, seed {result.seed}; 95% interval)")
         console.print(f"[bold]{result.draft_id}[/bold]: {result.draft_title or ''}")
         console.print(
-            f"  P(adopted) = {result.p_adopted:.3f}  95% [{low:.3f}, {high:.3f}]   "
+            f"  P(adopted) = {result.p_adopted:.3f}  [{low:.3f}, {high:.3f}]   "
             f"P(vetoed) = {result.p_vetoed:.3f}   P(short of {result.threshold} votes) = "
             f"{result.p_short:.3f}"
         )
@@ -196,11 +202,7 @@ def _simulate_all(args, drafts: Sequence[str] | None):
 
 def _check_plot_target(path: str) -> None:
     """Refuse a --plot path or a missing matplotlib before any work is done."""
-    target = Path(path)
-    if target.is_dir():
-        raise _BadInput(f"--plot {target}: is a directory; give a file path such as chart.png")
-    if not target.parent.exists():
-        raise _BadInput(f"--plot {target}: folder {target.parent} does not exist")
+    target = _checked_target(path, "--plot")
     try:
         # Imported only when --plot is given: plain runs never load matplotlib.
         from matplotlib.backend_bases import FigureCanvasBase
@@ -249,7 +251,7 @@ def _cmd_compare(args) -> None:
     if args.format != "table":
         _emit(_format(results, args.format), args.out)
         return
-    lines = [f"{'draft':<24}{'P(adopted)':>11}  {'95% interval':<17}{'P(vetoed)':>10}"
+    lines = [f"{'draft':<24}{'P(adopted)':>11}  {'interval':<17}{'P(vetoed)':>10}"
              f"{'P(short)':>10}  most likely veto"]
     for r in results:
         veto = ("none (procedural)" if not r.veto_prob else
@@ -571,6 +573,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
+        if getattr(args, "out", None):
+            _checked_target(args.out, "--out")  # before any work, not after hours of it
         args.handler(args)
     except (CouncilsimError, _BadInput, ValueError) as err:
         print(f"councilsim: error: {err}", file=sys.stderr)

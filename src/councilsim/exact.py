@@ -11,7 +11,8 @@ inverse real FFT returns the exact count probabilities (no aliasing: counts neve
 ``seats``). Two channels are carried: every outcome, and outcomes without a veto (a veto holder's
 no contributes 0 to the second).
 
-Integrals: the mood uses Gauss–Hermite nodes. A bloc's total shift ``t = mood_sd * G + sd * E``
+Integrals: the mood is integrated by the trapezoidal rule on a uniform grid whose step follows
+the integrand (see :func:`_mood_rules`). A bloc's total shift ``t = mood_sd * G + sd * E``
 is evaluated on one uniform grid shared by every mood node: given ``G`` it is normal with mean
 ``mood_sd * G``, so each node integrates the grid against its own normal kernel by the
 trapezoidal rule, which converges exponentially for these smooth, fast-decaying integrands (its
@@ -22,8 +23,8 @@ P(decisive) needs the law of everyone else's votes: the product of a member's gr
 factors (prefix and suffix products, no division) times the other groups' transforms, read off
 at ``threshold - 1`` yes votes.
 
-The error check integrates the same transforms with a Gauss–Hermite rule of two thirds as many
-mood nodes; the reported bound is the total change of the tally.
+The error check integrates the same transforms with every other mood point (twice the step);
+the reported bound is the total change of the tally.
 """
 
 from __future__ import annotations
@@ -356,7 +357,7 @@ def run_exact(law: VoteLaw, *, nodes: int = DEFAULT_NODES, decisive: bool = True
     ----------
     law : VoteLaw
     nodes : int
-        Gauss–Hermite nodes for the mood.
+        Least number of points of the mood grid (more when the integrand is sharp).
     decisive : bool
         Also compute each member's P(decisive); False (for sweeps and searches that need only
         the tally and the vote probabilities) leaves ``p_decisive`` None and halves the work.

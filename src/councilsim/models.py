@@ -333,7 +333,8 @@ class Scenario(BaseModel):
     """A complete situation: the council, members' stances, blocs, status quo and drafts.
 
     Council members without a :class:`Member` entry get the default stance
-    ``Member(code=...)`` (no preferences, support 0, uncertainty 1): an even chance of yes or no.
+    ``Member(code=...)`` (no preferences, support 0, uncertainty 1, abstention band 0.5): as
+    likely to vote yes as no (about a third each), abstaining otherwise.
 
     Parameters
     ----------

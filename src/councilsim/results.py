@@ -48,8 +48,9 @@ class SimulationResult:
     p_adopted : float
         Probability that the draft is adopted.
     ci : tuple of float
-        95% interval for ``p_adopted`` (Wilson score interval for Monte Carlo; for the exact
-        method, ``p_adopted`` plus or minus its quadrature error bound).
+        Interval for ``p_adopted``: the 95% Wilson score interval for Monte Carlo; for the exact
+        method, ``p_adopted`` plus or minus its quadrature error bound (not a confidence
+        interval: the exact answer lies within it).
     std_error : float
         Standard error of ``p_adopted`` (Monte Carlo) or the quadrature error bound (exact).
     p_vetoed : float
@@ -74,7 +75,7 @@ class SimulationResult:
     draws : int or None
         Monte Carlo draws (None for exact).
     nodes : int or None
-        Quadrature nodes per shock (None for Monte Carlo).
+        Least number of points of the exact engine's mood grid (None for Monte Carlo).
     seed : int or None
         Entropy of the root ``SeedSequence`` used (also when none was given); None for exact.
     scenario_hash : str
