@@ -105,10 +105,7 @@ def simulate(
     """
     scenario = _as_scenario(scenario)
     if isinstance(draft, Draft):
-        # A draft from outside the scenario is checked against it like the scenario's own.
-        if draft not in scenario.drafts:
-            others = tuple(d for d in scenario.drafts if d.id != draft.id)
-            scenario = scenario.model_copy(update={"drafts": (*others, draft)})
+        scenario.check_draft(draft)  # a draft from elsewhere meets the scenario's own checks
     else:
         draft = scenario.draft(draft)
     settings = scenario.simulation

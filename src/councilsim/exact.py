@@ -365,8 +365,13 @@ def run_exact(law: VoteLaw, *, nodes: int = DEFAULT_NODES, decisive: bool = True
     Returns
     -------
     RawOutcome
-        With ``error``: the total change of the tally between ``nodes`` and two thirds as many
-        nodes, a conservative estimate of the quadrature error of P(adopted).
+        With ``error``: the total change of the tally when every other mood point is dropped,
+        an estimate of the coarser rule's error and so an over-statement of this one's.
+
+    Raises
+    ------
+    ExactTooCostly
+        When a grid would need more than :data:`MAX_GRID_POINTS` points.
     """
     tally, check, vote_probs, p_decisive = _evaluate(law, nodes, decisive=decisive)
     # Round-off of the transforms can leave -1e-17 where a probability is 0.

@@ -414,13 +414,7 @@ class Scenario(BaseModel):
         if dup := _duplicates([draft.id for draft in self.drafts]):
             raise ValueError(f"drafts: duplicate draft ids {', '.join(dup)}")
         for d, draft in enumerate(self.drafts):
-            for code in draft.obliged_abstain:
-                if code not in seats:
-                    raise ValueError(
-                        f"drafts[{d}].obliged_abstain: {code!r} is not on the council; {allowed}"
-                    )
-            for p, provision in enumerate(draft.provisions):
-                self._severity(provision, f"drafts[{d}].provisions[{p}]")
+            self.check_draft(draft, where=f"drafts[{d}]")
         for p, provision in enumerate(self.status_quo):
             self._severity(provision, f"status_quo[{p}]")
         if dup := _duplicates([p.kind for p in self.status_quo]):
@@ -449,6 +443,24 @@ class Scenario(BaseModel):
             )
         except ValueError as err:
             raise ValueError(f"{where}.value: {err}") from None
+
+    def check_draft(self, draft: Draft, *, where: str = "draft") -> None:
+        """Check a draft against this scenario: council members, provision kinds and values.
+
+        Raises
+        ------
+        ValueError
+            Naming the field (``where`` prefixes it) and what is allowed.
+        """
+        seats = self.council.members
+        for code in draft.obliged_abstain:
+            if code not in seats:
+                raise ValueError(
+                    f"{where}.obliged_abstain: {code!r} is not on the council; the council's "
+                    f"members are {', '.join(seats)}"
+                )
+        for p, provision in enumerate(draft.provisions):
+            self._severity(provision, f"{where}.provisions[{p}]")
 
     def severity(self, provision: Provision) -> float:
         """Severity in [0, 1] of ``provision`` under this scenario's catalog.
