@@ -101,7 +101,7 @@ def simulate(
     >>> from councilsim import Council, Draft, Scenario, simulate
     >>> scenario = Scenario(council=Council.unsc(2017), drafts=[Draft(id="d")], mood_sd=0)
     >>> round(simulate(scenario).p_adopted, 6)  # everyone indifferent, no shared shocks
-    0.012021
+    0.006969
     """
     scenario = _as_scenario(scenario)
     if isinstance(draft, Draft):

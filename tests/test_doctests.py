@@ -1,0 +1,19 @@
+"""The examples in the core modules' docstrings run and print what they claim."""
+
+import doctest
+
+import pytest
+
+import councilsim.api
+import councilsim.catalog
+import councilsim.models
+import councilsim.rules
+
+
+@pytest.mark.parametrize(
+    "module", [councilsim.api, councilsim.catalog, councilsim.models, councilsim.rules]
+)
+def test_docstring_examples(module):
+    failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert tried > 0 or module is councilsim.catalog
+    assert failures == 0
