@@ -9,6 +9,7 @@ number of workers.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -166,6 +167,28 @@ def _tasks(
         yield _Task(**{**base.__dict__, "blocks": blocks})
 
 
+#: Tasks in flight at once on an executor: enough to keep any pool busy, few enough that a run
+#: of 10^12 draws does not build millions of tasks before its first draw.
+_IN_FLIGHT = 64
+
+
+def _in_order(function, tasks: Iterator[_Task], executor: Executor | None):
+    """Yield ``(task, function(task))`` in task order, with a bounded number of tasks pending."""
+    if executor is None:
+        for task in tasks:
+            yield task, function(task)
+        return
+    pending: deque = deque()
+    for task in tasks:
+        pending.append((task, executor.submit(function, task)))
+        if len(pending) >= _IN_FLIGHT:
+            first, future = pending.popleft()
+            yield first, future.result()
+    while pending:
+        first, future = pending.popleft()
+        yield first, future.result()
+
+
 def run_monte_carlo(
     sampler: VoteSampler,
     *,
@@ -210,14 +233,14 @@ def run_monte_carlo(
         threshold=threshold,
         keep_draws=keep_draws,
     )
-    tasks = list(_tasks(draws, chunk_draws or DEFAULT_CHUNK_DRAWS, base))
-    outputs = map(_run_task, tasks) if executor is None else executor.map(_run_task, tasks)
+    tasks = _tasks(draws, chunk_draws or DEFAULT_CHUNK_DRAWS, base)
+    outputs = _in_order(_run_task, tasks, executor)
     seats = base.veto.size
     joint = np.zeros((seats + 1, 2), dtype=np.int64)
     member_votes = np.zeros((seats, 4), dtype=np.int64)
     decisive = np.zeros(seats, dtype=np.int64)
     kept, done = [], 0
-    for task, counts in zip(tasks, outputs, strict=True):
+    for task, counts in outputs:
         joint += counts.joint
         member_votes += counts.member_votes
         decisive += counts.decisive
