@@ -59,7 +59,7 @@ def test_scenario_validates_and_runs_exactly(path):
     for draft in scenario.drafts:
         result = simulate(scenario, draft.id)
         assert result.method == "exact"
-        assert result.std_error < 1e-6
+        assert result.std_error <= 1e-8  # the bound docs/model.md states for shipped scenarios
         assert 0.0 <= result.p_adopted <= 1.0
         assert result.p_adopted + result.p_vetoed + result.p_short == pytest.approx(1.0, abs=1e-9)
         assert sum(result.tally) == pytest.approx(1.0, abs=1e-9)

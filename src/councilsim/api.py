@@ -172,6 +172,18 @@ def simulate(
     )
 
 
+def shared_seed(
+    scenario: Scenario, seed: None | int | np.random.SeedSequence | np.random.Generator
+) -> int:
+    """One seed, resolved once, for every text of a comparison or analysis.
+
+    Common random numbers make differences between texts free of sampling noise, and the
+    returned integer (the scenario's ``simulation.seed`` or fresh entropy when ``seed`` is None)
+    repeats the whole run exactly.
+    """
+    return int(resolve_seed(scenario.simulation.seed if seed is None else seed).entropy)
+
+
 def compare(
     scenario: Scenario | str | os.PathLike,
     drafts: list[str] | None = None,
@@ -196,9 +208,5 @@ def compare(
     ids = drafts if drafts is not None else [draft.id for draft in scenario.drafts]
     if not ids:
         raise ValueError("the scenario has no drafts to compare")
-    # One seed, resolved once, serves every draft: the comparison uses common random numbers
-    # and can be repeated exactly from the recorded seed.
-    seed = options.get("seed", None)
-    seed = scenario.simulation.seed if seed is None else seed
-    options["seed"] = int(resolve_seed(seed).entropy)
+    options["seed"] = shared_seed(scenario, options.get("seed"))
     return Comparison({draft_id: simulate(scenario, draft_id, **options) for draft_id in ids})

@@ -178,17 +178,13 @@ def _load(path: str):
 
 
 def _simulate_all(args, drafts: Sequence[str] | None):
-    from councilsim.api import simulate
+    from councilsim.api import shared_seed, simulate
 
     scenario = _load(args.file)
     ids = list(drafts) if drafts else [draft.id for draft in scenario.drafts]
     if not ids:
         raise _BadInput(f"{args.file}: the scenario has no [[draft]] to simulate")
-    seed = args.seed
-    if seed is None and scenario.simulation.seed is None:
-        import numpy as np
-
-        seed = int(np.random.SeedSequence().entropy)  # one recorded seed for every draft
+    seed = shared_seed(scenario, args.seed)
     results = []
     for draft_id in ids:
         progress = _Progress(f"simulating {draft_id}")

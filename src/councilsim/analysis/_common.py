@@ -15,10 +15,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from councilsim.api import _as_scenario  # noqa: F401 - shared by the analysis modules
+from councilsim.api import (
+    _as_scenario,  # noqa: F401 - shared by the analysis modules
+    shared_seed,
+)
 from councilsim.catalog import ProvisionKind, severity_of
 from councilsim.models import Draft, Provision, Scenario
-from councilsim.montecarlo import resolve_seed
 from councilsim.results import _import_pandas  # noqa: F401 - shared by the analysis modules
 
 Method = Literal["exact", "monte_carlo"]
@@ -61,8 +63,8 @@ def _common_seed(
     """
     if method != "monte_carlo":
         return None, None
-    root = resolve_seed(scenario.simulation.seed if seed is None else seed)
-    return root, int(root.entropy)
+    entropy = shared_seed(scenario, seed)
+    return np.random.SeedSequence(entropy), entropy
 
 
 def _kind(scenario: Scenario, kind: str) -> ProvisionKind:
