@@ -29,6 +29,7 @@ the reported bound is the total change of the tally.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -38,7 +39,10 @@ from scipy.special import ndtr
 from councilsim.results import RawOutcome
 from councilsim.votemodel import VoteLaw
 
-__all__ = ["DEFAULT_NODES", "MAX_NODES", "ExactTooCostly", "quadrature_groups", "run_exact"]
+__all__ = [
+    "BATCH_LAWS", "DEFAULT_NODES", "MAX_NODES", "ExactTooCostly", "quadrature_groups", "run_exact",
+    "run_exact_many",
+]
 
 #: Least number of mood points across +-8.5 standard deviations (the step is finer when the
 #: integrand is sharper, see :func:`_mood_rules`).
@@ -106,57 +110,65 @@ def _mood_rules(
 
 @dataclass(frozen=True)
 class _Layout:
-    """Groups padded to a common shape.
+    """A batch of groups padded to a common shape, with everything that depends on it alone.
 
     ``members[k, j]`` is the council index of the j-th member of group k (``-1`` for padding);
-    ``shift[k, p]`` the group's common utility shift at point ``p``; ``to_mood[k, g, p]`` the
-    weight of point ``p`` in the integral at mood node ``g`` (0 for padding points).
+    ``gather`` the same, transposed to ``(members, groups)`` and with padding pointing at the
+    extra column of the parameter table (see :func:`_parameters`); ``shift[k, p]`` the group's
+    common utility shift at point ``p``; ``to_mood[k, g, p]`` the weight of point ``p`` in the
+    integral at mood node ``g`` (0 for padding points); ``point_w[k, p]`` the weight of point
+    ``p`` in the whole integral (main rule); ``kernel[k, p, g]`` that weight split by mood node.
     """
 
     members: np.ndarray
+    gather: np.ndarray
     shift: np.ndarray
     to_mood: np.ndarray
-
-    def integrate(self, values: np.ndarray) -> np.ndarray:
-        """Integrate each group's own shock out: ``(K, P, ...)`` to ``(K, mood nodes, ...)``."""
-        return _real_matmul(self.to_mood, values)
+    point_w: np.ndarray
+    kernel: np.ndarray
 
 
-def _real_matmul(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Return ``weights @ values`` over the second axis, for real weights and complex values.
+@dataclass(frozen=True)
+class _Structure:
+    """What the exact engine precomputes for laws sharing the structure of their shocks."""
 
-    The values are viewed as real pairs, which halves the work of a complex product.
+    layouts: tuple[_Layout, ...]
+    weights: np.ndarray  # (2, mood nodes): the main rule and the error check
+
+
+def _real_matmul(weights: np.ndarray, values: np.ndarray, axis: int) -> np.ndarray:
+    """Return ``weights @ values`` contracting ``values``' axis ``axis`` (its last axes are kept).
+
+    The weights are real and the values complex: the values are viewed as real pairs, which
+    halves the work of a complex product.
     """
-    flat = np.ascontiguousarray(values).reshape(values.shape[:2] + (-1,))
-    out = weights @ flat.view(np.float64)
-    return out.view(complex).reshape(weights.shape[:2] + values.shape[2:])
+    flat = np.ascontiguousarray(values).reshape(values.shape[: axis + 1] + (-1,))
+    out = np.matmul(weights, flat.view(np.float64))
+    return out.view(complex).reshape(out.shape[:-1] + values.shape[axis + 1 :])
 
 
-def _layouts(law: VoteLaw, nodes: int) -> tuple[tuple[_Layout, ...], np.ndarray, np.ndarray]:
-    """Quadrature layouts (padded batches of groups) and the two rules' mood weights.
+def _structure(law: VoteLaw, nodes: int) -> _Structure:
+    """The cached :class:`_Structure` of ``law``'s shocks.
 
-    Cached: sweeps and negotiations evaluate many drafts of one scenario, whose layout depends
-    only on the structure of the shocks.
+    Sweeps, comparisons and negotiations evaluate many drafts of one scenario: their laws differ
+    in means and cut-offs, not in how the shocks are laid out.
     """
-    shared = np.append(law.bloc_sd, 0.0)[law.bloc]  # bloc -1 (none) picks the appended 0
-    sharpness = float(np.sum(law.mood_sd**2 / (law.sd**2 + shared**2)))
-    return _cached_layout(
-        nodes, law.mood_sd, round(sharpness, 12), tuple(law.bloc_sd), tuple(law.bloc),
-        tuple(law.sd),
+    return _cached_structure(
+        nodes, law.mood_sd, law.sd.tobytes(), law.bloc.astype(np.intp).tobytes(),
+        law.bloc_sd.tobytes(),
     )
 
 
 @lru_cache(maxsize=64)
-def _cached_layout(
-    nodes: int,
-    mood_sd: float,
-    sharpness: float,
-    bloc_sd: tuple[float, ...],
-    bloc: tuple[int, ...],
-    sd: tuple[float, ...],
-) -> tuple[tuple[_Layout, ...], np.ndarray, np.ndarray]:
+def _cached_structure(
+    nodes: int, mood_sd: float, sd_bytes: bytes, bloc_bytes: bytes, bloc_sd_bytes: bytes
+) -> _Structure:
+    member_sd = np.frombuffer(sd_bytes)
+    bloc_of = np.frombuffer(bloc_bytes, dtype=np.intp)
+    bloc_sd = np.frombuffer(bloc_sd_bytes)
+    shared = np.append(bloc_sd, 0.0)[bloc_of]  # bloc -1 (none) picks the appended 0
+    sharpness = float(np.sum(mood_sd**2 / (member_sd**2 + shared**2)))
     mood_x, main_w, check_w = _mood_rules(mood_sd, sharpness, nodes)
-    bloc_of, member_sd = np.asarray(bloc, dtype=np.intp), np.asarray(sd)
     mood_shift = mood_sd * mood_x
     groups = []  # (members, shift points, (mood nodes, points) weights)
     for b, shock_sd in enumerate(bloc_sd):
@@ -172,12 +184,13 @@ def _cached_layout(
         grid = low + step * np.arange(count)
         kernel = np.exp(-0.5 * ((grid - mood_shift[:, None]) / shock_sd) ** 2)
         groups.append((members, grid, kernel * (step / (shock_sd * np.sqrt(2.0 * np.pi)))))
-    free = [i for i, b in enumerate(bloc) if b < 0 or bloc_sd[b] == 0.0]
-    if free:
-        groups.append((np.asarray(free), mood_shift, np.eye(mood_shift.size)))
-    for array in (main_w, check_w):
-        array.flags.writeable = False  # shared through the cache
-    return tuple(_padded(batch, mood_shift.size) for batch in _batches(groups)), main_w, check_w
+    free = np.flatnonzero((bloc_of < 0) | (shared == 0.0))
+    if free.size:
+        groups.append((free, mood_shift, np.eye(mood_shift.size)))
+    layouts = tuple(_padded(batch, main_w, member_sd.size) for batch in _batches(groups))
+    weights = np.stack([main_w, check_w])
+    weights.flags.writeable = False  # shared through the cache
+    return _Structure(layouts, weights)
 
 
 def _batches(groups: list) -> list[list]:
@@ -201,19 +214,28 @@ def _padded_size(groups: list) -> int:
     return len(groups) * max(m.size for m, _, _ in groups) * max(s.size for _, s, _ in groups)
 
 
-def _padded(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]], moods: int) -> _Layout:
+def _padded(groups: list, main_w: np.ndarray, seats: int) -> _Layout:
     size = max(members.size for members, _, _ in groups)
     points = max(shift.size for _, shift, _ in groups)
     member_table = np.full((len(groups), size), -1, dtype=np.intp)
     shift_table = np.zeros((len(groups), points))
-    to_mood = np.zeros((len(groups), moods, points))
+    to_mood = np.zeros((len(groups), main_w.size, points))
     for k, (members, shift, weights) in enumerate(groups):
         member_table[k, : members.size] = members
         shift_table[k, : shift.size] = shift
         to_mood[k, :, : shift.size] = weights
-    for array in (member_table, shift_table, to_mood):
+    by_mood = to_mood * main_w[:, None]
+    layout = _Layout(
+        members=member_table,
+        gather=np.where(member_table < 0, seats, member_table).T.copy(),
+        shift=shift_table,
+        to_mood=to_mood,
+        point_w=by_mood.sum(axis=1),
+        kernel=by_mood.transpose(0, 2, 1).copy(),
+    )
+    for array in vars(layout).values():
         array.flags.writeable = False  # shared through the cache
-    return _Layout(member_table, shift_table, to_mood)
+    return layout
 
 
 def quadrature_groups(
@@ -226,44 +248,83 @@ def quadrature_groups(
     and the ``(mood nodes, points)`` weights integrating the group's own shock out — and the
     mood nodes' weights. Given a mood node, groups are independent; given a point, members are.
     """
-    layouts, main_w, _ = _layouts(law, nodes)
+    structure = _structure(law, nodes)
     groups = []
-    for layout in layouts:
+    for layout in structure.layouts:
         for k, members in enumerate(layout.members):
             valid = members >= 0
             points = np.flatnonzero(layout.to_mood[k].any(axis=0))
             groups.append((members[valid], layout.shift[k, points], layout.to_mood[k][:, points]))
-    return groups, main_w
+    return groups, structure.weights[0]
 
 
-def _member_probabilities(law: VoteLaw, layout: _Layout) -> np.ndarray:
-    """P(yes) and P(no) of every member at every point: shape ``(2, groups, points, size)``.
+# Rows of the parameter table built by _parameters.
+_MEAN, _YES_ABOVE, _NO_BELOW, _SD, _VOTING, _VETO, _ABSENT = range(7)
 
-    Abstention and absence need no array: absence does not depend on the shocks, and
-    abstention is what is left. Padding members never vote, so they never change a count.
+
+def _parameters(laws: Sequence[VoteLaw]) -> np.ndarray:
+    """Members' parameters, ``(7, laws, seats + 1)``; the last column serves padding.
+
+    ``_VOTING`` is the chance that a member casts a vote (present and not obliged to abstain);
+    the padding column never votes, so it never changes a count.
     """
-    idx = layout.members
-    utility = law.mean[idx][:, None, :] + layout.shift[:, :, None]
-    sd = law.sd[idx][:, None, :]
-    voting = ((1.0 - law.p_absent[idx]) * ~(law.obliged_abstain[idx] | (idx < 0)))[:, None, :]
-    return voting * ndtr(np.stack([utility - law.yes_above[idx][:, None, :],
-                                   law.no_below[idx][:, None, :] - utility]) / sd)
+    seats = laws[0].seats
+    table = np.zeros((7, len(laws), seats + 1))
+    table[_SD, :, seats] = 1.0
+    for d, law in enumerate(laws):
+        table[:, d, :seats] = (
+            law.mean, law.yes_above, law.no_below, law.sd,
+            (1.0 - law.p_absent) * ~law.obliged_abstain, law.veto, law.p_absent,
+        )
+    return table
+
+
+def _probabilities(members: np.ndarray, layout: _Layout) -> np.ndarray:
+    """P(yes) and P(no) of every member of a batch at every point: ``(2, laws, M, K, P)``.
+
+    ``members`` is the parameter table gathered for the batch, ``(7, laws, M, K)``.
+    Abstention and absence need no array: absence does not depend on the shocks, and
+    abstention is what is left.
+    """
+    utility = members[_MEAN][..., None] + layout.shift  # (laws, M, K, P)
+    scores = np.empty((2,) + utility.shape)
+    np.subtract(utility, members[_YES_ABOVE][..., None], out=scores[0])
+    np.subtract(members[_NO_BELOW][..., None], utility, out=scores[1])
+    scores /= members[_SD][..., None]
+    ndtr(scores, out=scores)
+    scores *= members[_VOTING][..., None]
+    return scores
+
+
+def _factors(probs: np.ndarray, veto: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Each member's generating-function factor at each root: ``(2, laws, M, K, P, H)``.
+
+    Channel 0 counts outcomes without a veto: ``(1 - p_yes - p_veto) + p_yes z``; channel 1
+    every outcome, so adds ``p_veto`` back. Channels first, so that each is contiguous.
+    """
+    p_yes, p_no = probs[..., None]
+    p_veto = p_no * veto[..., None, None]
+    factors = np.empty((2,) + p_yes.shape[:-1] + z.shape, dtype=complex)
+    np.multiply(p_yes, z, out=factors[0])
+    factors[0] += 1.0 - p_yes - p_veto
+    np.add(factors[0], p_veto, out=factors[1])
+    return factors
 
 
 def _exclusive_products(factors: np.ndarray) -> np.ndarray:
-    """For each entry along the first axis, the product of all the others (no division).
+    """For each entry along the second axis, the product of all the others (no division).
 
     Prefix products forward, then suffix products backward; explicit loops over the (short)
-    first axis beat ``np.cumprod``, which accumulates complex numbers element by element.
+    axis beat ``np.cumprod``, which accumulates complex numbers element by element.
     """
     out = np.empty_like(factors)
-    out[0] = 1.0
-    for i in range(1, len(factors)):
-        np.multiply(out[i - 1], factors[i - 1], out=out[i])
-    suffix = factors[-1].copy()
-    for i in range(len(factors) - 2, -1, -1):
-        out[i] *= suffix
-        suffix *= factors[i]
+    out[:, 0] = 1.0
+    for i in range(1, factors.shape[1]):
+        np.multiply(out[:, i - 1], factors[:, i - 1], out=out[:, i])
+    suffix = factors[:, -1].copy()
+    for i in range(factors.shape[1] - 2, -1, -1):
+        out[:, i] *= suffix
+        suffix *= factors[:, i]
     return out
 
 
@@ -272,82 +333,63 @@ def _counts(transform: np.ndarray, seats: int) -> np.ndarray:
     return np.fft.irfft(np.conj(transform), n=seats + 1, axis=-1)
 
 
-def _evaluate(law: VoteLaw, nodes: int, *, decisive: bool = True):
-    """Tally, vote probabilities, P(decisive) under the main rule; the tally under the check.
+def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
+    """Tallies, vote probabilities and P(decisive) of laws sharing one structure.
 
-    ``decisive=False`` skips P(decisive) (returned as None), about half the work.
+    Every array has a leading axis over the laws; tallies are ``(laws, rule, yes count,
+    vetoed)`` for the main rule and the error check. ``decisive=False`` skips P(decisive)
+    (returned as None), about half the work. Each law's numbers depend on that law alone: the
+    arithmetic on its slice is the same in any batch.
     """
-    seats, threshold = law.seats, law.threshold
-    layouts, main_w, check_w = _layouts(law, nodes)
+    seats, threshold = laws[0].seats, laws[0].threshold
+    structure = _structure(laws[0], nodes)
     z = _roots_of_unity(seats)
-    vote_probs, p_decisive = np.zeros((seats, 4)), np.zeros(seats)
-    batches = [_batch_transforms(law, layout, z, main_w, vote_probs) for layout in layouts]
-    group = np.concatenate([b.group for b in batches])  # (K, G, 2, H)
-    council = group.prod(axis=0)  # (G, 2, H): blocs combined
-    tally, check = (
-        _tally(_counts(np.tensordot(weights, council, axes=1), seats))
-        for weights in (main_w, check_w)
-    )
+    table = _parameters(laws)
+    vote_probs = np.zeros((len(laws), seats + 1, 4))  # the last row takes padding
+    council = 1.0
+    batches = []
+    for layout in structure.layouts:
+        members = table[:, :, layout.gather]  # (7, laws, M, K)
+        probs = _probabilities(members, layout)  # (2, laws, M, K, P)
+        factors = _factors(probs, members[_VETO], z)  # (2, laws, M, K, P, H)
+        # Members' product at each point, then each group's own shock integrated out.
+        groups = _real_matmul(layout.to_mood, factors.prod(axis=2), axis=3)  # (2, laws, K, G, H)
+        council = council * groups.prod(axis=2)  # (2, laws, G, H): groups combined
+        yes_no = (probs * layout.point_w).sum(axis=-1)  # (2, laws, M, K)
+        vote_probs[:, layout.gather, :2] = yes_no.transpose(1, 2, 3, 0)
+        batches.append((layout, members[_VETO], factors[0], groups[0]))
+    # Both channels' count laws under both rules: (channel, laws, rule, counts).
+    joint = _counts(_real_matmul(structure.weights, council, axis=2), seats)
+    tallies = np.empty(joint.shape[1:] + (2,))
+    tallies[..., 0] = joint[0]
+    np.subtract(joint[1], joint[0], out=tallies[..., 1])
+    vote_probs = vote_probs[:, :seats]
+    vote_probs[..., 3] = table[_ABSENT, :, :seats]
+    np.clip(1.0 - vote_probs.sum(axis=-1), 0.0, None, out=vote_probs[..., 2])  # abstention
     if not decisive:
-        return tally, check, vote_probs, None
+        return tallies, vote_probs, None
     # Everyone but member i: its group-mates (at its group's points) times the other groups
     # (at each mood node). Integrating the other groups against the kernel first leaves one
     # weight per point, so the group-mates' products are only multiplied and summed.
-    starts = np.cumsum([len(batch.group) for batch in batches])[:-1]
-    others = np.split(_exclusive_products(group[:, :, 0]), starts)
-    for layout, batch, outside_groups in zip(layouts, batches, others, strict=True):
-        kernel = (layout.to_mood * main_w[:, None]).transpose(0, 2, 1)
-        outside = _real_matmul(kernel, outside_groups)  # (K, P, H)
-        mates = _exclusive_products(batch.no_veto)
-        transform = (mates * outside).sum(axis=2).transpose(1, 0, 2)
-        without_veto = _counts(transform, seats)  # (K, M, counts): others' yes, no veto
+    others = _exclusive_products(np.concatenate([groups for *_, groups in batches], axis=1))
+    p_decisive = np.zeros((len(laws), seats + 1))
+    start = 0
+    for layout, veto, factors, groups in batches:
+        size = groups.shape[1]
+        outside = _real_matmul(layout.kernel, others[:, start : start + size], axis=2)
+        start += size
+        mates = _exclusive_products(factors)  # (laws, M, K, P, H)
+        transform = np.einsum("lmkph,lkph->lmkh", mates, outside)
+        without_veto = _counts(transform, seats)  # others' yes count, no veto among them
         exactly = without_veto[..., threshold - 1]
         at_least = without_veto[..., threshold - 1 :].sum(axis=-1)
-        decisive = np.where(batch.is_veto, at_least, exactly)
-        valid = layout.members >= 0
-        p_decisive[layout.members[valid]] = decisive[valid]
-    return tally, check, vote_probs, p_decisive
+        p_decisive[:, layout.gather] = np.where(veto > 0, at_least, exactly)
+    return tallies, vote_probs, p_decisive[:, :seats]
 
 
-@dataclass(frozen=True)
-class _Batch:
-    no_veto: np.ndarray  # (M, K, P, H): members' factors, channel without a veto
-    group: np.ndarray  # (K, G, 2, H): groups' transforms, their own shock integrated out
-    is_veto: np.ndarray  # (K, M)
-
-
-def _batch_transforms(
-    law: VoteLaw, layout: _Layout, z: np.ndarray, main_w: np.ndarray, vote_probs: np.ndarray
-) -> _Batch:
-    """Members' factors and groups' transforms of one batch; fills its members' vote_probs."""
-    probs = _member_probabilities(law, layout)  # (2, K, P, M): yes, no
-    valid = layout.members >= 0
-    is_veto = law.veto[layout.members] & valid  # (K, M)
-    # Members first, so products over members run along contiguous memory: (M, K, P, 1).
-    p_yes = np.moveaxis(probs[0], -1, 0)[..., None]
-    p_veto = np.moveaxis(probs[1] * is_veto[:, None, :], -1, 0)[..., None]
-    # Each member's factor at every root, built from real parts (cheaper than complex
-    # broadcasting): channel "no veto" is (1 - p_yes - p_veto) + p_yes z, channel "any" adds
-    # p_veto back.
-    no_veto = np.empty(p_yes.shape[:-1] + z.shape, dtype=complex)
-    no_veto.real = (1.0 - p_yes - p_veto) + p_yes * z.real
-    no_veto.imag = p_yes * z.imag
-    any_outcome = no_veto.copy()
-    any_outcome.real += p_veto
-    group_at_points = np.stack([no_veto.prod(axis=0), any_outcome.prod(axis=0)], axis=2)
-    point_w = main_w @ layout.to_mood  # (K, P): each point's weight in the main rule
-    yes_no = (probs * point_w[:, :, None]).sum(axis=2).transpose(1, 2, 0)  # (K, M, 2)
-    members = layout.members[valid]
-    absent = law.p_absent[members]
-    vote_probs[members, :2] = yes_no[valid]
-    vote_probs[members, 3] = absent
-    vote_probs[members, 2] = np.clip(1.0 - absent - yes_no[valid].sum(axis=-1), 0.0, None)
-    return _Batch(no_veto, layout.integrate(group_at_points), is_veto)
-
-
-def _tally(joint: np.ndarray) -> np.ndarray:
-    """``tally[k, v]``: P(k yes votes, vetoed = v) from the (no veto, any) count laws."""
-    return np.stack([joint[0], joint[1] - joint[0]], axis=-1)
+#: Laws evaluated together by :func:`run_exact_many`: enough to amortise numpy's per-call cost,
+#: few enough that a batch's arrays stay in cache.
+BATCH_LAWS = 32
 
 
 def run_exact(law: VoteLaw, *, nodes: int = DEFAULT_NODES, decisive: bool = True) -> RawOutcome:
@@ -373,17 +415,64 @@ def run_exact(law: VoteLaw, *, nodes: int = DEFAULT_NODES, decisive: bool = True
     ExactTooCostly
         When a grid would need more than :data:`MAX_GRID_POINTS` points.
     """
-    tally, check, vote_probs, p_decisive = _evaluate(law, nodes, decisive=decisive)
+    return _outcomes([law], nodes, decisive)[0]
+
+
+def run_exact_many(
+    laws: Sequence[VoteLaw], *, nodes: int = DEFAULT_NODES, decisive: bool = True
+) -> list[RawOutcome]:
+    """Evaluate many laws at once: the same numbers as :func:`run_exact`, several times faster.
+
+    Laws whose shocks share one structure (the drafts of one scenario do) are evaluated in
+    batches of :data:`BATCH_LAWS`, so numpy's per-call cost is paid once per batch rather than
+    once per law. Each law's numbers depend on that law alone, never on the batch it is in.
+
+    Parameters
+    ----------
+    laws : sequence of VoteLaw
+    nodes, decisive
+        As for :func:`run_exact`.
+
+    Returns
+    -------
+    list of RawOutcome
+        In the order of ``laws``.
+
+    Raises
+    ------
+    ExactTooCostly
+        When a grid would need more than :data:`MAX_GRID_POINTS` points.
+    """
+    by_structure: dict[tuple, list[int]] = {}
+    for i, law in enumerate(laws):
+        key = (law.seats, law.threshold, law.mood_sd, law.sd.tobytes(), law.bloc.tobytes(),
+               law.bloc_sd.tobytes())
+        by_structure.setdefault(key, []).append(i)
+    outcomes: list[RawOutcome | None] = [None] * len(laws)
+    for indices in by_structure.values():
+        for start in range(0, len(indices), BATCH_LAWS):
+            batch = indices[start : start + BATCH_LAWS]
+            for i, outcome in zip(batch, _outcomes([laws[i] for i in batch], nodes, decisive),
+                                  strict=True):
+                outcomes[i] = outcome
+    return outcomes
+
+
+def _outcomes(laws: Sequence[VoteLaw], nodes: int, decisive: bool) -> list[RawOutcome]:
+    tallies, vote_probs, p_decisive = _evaluate(laws, nodes, decisive)
     # Round-off of the transforms can leave -1e-17 where a probability is 0.
-    np.clip(tally, 0.0, 1.0, out=tally)
+    np.clip(tallies, 0.0, 1.0, out=tallies)
     if p_decisive is not None:
         np.clip(p_decisive, 0.0, 1.0, out=p_decisive)
-    return RawOutcome(
-        tally=tally,
-        vote_probs=vote_probs,
-        p_decisive=p_decisive,
-        threshold=law.threshold,
-        error=float(np.abs(tally - np.clip(check, 0.0, 1.0)).sum()),
-        draws=None,
-    )
-
+    errors = np.abs(tallies[:, 0] - tallies[:, 1]).sum(axis=(1, 2))
+    return [
+        RawOutcome(
+            tally=tallies[d, 0],
+            vote_probs=vote_probs[d],
+            p_decisive=None if p_decisive is None else p_decisive[d],
+            threshold=law.threshold,
+            error=float(errors[d]),
+            draws=None,
+        )
+        for d, law in enumerate(laws)
+    ]

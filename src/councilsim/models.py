@@ -424,6 +424,12 @@ class Scenario(BaseModel):
     @property
     def provision_kinds(self) -> dict[str, ProvisionKind]:
         """The built-in catalog with this scenario's additions."""
+        return self._provision_kinds
+
+    @cached_property
+    def _provision_kinds(self) -> dict[str, ProvisionKind]:
+        # Cached (the model is frozen): every severity looks a kind up here. Private, so that
+        # dict(scenario) lists fields only.
         return {**builtin_catalog(), **self.catalog}
 
     def _kinds_hint(self) -> str:
@@ -501,11 +507,16 @@ class Scenario(BaseModel):
 
     def status_quo_severities(self) -> dict[str, float]:
         """Severity of each kind in force before the vote (kinds not listed are 0)."""
+        return dict(self._status_quo_severities)
+
+    @cached_property
+    def _status_quo_severities(self) -> dict[str, float]:
+        # Cached: every draft simulated starts from it.
         return {p.kind: self._severity(p, "status_quo") for p in self.status_quo}
 
     def draft_severities(self, draft: Draft) -> dict[str, float]:
         """Severity of each kind if ``draft`` is adopted; unmentioned kinds keep the status quo."""
-        severities = self.status_quo_severities()
+        severities = dict(self._status_quo_severities)
         severities.update({p.kind: self._severity(p, draft.id) for p in draft.provisions})
         return severities
 

@@ -139,22 +139,20 @@ class SimulationResult:
         else:
             std_error = math.sqrt(p_adopted * (1.0 - p_adopted) / raw.draws)
             ci = _wilson(p_adopted, raw.draws)
-        members = {code: i for i, code in enumerate(codes)}
+        # tolist() converts to Python floats in one call (sweeps build thousands of results).
+        vote_probs = dict(zip(codes, raw.vote_probs.tolist(), strict=True))
         return cls(
             p_adopted=p_adopted,
             ci=ci,
             std_error=std_error,
             p_vetoed=p_vetoed,
             p_short=p_short,
-            veto_prob={code: float(raw.vote_probs[members[code], 1]) for code in veto_holders},
-            vote_probs={
-                code: {letter: float(raw.vote_probs[i, k]) for k, letter in enumerate(VOTES)}
-                for code, i in members.items()
-            },
-            tally=tuple(float(p) for p in tally.sum(axis=1) / scale),
+            veto_prob={code: vote_probs[code][1] for code in veto_holders},
+            vote_probs={code: dict(zip(VOTES, row, strict=True)) for code, row in vote_probs.items()},
+            tally=tuple((tally.sum(axis=1) / scale).tolist()),
             p_decisive=(
                 {} if raw.p_decisive is None
-                else {code: float(raw.p_decisive[i]) for code, i in members.items()}
+                else dict(zip(codes, raw.p_decisive.tolist(), strict=True))
             ),
             threshold=threshold,
             procedural=procedural,

@@ -106,7 +106,9 @@ class VoteLaw:
         utility = z[1 + n_blocs :]
         utility *= self.sd[:, None]
         utility += self.mean[:, None]
-        utility += shared[self.bloc + 1]
+        # Row by row, in place: indexing ``shared`` by member would copy a whole block.
+        for row, source in zip(utility, self.bloc + 1, strict=True):
+            row += shared[source]
         yes = utility > self.yes_above[:, None]
         no = utility < self.no_below[:, None]
         if self.obliged_abstain.any():
