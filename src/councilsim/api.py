@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from concurrent.futures import Executor
 from typing import Literal
 
 import numpy as np
 
 from councilsim._version import __version__
-from councilsim.exact import DEFAULT_NODES, MAX_NODES, ExactTooCostly, run_exact
+from councilsim.exact import DEFAULT_NODES, MAX_NODES, ExactTooCostly, run_exact, run_exact_many
 from councilsim.models import Draft, Scenario
 from councilsim.montecarlo import resolve_seed, run_monte_carlo
 from councilsim.results import Comparison, SimulationResult
-from councilsim.votemodel import RandomUtilityModel, VoteLaw, VoteModel
+from councilsim.votemodel import RandomUtilityModel, VoteLaw, VoteModel, VoteSampler
 
 __all__ = ["compare", "simulate"]
 
@@ -104,62 +105,22 @@ def simulate(
     0.006969
     """
     scenario = _as_scenario(scenario)
-    if isinstance(draft, Draft):
-        scenario.check_draft(draft)  # a draft from elsewhere meets the scenario's own checks
-    else:
-        draft = scenario.draft(draft)
-    settings = scenario.simulation
-    method = method or ("monte_carlo" if keep_draws else settings.method)
-    _simulate_iv(method, draws, nodes)
-    prepared = (model or RandomUtilityModel()).prepare(scenario, draft)
-    is_law = isinstance(prepared, VoteLaw)
-    council = scenario.council
-    if is_law and prepared.seats != council.seats:
-        raise ValueError(
-            f"the vote model gave laws for {prepared.seats} members; the council has "
-            f"{council.seats}"
-        )
-    if method == "exact" and not is_law:
-        raise ValueError("this vote model has no exact form; use method='monte_carlo'")
-    if method == "exact" and keep_draws:
-        raise ValueError("keep_draws=True needs method='monte_carlo'")
-    # The rule applied: the model's own when it states one (a VoteLaw), else the council's.
-    if is_law:
-        veto = prepared.veto
-        threshold = prepared.threshold
-    else:
-        veto = np.array([code in council.veto_holders and not draft.procedural
-                         for code in council.members])
-        threshold = council.threshold
-    veto_holders = tuple(code for code, holds in zip(council.members, veto, strict=True) if holds)
-    provenance = dict(
-        draft_id=draft.id,
-        scenario_hash=scenario.content_hash(),
-        version=__version__,
-        scenario_title=scenario.title,
-        draft_title=draft.title,
-        names=dict(council.names),
-    )
-    if method in ("auto", "exact") and is_law and not keep_draws:
-        nodes = int(nodes or DEFAULT_NODES)
+    job = _Job.make(scenario, draft, method=method, draws=draws, nodes=nodes, model=model,
+                    keep_draws=keep_draws)
+    if job.exact_first:
         try:
-            raw = run_exact(prepared, nodes=nodes, decisive=decisive)
+            raw = run_exact(job.prepared, nodes=job.nodes, decisive=decisive)
         except ExactTooCostly:
-            if method == "exact":
+            if job.method == "exact":
                 raise
-            raw = None  # auto: this scenario is better simulated
-        if raw is not None:
-            return SimulationResult.from_outcome(
-                raw, codes=council.members, veto_holders=veto_holders,
-                procedural=draft.procedural, method="exact", nodes=nodes, seed=None,
-                **provenance,
-            )
-    root = resolve_seed(settings.seed if seed is None else seed)
+        else:
+            return job.exact_result(raw)
+    root = resolve_seed(scenario.simulation.seed if seed is None else seed)
     raw = run_monte_carlo(
-        prepared,
-        veto=veto,
-        threshold=threshold,
-        draws=int(draws or settings.draws),
+        job.prepared,
+        veto=job.veto,
+        threshold=job.threshold,
+        draws=int(draws or scenario.simulation.draws),
         seed=root,
         chunk_draws=chunk_draws,
         executor=executor,
@@ -167,9 +128,110 @@ def simulate(
         progress=progress,
     )
     return SimulationResult.from_outcome(
-        raw, codes=council.members, veto_holders=veto_holders, procedural=draft.procedural,
-        method="monte_carlo", nodes=None, seed=int(root.entropy), **provenance,
+        raw, codes=scenario.council.members, veto_holders=job.veto_holders,
+        procedural=job.draft.procedural, method="monte_carlo", nodes=None,
+        seed=int(root.entropy), **job.provenance,
     )
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One draft checked and prepared for an engine: what :func:`simulate` runs."""
+
+    scenario: Scenario
+    draft: Draft
+    prepared: VoteLaw | VoteSampler
+    method: str
+    nodes: int
+    veto: np.ndarray
+    threshold: int
+    veto_holders: tuple[str, ...]
+
+    @classmethod
+    def make(cls, scenario: Scenario, draft, *, method, draws, nodes, model, keep_draws) -> _Job:
+        if isinstance(draft, Draft):
+            scenario.check_draft(draft)  # a draft from elsewhere meets the scenario's own checks
+        else:
+            draft = scenario.draft(draft)
+        method = method or ("monte_carlo" if keep_draws else scenario.simulation.method)
+        _simulate_iv(method, draws, nodes)
+        prepared = (model or RandomUtilityModel()).prepare(scenario, draft)
+        is_law = isinstance(prepared, VoteLaw)
+        council = scenario.council
+        if is_law and prepared.seats != council.seats:
+            raise ValueError(
+                f"the vote model gave laws for {prepared.seats} members; the council has "
+                f"{council.seats}"
+            )
+        if method == "exact" and not is_law:
+            raise ValueError("this vote model has no exact form; use method='monte_carlo'")
+        if method == "exact" and keep_draws:
+            raise ValueError("keep_draws=True needs method='monte_carlo'")
+        # The rule applied: the model's own when it states one (a VoteLaw), else the council's.
+        if is_law:
+            veto, threshold = prepared.veto, prepared.threshold
+        else:
+            veto = np.array([code in council.veto_holders and not draft.procedural
+                             for code in council.members])
+            threshold = council.threshold
+        veto_holders = tuple(
+            code for code, holds in zip(council.members, veto, strict=True) if holds
+        )
+        return cls(scenario, draft, prepared, method, int(nodes or DEFAULT_NODES), veto,
+                   threshold, veto_holders)
+
+    @property
+    def exact_first(self) -> bool:
+        """Whether the exact engine is tried (``auto`` falls back to Monte Carlo if too costly)."""
+        return self.method in ("auto", "exact") and isinstance(self.prepared, VoteLaw)
+
+    @property
+    def provenance(self) -> dict:
+        return dict(
+            draft_id=self.draft.id,
+            scenario_hash=self.scenario.content_hash(),
+            version=__version__,
+            scenario_title=self.scenario.title,
+            draft_title=self.draft.title,
+            names=dict(self.scenario.council.names),
+        )
+
+    def exact_result(self, raw) -> SimulationResult:
+        return SimulationResult.from_outcome(
+            raw, codes=self.scenario.council.members, veto_holders=self.veto_holders,
+            procedural=self.draft.procedural, method="exact", nodes=self.nodes, seed=None,
+            **self.provenance,
+        )
+
+
+def simulate_texts(
+    scenario: Scenario, drafts: list[str | Draft], **options
+) -> list[SimulationResult]:
+    """:func:`simulate` for several drafts of one scenario; the same results, faster (internal).
+
+    Drafts the exact engine evaluates are evaluated together
+    (:func:`councilsim.exact.run_exact_many`), which saves most of numpy's per-call cost in
+    sweeps and searches; any other draft goes through :func:`simulate` as usual.
+    """
+    batchable = not options.get("keep_draws") and options.get("method") in (None, "auto", "exact")
+    if not batchable or len(drafts) < 2:
+        return [simulate(scenario, draft, **options) for draft in drafts]
+    jobs = [
+        _Job.make(scenario, draft, method=options.get("method"), draws=options.get("draws"),
+                  nodes=options.get("nodes"), model=options.get("model"), keep_draws=False)
+        for draft in drafts
+    ]
+    exact = [job for job in jobs if job.exact_first]
+    try:
+        raws = run_exact_many([job.prepared for job in exact], nodes=jobs[0].nodes,
+                              decisive=options.get("decisive", True))
+    except ExactTooCostly:
+        return [simulate(scenario, draft, **options) for draft in drafts]
+    results = dict(zip(map(id, exact), map(_Job.exact_result, exact, raws), strict=True))
+    return [
+        results[id(job)] if id(job) in results else simulate(scenario, job.draft, **options)
+        for job in jobs
+    ]
 
 
 def shared_seed(
@@ -209,4 +271,4 @@ def compare(
     if not ids:
         raise ValueError("the scenario has no drafts to compare")
     options["seed"] = shared_seed(scenario, options.get("seed"))
-    return Comparison({draft_id: simulate(scenario, draft_id, **options) for draft_id in ids})
+    return Comparison(dict(zip(ids, simulate_texts(scenario, ids, **options), strict=True)))

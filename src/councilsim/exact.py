@@ -379,7 +379,7 @@ def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
         outside = _real_matmul(layout.kernel, others[:, start : start + size], axis=2)
         start += size
         mates = _exclusive_products(factors)  # (laws, M, K, P, H)
-        transform = np.einsum("lmkph,lkph->lmkh", mates, outside)
+        transform = (mates * outside[:, None]).sum(axis=3)  # (laws, M, K, H)
         without_veto = _counts(transform, seats)  # others' yes count, no veto among them
         exactly = without_veto[..., threshold - 1]
         at_least = without_veto[..., threshold - 1 :].sum(axis=-1)

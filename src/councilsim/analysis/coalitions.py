@@ -17,8 +17,8 @@ probability of the ``"veto"`` coalitions that contain it.
 
 Methods
 -------
-``"exact"`` integrates over the shared shocks (Gauss–Hermite over the mood; a trapezoidal rule
-over each bloc's shock, fine enough for its narrowest member) the probability of every pattern
+``"exact"`` integrates over the shared shocks (the exact engine's trapezoidal rules over the mood
+and over each bloc's shock, fine enough for its narrowest member) the probability of every pattern
 of votes: for the veto holders, who votes no; for all members, who withholds a yes while no veto
 holder votes no. It enumerates ``2**seats`` patterns per mood node, so it is limited to councils
 of at most 20 seats. ``"monte_carlo"`` simulates votes (``keep_draws=True``) and counts the
@@ -293,7 +293,8 @@ def blocking_coalitions(
     seed : None, int, SeedSequence or Generator, optional
         Monte Carlo seed (default: the scenario's, else fresh entropy, recorded).
     nodes : int, optional
-        Gauss–Hermite nodes over the mood for the exact method (default 40).
+        Least number of mood points for the exact method (default
+        :data:`councilsim.exact.DEFAULT_NODES`).
 
     Returns
     -------

@@ -350,7 +350,7 @@ def compare_councils(
     seed : None, int, SeedSequence or Generator, optional
         Monte Carlo seed (default: the scenario's, else fresh entropy, recorded).
     nodes : int, optional
-        Gauss–Hermite nodes for the exact engine.
+        Least number of mood points of the exact engine (see :func:`councilsim.simulate`).
 
     Returns
     -------

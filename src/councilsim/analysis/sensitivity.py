@@ -283,7 +283,7 @@ def sensitivity(
     seed : None, int, SeedSequence or Generator, optional
         Monte Carlo seed (default: the scenario's, else fresh entropy, recorded).
     nodes : int, optional
-        Gauss–Hermite nodes for the exact engine.
+        Least number of mood points of the exact engine (see :func:`councilsim.simulate`).
     executor : concurrent.futures.Executor, optional
         Maps the variants over an executor; results are identical.
 

@@ -33,11 +33,12 @@ from councilsim.analysis._common import (
     _plain,
     _provision_for,
     _Report,
-    _simulate,
     _table,
     _target_iv,
     _with_provision,
 )
+from councilsim.api import simulate_texts
+from councilsim.exact import BATCH_LAWS
 from councilsim.models import Draft, Provision, Scenario
 
 __all__ = ["SweepGrid", "SweepResult", "sweep", "sweep_grid"]
@@ -50,9 +51,11 @@ __all__ = ["SweepGrid", "SweepResult", "sweep", "sweep_grid"]
 
 
 @dataclass(frozen=True)
-class _Point:
+class _Points:
+    """Texts simulated by one task: a batch for the exact engine, one text for Monte Carlo."""
+
     scenario: Scenario
-    draft: Draft
+    drafts: tuple[Draft, ...]
     method: str
     draws: int | None
     seed: np.random.SeedSequence | None
@@ -60,12 +63,25 @@ class _Point:
     model: Any
 
 
-def _run_point(point: _Point) -> tuple[float, float, float, float, dict[str, float]]:
-    result = _simulate(
-        point.scenario, point.draft, point.method, point.draws, point.seed, point.nodes,
-        point.model,
+def _run_points(points: _Points) -> list[tuple[float, float, float, float, dict[str, float]]]:
+    results = simulate_texts(
+        points.scenario, list(points.drafts), method=points.method, draws=points.draws,
+        seed=points.seed, nodes=points.nodes, model=points.model, decisive=False,
     )
-    return result.p_adopted, result.p_vetoed, result.p_short, result.std_error, result.veto_prob
+    return [(r.p_adopted, r.p_vetoed, r.p_short, r.std_error, r.veto_prob) for r in results]
+
+
+def _simulate_points(
+    scenario: Scenario, drafts: list[Draft], method: str, draws, seed, nodes, model, executor
+) -> list[tuple[float, float, float, float, dict[str, float]]]:
+    """Every text's outcome, in order: exact texts in batches (the exact engine evaluates a
+    batch at once), Monte Carlo texts one per task; tasks are mapped over ``executor``."""
+    size = BATCH_LAWS if method == "exact" else 1
+    tasks = [
+        _Points(scenario, tuple(drafts[i : i + size]), method, draws, seed, nodes, model)
+        for i in range(0, len(drafts), size)
+    ]
+    return [output for outputs in _map(_run_points, tasks, executor) for output in outputs]
 
 
 def _grid_values(
@@ -311,7 +327,7 @@ def sweep(
         Monte Carlo seed, the same for every point (common random numbers); default the
         scenario's ``simulation.seed``, else fresh entropy (recorded in the result).
     nodes : int, optional
-        Gauss–Hermite nodes for the exact engine.
+        Least number of mood points of the exact engine (see :func:`councilsim.simulate`).
     target : float
         Level of P(adopted) whose crossings are reported (default 0.5).
     model : VoteModel, optional
@@ -344,11 +360,8 @@ def sweep(
     entry = _kind(scenario, provision)
     plain, provisions, severities = _grid_values(scenario, provision, values, bool(severity))
     root, entropy = _common_seed(scenario, method, seed)
-    points = [
-        _Point(scenario, _with_provision(base, p), method, draws, root, nodes, model)
-        for p in provisions
-    ]
-    outputs = _map(_run_point, points, executor)
+    drafts = [_with_provision(base, p) for p in provisions]
+    outputs = _simulate_points(scenario, drafts, method, draws, root, nodes, model, executor)
     x, axis = _axis(plain, severities)
     p_adopted = np.array([o[0] for o in outputs])
     crossings, directions = _crossings(x, p_adopted, target)
@@ -569,13 +582,8 @@ def sweep_grid(
     plain0, provs0, sev0 = _grid_values(scenario, kind0, values0, flags[0])
     plain1, provs1, sev1 = _grid_values(scenario, kind1, values1, flags[1])
     root, entropy = _common_seed(scenario, method, seed)
-    points = [
-        _Point(scenario, _with_provision(_with_provision(base, p0), p1), method, draws, root,
-               nodes, model)
-        for p0 in provs0
-        for p1 in provs1
-    ]
-    outputs = _map(_run_point, points, executor)
+    drafts = [_with_provision(_with_provision(base, p0), p1) for p0 in provs0 for p1 in provs1]
+    outputs = _simulate_points(scenario, drafts, method, draws, root, nodes, model, executor)
     shape = (len(provs0), len(provs1))
 
     def grid(k: int) -> np.ndarray:
