@@ -6,8 +6,9 @@ Measures, on the machine at hand: exact latency per scenario; Monte Carlo throug
 numpy's bare normal-generation rate (measured in the same run); the time to pin P(adopted) to
 +-0.001; a 1,000-point exact sweep; one backtest year; Monte Carlo on two cores against one; and
 the same model written as a straightforward per-draw Python loop — what a user of a general
-agent-based framework would write — as a ratio. Prints a markdown table. Latencies are medians, throughputs the best of
-interleaved runs; all depend on the machine and on what else it is doing.
+agent-based framework would write — as a ratio. Prints a markdown table. Latencies are medians,
+throughputs the best of interleaved runs; all depend on the machine and on what else it is
+doing.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def main() -> None:
         scenario = cs.load_scenario(path)
         for draft in scenario.drafts:
             law = RandomUtilityModel().prepare(scenario, draft)
-            seconds = median_seconds(lambda: run_exact(law), repeat=repeat)
+            seconds = median_seconds(lambda law=law: run_exact(law), repeat=repeat)
             rows.append((f"exact latency, {path.stem} / {draft.id}", f"{seconds * 1e3:.2f} ms"))
 
     scenario = cs.load_scenario(FLAGSHIP)
@@ -126,7 +127,8 @@ def main() -> None:
         one_core = min(one_core, time.perf_counter() - start)
     rate = draws / one_core
     rows.append(("Monte Carlo throughput, one core", f"{rate / 1e6:.2f} M draws/s"))
-    rows.append((f"numpy bare normals ({variates} per draw), same run", f"{ceiling / 1e6:.2f} M draws/s"))
+    rows.append((f"numpy bare normals ({variates} per draw), same run",
+                 f"{ceiling / 1e6:.2f} M draws/s"))
     rows.append(("Monte Carlo / numpy ceiling", f"{rate / ceiling:.2f}"))
 
     p = cs.simulate(scenario, draft).p_adopted

@@ -475,6 +475,7 @@ def test_a_strong_mood_against_sharp_members_matches_monte_carlo():
 
 
 def test_too_sharp_for_the_exact_engine_falls_back_to_monte_carlo_under_auto():
+    from councilsim import compare
     from councilsim.exact import ExactTooCostly
 
     scenario = Scenario(
@@ -487,6 +488,11 @@ def test_too_sharp_for_the_exact_engine_falls_back_to_monte_carlo_under_auto():
     assert simulate(scenario).method == "monte_carlo"
     with pytest.raises(ExactTooCostly, match="use method='monte_carlo'"):
         simulate(scenario, method="exact")
+    # The same through the batched path (compare), with two texts so that it batches.
+    two = scenario.model_copy(update={"drafts": [Draft(id="d"), Draft(id="e", title="another")]})
+    assert {result.method for result in compare(two)} == {"monte_carlo"}
+    with pytest.raises(ExactTooCostly, match="use method='monte_carlo'"):
+        compare(two, method="exact")
 
 
 @pytest.mark.parametrize("nodes", [2, 3, 20, MAX_NODES - 1, MAX_NODES])
@@ -532,3 +538,60 @@ def test_fifteen_seats_with_blocs_in_any_order():
     for code in council.members:
         assert abs(a.p_decisive[code] - b.p_decisive[code]) <= 1e-10, code
         assert abs(a.vote_probs[code]["Y"] - b.vote_probs[code]["Y"]) <= 1e-10, code
+
+
+# --- batches of laws -------------------------------------------------------------------------
+
+
+def _scenario_laws() -> list:
+    """Every draft of every shipped scenario, plus texts rewritten along the flagship's oil cap."""
+    from pathlib import Path
+
+    from councilsim import load_scenario
+    from councilsim.votemodel import RandomUtilityModel
+
+    laws = []
+    for path in sorted((Path(__file__).parents[1] / "scenarios").glob("*.toml")):
+        scenario = load_scenario(path)
+        laws += [RandomUtilityModel().prepare(scenario, draft) for draft in scenario.drafts]
+    flagship = load_scenario(Path(__file__).parents[1] / "scenarios" / "dprk-2017-09.toml")
+    base = flagship.draft("us-first-draft")
+    for value in np.linspace(0.0, 4_500_000.0, 60):
+        provisions = [p for p in base.provisions if p.kind != "oil_refined"]
+        text = base.model_copy(update={"provisions": (
+            *provisions, Provision(kind="oil_refined", value=float(value)))})
+        laws.append(RandomUtilityModel().prepare(flagship, text))
+    return laws
+
+
+@pytest.mark.parametrize("decisive", [True, False])
+def test_batched_laws_give_the_same_numbers_bit_for_bit(decisive):
+    # run_exact_many groups laws by structure and evaluates up to BATCH_LAWS at once; each law's
+    # numbers must not depend on its batch-mates, their order or how many there are.
+    from councilsim.exact import BATCH_LAWS, run_exact, run_exact_many
+
+    laws = _scenario_laws()
+    assert len(laws) > 2 * BATCH_LAWS  # several batches, one of them partial
+    order = np.random.default_rng(0).permutation(len(laws))
+    batched = run_exact_many([laws[i] for i in order], decisive=decisive)
+    for i, outcome in zip(order, batched, strict=True):
+        alone = run_exact(laws[i], decisive=decisive)
+        np.testing.assert_array_equal(outcome.tally, alone.tally)
+        np.testing.assert_array_equal(outcome.vote_probs, alone.vote_probs)
+        assert outcome.error == alone.error
+        if decisive:
+            np.testing.assert_array_equal(outcome.p_decisive, alone.p_decisive)
+        else:
+            assert outcome.p_decisive is None
+
+
+def test_compare_equals_one_simulation_per_draft():
+    from pathlib import Path
+
+    from councilsim import compare, load_scenario
+
+    scenario = load_scenario(Path(__file__).parents[1] / "scenarios" / "dprk-2017-09.toml")
+    together = compare(scenario)
+    for draft in scenario.drafts:
+        alone = simulate(scenario, draft.id)
+        assert together[draft.id] == alone  # every field, provenance included

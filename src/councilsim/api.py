@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np

@@ -148,7 +148,9 @@ class SimulationResult:
             p_vetoed=p_vetoed,
             p_short=p_short,
             veto_prob={code: vote_probs[code][1] for code in veto_holders},
-            vote_probs={code: dict(zip(VOTES, row, strict=True)) for code, row in vote_probs.items()},
+            vote_probs={
+                code: dict(zip(VOTES, row, strict=True)) for code, row in vote_probs.items()
+            },
             tally=tuple((tally.sum(axis=1) / scale).tolist()),
             p_decisive=(
                 {} if raw.p_decisive is None

@@ -74,8 +74,11 @@ def _run_points(points: _Points) -> list[tuple[float, float, float, float, dict[
 def _simulate_points(
     scenario: Scenario, drafts: list[Draft], method: str, draws, seed, nodes, model, executor
 ) -> list[tuple[float, float, float, float, dict[str, float]]]:
-    """Every text's outcome, in order: exact texts in batches (the exact engine evaluates a
-    batch at once), Monte Carlo texts one per task; tasks are mapped over ``executor``."""
+    """Every text's outcome, in order; tasks are mapped over ``executor``.
+
+    Exact texts go in batches (the exact engine evaluates a batch at once), Monte Carlo texts
+    one per task.
+    """
     size = BATCH_LAWS if method == "exact" else 1
     tasks = [
         _Points(scenario, tuple(drafts[i : i + size]), method, draws, seed, nodes, model)
