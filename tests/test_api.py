@@ -189,6 +189,14 @@ def test_auto_method_is_exact_for_the_default_model():
     assert simulate(_scenario(), "mild").method == "exact"
 
 
+@pytest.mark.parametrize("method", [None, "auto"])
+def test_keeping_draws_simulates_whatever_the_method_says(method):
+    # Raw votes exist only in Monte Carlo, so keep_draws=True must not take the exact path.
+    result = simulate(_scenario(), "mild", method=method, keep_draws=True, draws=100, seed=1)
+    assert result.method == "monte_carlo"
+    assert result.votes.shape == (100, len(result.vote_probs))
+
+
 def test_procedural_result_has_no_veto_holders():
     result = simulate(_scenario(), "rules")
     assert result.procedural and result.veto_prob == {}

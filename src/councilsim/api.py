@@ -146,6 +146,7 @@ class _Job:
     veto: np.ndarray
     threshold: int
     veto_holders: tuple[str, ...]
+    keep_draws: bool
 
     @classmethod
     def make(cls, scenario: Scenario, draft, *, method, draws, nodes, model, keep_draws) -> _Job:
@@ -178,12 +179,13 @@ class _Job:
             code for code, holds in zip(council.members, veto, strict=True) if holds
         )
         return cls(scenario, draft, prepared, method, int(nodes or DEFAULT_NODES), veto,
-                   threshold, veto_holders)
+                   threshold, veto_holders, bool(keep_draws))
 
     @property
     def exact_first(self) -> bool:
         """Whether the exact engine is tried (``auto`` falls back to Monte Carlo if too costly)."""
-        return self.method in ("auto", "exact") and isinstance(self.prepared, VoteLaw)
+        return (self.method in ("auto", "exact") and isinstance(self.prepared, VoteLaw)
+                and not self.keep_draws)
 
     @property
     def provenance(self) -> dict:
