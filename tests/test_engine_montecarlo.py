@@ -56,6 +56,31 @@ def _band_message(name, estimate, n, p, bound):
             f"(se {se:.2g}, quadrature bound {bound:.2g})")
 
 
+def _check_against_exact(scenario: Scenario, draws: int, *, tally: bool = True) -> None:
+    """Every probability of a Monte Carlo run within the binomial band of the exact one's.
+
+    Checks P(adopted), P(vetoed), each member's vote probabilities and P(decisive), and with
+    ``tally`` each yes-count probability.
+    """
+    exact = simulate(scenario, method="exact")
+    mc = simulate(scenario, method="monte_carlo", draws=draws, seed=SEED)
+    checks = [("p_adopted", mc.p_adopted, exact.p_adopted),
+              ("p_vetoed", mc.p_vetoed, exact.p_vetoed)]
+    for code in scenario.council.members:
+        checks += [(f"{code} {v}", mc.vote_probs[code][v], exact.vote_probs[code][v])
+                   for v in "YNAX"]
+        checks.append((f"{code} decisive", mc.p_decisive[code], exact.p_decisive[code]))
+    if tally:
+        checks += [(f"tally {k}", m, e)
+                   for k, (m, e) in enumerate(zip(mc.tally, exact.tally, strict=True))]
+    failures = [
+        _band_message(name, estimate, draws, p, exact.std_error)
+        for name, estimate, p in checks
+        if not _consistent(estimate, draws, p, exact.std_error)
+    ]
+    assert not failures, failures
+
+
 def _scenario() -> Scenario:
     codes = ["AA", "BB", "CC", "DD", "EE"]
     return Scenario(
@@ -82,21 +107,7 @@ def _scenario() -> Scenario:
 )
 @given(scenarios(procedural=None))
 def test_monte_carlo_agrees_with_exact(scenario):
-    exact = simulate(scenario, method="exact")
-    mc = simulate(scenario, method="monte_carlo", draws=DRAWS, seed=SEED)
-    bound = exact.std_error
-    checks = [("p_adopted", mc.p_adopted, exact.p_adopted),
-              ("p_vetoed", mc.p_vetoed, exact.p_vetoed)]
-    for code in scenario.council.members:
-        checks += [(f"{code} {v}", mc.vote_probs[code][v], exact.vote_probs[code][v])
-                   for v in "YNAX"]
-        checks.append((f"{code} decisive", mc.p_decisive[code], exact.p_decisive[code]))
-    failures = [
-        _band_message(name, estimate, DRAWS, p, bound)
-        for name, estimate, p in checks
-        if not _consistent(estimate, DRAWS, p, bound)
-    ]
-    assert not failures, failures
+    _check_against_exact(scenario, DRAWS, tally=False)
 
 
 def test_known_answer_by_monte_carlo():
@@ -316,25 +327,6 @@ def _fifteen_seats() -> Scenario:
         mood_sd=0.5,
         drafts=[Draft(id="d", obliged_abstain=["UKR"])],
     )
-
-
-def _check_against_exact(scenario: Scenario, draws: int) -> None:
-    exact = simulate(scenario, method="exact")
-    mc = simulate(scenario, method="monte_carlo", draws=draws, seed=SEED)
-    checks = [("p_adopted", mc.p_adopted, exact.p_adopted),
-              ("p_vetoed", mc.p_vetoed, exact.p_vetoed)]
-    for code in scenario.council.members:
-        checks += [(f"{code} {v}", mc.vote_probs[code][v], exact.vote_probs[code][v])
-                   for v in "YNAX"]
-        checks.append((f"{code} decisive", mc.p_decisive[code], exact.p_decisive[code]))
-    checks += [(f"tally {k}", m, e) for k, (m, e) in enumerate(zip(mc.tally, exact.tally,
-                                                                      strict=True))]
-    failures = [
-        _band_message(name, estimate, draws, p, exact.std_error)
-        for name, estimate, p in checks
-        if not _consistent(estimate, draws, p, exact.std_error)
-    ]
-    assert not failures, failures
 
 
 def test_fifteen_seat_council_agrees_with_exact():

@@ -460,35 +460,6 @@ def _base_rates(past: History, topic: str | None) -> tuple[float, dict[str, dict
     return rate, shares
 
 
-def _persistence_table(votes: Sequence[RecordedVote]) -> list[dict[str, str]]:
-    """For each vote, each member's persistence forecast from earlier-dated votes only."""
-    by_group: dict[tuple[str, str], tuple[dt.date, str]] = {}
-    anything: dict[str, str] = {}
-    out = []
-    pending: list[RecordedVote] = []
-    current = None
-    for vote in votes:
-        if vote.date != current:
-            for done in pending:
-                for group in agenda_groups(done):
-                    for code, letter in done.votes.items():
-                        by_group[(group, code)] = (done.date, letter)
-                anything.update(done.votes)
-            pending, current = [], vote.date
-        groups = agenda_groups(vote)
-        row = {}
-        for code in vote.votes:
-            best = None
-            for group in groups:
-                seen = by_group.get((group, code))
-                if seen is not None and (best is None or seen[0] > best[0]):
-                    best = seen
-            row[code] = best[1] if best is not None else anything.get(code, "Y")
-        out.append(row)
-        pending.append(vote)
-    return out
-
-
 def _year_task(
     year: int,
     *,
@@ -520,7 +491,8 @@ def _year_task(
     # Every usable vote up to the end of the year, for features built from earlier dates only.
     known = [vote for vote in history.filter(before=dt.date(year + 1, 1, 1)) if usable(vote)]
     last_votes = _last_votes_table(known)
-    persistence = _persistence_table(known)
+    # Persistence: the last vote on the topic, absences included, else the last vote at all.
+    persistence = _last_votes_table(known, letters=VOTES, fallback="Y")
     predictions: list[TextPrediction] = []
     procedural_used = []
     for vote, lags, persist in zip(known, last_votes, persistence, strict=True):

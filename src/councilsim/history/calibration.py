@@ -652,13 +652,22 @@ class _Data:
     last_date: dt.date | None
 
 
-def _last_votes_table(votes: Sequence[RecordedVote]) -> list[dict[str, str]]:
+def _last_votes_table(
+    votes: Sequence[RecordedVote],
+    *,
+    letters: Sequence[str] = _LETTERS,
+    fallback: str | None = None,
+) -> list[dict[str, str]]:
     """Return, for each vote, each member's last vote on the vote's topic.
 
-    That is its last Y/N/A on an earlier-dated text sharing an agenda topic group (empty when the
-    text has no group). Among texts of the same earlier date, the last in record order counts.
+    That is its last vote (one of ``letters``) on an earlier-dated text sharing an agenda topic
+    group (empty when the text has no group). Among texts of the same earlier date, the last in
+    record order counts. With a ``fallback``, a member with no such vote takes its last vote on
+    any earlier-dated text, else ``fallback`` (the backtest's persistence forecast); without
+    one it is left out of the row (calibration's lag effects).
     """
     last: dict[tuple[str, str], tuple[dt.date, str]] = {}
+    anything: dict[str, str] = {}
     out = []
     pending: list[tuple[RecordedVote, tuple[str, ...]]] = []
     current_date = None
@@ -666,10 +675,11 @@ def _last_votes_table(votes: Sequence[RecordedVote]) -> list[dict[str, str]]:
         if vote.date != current_date:
             # Votes of the same day are not known to each other in order: commit them together.
             for done, groups in pending:
+                cast = {code: letter for code, letter in done.votes.items() if letter in letters}
                 for group in groups:
-                    for code, letter in done.votes.items():
-                        if letter in _LETTERS:
-                            last[(group, code)] = (done.date, letter)
+                    for code, letter in cast.items():
+                        last[(group, code)] = (done.date, letter)
+                anything.update(cast)
             pending = []
             current_date = vote.date
         groups = agenda_groups(vote)
@@ -682,6 +692,8 @@ def _last_votes_table(votes: Sequence[RecordedVote]) -> list[dict[str, str]]:
                     best = seen
             if best is not None:
                 row[code] = best[1]
+            elif fallback is not None:
+                row[code] = anything.get(code, fallback)
         out.append(row)
         pending.append((vote, groups))
     return out
