@@ -84,8 +84,8 @@ def simulate(
         Keep the raw simulated votes in ``result.votes`` (Monte Carlo).
     decisive : bool
         Compute each member's P(decisive) with the exact engine. ``False`` leaves
-        ``p_decisive`` empty and halves its work: for sweeps and searches that evaluate many
-        texts. (Monte Carlo counts it anyway: it costs little there.)
+        ``p_decisive`` empty and saves about 40% of its work: for sweeps and searches that
+        evaluate many texts. (Monte Carlo counts it anyway: it costs little there.)
     chunk_draws : int, optional
         Draws per Monte Carlo task; affects speed and memory, never the numbers.
     executor : concurrent.futures.Executor, optional
@@ -107,31 +107,8 @@ def simulate(
     scenario = _as_scenario(scenario)
     job = _Job.make(scenario, draft, method=method, draws=draws, nodes=nodes, model=model,
                     keep_draws=keep_draws)
-    if job.exact_first:
-        try:
-            raw = run_exact(job.prepared, nodes=job.nodes, decisive=decisive)
-        except ExactTooCostly:
-            if job.method == "exact":
-                raise
-        else:
-            return job.exact_result(raw)
-    root = resolve_seed(scenario.simulation.seed if seed is None else seed)
-    raw = run_monte_carlo(
-        job.prepared,
-        veto=job.veto,
-        threshold=job.threshold,
-        draws=int(draws or scenario.simulation.draws),
-        seed=root,
-        chunk_draws=chunk_draws,
-        executor=executor,
-        keep_draws=keep_draws,
-        progress=progress,
-    )
-    return SimulationResult.from_outcome(
-        raw, codes=scenario.council.members, veto_holders=job.veto_holders,
-        procedural=job.draft.procedural, method="monte_carlo", nodes=None,
-        seed=int(root.entropy), **job.provenance,
-    )
+    return job.run(decisive=decisive, draws=draws, seed=seed, chunk_draws=chunk_draws,
+                   executor=executor, progress=progress)
 
 
 @dataclass(frozen=True)
@@ -187,52 +164,92 @@ class _Job:
         return (self.method in ("auto", "exact") and isinstance(self.prepared, VoteLaw)
                 and not self.keep_draws)
 
-    @property
-    def provenance(self) -> dict:
-        return dict(
+    def run(self, *, decisive, draws, seed, chunk_draws, executor, progress) -> SimulationResult:
+        """The exact engine when it applies and its grids stay reasonable, else Monte Carlo."""
+        if self.exact_first:
+            try:
+                return self.exact_result(
+                    run_exact(self.prepared, nodes=self.nodes, decisive=decisive)
+                )
+            except ExactTooCostly:
+                if self.method == "exact":
+                    raise
+        settings = self.scenario.simulation
+        root = resolve_seed(settings.seed if seed is None else seed)
+        raw = run_monte_carlo(
+            self.prepared,
+            veto=self.veto,
+            threshold=self.threshold,
+            draws=int(draws or settings.draws),
+            seed=root,
+            chunk_draws=chunk_draws,
+            executor=executor,
+            keep_draws=self.keep_draws,
+            progress=progress,
+        )
+        return self._result(raw, method="monte_carlo", nodes=None, seed=int(root.entropy))
+
+    def exact_result(self, raw) -> SimulationResult:
+        return self._result(raw, method="exact", nodes=self.nodes, seed=None)
+
+    def _result(self, raw, **engine) -> SimulationResult:
+        return SimulationResult.from_outcome(
+            raw,
+            codes=self.scenario.council.members,
+            veto_holders=self.veto_holders,
+            procedural=self.draft.procedural,
             draft_id=self.draft.id,
             scenario_hash=self.scenario.content_hash(),
             version=__version__,
             scenario_title=self.scenario.title,
             draft_title=self.draft.title,
             names=dict(self.scenario.council.names),
-        )
-
-    def exact_result(self, raw) -> SimulationResult:
-        return SimulationResult.from_outcome(
-            raw, codes=self.scenario.council.members, veto_holders=self.veto_holders,
-            procedural=self.draft.procedural, method="exact", nodes=self.nodes, seed=None,
-            **self.provenance,
+            **engine,
         )
 
 
 def simulate_texts(
-    scenario: Scenario, drafts: list[str | Draft], **options
+    scenario: Scenario,
+    drafts: list[str | Draft],
+    *,
+    draws: int | None = None,
+    seed: None | int | np.random.SeedSequence | np.random.Generator = None,
+    method: Method | None = None,
+    model: VoteModel | None = None,
+    nodes: int | None = None,
+    keep_draws: bool = False,
+    decisive: bool = True,
+    chunk_draws: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[SimulationResult]:
     """:func:`simulate` for several drafts of one scenario; the same results, faster (internal).
 
-    Drafts the exact engine evaluates are evaluated together
+    The texts the exact engine takes are evaluated together
     (:func:`councilsim.exact.run_exact_many`), which saves most of numpy's per-call cost in
-    sweeps and searches; any other draft goes through :func:`simulate` as usual.
+    sweeps and searches; the others (and any the exact grids cannot handle) run one by one,
+    exactly as :func:`simulate` runs them.
     """
-    batchable = not options.get("keep_draws") and options.get("method") in (None, "auto", "exact")
-    if not batchable or len(drafts) < 2:
-        return [simulate(scenario, draft, **options) for draft in drafts]
     jobs = [
-        _Job.make(scenario, draft, method=options.get("method"), draws=options.get("draws"),
-                  nodes=options.get("nodes"), model=options.get("model"), keep_draws=False)
+        _Job.make(scenario, draft, method=method, draws=draws, nodes=nodes, model=model,
+                  keep_draws=keep_draws)
         for draft in drafts
     ]
-    exact = [job for job in jobs if job.exact_first]
+    results: list[SimulationResult | None] = [None] * len(jobs)
+    exact = [i for i, job in enumerate(jobs) if job.exact_first]
     try:
-        raws = run_exact_many([job.prepared for job in exact], nodes=jobs[0].nodes,
-                              decisive=options.get("decisive", True))
+        outcomes = run_exact_many([jobs[i].prepared for i in exact],
+                                  nodes=int(nodes or DEFAULT_NODES), decisive=decisive)
     except ExactTooCostly:
-        return [simulate(scenario, draft, **options) for draft in drafts]
-    results = dict(zip(map(id, exact), map(_Job.exact_result, exact, raws), strict=True))
+        exact, outcomes = [], []  # each job decides alone: exact raises again, auto falls back
+    for i, raw in zip(exact, outcomes, strict=True):
+        results[i] = jobs[i].exact_result(raw)
     return [
-        results[id(job)] if id(job) in results else simulate(scenario, job.draft, **options)
-        for job in jobs
+        result if result is not None else job.run(
+            decisive=decisive, draws=draws, seed=seed, chunk_draws=chunk_draws,
+            executor=executor, progress=progress,
+        )
+        for result, job in zip(results, jobs, strict=True)
     ]
 
 
