@@ -20,6 +20,7 @@ from scipy.special import ndtr
 
 from councilsim import Council, Draft, Member, Scenario, load_scenario, simulate
 from councilsim.analysis import BlockingCoalitions, blocking_coalitions
+from councilsim.exact import MAX_NODES
 
 try:
     from strategies import scenarios
@@ -112,6 +113,9 @@ def test_monte_carlo_agrees_with_exact_within_4_standard_errors(dprk):
         assert abs(mc.veto[code] - p) <= 4 * math.sqrt(p * (1 - p) / mc.draws)
         assert mc.veto_std_error[code] == pytest.approx(math.sqrt(p * (1 - p) / mc.draws),
                                                         rel=0.1)
+        # ... and is exactly the binomial standard error of the estimate itself.
+        estimate = mc.veto[code]
+        assert mc.veto_std_error[code] == math.sqrt(estimate * (1 - estimate) / mc.draws)
     exact_sets = {(c.kind, c.members): c.probability for c in exact.coalitions}
     for c in mc.coalitions:
         if c.probability > 0.002:
@@ -148,6 +152,9 @@ def test_method_choice_and_errors(dprk):
         blocking_coalitions(dprk, "res-2375", top=0)
     with pytest.raises(ValueError, match="method"):
         blocking_coalitions(dprk, "res-2375", method="brute")
+    # The analyses accept the nodes simulate() accepts, no more.
+    with pytest.raises(ValueError, match=f"nodes must be an integer from 2 to {MAX_NODES}"):
+        blocking_coalitions(dprk, "res-2375", method="exact", nodes=MAX_NODES + 1)
 
 
 def test_output_forms(dprk):

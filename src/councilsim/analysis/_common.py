@@ -17,7 +17,9 @@ import numpy as np
 
 from councilsim.api import (
     _as_scenario,  # noqa: F401 - shared by the analysis modules
+    _simulate_iv,
     shared_seed,
+    simulate,
 )
 from councilsim.catalog import ProvisionKind, severity_of
 from councilsim.models import Draft, Provision, Scenario
@@ -28,12 +30,9 @@ _METHODS = ("exact", "monte_carlo")
 SeedLike = None | int | np.random.SeedSequence | np.random.Generator
 
 
-
-
 def _as_draft(scenario: Scenario, draft: str | Draft | None) -> Draft:
     if isinstance(draft, Draft):
-        # Validates the draft's provisions against this scenario's catalog.
-        scenario.draft_severities(draft)
+        scenario.check_draft(draft)  # a draft from elsewhere meets the scenario's own checks
         return draft
     if draft is None or isinstance(draft, str):
         return scenario.draft(draft)
@@ -43,14 +42,7 @@ def _as_draft(scenario: Scenario, draft: str | Draft | None) -> Draft:
 def _method_iv(method: str, draws: int | None, nodes: int | None = None) -> None:
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}; got {method!r}")
-    if draws is not None and (
-        isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1
-    ):
-        raise ValueError(f"draws must be a positive integer, got {draws!r}")
-    if nodes is not None and (
-        isinstance(nodes, bool) or not isinstance(nodes, int | np.integer) or not 2 <= nodes <= 400
-    ):
-        raise ValueError(f"nodes must be an integer from 2 to 400, got {nodes!r}")
+    _simulate_iv(method, draws, nodes)  # draws and nodes: exactly what simulate() accepts
 
 
 def _common_seed(
@@ -118,12 +110,9 @@ def _with_provision(draft: Draft, provision: Provision) -> Draft:
     return draft.model_copy(update={"provisions": tuple(provisions)})
 
 
-def _simulate(scenario: Scenario, draft: Draft, method: str, draws, seed, nodes, model=None):
-    from councilsim.api import simulate
-
+def _simulate(scenario: Scenario, draft: Draft, method: str, draws, seed, nodes):
     return simulate(
-        scenario, draft, method=method, draws=draws, seed=seed, nodes=nodes, model=model,
-        decisive=False,
+        scenario, draft, method=method, draws=draws, seed=seed, nodes=nodes, decisive=False
     )
 
 

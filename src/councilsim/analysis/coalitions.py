@@ -45,6 +45,7 @@ from councilsim.analysis._common import (
     _Report,
     _table,
 )
+from councilsim.api import simulate
 from councilsim.exact import DEFAULT_NODES, quadrature_groups
 from councilsim.models import Draft, Scenario
 from councilsim.rules import NO, YES
@@ -320,6 +321,8 @@ def blocking_coalitions(
             f"the exact method enumerates 2**seats vote patterns and allows at most "
             f"{MAX_EXACT_SEATS} seats; this council has {seats}: use method='monte_carlo'"
         )
+    if seats > 62:  # coalitions are int64 bitmasks
+        raise ValueError(f"at most 62 seats can be counted as coalitions, got {seats}")
     codes = scenario.council.members
     threshold = scenario.council.threshold
     veto_holders = () if draft.procedural else scenario.council.veto_holders
@@ -336,15 +339,10 @@ def blocking_coalitions(
         kinds = np.concatenate([np.ones(vetoed.sum(), bool), np.zeros(short.sum(), bool)])
         p_vetoed, p_short = float(veto_probs[vetoed].sum()), float(short_probs[short].sum())
         std_errors = None
-        veto_se = None
         total, draws_used, seed_used = None, None, None
     else:
-        from councilsim.api import simulate
-
         result = simulate(scenario, draft, method="monte_carlo", draws=draws, seed=seed,
                           keep_draws=True)
-        if seats > 62:
-            raise ValueError(f"at most 62 seats can be counted as coalitions, got {seats}")
         votes = result.votes
         bit = np.int64(1) << np.arange(seats, dtype=np.int64)
         veto = np.array([code in veto_holders for code in codes])
@@ -360,9 +358,6 @@ def blocking_coalitions(
         p_vetoed = float(is_vetoed.mean())
         p_short = float((failed & ~is_vetoed).mean())
         draws_used, seed_used, nodes = total, result.seed, None
-        veto_counts = {code: int(veto_no[:, codes.index(code)].sum()) for code in veto_holders}
-        veto_se = {code: math.sqrt(c / total * (1 - c / total) / total)
-                   for code, c in veto_counts.items()}
     order = np.lexsort((masks, ~kinds, -probs))  # by probability, ties: veto first, then mask
     listed = []
     for i in order[:top]:
@@ -378,6 +373,9 @@ def blocking_coalitions(
     membership = {code: float(probs[in_set[:, j]].sum()) for j, code in enumerate(codes)}
     veto_prob = {
         code: float(probs[kinds & in_set[:, codes.index(code)]].sum()) for code in veto_holders
+    }
+    veto_se = None if total is None else {
+        code: math.sqrt(p * (1.0 - p) / total) for code, p in veto_prob.items()
     }
     p_not = p_vetoed + p_short
     return BlockingCoalitions(

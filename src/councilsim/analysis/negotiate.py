@@ -572,10 +572,10 @@ def negotiate(
     cache: dict[tuple[int, ...], tuple[float, float, float, Draft]] = {}
 
     def text(state: tuple[int, ...]) -> Draft:
-        provisions = [p for t, j in zip(tracks, state, strict=True)
-                      if (p := _provision_at(t, j)) is not None]
         if state == top:
             return base
+        provisions = [p for t, j in zip(tracks, state, strict=True)
+                      if (p := _provision_at(t, j)) is not None]
         return base.model_copy(update={
             "id": f"{base.id}-negotiated",
             "title": f"{base.title or base.id} (negotiated: P(adopted) >= {target:g})",
@@ -636,7 +636,6 @@ def negotiate(
         # and the path up to it.
         best_at = max(range(len(visited)), key=lambda i: (cache[visited[i]][0], i))
         state, path = visited[best_at], path[:best_at]
-        p, u, _, _ = evaluate(state)
     else:
         # 2-3. Strengthen back, then try swaps, until neither helps.
         while True:
@@ -744,9 +743,7 @@ def negotiate(
 
 def _original_value(track: _Track) -> tuple[float | bool | str, str, bool]:
     value = track.original.value
-    if isinstance(value, float) and not isinstance(value, bool):
-        return value, _format_value(value, track.entry.unit), True
-    return value, _format_value(value), True
+    return value, _value_text(value, track.entry.unit), True
 
 
 # ---------------------------------------------------------------------------------------------

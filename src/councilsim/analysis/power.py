@@ -53,6 +53,8 @@ from fractions import Fraction
 from math import comb, factorial
 from typing import Any, Protocol
 
+from councilsim.analysis._common import _table
+
 __all__ = ["CouncilLike", "PowerIndices", "power_indices"]
 
 
@@ -255,23 +257,11 @@ class PowerIndices:
             ]
         )
 
-        widths = [max(len(row[col]) for row in [header, *rows]) for col in range(len(header))]
-
-        def fmt(row: list[str]) -> str:
-            cells = (
-                cell.ljust(width) if col in left_aligned else cell.rjust(width)
-                for col, (cell, width) in enumerate(zip(row, widths, strict=True))
-            )
-            return "  ".join(cells).rstrip()
-
-        rule_line = "  ".join("-" * width for width in widths)
+        # Header, rule, members, total; the total gets a rule of its own above it.
+        header_line, rule_line, *body = _table(header, rows, left=left_aligned).split("\n")
         lines = [
-            f"Voting power: {name} ({rule})",
-            fmt(header),
-            rule_line,
-            *(fmt(row) for row in rows[:-1]),
-            rule_line,
-            fmt(rows[-1]),
+            f"Voting power: {name} ({rule})", header_line, rule_line, *body[:-1], rule_line,
+            body[-1],
         ]
         return "\n".join(lines)
 

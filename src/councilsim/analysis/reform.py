@@ -374,6 +374,7 @@ def compare_councils(
     for council in councils:
         council = _council(council)
         entries.append((council.name or "council", council_scenario(scenario, council)))
+    old = set(scenario.council.members)
     rows = []
     for name, moved in entries:
         council = moved.council
@@ -381,7 +382,6 @@ def compare_councils(
             "obliged_abstain": tuple(c for c in base.obliged_abstain if c in council.members)
         })
         result = _simulate(moved, draft, method, draws, root, nodes)
-        old = set(scenario.council.members)
         rows.append(CouncilRow(
             name=name,
             seats=council.seats,

@@ -5,7 +5,6 @@ units (barrels a year, workers), as level names, ``True``/``False`` for a ban, o
 and simulates every resulting text. :func:`sweep_grid` does the same over the product of two
 grids. With Monte Carlo every text is simulated with the same seed (common random numbers), so
 the curves are smooth and differences between neighbouring points are not noise.
-
 """
 
 from __future__ import annotations
@@ -42,7 +41,6 @@ from councilsim.exact import BATCH_LAWS
 from councilsim.models import Draft, Provision, Scenario
 
 __all__ = ["SweepGrid", "SweepResult", "sweep", "sweep_grid"]
-
 
 
 # ---------------------------------------------------------------------------------------------
