@@ -105,9 +105,10 @@ def test_small_backtest_runs_and_serialises(small, short_history):
 def test_base_rate_baseline_is_the_past_share_of_adopted_texts(small, short_history):
     past = short_history.filter(before=2016)
     share = np.mean([vote.adopted for vote in past])
-    for prediction in small.predictions:
-        if prediction.date.year == 2016:
-            assert prediction.p_base_rate == pytest.approx(share)
+    of_2016 = [p for p in small.predictions if p.date.year == 2016]
+    assert of_2016
+    for prediction in of_2016:
+        assert prediction.p_base_rate == pytest.approx(share)
 
 
 def test_persistence_baseline_repeats_the_last_vote_on_the_topic(small, short_history):

@@ -322,6 +322,7 @@ def test_sponsor_codes_and_last_votes():
     # Same day, S/2023/506 was vetoed by Russia; same-day votes are not "before".
     earlier = last_votes_before(history, history["S/2023/506"])
     assert last == earlier
+    assert last["RUS"] == "Y"  # not Russia's "no" on S/2023/506
     keys = effect_keys("RUS", True, TextContext.of(vote, last), ("topic", "sponsor", "lag"))
     assert "sponsor:self:permanent" in keys
     assert "topic:middle-east:RUS" in keys

@@ -54,14 +54,19 @@ import numpy as np
 
 from councilsim.history.calibration import (
     NODES,
-    Calibration,
     TextContext,
     _last_votes_table,
     agenda_groups,
     calibrate,
     usable,
 )
-from councilsim.history.record import TOPIC_GROUPS, History, RecordedVote, load_history
+from councilsim.history.record import (
+    TOPIC_GROUPS,
+    History,
+    RecordedVote,
+    _topic_test,
+    load_history,
+)
 from councilsim.rules import VOTES, adopted
 
 __all__ = [
@@ -202,6 +207,11 @@ class TextPrediction:
         return out
 
 
+def _most_likely(probs: Mapping[str, float]) -> str:
+    """The vote with the highest probability; ties go to the earlier letter of ``VOTES``."""
+    return max(VOTES, key=lambda k: (probs[k], -VOTES.index(k)))
+
+
 def _member_scores(
     predictions: Sequence[TextPrediction],
 ) -> dict[str, dict[str, float]]:
@@ -213,8 +223,7 @@ def _member_scores(
         for code, letter in pred.votes.items():
             n += 1
             probs = pred.member_probs[code]
-            best = max(VOTES, key=lambda k: (probs[k], -VOTES.index(k)))
-            hits["model"] += best == letter
+            hits["model"] += _most_likely(probs) == letter
             loss["model"] -= math.log(min(max(probs[letter], CLIP), 1 - CLIP))
             base = pred.base_rate_probs[code]
             hits["base_rate"] += pred.base_rate_votes[code] == letter
@@ -437,20 +446,27 @@ class BacktestResult:
 # ----------------------------------------------------------------------------------------------
 
 
-def _in_topic(vote: RecordedVote, topic: str | None) -> bool:
+def _topic_of(topic: str | None) -> Callable[[RecordedVote], bool]:
+    """Whether a text to predict is in ``topic``, judged by its agenda wording only.
+
+    A topic group is matched by :func:`agenda_groups` (never the title, which the record has only
+    for adopted texts); any other text is matched as :meth:`History.filter` matches it.
+    """
     if topic is None:
-        return True
+        return lambda vote: True
     if topic in TOPIC_GROUPS:
-        return topic in agenda_groups(vote)
-    return " ".join(topic.casefold().split()) in " ".join(vote.topic.casefold().split())
+        return lambda vote: topic in agenda_groups(vote)
+    return _topic_test(topic)
 
 
-def _base_rates(past: History, topic: str | None) -> tuple[float, dict[str, dict[str, float]]]:
-    texts = [vote for vote in past if _in_topic(vote, topic)]
+def _base_rates(
+    past: History, in_topic: Callable[[RecordedVote], bool]
+) -> tuple[float, dict[str, dict[str, float]]]:
+    texts = [vote for vote in past if in_topic(vote)]
     rate = float(np.mean([vote.adopted for vote in texts])) if texts else 0.5
     counts: dict[str, dict[str, float]] = {}
-    for vote in past:
-        if not usable(vote) or not _in_topic(vote, topic):
+    for vote in texts:
+        if not usable(vote):
             continue
         for code, letter in vote.votes.items():
             counts.setdefault(code, dict.fromkeys(VOTES, 1.0))[letter] += 1.0
@@ -466,7 +482,6 @@ def _year_task(
     history: History | None,
     topic: str | None,
     settings: Mapping[str, Any],
-    calibrate_fn: Callable[..., Calibration] | None = None,
 ) -> tuple[list[TextPrediction], dict[str, Any], list[str]]:
     from councilsim.api import simulate
     from councilsim.models import Draft, Scenario
@@ -476,7 +491,7 @@ def _year_task(
     past = history.filter(before=origin)
     window = settings.get("window")
     since = dt.date(year - int(window), 1, 1) if window else None
-    fit = (calibrate_fn or calibrate)(
+    fit = calibrate(
         past,
         before=origin,
         since=since,
@@ -487,16 +502,18 @@ def _year_task(
         nodes=int(settings.get("nodes", NODES)),
         standard_errors=False,
     )
-    base_rate, base_shares = _base_rates(past, topic)
+    in_topic = _topic_of(topic)
+    base_rate, base_shares = _base_rates(past, in_topic)
     # Every usable vote up to the end of the year, for features built from earlier dates only.
     known = [vote for vote in history.filter(before=dt.date(year + 1, 1, 1)) if usable(vote)]
     last_votes = _last_votes_table(known)
     # Persistence: the last vote on the topic, absences included, else the last vote at all.
     persistence = _last_votes_table(known, letters=VOTES, fallback="Y")
+    pooled = dict.fromkeys(VOTES, 1.0 / len(VOTES))
     predictions: list[TextPrediction] = []
     procedural_used = []
     for vote, lags, persist in zip(known, last_votes, persistence, strict=True):
-        if vote.date < origin or not _in_topic(vote, topic):
+        if vote.date < origin or not in_topic(vote):
             continue
         # Leakage guard: the calibration saw nothing dated on or after this text.
         assert fit.last_date is None or fit.last_date < origin <= vote.date, (
@@ -504,7 +521,6 @@ def _year_task(
         )
         council = vote.council()
         context = TextContext.of(vote, lags)
-        groups = context.topics
         scenario = Scenario(
             council=council,
             title=vote.vote_id,
@@ -515,12 +531,8 @@ def _year_task(
         result = simulate(scenario, "text", method="exact")
         if vote.procedural:
             procedural_used.append(vote.vote_id)
-        pooled = {k: 1.0 / len(VOTES) for k in VOTES}
         base_probs = {code: base_shares.get(code, pooled) for code in council.members}
-        base_votes = {
-            code: max(VOTES, key=lambda k, p=probs: (p[k], -VOTES.index(k)))
-            for code, probs in base_probs.items()
-        }
+        base_votes = {code: _most_likely(probs) for code, probs in base_probs.items()}
         persist_votes = {code: persist[code] for code in council.members}
         predictions.append(
             TextPrediction(
@@ -535,7 +547,7 @@ def _year_task(
                 base_rate_votes=base_votes,
                 persistence_votes=persist_votes,
                 base_rate_probs=base_probs,
-                groups=groups,
+                groups=context.topics,
             )
         )
     info = {

@@ -72,10 +72,9 @@ from typing import Any
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, sparse
-from scipy.special import log_ndtr, ndtr
+from scipy.special import log_ndtr, ndtr, ndtri
 
 from councilsim.history.record import (
-    ENLARGEMENT,
     TOPIC_GROUPS,
     DateLike,
     History,
@@ -83,6 +82,7 @@ from councilsim.history.record import (
     _as_date,
     _ReadOnlyDict,
     _searchable,
+    _seats_and_threshold,
     _topic_group_regexes,
 )
 from councilsim.models import Bloc, Council, Member, Scenario
@@ -165,8 +165,8 @@ def usable(vote: RecordedVote) -> bool:
     """
     if not vote.votes or vote.modality == "without_vote" or vote.status in UNUSABLE_STATUSES:
         return False
-    threshold = 7 if vote.date < ENLARGEMENT else 9
-    return len(vote.votes) >= threshold  # else RecordedVote.council() refuses it
+    # Fewer seats than votes needed: RecordedVote.council() refuses it.
+    return len(vote.votes) >= _seats_and_threshold(vote.date)[1]
 
 
 @cache
@@ -1013,8 +1013,6 @@ class _Problem:
             share[:, k] = np.bincount(d.type_member[sel], w[sel], minlength=self.m)
         share = (share + 0.5) / (share.sum(axis=1, keepdims=True) + 1.5)
         scale = math.sqrt(2.0)
-        from scipy.special import ndtri
-
         k_yes = ndtri(share[:, 0]) * scale  # v - b
         k_no = ndtri(share[:, 1]) * scale  # -v - b - c
         v = (k_yes - k_no) / 2

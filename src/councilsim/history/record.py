@@ -64,6 +64,11 @@ _MANIFEST = "MANIFEST.toml"
 ENLARGEMENT = dt.date(1966, 1, 1)
 
 
+def _seats_and_threshold(date: dt.date) -> tuple[int, int]:
+    """Seats of the Council and yes votes needed to adopt on ``date`` (11 and 7, then 15 and 9)."""
+    return (11, 7) if date < ENLARGEMENT else (15, 9)
+
+
 class RecordIntegrityError(ValueError):
     """A bundled record file does not match ``MANIFEST.toml`` (damaged or edited data).
 
@@ -252,7 +257,7 @@ class RecordedVote:
                 f"{self.status!r}); Council.unsc({self.date.year}) gives that year's composition "
                 "from the membership table"
             )
-        threshold = 7 if self.date < ENLARGEMENT else 9
+        threshold = _seats_and_threshold(self.date)[1]
         if len(self.votes) < threshold:
             raise ValueError(
                 f"{self.vote_id} ({self.date}): the member-level record lists only "

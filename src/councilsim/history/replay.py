@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from councilsim.history.record import (
-    ENLARGEMENT,
     History,
     RecordedVote,
     _load_record,
     _ReadOnlyDict,
+    _seats_and_threshold,
     load_history,
 )
 from councilsim.models import Council
@@ -203,7 +203,7 @@ class ReplayReport:
 
 
 def _council_and_votes(vote: RecordedVote) -> tuple[Council, Mapping[str, str]]:
-    seats = 11 if vote.date < ENLARGEMENT else 15
+    seats, threshold = _seats_and_threshold(vote.date)
     if len(vote.votes) >= seats:
         return vote.council(), vote.votes
     # An incomplete member list: the seats it leaves out have no recorded vote, so they count as
@@ -213,7 +213,7 @@ def _council_and_votes(vote: RecordedVote) -> tuple[Council, Mapping[str, str]]:
     council = Council(
         members=(*vote.votes, *unlisted),
         veto_holders=vote.permanent,
-        threshold=7 if vote.date < ENLARGEMENT else 9,
+        threshold=threshold,
     )
     return council, {**vote.votes, **dict.fromkeys(unlisted, "X")}
 
