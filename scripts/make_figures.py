@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy as np  # noqa: E402
 
 import councilsim as cs  # noqa: E402
 from councilsim import plot  # noqa: E402
+from councilsim.cli import atomic_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "dprk-2017-09.toml"
@@ -34,17 +34,11 @@ DPI = 150
 
 
 def save(ax_or_figure, path: Path) -> None:
-    """Save a chart through a temporary file in the same folder, then rename it into place."""
+    """Save a chart as PNG through a temporary file in the same folder, then rename it."""
     figure = getattr(ax_or_figure, "figure", ax_or_figure)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
     try:
-        figure.savefig(tmp, dpi=DPI)
-        os.chmod(tmp, 0o644)  # mkstemp files are private; these are published
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with atomic_path(path) as tmp:
+            figure.savefig(tmp, format="png", dpi=DPI)  # tmp ends in .tmp: say the format
     finally:
         plt.close(figure)
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")

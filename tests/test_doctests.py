@@ -15,5 +15,5 @@ import councilsim.rules
 )
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert tried > 0 or module is councilsim.catalog
+    assert tried > 0
     assert failures == 0

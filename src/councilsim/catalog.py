@@ -97,6 +97,14 @@ def severity_of(
     ------
     ValueError
         When the value does not fit the kind; the message lists what is allowed.
+
+    Examples
+    --------
+    >>> oil = builtin_catalog()["oil_refined"]
+    >>> round(severity_of("oil_refined", oil, value=2_000_000, unit="barrels/year"), 3)
+    0.556
+    >>> severity_of("worker_cap", builtin_catalog()["worker_cap"], value="freeze")
+    0.2
     """
     if isinstance(value, bool):
         if kind.scale != "ban":

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from councilsim._version import __version__
@@ -178,22 +178,18 @@ def _load(path: str):
 
 
 def _simulate_all(args, drafts: Sequence[str] | None):
-    from councilsim.api import shared_seed, simulate
+    from councilsim.api import compare
 
     scenario = _load(args.file)
-    ids = list(drafts) if drafts else [draft.id for draft in scenario.drafts]
-    if not ids:
+    if not scenario.drafts:  # said here to name the file, in the file's terms
         raise _BadInput(f"{args.file}: the scenario has no [[draft]] to simulate")
-    seed = shared_seed(scenario, args.seed)
-    results = []
-    for draft_id in ids:
-        progress = _Progress(f"simulating {draft_id}")
-        try:
-            results.append(simulate(scenario, draft_id, draws=args.draws, seed=seed,
-                                    method=args.method, progress=progress))
-        finally:
-            progress.close()
-    return results
+    progress = _Progress("simulating")
+    try:
+        # compare() shares one seed across the drafts and batches the exact ones.
+        return list(compare(scenario, drafts, draws=args.draws, seed=args.seed,
+                            method=args.method, progress=progress))
+    finally:
+        progress.close()
 
 
 def _check_plot_target(path: str) -> None:
@@ -346,7 +342,7 @@ def _cmd_negotiate(args) -> None:
         # The amended scenario, runnable as it is: councilsim run OUT.
         write_atomically(args.out, result.scenario_toml())
         print(f"wrote the scenario with the negotiated draft to {args.out}", file=sys.stderr)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    _emit(text, None)  # the report goes to stdout even with --out
 
 
 def _cmd_coalitions(args) -> None:
@@ -371,7 +367,7 @@ def _cmd_calibrate(args) -> None:
     effects = [e for e in (args.effects or "").split(",") if e]
     result = calibrate(load_history(), topic=args.topic, since=args.since, before=args.before,
                        half_life=args.half_life, effects=effects)
-    _emit(result.to_json() if args.format == "json" else result.summary(), args.out)
+    _analysis_output(result, args, table=result.summary())
 
 
 def _cmd_backtest(args) -> None:
@@ -380,13 +376,10 @@ def _cmd_backtest(args) -> None:
     from councilsim.history import backtest
 
     progress = _Progress("backtest (years)")
+    pool = ProcessPoolExecutor(max_workers=args.workers) if args.workers > 1 else None
     try:
-        if args.workers > 1:
-            with ProcessPoolExecutor(max_workers=args.workers) as pool:
-                result = backtest(start=args.start, end=args.end, topic=args.topic,
-                                  executor=pool, progress=progress)
-        else:
-            result = backtest(start=args.start, end=args.end, topic=args.topic,
+        with pool or nullcontext():
+            result = backtest(start=args.start, end=args.end, topic=args.topic, executor=pool,
                               progress=progress)
     finally:
         progress.close()
@@ -399,7 +392,7 @@ def _cmd_replay(args) -> None:
     from councilsim.history import replay
 
     report = replay()
-    _emit(report.to_json() if args.format == "json" else report.summary(), args.out)
+    _analysis_output(report, args, table=report.summary())
     if report.unexplained:
         raise _BadInput(f"{len(report.unexplained)} recorded outcomes the rules do not reproduce")
 
@@ -441,15 +434,15 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--out", metavar="PATH")
 
     def analysis_options(sub: argparse.ArgumentParser, *, formats=("table", "json", "csv"),
-                         needs_draft: bool = False) -> None:
+                         out_help: str = "write here (atomically) instead of stdout") -> None:
         sub.add_argument("file", metavar="FILE", help="scenario TOML file")
-        sub.add_argument("--draft", metavar="ID", required=needs_draft,
+        sub.add_argument("--draft", metavar="ID",
                          help="the draft (may be omitted when the scenario has one)")
         sub.add_argument("--method", choices=["auto", "exact", "monte_carlo"])
         sub.add_argument("--draws", type=_positive_int, help="Monte Carlo draws")
         sub.add_argument("--seed", type=_seed, help="Monte Carlo seed")
         sub.add_argument("--format", choices=list(formats), default="table")
-        sub.add_argument("--out", metavar="PATH", help="write here (atomically) instead of stdout")
+        sub.add_argument("--out", metavar="PATH", help=out_help)
 
     power = add("power", _cmd_power, "exact Shapley-Shubik and Banzhaf power of council members")
     power.add_argument("--council", action="append", metavar="NAME",
@@ -480,7 +473,8 @@ def _parser() -> argparse.ArgumentParser:
 
     neg = add("negotiate", _cmd_negotiate,
               "the sponsor's best text that still reaches a target P(adopted)")
-    analysis_options(neg, formats=("table", "json"))
+    analysis_options(neg, formats=("table", "json"),
+                     out_help="write the scenario with the negotiated draft (TOML) here")
     neg.add_argument("--target", type=float, default=0.9, help="P(adopted) to reach")
     neg.add_argument("--sponsor", metavar="CODE", help="whose preferences rank the texts")
     neg.add_argument("--steps", type=_positive_int, default=20,
@@ -488,13 +482,9 @@ def _parser() -> argparse.ArgumentParser:
     neg.add_argument("--forms", choices=["continuous", "named"], default="continuous",
                      help="named: only the catalog's named levels and whole bans")
     neg.add_argument("--versus", metavar="ID", help="compare the result with another draft")
-    neg.set_defaults(out=None)
-    for action in neg._actions:
-        if action.dest == "out":
-            action.help = "write the scenario with the negotiated draft (TOML) here"
 
     coal = add("coalitions", _cmd_coalitions, "the most likely sets of members that defeat a draft")
-    analysis_options(coal, formats=("table", "json", "csv"))
+    analysis_options(coal)
     coal.add_argument("--top", type=_positive_int, default=10, help="coalitions to list")
 
     calibrate = add("calibrate", _cmd_calibrate,

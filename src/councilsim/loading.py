@@ -146,8 +146,7 @@ def _document_to_fields(document: dict[str, Any], path: str | None) -> dict[str,
         if key not in _SCENARIO_KEYS:
             raise _fail(f"unknown key{_did_you_mean(key, _SCENARIO_KEYS)}; allowed in [scenario]: "
                         f"{', '.join(_SCENARIO_KEYS)}", path, f"scenario.{key}")
-    fields: dict[str, Any] = {k: head[k] for k in ("title", "date", "description", "mood_sd")
-                              if k in head}
+    fields: dict[str, Any] = {k: head[k] for k in _IN_SCENARIO_TABLE if k in head}
     fields["council"] = _council(head.get("council"), document.get("council"), path)
     if "simulation" in document:
         fields["simulation"] = _table(document["simulation"], "simulation", path)

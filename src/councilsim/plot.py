@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from councilsim.results import _wilson
+
 if TYPE_CHECKING:  # only for annotations: importing these at run time would load matplotlib
     from matplotlib.axes import Axes
 
@@ -505,15 +507,6 @@ def power_bars(councils_or_indices: Any, ax: Axes | None = None, *,
     return ax
 
 
-def _wilson(k: float, n: int) -> tuple[float, float]:
-    z = 1.959963984540054
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def reliability(backtest_result: Any, ax: Axes | None = None, *, baselines: bool = True) -> Axes:
     """Reliability diagram: mean forecast P(adopted) against the share adopted, bin by bin.
 
@@ -539,7 +532,7 @@ def reliability(backtest_result: Any, ax: Axes | None = None, *, baselines: bool
     ax = _axes(ax, (6.4, 6.0))
     table = getattr(backtest_result, "reliability", backtest_result)
     others = getattr(backtest_result, "reliability_baselines", {}) if baselines else {}
-    scores = getattr(backtest_result, "scores", {}) if hasattr(backtest_result, "brier") else {}
+    scores = getattr(backtest_result, "scores", {})
 
     def label(name: str, text: str) -> str:
         brier = scores.get(name, {}).get("brier")
@@ -561,7 +554,7 @@ def reliability(backtest_result: Any, ax: Axes | None = None, *, baselines: bool
         px = np.array([r["mean_predicted"] for r in rows])
         py = np.array([r["observed"] for r in rows])
         counts = np.array([r["count"] for r in rows])
-        bounds = np.array([_wilson(o * n, n) for o, n in zip(py, counts, strict=True)])
+        bounds = np.array([_wilson(o, n) for o, n in zip(py, counts, strict=True)])
         # Clipped at 0: rounding can put a Wilson bound a hair inside the observed share.
         yerr = np.clip([py - bounds[:, 0], bounds[:, 1] - py], 0.0, None)
         ax.errorbar(px, py, yerr=yerr, fmt="none",
