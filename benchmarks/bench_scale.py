@@ -98,6 +98,11 @@ def main() -> None:
             law = RandomUtilityModel().prepare(scenario, draft)
             seconds = median_seconds(lambda law=law: run_exact(law), repeat=repeat)
             rows.append((f"exact latency, {path.stem} / {draft.id}", f"{seconds * 1e3:.2f} ms"))
+            if path == FLAGSHIP and draft.id == "res-2375":
+                seconds = median_seconds(lambda law=law: run_exact(law, decisive=False),
+                                         repeat=repeat)
+                rows.append((f"exact latency, {path.stem} / {draft.id}, without P(decisive)",
+                             f"{seconds * 1e3:.2f} ms"))
 
     scenario = cs.load_scenario(FLAGSHIP)
     draft = "res-2375"
