@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -109,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             clock = time.perf_counter()
             result = backtest(start=args.start, end=args.end, executor=pool)
             print(result.summary())
+            print(_window_report(result, 2010, args.end))
             print(f"\nwall clock {time.perf_counter() - clock:.1f} s with {args.workers} processes")
             if args.json:
                 args.json.write_text(result.to_json(predictions=True))
@@ -121,6 +123,23 @@ def main(argv: list[str] | None = None) -> int:
     print("\nOut of sample: DPRK, September 2017 (calibrated on votes before 1 August 2017)")
     print(json.dumps(founding_case(), indent=2))
     return 0
+
+
+def _window_report(result, start: int, end: int) -> str:
+    """The README's calibration figures for the scored window: bins and failed drafts."""
+    texts = [p for p in result.predictions if start <= p.date.year <= end]
+    lines = [f"\n{start}-{end}: share adopted by forecast bin (model)"]
+    for low in (0.5, 0.6, 0.7, 0.8, 0.9):
+        in_bin = [p.adopted for p in texts if low <= p.p_model < low + 0.1]
+        if in_bin:
+            lines.append(f"  [{low:.1f}, {low + 0.1:.1f})  {len(in_bin):5d}  "
+                         f"{sum(in_bin) / len(in_bin):.3f}")
+    failed = sorted(p.p_model for p in texts if not p.adopted)
+    if failed:
+        lines.append(f"  failed drafts: {len(failed)}, forecasts {failed[0]:.3f} to "
+                     f"{failed[-1]:.3f}, median {statistics.median(failed):.3f}, "
+                     f"{sum(f < 0.9 for f in failed)} below 0.9")
+    return "\n".join(lines)
 
 
 def _line(scores: dict) -> str:

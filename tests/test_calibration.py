@@ -318,6 +318,8 @@ def test_sponsor_codes_and_last_votes():
     history = load_history()
     vote = history["S/2023/507"]  # Russia's Syria draft, voted down
     assert sponsor_codes(vote) == frozenset({"RUS"})
+    # The record spells one sponsor "Côte d`Ivoire" (a back-tick): still Côte d'Ivoire's seat.
+    assert "CIV" in sponsor_codes(history["S/RES/2462(2019)"])
     last = last_votes_before(history, vote)
     # Same day, S/2023/506 was vetoed by Russia; same-day votes are not "before".
     earlier = last_votes_before(history, history["S/2023/506"])

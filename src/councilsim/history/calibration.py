@@ -80,6 +80,7 @@ from councilsim.history.record import (
     History,
     RecordedVote,
     _as_date,
+    _normalise_text,
     _ReadOnlyDict,
     _searchable,
     _seats_and_threshold,
@@ -203,7 +204,7 @@ def _name_codes() -> Mapping[str, str]:
     rows = read_record("members_by_year")
     names = {row["member_name_wikipedia"]: row["seat_code"] for row in rows}
     names.update(_UN_NAMES)
-    return MappingProxyType({" ".join(k.casefold().split()): v for k, v in names.items()})
+    return MappingProxyType({_normalise_text(k): v for k, v in names.items()})
 
 
 def sponsor_codes(vote: RecordedVote) -> frozenset[str]:
@@ -211,8 +212,8 @@ def sponsor_codes(vote: RecordedVote) -> frozenset[str]:
     if not vote.sponsors:
         return frozenset()
     table = _name_codes()
-    keys = (" ".join(name.replace("\u2019", "'").casefold().split()) for name in vote.sponsors)
-    codes = (table.get(key) for key in keys)
+    # The record's own normalisation: it also reads a back-tick as an apostrophe.
+    codes = (table.get(_normalise_text(name)) for name in vote.sponsors)
     return frozenset(code for code in codes if code is not None and code in vote.votes)
 
 
