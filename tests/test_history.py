@@ -30,6 +30,7 @@ ROWS = {
     "vetoes": 206,
     "members_by_year": 1135,
     "rule_check_exceptions": 11,
+    "sponsors_researched": 244,
 }
 
 # Every Council vote on the DPRK from the first missile resolution (2006) to the last vetoed
@@ -419,3 +420,22 @@ def test_to_frame_without_pandas_says_what_to_install(history, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_pandas)
     with pytest.raises(ImportError, match="pip install pandas"):
         history.to_frame()
+
+
+def test_revision_2_corrects_the_swapped_votes_of_s_2019_962(history):
+    # SOURCE.md, "Revisions": the member-level source had every Y and N swapped; 5-6-4 as the DHL
+    # and press coverage print it.
+    vote = history["S/2019/962"]
+    assert vote.status == "corrected_swap"
+    assert {code for code, letter in vote.votes.items() if letter == "Y"} == {
+        "RUS", "CHN", "ZAF", "GNQ", "CIV"}
+    assert {code for code, letter in vote.votes.items() if letter == "N"} == {
+        "USA", "GBR", "FRA", "POL", "DOM", "PER"}
+
+
+def test_unconfirmed_labels_are_neither_fitted_nor_scored(history):
+    from councilsim.history.calibration import usable
+
+    unconfirmed = [vote for vote in history if vote.status == "label_unconfirmed"]
+    assert sorted(vote.vote_id for vote in unconfirmed) == ["S/2020/684", "VA1711:S/2020/667"]
+    assert not any(usable(vote) for vote in unconfirmed)

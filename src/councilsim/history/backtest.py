@@ -7,9 +7,9 @@ Rolling origin. For every year ``Y`` from ``start`` to ``end``:
    dated on or after any text it predicts;
 2. predict every text put to the vote in ``Y`` that has a complete member-level record
    (:func:`~councilsim.history.calibration.usable`: failed and vetoed drafts included, texts adopted
-   without a vote and ``incomplete``/``suspect_1995`` records skipped): P(adopted) and each
-   member's vote probabilities come from :func:`councilsim.simulate` (exact method) on a
-   :class:`~councilsim.models.Scenario` built from the calibrated members, the council of the
+   without a vote and ``incomplete``/``suspect_1995``/``label_unconfirmed`` records skipped):
+   P(adopted) and each member's vote probabilities come from :func:`councilsim.simulate` (exact
+   method) on a :class:`~councilsim.models.Scenario` built from the calibrated members, the council of the
    record (:meth:`RecordedVote.council`), ``mood_sd = tau`` and the record's procedural flag;
 3. score them, and the same texts under two baselines:
 

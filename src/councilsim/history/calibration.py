@@ -123,7 +123,7 @@ ABSENCE_PRIOR_VOTES = 5.0
 #: Gauss-Hermite nodes for the text appeal.
 NODES = 48
 #: Statuses SOURCE.md says not to use for calibration.
-UNUSABLE_STATUSES = frozenset({"incomplete", "suspect_1995"})
+UNUSABLE_STATUSES = frozenset({"incomplete", "suspect_1995", "label_unconfirmed"})
 
 _LETTERS = ("Y", "N", "A")
 _LAG_LEVELS = ("N", "A")  # effects of a last vote of N or A, relative to Y or no last vote

@@ -50,7 +50,14 @@ __all__ = [
 ]
 
 #: The bundled files, in the order they are verified.
-RECORD_FILES = ("drafts", "votes", "vetoes", "members_by_year", "rule_check_exceptions")
+RECORD_FILES = (
+    "drafts",
+    "votes",
+    "vetoes",
+    "members_by_year",
+    "rule_check_exceptions",
+    "sponsors_researched",
+)
 
 #: Kinds of text put to the vote (``item_type`` in ``drafts.csv``).
 ITEM_TYPES = ("resolution", "draft", "amendment")
