@@ -340,7 +340,9 @@ def _cmd_negotiate(args) -> None:
         text = result.to_json()
     if args.out:
         # The amended scenario, runnable as it is: councilsim run OUT.
-        write_atomically(args.out, result.scenario_toml())
+        from councilsim.loading import scenario_toml
+
+        write_atomically(args.out, scenario_toml(result.scenario()))
         print(f"wrote the scenario with the negotiated draft to {args.out}", file=sys.stderr)
     _emit(text, None)  # the report goes to stdout even with --out
 

@@ -17,12 +17,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import tomli_w
 from pydantic import ValidationError
 
 from councilsim.errors import ScenarioError
-from councilsim.models import Council, Scenario
+from councilsim.models import Council, Scenario, SimulationSettings
 
-__all__ = ["load_scenario", "parse_scenario", "scenario_file_schema", "scenario_from_document"]
+__all__ = [
+    "load_scenario",
+    "parse_scenario",
+    "scenario_file_schema",
+    "scenario_from_document",
+    "scenario_toml",
+]
 
 #: Top-level tables of a scenario file and the model fields they feed.
 _TABLES = {
@@ -346,6 +353,80 @@ def _show(value: Any) -> str:
 
 def _describe(value: Any) -> str:
     return f"{type(value).__name__} {_show(value)}"
+
+
+def scenario_toml(scenario: Scenario) -> str:
+    """Write a scenario as TOML text that :func:`load_scenario` reads back identically.
+
+    Only what differs from the models' defaults is written; a council that equals the named
+    council it is called after (``unsc-2017``, a bundled reform model) is written by name, any
+    other as a ``[council]`` table.
+
+    Parameters
+    ----------
+    scenario : Scenario
+
+    Returns
+    -------
+    str
+        The TOML text (``parse_scenario(scenario_toml(s)) == s``).
+    """
+    head: dict[str, Any] = {"title": scenario.title}
+    if scenario.date is not None:
+        head["date"] = scenario.date
+    if scenario.description is not None:
+        head["description"] = scenario.description
+    document: dict[str, Any] = {"scenario": head}
+    council = scenario.council
+    if _is_named_council(council):
+        head["council"] = council.name
+    else:
+        document["council"] = council.model_dump(exclude_defaults=True) | {
+            "members": list(council.members), "threshold": council.threshold}
+    head["mood_sd"] = scenario.mood_sd
+    if scenario.simulation != SimulationSettings():
+        document["simulation"] = scenario.simulation.model_dump(exclude_none=True)
+    if scenario.catalog:
+        document["catalog"] = {
+            name: kind.model_dump(exclude_defaults=True) | {"label": kind.label,
+                                                            "scale": kind.scale}
+            for name, kind in scenario.catalog.items()
+        }
+    if scenario.status_quo:
+        entries = {p.kind: p.model_dump(exclude_none=True, exclude={"kind"})
+                   for p in scenario.status_quo}
+        # `kind = value` when every entry is just a value; else all tables, since the writer puts
+        # plain values before tables and the order of the status quo is part of the scenario.
+        short = all(list(entry) == ["value"] for entry in entries.values())
+        document["status_quo"] = {kind: entry["value"] if short else entry
+                                  for kind, entry in entries.items()}
+    for key, items, first in (("bloc", scenario.blocs, "name"),
+                              ("member", scenario.members, "code"),
+                              ("draft", scenario.drafts, "id")):
+        if items:
+            document[key] = [{first: getattr(item, first)}
+                             | _without_none(item.model_dump(exclude_defaults=True))
+                             for item in items]
+    return ("# Written by councilsim (councilsim.loading.scenario_toml)\n\n"
+            + tomli_w.dumps(document, multiline_strings=True))
+
+
+def _without_none(data: Any) -> Any:
+    # TOML has no null: a None inside a provision list means "not given".
+    if isinstance(data, dict):
+        return {key: _without_none(value) for key, value in data.items() if value is not None}
+    if isinstance(data, list | tuple):
+        return [_without_none(value) for value in data]
+    return data
+
+
+def _is_named_council(council: Council) -> bool:
+    if not council.name:
+        return False
+    try:
+        return Council.named(council.name) == council
+    except ValueError:
+        return False
 
 
 def scenario_file_schema() -> dict[str, Any]:
