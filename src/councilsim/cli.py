@@ -168,6 +168,85 @@ class _Progress:
             self.bar.stop()
 
 
+# -- notes: one line on stderr, before or after the work, never instead of it ----------------
+
+#: Runs estimated to last longer than this say so before they start.
+_ANNOUNCE_SECONDS = 60.0
+# Draws of the quick measurement behind the estimate (two of the engine's 8,192-draw blocks).
+_PROBE_DRAWS = 16_384
+
+
+def _note(text: str) -> None:
+    print(f"councilsim: note: {text}", file=sys.stderr)
+
+
+def _note_unused_sampling(args, methods: Sequence[str | None]) -> None:
+    """Say so when --draws/--seed were given but the exact engine computed everything."""
+    given = [option for option, value in (("--draws", getattr(args, "draws", None)),
+                                          ("--seed", getattr(args, "seed", None)))
+             if value is not None]
+    if given and methods and all(method == "exact" for method in methods):
+        _note(f"{' and '.join(given)} unused: the exact engine computed these results without "
+              "sampling (give --method monte_carlo to sample)")
+
+
+def _announce_duration(scenario, draft_id: str | None, *, method: str | None,
+                       draws: int | None, texts: int, at_least: bool = False) -> None:
+    """Before a Monte Carlo run estimated to exceed a minute, say how long it should take.
+
+    The estimate is draws x seats x texts at the rate of council-draws per second measured on a
+    quick run of the same scenario, so it reflects this machine and this model.
+    """
+    if (method or scenario.simulation.method) != "monte_carlo":
+        return  # exact (auto) runs take milliseconds
+    from councilsim.api import simulate
+
+    total_draws = int(draws or scenario.simulation.draws) * texts
+    if total_draws <= _PROBE_DRAWS:
+        return
+    try:
+        started = time.perf_counter()
+        simulate(scenario, draft_id if draft_id else None, method="monte_carlo",
+                 draws=_PROBE_DRAWS, seed=0, decisive=False)
+        rate = _PROBE_DRAWS * scenario.council.seats / (time.perf_counter() - started)
+    except (CouncilsimError, ValueError):
+        return  # the run itself reports the problem
+    seconds = total_draws * scenario.council.seats / rate
+    if seconds > _ANNOUNCE_SECONDS:
+        _note(f"this run should take {'at least ' if at_least else ''}about "
+              f"{_duration(seconds)} ({total_draws:,} draws x {scenario.council.seats} seats at "
+              f"{rate / 1e6:.1f} M council-draws/s measured here); Ctrl-C stops it, writing "
+              "nothing")
+
+
+def _duration(seconds: float) -> str:
+    for unit, length in (("years", 365.25 * 86400), ("days", 86400), ("hours", 3600),
+                         ("minutes", 60)):
+        if seconds >= 2 * length or unit == "minutes":
+            return f"{seconds / length:,.0f} {unit}" if seconds >= 10 * length \
+                else f"{seconds / length:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def _warnings_as_notes() -> Iterator[None]:
+    """Show councilsim's warnings (e.g. an implausible value) as one-line notes, once each."""
+    import warnings
+
+    shown: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = str(message)
+        if text not in shown:
+            shown.add(text)
+            _note(text)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = show
+        yield
+
+
 # -- commands -----------------------------------------------------------------------------
 
 
@@ -183,13 +262,18 @@ def _simulate_all(args, drafts: Sequence[str] | None):
     scenario = _load(args.file)
     if not scenario.drafts:  # said here to name the file, in the file's terms
         raise _BadInput(f"{args.file}: the scenario has no [[draft]] to simulate")
+    _announce_duration(scenario, drafts[0] if drafts else scenario.drafts[0].id,
+                       method=args.method, draws=args.draws,
+                       texts=len(drafts or scenario.drafts))
     progress = _Progress("simulating")
     try:
         # compare() shares one seed across the drafts and batches the exact ones.
-        return list(compare(scenario, drafts, draws=args.draws, seed=args.seed,
-                            method=args.method, progress=progress))
+        results = list(compare(scenario, drafts, draws=args.draws, seed=args.seed,
+                               method=args.method, progress=progress))
     finally:
         progress.close()
+    _note_unused_sampling(args, [result.method for result in results])
+    return results
 
 
 def _check_plot_target(path: str) -> None:
@@ -273,6 +357,7 @@ def _cmd_schema(args) -> None:
 
 
 def _analysis_output(result, args, *, table: str) -> None:
+    _note_unused_sampling(args, [getattr(result, "method", None)])
     if args.format == "json":
         _emit(result.to_json(), args.out)
     elif args.format == "csv":
@@ -313,16 +398,22 @@ def _sweep_values(args) -> list:
 def _cmd_sweep(args) -> None:
     from councilsim.analysis import sweep
 
-    result = sweep(_load(args.file), args.draft, args.provision, _sweep_values(args),
-                   severity=args.severity, method=args.method or "exact", draws=args.draws,
-                   seed=args.seed, target=args.target)
+    scenario, values = _load(args.file), _sweep_values(args)
+    _announce_duration(scenario, args.draft, method=args.method or "exact", draws=args.draws,
+                       texts=len(values))
+    result = sweep(scenario, args.draft, args.provision, values, severity=args.severity,
+                   method=args.method or "exact", draws=args.draws, seed=args.seed,
+                   target=args.target)
     _analysis_output(result, args, table=result.summary(max_rows=args.rows))
 
 
 def _cmd_sensitivity(args) -> None:
     from councilsim.analysis import sensitivity
 
-    result = sensitivity(_load(args.file), args.draft, step=args.step,
+    scenario = _load(args.file)
+    _announce_duration(scenario, args.draft, method=args.method or "exact", draws=args.draws,
+                       texts=1, at_least=True)
+    result = sensitivity(scenario, args.draft, step=args.step,
                          method=args.method or "exact", draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary(top=args.top))
 
@@ -330,9 +421,13 @@ def _cmd_sensitivity(args) -> None:
 def _cmd_negotiate(args) -> None:
     from councilsim.analysis import negotiate
 
-    result = negotiate(_load(args.file), args.draft, target=args.target, sponsor=args.sponsor,
+    scenario = _load(args.file)
+    _announce_duration(scenario, args.draft, method=args.method or "exact", draws=args.draws,
+                       texts=1, at_least=True)
+    result = negotiate(scenario, args.draft, target=args.target, sponsor=args.sponsor,
                        steps=args.steps, forms=args.forms, method=args.method or "exact",
                        draws=args.draws, seed=args.seed)
+    _note_unused_sampling(args, [result.method])
     text = result.summary()
     if args.versus:
         text += "\n\n" + result.versus(args.versus)
@@ -350,7 +445,10 @@ def _cmd_negotiate(args) -> None:
 def _cmd_coalitions(args) -> None:
     from councilsim.analysis import blocking_coalitions
 
-    result = blocking_coalitions(_load(args.file), args.draft, top=args.top,
+    scenario = _load(args.file)
+    _announce_duration(scenario, args.draft, method=args.method, draws=args.draws, texts=1,
+                       at_least=True)
+    result = blocking_coalitions(scenario, args.draft, top=args.top,
                                  method=args.method or "auto", draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary())
 
@@ -358,7 +456,10 @@ def _cmd_coalitions(args) -> None:
 def _cmd_reform(args) -> None:
     from councilsim.analysis import DEFAULT_COUNCILS, compare_councils
 
-    result = compare_councils(_load(args.file), args.draft, args.council or DEFAULT_COUNCILS,
+    scenario = _load(args.file)
+    _announce_duration(scenario, args.draft, method=args.method or "exact", draws=args.draws,
+                       texts=1, at_least=True)
+    result = compare_councils(scenario, args.draft, args.council or DEFAULT_COUNCILS,
                               method=args.method or "exact", draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary())
 
@@ -533,15 +634,30 @@ def _whole_number(least: int, what: str):
     """An argparse type: a whole number (``_`` allowed between digits) of at least ``least``."""
 
     def parse(text: str) -> int:
+        plain = text.replace("_", "").strip()
         try:
-            value = int(text.replace("_", ""))
+            value = int(plain)
         except ValueError:
-            value = None
+            value = _integral_float(plain)  # 1e6, 2.5e5: scientific notation for whole numbers
         if value is None or value < least:
-            raise argparse.ArgumentTypeError(f"expected a {what} whole number, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"expected a {what} whole number such as 100000, 100_000 or 1e5, got {text!r}")
         return value
 
     return parse
+
+
+def _integral_float(text: str) -> int | None:
+    """``"1e6"`` as 1000000; None for anything that is not a whole number written as a float."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        number = Decimal(text)  # exact: 1e23 stays 10**23, unlike float
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or number != number.to_integral_value():
+        return None
+    return int(number)
 
 
 _positive_int = _whole_number(1, "positive")
@@ -558,7 +674,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if getattr(args, "out", None):
             _checked_target(args.out, "--out")  # before any work, not after hours of it
-        args.handler(args)
+        with _warnings_as_notes():
+            args.handler(args)
     except (CouncilsimError, _BadInput, ValueError) as err:
         print(f"councilsim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import warnings
 from collections import Counter
 from functools import cached_property
 from typing import Literal
@@ -25,7 +26,13 @@ from pydantic import (
 )
 
 from councilsim._bundled import unsc_membership
-from councilsim.catalog import ProvisionKind, builtin_catalog, severity_of
+from councilsim.catalog import (
+    ImplausibleValueWarning,
+    ProvisionKind,
+    builtin_catalog,
+    implausible_value,
+    severity_of,
+)
 
 __all__ = [
     "Bloc",
@@ -33,6 +40,7 @@ __all__ = [
     "Draft",
     "Member",
     "Provision",
+    "RealValue",
     "Scenario",
     "SimulationSettings",
 ]
@@ -160,6 +168,18 @@ class Council(BaseModel):
 _SEVERITY = Field(ge=0.0, le=1.0)
 
 
+class RealValue(BaseModel):
+    """A member's ideal given in real units (``{value = 3_000_000, unit = "barrels/year"}``).
+
+    The scenario turns it into a severity with its catalog, as it does a provision's value.
+    """
+
+    model_config = _FROZEN
+
+    value: bool | float | str
+    unit: str | None = None
+
+
 class Member(BaseModel):
     """A member's stance: the parameters of the random-utility vote model (DESIGN §3).
 
@@ -176,8 +196,10 @@ class Member(BaseModel):
         Member code (ISO 3166-1 alpha-3 for states).
     support : float
         Value the member places on the Council acting at all, in utility units.
-    ideal : dict of str to float
-        Ideal severity in [0, 1] for each provision kind it cares about.
+    ideal : dict of str to float or RealValue
+        Ideal severity in [0, 1] for each provision kind it cares about, or the ideal in real
+        units (``RealValue(value=3_000_000, unit="barrels/year")``), which a :class:`Scenario`
+        turns into a severity.
     salience : dict of str to float
         Weight (>= 0) of each provision kind; kinds not listed weigh 0.
     uncertainty : float
@@ -196,7 +218,7 @@ class Member(BaseModel):
 
     code: str
     support: float = 0.0
-    ideal: dict[str, float] = Field(default_factory=dict)
+    ideal: dict[str, float | RealValue] = Field(default_factory=dict)
     salience: dict[str, float] = Field(default_factory=dict)
     uncertainty: float = Field(default=1.0, gt=0.0, allow_inf_nan=False)
     abstention: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
@@ -215,9 +237,10 @@ class Member(BaseModel):
 
     @field_validator("ideal")
     @classmethod
-    def _ideal_in_unit_interval(cls, ideal: dict[str, float]) -> dict[str, float]:
+    def _ideal_in_unit_interval(cls, ideal: dict[str, float | RealValue]
+                                ) -> dict[str, float | RealValue]:
         for kind, value in ideal.items():
-            if not 0.0 <= value <= 1.0:
+            if isinstance(value, float) and not 0.0 <= value <= 1.0:
                 raise ValueError(f"ideal severity for {kind!r} must be in [0, 1], got {value}")
         return ideal
 
@@ -329,6 +352,25 @@ class SimulationSettings(BaseModel):
     seed: int | None = Field(default=None, ge=0)
 
 
+def _ideal_severity(kind: str, value: object, kinds: dict[str, ProvisionKind],
+                    where: str) -> object:
+    if isinstance(value, dict):
+        try:
+            value = RealValue(**value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}: give a severity in [0, 1] or a table "
+                             "{ value = ..., unit = \"...\" }, got " + repr(value)[:60]) from None
+    if not isinstance(value, RealValue):
+        return value
+    if kind not in kinds:
+        raise ValueError(f"{where}: unknown provision kind {kind!r}; known kinds: "
+                         + ", ".join(sorted(kinds)))
+    try:
+        return severity_of(kind, kinds[kind], value=value.value, unit=value.unit)
+    except ValueError as err:
+        raise ValueError(f"{where}: {err}") from None
+
+
 class Scenario(BaseModel):
     """A complete situation: the council, members' stances, blocs, status quo and drafts.
 
@@ -374,6 +416,32 @@ class Scenario(BaseModel):
     catalog: dict[str, ProvisionKind] = Field(default_factory=dict)
     simulation: SimulationSettings = SimulationSettings()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _ideals_as_severities(cls, data: object) -> object:
+        """Turn ideals given in real units into severities with the scenario's catalog."""
+        if not isinstance(data, dict) or not data.get("members"):
+            return data
+        try:
+            kinds = {**builtin_catalog(), **{
+                name: entry if isinstance(entry, ProvisionKind) else ProvisionKind(**entry)
+                for name, entry in (data.get("catalog") or {}).items()}}
+        except (TypeError, ValueError, AttributeError):
+            return data  # the catalog's own validation reports what is wrong with it
+        members = []
+        for i, member in enumerate(data["members"]):
+            ideal = member.ideal if isinstance(member, Member) else (
+                member.get("ideal") if isinstance(member, dict) else None)
+            if not isinstance(ideal, dict) or not any(
+                    isinstance(v, dict | RealValue) for v in ideal.values()):
+                members.append(member)
+                continue
+            severities = {kind: _ideal_severity(kind, value, kinds, f"members[{i}].ideal.{kind}")
+                          for kind, value in ideal.items()}
+            members.append(member.model_copy(update={"ideal": severities})
+                           if isinstance(member, Member) else {**member, "ideal": severities})
+        return {**data, "members": members}
+
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
         seats = self.council.members
@@ -417,6 +485,7 @@ class Scenario(BaseModel):
             self.check_draft(draft, where=f"drafts[{d}]")
         for p, provision in enumerate(self.status_quo):
             self._severity(provision, f"status_quo[{p}]")
+            self._warn_if_implausible(provision, f"status_quo[{p}]")
         if dup := _duplicates([p.kind for p in self.status_quo]):
             raise ValueError(f"status_quo: provision kinds given twice: {', '.join(dup)}")
         return self
@@ -467,6 +536,14 @@ class Scenario(BaseModel):
                 )
         for p, provision in enumerate(draft.provisions):
             self._severity(provision, f"{where}.provisions[{p}]")
+            self._warn_if_implausible(provision, f"{where}.provisions[{p}]")
+
+    def _warn_if_implausible(self, provision: Provision, where: str) -> None:
+        # A warning, not an error: a near-zero cap may be meant, but is usually a unit slip.
+        problem = implausible_value(provision.kind, self.provision_kinds[provision.kind],
+                                    provision.value, provision.unit)
+        if problem:
+            warnings.warn(f"{where}.value: {problem}", ImplausibleValueWarning, stacklevel=2)
 
     def severity(self, provision: Provision) -> float:
         """Severity in [0, 1] of ``provision`` under this scenario's catalog.

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from councilsim.catalog import in_kind_unit
 from councilsim.results import _wilson
 
 if TYPE_CHECKING:  # only for annotations: importing these at run time would load matplotlib
@@ -675,6 +676,8 @@ def _control(scenario: Scenario, provision: Any):
         value = provision.value
         if not isinstance(value, int | float) or isinstance(value, bool):
             value = entry.baseline * (1.0 - severity)  # a level or a severity, in real units
+        else:
+            value = in_kind_unit(provision.kind, entry, value, provision.unit)
         return widgets.FloatSlider(
             value=float(value), min=0.0, max=float(entry.baseline),
             step=float(entry.baseline) / 100,

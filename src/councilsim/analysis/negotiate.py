@@ -48,7 +48,7 @@ from councilsim.analysis._common import (
     _table,
     _target_iv,
 )
-from councilsim.catalog import ProvisionKind
+from councilsim.catalog import ProvisionKind, in_kind_unit
 from councilsim.models import Draft, Provision, Scenario
 from councilsim.votemodel import RandomUtilityModel
 
@@ -459,7 +459,8 @@ def _provision_at(track: _Track, index: int) -> Provision | None:
     severity = track.grid[index]
     entry = track.entry
     value, text, exact = _real_value(entry, severity)
-    was = track.original.value if track.original.value is not None else track.original.severity
+    was = (_original_value(track)[0] if track.original.value is not None
+           else track.original.severity)
     note = f"negotiated from {_value_text(was, entry.unit)}"
     if entry.baseline is not None:
         return Provision(kind=track.kind, value=value, unit=entry.unit, note=note)
@@ -736,4 +737,7 @@ def negotiate(
 
 def _original_value(track: _Track) -> tuple[float | bool | str, str, bool]:
     value = track.original.value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # The draft may say "2 million barrels/year": tables speak the kind's own unit.
+        value = in_kind_unit(track.kind, track.entry, value, track.original.unit)
     return value, _value_text(value, track.entry.unit), True
