@@ -13,6 +13,7 @@ import difflib
 import os
 import re
 import tomllib
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
+from councilsim.catalog import ImplausibleValueWarning
 from councilsim.errors import ScenarioError
 from councilsim.models import Council, Scenario, SimulationSettings
 
@@ -50,10 +52,6 @@ _CALIBRATED_FIELDS = ("support", "uncertainty", "abstention", "veto_cost", "abse
 _SCENARIO_KEYS = ("title", "date", "description", "council", "mood_sd", "calibration")
 # Scenario model fields that a file sets in its [scenario] table.
 _IN_SCENARIO_TABLE = frozenset(_SCENARIO_KEYS) - {"council", "calibration"}
-# pydantic's tags for the members of the union ``Provision.value`` (bool | float | str).
-_VALUE_UNION_TAGS = frozenset({"bool", "float", "str"})
-_DATE_ERRORS = frozenset({"date_type", "date_parsing", "date_from_datetime_inexact",
-                          "date_from_datetime_parsing", "date_future", "date_past"})
 # Model field names (Python API) and their names in a scenario file.
 _FILE_NAMES = {"members": "member", "blocs": "bloc", "drafts": "draft"}
 
@@ -106,11 +104,42 @@ def parse_scenario(text: str, *, path: str | None = None) -> Scenario:
             problem, line, column = re.sub(r"\s*\(at [^)]*\)", "", message), None, None
         raise ScenarioError(f"TOML syntax error: {problem}", path=path, line=line,
                             column=column) from None
-    return scenario_from_document(document, path=path)
+    return _scenario(document, path, text)
 
 
 def scenario_from_document(document: dict[str, Any], *, path: str | None = None) -> Scenario:
     """Validate a parsed scenario document (the dict ``tomllib`` returns)."""
+    return _scenario(document, path, None)
+
+
+def _scenario(document: Any, path: str | None, text: str | None) -> Scenario:
+    """Validate a document, naming the file, line and field of any error or warning.
+
+    The line is found when the text is given; the field is in the file's terms, with entries
+    named by code (``member[8] (RUS).salience``).
+    """
+    lines = _KeyLines(text) if text is not None else None
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ImplausibleValueWarning)
+            scenario = _validate(document, path)
+    except ScenarioError as err:
+        if err.line is not None or err.field is None or lines is None:
+            raise
+        raise ScenarioError(err.problem, path=path, line=lines.line_of(err.field),
+                            field=err.field) from None
+    for warning in caught:
+        message = str(warning.message)
+        if issubclass(warning.category, ImplausibleValueWarning):
+            api_field, _, problem = message.partition(": ")
+            field = _file_path(api_field, [p.kind for p in scenario.status_quo])
+            where = (path or "<scenario>") + (f":{lines.line_of(field)}" if lines else "")
+            message = f"{where}: {field}: {problem}"
+        warnings.warn(message, warning.category, stacklevel=3)
+    return scenario
+
+
+def _validate(document: Any, path: str | None) -> Scenario:
     if not isinstance(document, dict):
         raise _fail(f"a scenario document must be a table, got {_describe(document)}", path)
     if not document:
@@ -119,10 +148,10 @@ def scenario_from_document(document: dict[str, Any], *, path: str | None = None)
     fields = _document_to_fields(document, path)
     try:
         return Scenario(**fields)
-    except ValidationError as err:
-        kinds = [entry["kind"] for entry in fields["status_quo"]]
-        field, problem = _first_error(err, kinds)
-        raise ScenarioError(problem, path=path, field=field) from None
+    except ScenarioError as err:
+        kinds = [entry.get("kind") for entry in fields["status_quo"]]
+        field = _file_path(err.field, kinds) if err.field else None
+        raise ScenarioError(err.problem, path=path, field=field) from None
 
 
 def _fail(problem: str, path: str | None, field: str | None = None) -> ScenarioError:
@@ -146,8 +175,8 @@ def _document_to_fields(document: dict[str, Any], path: str | None) -> dict[str,
     unknown = [key for key in document if key not in _TABLES]
     if unknown:
         allowed = "; ".join(f"[{key}] ({what})" for key, what in _TABLES.items())
-        raise _fail(f"unknown top-level key {unknown[0]!r}{_did_you_mean(unknown[0], _TABLES)}; "
-                    f"allowed: {allowed}", path)
+        raise _fail(f"unknown top-level key{_did_you_mean(unknown[0], _TABLES)}; "
+                    f"allowed: {allowed}", path, unknown[0])
     head = _table(document.get("scenario", {}), "scenario", path)
     for key in head:
         if key not in _SCENARIO_KEYS:
@@ -267,71 +296,124 @@ def _council(named: Any, inline: Any, path: str | None) -> Council | dict[str, A
         raise _fail(str(err), path, "scenario.council") from None
 
 
-def _first_error(err: ValidationError, status_quo_kinds: list[str]) -> tuple[str | None, str]:
-    """Return the first validation error as (field path in the file's terms, problem).
-
-    ``status_quo_kinds`` lists the kinds of ``[status_quo]`` in file order, so that an error in
-    the model's ``status_quo[i]`` is reported under the key the file uses (``status_quo.<kind>``).
-    """
-    detail = err.errors(include_url=False)[0]
-    loc = list(detail["loc"])
-    problem = _problem(detail)
-    if len(loc) >= 2 and loc[-2] == "value" and loc[-1] in _VALUE_UNION_TAGS:
-        # Provision.value is a union: report the field, not the union member pydantic tried.
-        loc = loc[:-1]
-        got = _show(detail.get("input"))
-        problem = f"must be true or false, a number or a level name, got {got}"
-    if detail["type"] in _DATE_ERRORS:
-        problem = f"must be a date such as 2017-09-11, got {_show(detail.get('input'))}"
-    # Cross-reference errors raised by the model carry their own path (in API terms).
-    found = re.match(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): (.*)$", problem, re.S)
-    if not loc and found:
-        return _file_path(found.group(1), status_quo_kinds), found.group(2)
-    if not loc:
-        return None, problem
-    head, rest = str(loc[0]), loc[1:]
-    if head == "status_quo" and rest and isinstance(rest[0], int):
-        head, rest = _status_quo_key(rest[0], status_quo_kinds), rest[1:]
-        if rest == ["kind"]:
-            rest = []
-    elif head in _IN_SCENARIO_TABLE:
-        head = f"scenario.{head}"
-    else:
-        head = _FILE_NAMES.get(head, head)
-    parts = [head]
-    for item in rest:
-        parts.append(f"[{item}]" if isinstance(item, int) else f".{item}")
-    return "".join(parts), problem
-
-
 def _status_quo_key(index: int, kinds: list[str]) -> str:
     return f"status_quo.{kinds[index]}" if 0 <= index < len(kinds) else f"status_quo[{index}]"
 
 
 def _file_path(api_path: str, status_quo_kinds: list[str]) -> str:
-    """Translate a model path (``members[2].code``, ``status_quo[0].kind``) to the file's terms."""
+    """Translate a model path to the file's terms.
+
+    ``members[2] (RUS).code`` becomes ``member[2] (RUS).code``, ``status_quo[0].kind``
+    ``status_quo.<kind>``, ``date`` ``scenario.date``.
+    """
     sq = re.match(r"^status_quo\[(\d+)\](.*)$", api_path)
     if sq:
         rest = "" if sq.group(2) == ".kind" else sq.group(2)
         return _status_quo_key(int(sq.group(1)), status_quo_kinds) + rest
-    head, _, rest = api_path.partition("[")
-    return _FILE_NAMES.get(head, head) + ("[" + rest if rest else "")
+    head = re.match(r"^[a-z_]+", api_path)
+    name = head.group(0) if head else ""
+    if name in _IN_SCENARIO_TABLE:
+        return f"scenario.{api_path}"
+    return _FILE_NAMES.get(name, name) + api_path[len(name):]
 
 
-def _problem(detail: dict[str, Any]) -> str:
-    kind, ctx, got = detail["type"], detail.get("ctx", {}), detail.get("input")
-    bounds = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
-              "less_than_equal": "<="}
-    if kind in bounds:
-        limit = next(iter(ctx.values()))
-        return f"must be {bounds[kind]} {_number(limit)}, got {_show(got)}"
-    if kind == "missing":
-        return "required, but missing"
-    if kind == "extra_forbidden":
-        return "unknown key (check the spelling; see docs/scenario-format.md for allowed keys)"
-    if kind == "value_error":
-        return str(ctx.get("error", detail["msg"]))
-    return f"{detail['msg'][0].lower()}{detail['msg'][1:]}, got {_show(got)}"
+class _KeyLines:
+    """Where each key of a TOML text is written: the line of a field path, found in the text.
+
+    ``tomllib`` gives no positions, so the text is scanned: table headers (``[[member]]`` counted
+    to index the entries), keys (dotted ones too) and the inline tables of multi-line arrays
+    (``provisions = [ {...}, {...} ]``). A path is placed at its longest prefix found.
+    """
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+    _KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
+                      r"(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple, int] = {}
+        counts: dict[tuple, int] = {}
+        table: tuple = ()
+        array: tuple | None = None  # the key of a multi-line array being read
+        depth, entries, in_string = 0, 0, None
+        for number, line in enumerate(text.splitlines(), start=1):
+            if in_string is None and depth == 0:
+                header = self._HEADER.match(line)
+                if header:
+                    parts = self._parts(header.group(2))
+                    if header.group(1) == "[[":
+                        base = self._resolve(parts)
+                        counts[base] = counts.get(base, -1) + 1
+                        self.lines.setdefault(base, number)
+                        table = (*base, counts[base])
+                    else:
+                        table = self._resolve(parts)
+                    self.lines.setdefault(table, number)
+                    continue
+                key = self._KEY.match(line)
+                if key:
+                    path = (*table, *self._parts(key.group(1)))
+                    self.lines.setdefault(path, number)
+                    array, entries = path, 0
+                    line = line[key.end():]
+            # Track brackets and strings so that lines inside values are not read as keys.
+            i = 0
+            while i < len(line):
+                if in_string:
+                    if line.startswith(in_string, i) and (in_string[0] == "'"
+                                                          or line[i - 1:i] != "\\"):
+                        i += len(in_string)
+                        in_string = None
+                        continue
+                    i += 1
+                    continue
+                char = line[i]
+                if char == "#":
+                    break
+                if char in "\"'":
+                    in_string = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else char
+                    i += len(in_string)
+                    continue
+                if char in "[{":
+                    depth += 1
+                    if char == "{" and depth == 2 and array is not None:
+                        self.lines.setdefault((*array, entries), number)
+                        entries += 1
+                elif char in "]}":
+                    depth = max(0, depth - 1)
+                i += 1
+            if in_string and len(in_string) == 1:
+                in_string = None  # a basic string ends with its line
+            if depth == 0 and in_string is None:
+                array = None
+
+    def _resolve(self, parts: list[str]) -> tuple:
+        """A header's path with the current entry index of every array of tables in it."""
+        resolved: list = []
+        for part in parts:
+            resolved.append(part)
+            latest = max((path[len(resolved)] for path in self.lines
+                          if len(path) > len(resolved) and tuple(path[:len(resolved)])
+                          == tuple(resolved) and isinstance(path[len(resolved)], int)),
+                         default=None)
+            if latest is not None and part != parts[-1]:
+                resolved.append(latest)
+        return tuple(resolved)
+
+    @staticmethod
+    def _parts(dotted: str) -> list[str]:
+        return [part.strip().strip("\"'") for part in re.findall(
+            r"\"[^\"]*\"|'[^']*'|[^.]+", dotted)]
+
+    def line_of(self, field: str) -> int | None:
+        """The line of ``field`` (``member[8] (RUS).ideal.oil``) or of its nearest parent."""
+        field = re.sub(r" \([^)]*\)", "", field)
+        path: list = []
+        for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field):
+            path.append(int(index) if index else name)
+        for end in range(len(path), 0, -1):
+            if tuple(path[:end]) in self.lines:
+                return self.lines[tuple(path[:end])]
+        return None
 
 
 def _did_you_mean(key: str, allowed) -> str:

@@ -8,9 +8,12 @@ and abstention lists; provision kinds) are checked when a :class:`Scenario` is b
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
 import re
+import types
+import typing
 import warnings
 from collections import Counter
 from functools import cached_property
@@ -21,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PositiveInt,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -33,6 +37,7 @@ from councilsim.catalog import (
     implausible_value,
     severity_of,
 )
+from councilsim.errors import ScenarioError
 
 __all__ = [
     "Bloc",
@@ -47,6 +52,159 @@ __all__ = [
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+# pydantic's tags for the members of the union ``Provision.value`` (bool | float | str).
+_VALUE_UNION_TAGS = frozenset({"bool", "float", "str"})
+_DATE_ERRORS = frozenset({"date_type", "date_parsing", "date_from_datetime_inexact",
+                          "date_from_datetime_parsing", "date_future", "date_past"})
+_BOUNDS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
+           "less_than_equal": "<="}
+# A cross-reference error raised by a model validator names its field first: "members[2].code: ..."
+_PATH_FIRST = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[A-Za-z0-9_]+(?:\[\d+\])?)*): (.*)$", re.S)
+
+
+class _ReadableErrors(type(BaseModel)):
+    """Builds models so that bad input raises one readable :class:`ScenarioError`.
+
+    pydantic's own error lists every problem with the input echoed back; a user needs the first
+    problem, the field (``members[8] (RUS).salience``), and what is allowed. (Wrapping the call
+    rather than defining ``__init__`` keeps pydantic validating nested models itself.)
+    """
+
+    def __call__(cls, *args: object, **data: object):
+        try:
+            return super().__call__(*args, **data)
+        except ValidationError as err:
+            field, problem = validation_problem(err, cls, data)
+            raise ScenarioError(problem, field=field) from None
+
+
+class _Model(BaseModel, metaclass=_ReadableErrors):
+    """A frozen model whose bad input raises one readable :class:`ScenarioError`."""
+
+    model_config = _FROZEN
+
+    @classmethod
+    def model_validate(cls, obj: object, **kwargs: object):
+        """Validate ``obj`` (a dict or a model); bad input raises :class:`ScenarioError`."""
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as err:
+            field, problem = validation_problem(err, cls, obj)
+            raise ScenarioError(problem, field=field) from None
+
+
+def validation_problem(err: ValidationError, model: type[BaseModel],
+                       data: object = None) -> tuple[str | None, str]:
+    """The first problem of a validation error as (field path, what is wrong and allowed).
+
+    The path is in the Python API's terms (``members[3].uncertainty``); entries of ``members``,
+    ``drafts`` and ``blocs`` are also named by their code, id or name when ``data`` (the input)
+    has it: ``members[8] (RUS).salience``.
+    """
+    detail = err.errors(include_url=False)[0]
+    loc = list(detail["loc"])
+    kind, got = detail["type"], detail.get("input")
+    if kind in _BOUNDS:
+        problem = f"must be {_BOUNDS[kind]} {_number(next(iter(detail['ctx'].values())))}, " \
+                  f"got {_show(got)}"
+    elif kind == "missing":
+        problem = "required, but missing"
+    elif kind == "extra_forbidden":
+        allowed = _fields_at(model, loc[:-1])
+        problem = f"unknown key {str(loc[-1])!r}" + (
+            f"{_did_you_mean(loc[-1], allowed)}; allowed: {', '.join(allowed)}" if allowed
+            else " (check the spelling)")
+    elif kind == "value_error":
+        problem = str(detail.get("ctx", {}).get("error", detail["msg"]))
+    elif kind in _DATE_ERRORS:
+        problem = f"must be a date such as 2017-09-11, got {_show(got)}"
+    else:
+        problem = f"{detail['msg'][0].lower()}{detail['msg'][1:]}, got {_show(got)}"
+    if len(loc) >= 2 and loc[-2] == "value" and loc[-1] in _VALUE_UNION_TAGS:
+        # Provision.value is a union: report the field, not the union member pydantic tried.
+        loc = loc[:-1]
+        problem = f"must be true or false, a number or a level name, got {_show(got)}"
+    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+    field = field.lstrip(".") or None
+    found = _PATH_FIRST.match(problem)
+    if field is None and found:
+        field, problem = found.group(1), found.group(2)
+    return (_named_entries(field, data) if field else None), problem
+
+
+def _fields_at(model: type[BaseModel], loc: list) -> list[str]:
+    """The keys allowed at ``loc`` inside ``model`` (empty when it is not a model's table)."""
+    current: object = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        inner = _model_in(current)
+        if inner is not None and part in inner.model_fields:
+            current = inner.model_fields[part].annotation
+        elif _is_mapping(current):  # a dict key such as a kind name: look at the values
+            current = typing.get_args(_strip_optional(current))[-1]
+        else:
+            return []
+    inner = _model_in(current)
+    return list(inner.model_fields) if inner is not None else []
+
+
+def _strip_optional(annotation: object) -> object:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return args[0] if len(args) == 1 else annotation
+    return annotation
+
+
+def _is_mapping(annotation: object) -> bool:
+    return typing.get_origin(_strip_optional(annotation)) is dict
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    """The model class an annotation holds (itself, or inside a tuple, list or dict's values)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin in (tuple, list) or origin is types.UnionType or origin is typing.Union:
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _named_entries(field: str, data: object) -> str:
+    """``members[8].x`` as ``members[8] (RUS).x``: entries named by code, id or name."""
+
+    def name(match: re.Match) -> str:
+        key, index = match.group(1), int(match.group(2))
+        entries = data.get(key) if isinstance(data, dict) else None
+        try:
+            entry = entries[index]
+        except (TypeError, IndexError, KeyError):
+            return match.group(0)
+        attribute = {"members": "code", "blocs": "name", "drafts": "id"}[key]
+        label = entry.get(attribute) if isinstance(entry, dict) else getattr(entry, attribute, None)
+        return f"{match.group(0)} ({label})" if isinstance(label, str) else match.group(0)
+
+    return re.sub(r"^(members|blocs|drafts)\[(\d+)\]", name, field)
+
+
+def _did_you_mean(key: object, allowed) -> str:
+    close = difflib.get_close_matches(str(key), list(allowed), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _number(value: object) -> str:
+    """``0.0`` as ``0``, other numbers as Python writes them."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_code(code: str) -> str:
@@ -58,11 +216,21 @@ def _check_code(code: str) -> str:
     return code
 
 
+def _refuse_repeats(items: list[str], where: str, key: str, what: str) -> None:
+    """Name the entry that repeats an earlier one, so that a message can point at its line."""
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item in first:
+            raise ValueError(f"{where}[{index}].{key}: duplicate {what} {item!r}, already used "
+                             "by an earlier entry")
+        first[item] = index
+
+
 def _duplicates(items: list[str] | tuple[str, ...]) -> list[str]:
     return [item for item, count in Counter(items).items() if count > 1]
 
 
-class Council(BaseModel):
+class Council(_Model):
     """Who sits on the council, who holds a veto, and how many yes votes adopt a text.
 
     Parameters
@@ -168,7 +336,7 @@ class Council(BaseModel):
 _SEVERITY = Field(ge=0.0, le=1.0)
 
 
-class RealValue(BaseModel):
+class RealValue(_Model):
     """A member's ideal given in real units (``{value = 3_000_000, unit = "barrels/year"}``).
 
     The scenario turns it into a severity with its catalog, as it does a provision's value.
@@ -180,7 +348,7 @@ class RealValue(BaseModel):
     unit: str | None = None
 
 
-class Member(BaseModel):
+class Member(_Model):
     """A member's stance: the parameters of the random-utility vote model (DESIGN §3).
 
     Net utility of a draft over the status quo::
@@ -253,7 +421,7 @@ class Member(BaseModel):
         return salience
 
 
-class Bloc(BaseModel):
+class Bloc(_Model):
     """Members whose votes share a common shock (``E_bloc``), so they tend to move together.
 
     Parameters
@@ -276,7 +444,7 @@ class Bloc(BaseModel):
     why: str | None = None
 
 
-class Provision(BaseModel):
+class Provision(_Model):
     """One measure in a draft or in the status quo, in real units or as a severity.
 
     Give exactly one of ``value`` (in the catalog's unit, ``true``/``false`` for a ban, or a level
@@ -303,7 +471,7 @@ class Provision(BaseModel):
         return self
 
 
-class Draft(BaseModel):
+class Draft(_Model):
     """A text put to the vote.
 
     Parameters
@@ -342,7 +510,7 @@ class Draft(BaseModel):
         return provisions
 
 
-class SimulationSettings(BaseModel):
+class SimulationSettings(_Model):
     """Defaults for :func:`councilsim.simulate` stored with a scenario."""
 
     model_config = _FROZEN
@@ -371,7 +539,7 @@ def _ideal_severity(kind: str, value: object, kinds: dict[str, ProvisionKind],
         raise ValueError(f"{where}: {err}") from None
 
 
-class Scenario(BaseModel):
+class Scenario(_Model):
     """A complete situation: the council, members' stances, blocs, status quo and drafts.
 
     Council members without a :class:`Member` entry get the default stance
@@ -447,8 +615,7 @@ class Scenario(BaseModel):
         seats = self.council.members
         allowed = f"the council's members are {', '.join(seats)}"
         codes = [member.code for member in self.members]
-        if dup := _duplicates(codes):
-            raise ValueError(f"members: duplicate member codes {', '.join(dup)}")
+        _refuse_repeats(codes, "members", "code", "member code")
         for i, member in enumerate(self.members):
             if member.code not in seats:
                 raise ValueError(
@@ -465,8 +632,7 @@ class Scenario(BaseModel):
                     f"members[{i}]: unknown provision kind {kind!r}; {self._kinds_hint()}"
                 )
         seen: dict[str, str] = {}
-        if dup := _duplicates([bloc.name for bloc in self.blocs]):
-            raise ValueError(f"blocs: duplicate bloc names {', '.join(dup)}")
+        _refuse_repeats([bloc.name for bloc in self.blocs], "blocs", "name", "bloc name")
         for b, bloc in enumerate(self.blocs):
             for code in bloc.members:
                 if code not in seats:
@@ -479,8 +645,7 @@ class Scenario(BaseModel):
                         "a member belongs to at most one bloc"
                     )
                 seen[code] = bloc.name
-        if dup := _duplicates([draft.id for draft in self.drafts]):
-            raise ValueError(f"drafts: duplicate draft ids {', '.join(dup)}")
+        _refuse_repeats([draft.id for draft in self.drafts], "drafts", "id", "draft id")
         for d, draft in enumerate(self.drafts):
             self.check_draft(draft, where=f"drafts[{d}]")
         for p, provision in enumerate(self.status_quo):

@@ -647,7 +647,9 @@ def backtest(
         if preds:
             per_year[year] = _scores(preds)
     if not predictions:
-        raise ValueError(f"no usable recorded vote to predict in {start}-{end} (topic {topic!r})")
+        groups = f"; topic groups: {', '.join(TOPIC_GROUPS)}" if topic else ""
+        raise ValueError(f"no usable recorded vote to predict in {start}-{end} (topic {topic!r})"
+                         + groups)
     overall = _scores(predictions)
     w_start, w_end = max(WINDOW[0], start), min(WINDOW[1], end)
     in_window = [p for p in predictions if w_start <= p.date.year <= w_end]

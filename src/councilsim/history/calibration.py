@@ -1207,6 +1207,8 @@ def calibrate(
         raise ValueError(
             "no usable recorded vote matches "
             f"topic={topic!r}, since={since_date}, before={before_date}"
+            + (f"; topic groups: {', '.join(TOPIC_GROUPS)} (or any word of the record's "
+               "topics)" if topic else "")
         )
     if before_date is not None:
         assert votes[-1].date < before_date, "calibration selected a vote on or after 'before'"
