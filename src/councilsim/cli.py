@@ -231,12 +231,14 @@ def _duration(seconds: float) -> str:
 @contextmanager
 def _warnings_as_notes() -> Iterator[None]:
     """Show councilsim's warnings (e.g. an implausible value) as one-line notes, once each."""
+    import re
     import warnings
 
     shown: set[str] = set()
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:
-        text = str(message)
+        # A swept or negotiated text is not in the file: its value speaks for itself.
+        text = re.sub(r"^draft\.provisions\[\d+\]\.value: ", "", str(message))
         if text not in shown:
             shown.add(text)
             _note(text)
@@ -664,6 +666,32 @@ _positive_int = _whole_number(1, "positive")
 _seed = _whole_number(0, "non-negative")
 
 
+# The API's messages name its parameters; on the command line the same problem names the option.
+_API_TO_CLI = (
+    (r"\(to give severities, pass severity=True\)", "(to give severities, add --severity)"),
+    (r"^severities of ", "with --severity, values of "),
+    (r"; name one of: ", "; choose one with --draft ID: "),
+    (r"^target must be", "--target must be"),
+    (r"^step for ", "--step for "),
+    (r"^sponsor (\S+) is not", r"--sponsor \1 is not"),
+    (r"^unknown council ", "--council: unknown council "),
+    (r"^(since|before)=(.*?) is not a date; give a datetime\.date, an ISO date string such as",
+     r"--\1 \2 is not a date; give a date such as"),
+    (r"^half_life must be", "--half-life must be"),
+    (r"^unknown effects ", "--effects: unknown "),
+    (r"^start and end must be years with start <= end, got",
+     "--from and --to must be years with --from <= --to, got"),
+)
+
+
+def _in_cli_terms(message: str) -> str:
+    import re
+
+    for pattern, replacement in _API_TO_CLI:
+        message = re.sub(pattern, replacement, message)
+    return message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``councilsim`` command; returns the exit code."""
     parser = _parser()
@@ -677,7 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _warnings_as_notes():
             args.handler(args)
     except (CouncilsimError, _BadInput, ValueError) as err:
-        print(f"councilsim: error: {err}", file=sys.stderr)
+        print(f"councilsim: error: {_in_cli_terms(str(err))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("councilsim: interrupted; no output was written", file=sys.stderr)

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from councilsim.catalog import ImplausibleValueWarning
 from councilsim.errors import ScenarioError
-from councilsim.models import Council, Scenario, SimulationSettings
+from councilsim.models import Council, Scenario, SimulationSettings, _named_entries
 
 __all__ = [
     "load_scenario",
@@ -132,7 +132,10 @@ def _scenario(document: Any, path: str | None, text: str | None) -> Scenario:
         message = str(warning.message)
         if issubclass(warning.category, ImplausibleValueWarning):
             api_field, _, problem = message.partition(": ")
-            field = _file_path(api_field, [p.kind for p in scenario.status_quo])
+            entries = {"members": scenario.members, "blocs": scenario.blocs,
+                       "drafts": scenario.drafts}
+            field = _file_path(_named_entries(api_field, entries),
+                               [p.kind for p in scenario.status_quo])
             where = (path or "<scenario>") + (f":{lines.line_of(field)}" if lines else "")
             message = f"{where}: {field}: {problem}"
         warnings.warn(message, warning.category, stacklevel=3)

@@ -756,8 +756,14 @@ class Scenario(_Model):
         # Cached: every draft simulated starts from it.
         return {p.kind: self._severity(p, "status_quo") for p in self.status_quo}
 
-    def draft_severities(self, draft: Draft) -> dict[str, float]:
-        """Severity of each kind if ``draft`` is adopted; unmentioned kinds keep the status quo."""
+    def draft_severities(self, draft: Draft | str | None = None) -> dict[str, float]:
+        """Severity of each kind if ``draft`` is adopted; unmentioned kinds keep the status quo.
+
+        ``draft`` is a :class:`Draft`, the id of one of the scenario's drafts, or None when the
+        scenario has one draft.
+        """
+        if not isinstance(draft, Draft):
+            draft = self.draft(draft)
         severities = dict(self._status_quo_severities)
         severities.update({p.kind: self._severity(p, draft.id) for p in draft.provisions})
         return severities
