@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from councilsim._progress import ProgressLike, offset, progress_reporter
 from councilsim._version import __version__
 from councilsim.exact import DEFAULT_NODES, MAX_NODES, ExactTooCostly, run_exact, run_exact_many
 from councilsim.models import Draft, Scenario
@@ -57,7 +57,7 @@ def simulate(
     decisive: bool = True,
     chunk_draws: int | None = None,
     executor: Executor | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressLike = None,
 ) -> SimulationResult:
     """Estimate how a draft resolution fares: adoption, vetoes, votes, decisive members.
 
@@ -90,8 +90,9 @@ def simulate(
         Draws per Monte Carlo task; affects speed and memory, never the numbers.
     executor : concurrent.futures.Executor, optional
         Runs Monte Carlo tasks in parallel; results are identical for any executor.
-    progress : callable, optional
-        ``progress(done, total)`` after each Monte Carlo task.
+    progress : bool or callable, optional
+        ``True`` draws a progress bar over the Monte Carlo tasks (in a terminal or a notebook);
+        a callable is called as ``progress(done, total)`` after each task.
 
     Returns
     -------
@@ -107,8 +108,9 @@ def simulate(
     scenario = _as_scenario(scenario)
     job = _Job.make(scenario, draft, method=method, draws=draws, nodes=nodes, model=model,
                     keep_draws=keep_draws)
-    return job.run(decisive=decisive, draws=draws, seed=seed, chunk_draws=chunk_draws,
-                   executor=executor, progress=progress)
+    with progress_reporter(progress, f"simulating {job.draft.id}") as report:
+        return job.run(decisive=decisive, draws=draws, seed=seed, chunk_draws=chunk_draws,
+                       executor=executor, progress=report)
 
 
 @dataclass(frozen=True)
@@ -221,7 +223,7 @@ def simulate_texts(
     decisive: bool = True,
     chunk_draws: int | None = None,
     executor: Executor | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressLike = None,
 ) -> list[SimulationResult]:
     """:func:`simulate` for several drafts of one scenario; the same results, faster (internal).
 
@@ -244,13 +246,14 @@ def simulate_texts(
         exact, outcomes = [], []  # each job decides alone: exact raises again, auto falls back
     for i, raw in zip(exact, outcomes, strict=True):
         results[i] = jobs[i].exact_result(raw)
-    return [
-        result if result is not None else job.run(
-            decisive=decisive, draws=draws, seed=seed, chunk_draws=chunk_draws,
-            executor=executor, progress=progress,
-        )
-        for result, job in zip(results, jobs, strict=True)
-    ]
+    with progress_reporter(progress, "simulating") as report:
+        return [
+            result if result is not None else job.run(
+                decisive=decisive, draws=draws, seed=seed, chunk_draws=chunk_draws,
+                executor=executor, progress=offset(report, i, len(jobs)),
+            )
+            for i, (result, job) in enumerate(zip(results, jobs, strict=True))
+        ]
 
 
 def shared_seed(
@@ -278,8 +281,9 @@ def compare(
     drafts : list of str, optional
         Draft ids, in the order wanted; all the scenario's drafts when None.
     **options
-        Keyword options of :func:`simulate`. With Monte Carlo, one seed serves every draft
-        (common random numbers), so differences between drafts are not noise.
+        Keyword options of :func:`simulate` (``progress=True`` draws one bar for all the
+        drafts). With Monte Carlo, one seed serves every draft (common random numbers), so
+        differences between drafts are not noise.
 
     Returns
     -------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import html
 import json
 import re
 import types
@@ -82,6 +83,37 @@ class _Model(BaseModel, metaclass=_ReadableErrors):
     """A frozen model whose bad input raises one readable :class:`ScenarioError`."""
 
     model_config = _FROZEN
+
+    def __repr__(self) -> str:
+        # The fields that differ from their defaults, long texts cut: a line or two, where
+        # pydantic's repr of a scenario runs to 11,000 characters.
+        shown = []
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if not field.is_required() and value == field.get_default(call_default_factory=True):
+                continue
+            shown.append(f"{name}={_brief(value)}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(name)}</th>"
+                       f"<td style='text-align:left'>{html.escape(_brief(getattr(self, name)))}"
+                       "</td></tr>"
+                       for name in type(self).model_fields)
+        return f"<b>{type(self).__name__}</b><table>{rows}</table>"
+
+
+def _brief(value: object, width: int = 60) -> str:
+    """A value in at most about ``width`` characters: models by name, long texts cut."""
+    if isinstance(value, Council):
+        text = value.name or f"{value.seats} seats"
+    elif isinstance(value, tuple | list) and value and isinstance(value[0], BaseModel):
+        names = [getattr(item, "code", None) or getattr(item, "id", None)
+                 or getattr(item, "name", None) or getattr(item, "kind", "?") for item in value]
+        text = f"[{len(value)}: {', '.join(map(str, names))}]"
+    else:
+        text = repr(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
 
     @classmethod
     def model_validate(cls, obj: object, **kwargs: object):
@@ -327,6 +359,19 @@ class Council(_Model):
     def seats(self) -> int:
         """Number of seats."""
         return len(self.members)
+
+    def __repr__(self) -> str:
+        return (f"Council({self.name or 'custom'!r}: {self.seats} seats "
+                f"{' '.join(self.members)}; veto {' '.join(self.veto_holders) or 'none'}; "
+                f"{self.threshold} votes to adopt)")
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(code)}</td><td>{html.escape(self.label(code))}</td>"
+            f"<td>{'veto' if code in self.veto_holders else ''}</td></tr>"
+            for code in self.members)
+        return (f"<b>{html.escape(self.name or 'custom council')}</b>: {self.seats} seats, "
+                f"{self.threshold} votes to adopt<table>{rows}</table>")
 
     def label(self, code: str) -> str:
         """Display name of a member, falling back to its code."""
@@ -767,6 +812,37 @@ class Scenario(_Model):
         severities = dict(self._status_quo_severities)
         severities.update({p.kind: self._severity(p, draft.id) for p in draft.provisions})
         return severities
+
+    def __repr__(self) -> str:
+        council = self.council
+        return (f"Scenario({self.title!r}, {self.date or 'undated'}; council "
+                f"{council.name or 'custom'} ({council.seats} seats, {council.threshold} to "
+                f"adopt); {len(self.members)} member stances, {len(self.blocs)} blocs; drafts: "
+                f"{_brief([d.id for d in self.drafts], 200)})")
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        council = self.council
+        severities = {d.id: self.draft_severities(d) for d in self.drafts}
+        kinds = sorted({kind for values in severities.values() for kind in values})
+        drafts = "".join(
+            f"<tr><td>{esc(d.id)}</td><td>{esc(d.title or '')}</td>"
+            + "".join(f"<td>{severities[d.id].get(kind, 0.0):.2f}</td>" for kind in kinds)
+            + "</tr>" for d in self.drafts)
+        blocs = "; ".join(f"{b.name} ({', '.join(b.members)})" for b in self.blocs)
+        members = "".join(
+            f"<tr><td>{esc(m.code)}</td><td>{m.support:g}</td><td>{m.uncertainty:g}</td>"
+            f"<td>{m.abstention:g}</td><td>{m.veto_cost:g}</td></tr>" for m in self.members)
+        return (
+            f"<div><b>{esc(self.title)}</b> ({self.date or 'undated'}); council "
+            f"{esc(council.name or 'custom')}: {council.seats} seats, {council.threshold} to "
+            f"adopt, veto: {esc(', '.join(council.veto_holders) or 'none')}; mood_sd "
+            f"{self.mood_sd:g}<br><i>Drafts (severities)</i><table><tr><th>id</th><th>title</th>"
+            + "".join(f"<th>{esc(kind)}</th>" for kind in kinds) + f"</tr>{drafts}</table>"
+            "<i>Member stances</i><table><tr><th>code</th><th>support</th><th>uncertainty</th>"
+            f"<th>abstention</th><th>veto_cost</th></tr>{members}</table>"
+            f"<i>Blocs</i>: {esc(blocs or 'none')}</div>"
+        )
 
     def content_hash(self) -> str:
         """SHA-256 of the scenario's canonical JSON form: identifies exactly what was simulated."""

@@ -23,7 +23,10 @@ from councilsim.api import (
 )
 from councilsim.catalog import ProvisionKind, severity_of
 from councilsim.models import Draft, Provision, Scenario
-from councilsim.results import _import_pandas  # noqa: F401 - shared by the analysis modules
+from councilsim.results import (
+    _import_pandas,  # noqa: F401 - shared by the analysis modules
+    short_repr,
+)
 
 Method = Literal["exact", "monte_carlo"]
 _METHODS = ("exact", "monte_carlo")
@@ -116,12 +119,20 @@ def _simulate(scenario: Scenario, draft: Draft, method: str, draws, seed, nodes)
     )
 
 
-def _map(function, tasks: list, executor: Executor | None) -> list:
+def _map(function, tasks: list, executor: Executor | None, progress=None) -> list:
     if executor is None:
-        return [function(task) for task in tasks]
-    if not callable(getattr(executor, "map", None)):
+        outputs = map(function, tasks)
+    elif not callable(getattr(executor, "map", None)):
         raise TypeError("executor must have a map method (e.g. concurrent.futures.Executor)")
-    return list(executor.map(function, tasks))
+    else:
+        outputs = executor.map(function, tasks)
+    if progress is None:
+        return list(outputs)
+    done = []
+    for output in outputs:  # results arrive in order, whatever the executor
+        done.append(output)
+        progress(len(done), len(tasks))
+    return done
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]], left: Iterable[int] = (0,)) -> str:
@@ -191,6 +202,9 @@ class _Report:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def __repr__(self) -> str:
+        return short_repr(self)
 
     def _repr_html_(self) -> str:
         return _html(self.summary())

@@ -83,7 +83,7 @@ class Coalition:
     missing_yes: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # repr: _Report's, a screenful
 class BlockingCoalitions(_Report):
     """The most likely blocking coalitions of a draft (see the module docstring for the definition).
 

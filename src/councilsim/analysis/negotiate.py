@@ -146,7 +146,7 @@ class Move:
     gain_per_utility: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # repr: _Report's, a screenful
 class Negotiation(_Report):
     """The sponsor's preferred text among those reaching a target P(adopted), and how it got there.
 

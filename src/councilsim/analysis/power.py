@@ -54,6 +54,7 @@ from math import comb, factorial
 from typing import Any, Protocol
 
 from councilsim.analysis._common import _table
+from councilsim.results import html_summary, short_repr
 
 __all__ = ["CouncilLike", "PowerIndices", "power_indices"]
 
@@ -196,6 +197,12 @@ class PowerIndices:
         frame.attrs["council_name"] = self.council_name
         frame.attrs["procedural"] = self.procedural
         return frame
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        return html_summary(self)
 
     def summary(self) -> str:
         """Return a plain-text table of the indices, one line per member plus a total.

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from councilsim._progress import ProgressLike, progress_reporter
 from councilsim.analysis._common import (
     Method,
     SeedLike,
@@ -90,7 +91,7 @@ class SensitivityRow:
     swing: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # repr: _Report's, a screenful
 class Sensitivity(_Report):
     """Every parameter's effect on P(adopted), largest first (the data of a tornado diagram).
 
@@ -258,6 +259,7 @@ def sensitivity(
     seed: SeedLike = None,
     nodes: int | None = None,
     executor: Executor | None = None,
+    progress: ProgressLike = None,
 ) -> Sensitivity:
     """Each vote-model parameter's effect on P(adopted), by central finite differences.
 
@@ -286,6 +288,9 @@ def sensitivity(
         Least number of mood points of the exact engine (see :func:`councilsim.simulate`).
     executor : concurrent.futures.Executor, optional
         Maps the variants over an executor; results are identical.
+    progress : bool or callable, optional
+        ``True`` draws a progress bar over the variants (terminal or notebook); a callable is
+        called as ``progress(done, total)``.
 
     Returns
     -------
@@ -306,7 +311,8 @@ def sensitivity(
         for v in (low, high):
             variants.append(_Variant(rebuild(v), base_draft, method, draws, root, nodes))
     base = _simulate(scenario, base_draft, method, draws, root, nodes)
-    p = _map(_run_variant, variants, executor)
+    with progress_reporter(progress, f"{len(variants)} variants") as report:
+        p = _map(_run_variant, variants, executor, report)
     rows = []
     for k, (scope, owner, parameter, value, low, high) in enumerate(specs):
         p_low, p_high = p[2 * k], p[2 * k + 1]

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from councilsim._progress import ProgressLike, progress_reporter
 from councilsim.analysis._common import (
     Method,
     SeedLike,
@@ -70,7 +71,8 @@ def _run_points(points: _Points) -> list[tuple[float, float, float, float, dict[
 
 
 def _simulate_points(
-    scenario: Scenario, drafts: list[Draft], method: str, draws, seed, nodes, model, executor
+    scenario: Scenario, drafts: list[Draft], method: str, draws, seed, nodes, model, executor,
+    progress: ProgressLike = None,
 ) -> list[tuple[float, float, float, float, dict[str, float]]]:
     """Every text's outcome, in order; tasks are mapped over ``executor``.
 
@@ -82,7 +84,9 @@ def _simulate_points(
         _Points(scenario, tuple(drafts[i : i + size]), method, draws, seed, nodes, model)
         for i in range(0, len(drafts), size)
     ]
-    return [output for outputs in _map(_run_points, tasks, executor) for output in outputs]
+    with progress_reporter(progress, f"{len(drafts)} texts") as report:
+        mapped = _map(_run_points, tasks, executor, report)
+    return [output for outputs in mapped for output in outputs]
 
 
 def _grid_values(
@@ -136,7 +140,7 @@ def _crossings(x: np.ndarray, p: np.ndarray, target: float) -> tuple[list[float]
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)  # repr: _Report's, a screenful
 class SweepResult(_Report):
     """P(adopted), P(vetoed) and each veto holder's P(no) along one provision's values.
 
@@ -300,6 +304,7 @@ def sweep(
     target: float = 0.5,
     model: Any = None,
     executor: Executor | None = None,
+    progress: ProgressLike = None,
 ) -> SweepResult:
     """Simulate a draft with one provision set to each of a grid of values.
 
@@ -335,6 +340,9 @@ def sweep(
         Vote model passed to :func:`councilsim.simulate`.
     executor : concurrent.futures.Executor, optional
         Maps the grid points over an executor; the results are identical to a serial run.
+    progress : bool or callable, optional
+        ``True`` draws a progress bar over the texts (terminal or notebook); a callable is
+        called as ``progress(done, total)``.
 
     Returns
     -------
@@ -362,7 +370,8 @@ def sweep(
     plain, provisions, severities = _grid_values(scenario, provision, values, bool(severity))
     root, entropy = _common_seed(scenario, method, seed)
     drafts = [_with_provision(base, p) for p in provisions]
-    outputs = _simulate_points(scenario, drafts, method, draws, root, nodes, model, executor)
+    outputs = _simulate_points(scenario, drafts, method, draws, root, nodes, model, executor,
+                               progress)
     x, axis = _axis(plain, severities)
     p_adopted = np.array([o[0] for o in outputs])
     crossings, directions = _crossings(x, p_adopted, target)
@@ -399,7 +408,7 @@ def sweep(
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)  # repr: _Report's, a screenful
 class SweepGrid(_Report):
     """P(adopted) and vetoes over the product of two provisions' grids.
 
@@ -544,6 +553,7 @@ def sweep_grid(
     target: float = 0.5,
     model: Any = None,
     executor: Executor | None = None,
+    progress: ProgressLike = None,
 ) -> SweepGrid:
     """Simulate a draft over the product of two provisions' grids.
 
@@ -557,7 +567,7 @@ def sweep_grid(
         Each a provision kind and its grid, as for :func:`sweep`; the kinds must differ.
     severity : bool or tuple of two bool
         Read the grids as severities (one flag for both, or one per grid).
-    method, draws, seed, nodes, target, model, executor
+    method, draws, seed, nodes, target, model, executor, progress
         As for :func:`sweep` (one common seed for all points).
 
     Returns
@@ -584,7 +594,8 @@ def sweep_grid(
     plain1, provs1, sev1 = _grid_values(scenario, kind1, values1, flags[1])
     root, entropy = _common_seed(scenario, method, seed)
     drafts = [_with_provision(_with_provision(base, p0), p1) for p0 in provs0 for p1 in provs1]
-    outputs = _simulate_points(scenario, drafts, method, draws, root, nodes, model, executor)
+    outputs = _simulate_points(scenario, drafts, method, draws, root, nodes, model, executor,
+                               progress)
     shape = (len(provs0), len(provs1))
 
     def grid(k: int) -> np.ndarray:

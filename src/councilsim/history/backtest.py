@@ -52,6 +52,7 @@ from typing import Any
 
 import numpy as np
 
+from councilsim._progress import ProgressLike, progress_reporter
 from councilsim.history.calibration import (
     NODES,
     TextContext,
@@ -67,6 +68,7 @@ from councilsim.history.record import (
     _topic_test,
     load_history,
 )
+from councilsim.results import html_summary, short_repr
 from councilsim.rules import VOTES, adopted
 
 __all__ = [
@@ -384,6 +386,12 @@ class BacktestResult:
 
         return pd.DataFrame([p.to_dict(members=False) for p in self.predictions])
 
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        return html_summary(self)
+
     def summary(self) -> str:
         """A plain-text report: overall, 2010-2025, per year, reliability."""
 
@@ -582,7 +590,7 @@ def backtest(
     effects: Sequence[str] = DEFAULT_SETTINGS["effects"],
     effect_sd: Mapping[str, float] | None = None,
     nodes: int = DEFAULT_SETTINGS["nodes"],
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressLike = None,
 ) -> BacktestResult:
     """Backtest calibrated forecasts with a rolling origin against two baselines.
 
@@ -610,8 +618,9 @@ def backtest(
         Their prior sds.
     nodes : int
         Gauss-Hermite nodes of the calibration.
-    progress : callable, optional
-        ``progress(done, total)`` after each year.
+    progress : bool or callable, optional
+        ``True`` draws a progress bar over the years (terminal or notebook); a callable is
+        called as ``progress(done, total)`` after each year.
 
     Returns
     -------
@@ -632,10 +641,11 @@ def backtest(
     task = partial(_year_task, history=history, topic=topic, settings=settings)
     mapper = map if executor is None else executor.map
     outputs = []
-    for i, output in enumerate(mapper(task, years)):
-        outputs.append(output)
-        if progress is not None:
-            progress(i + 1, len(years))
+    with progress_reporter(progress, "backtest years") as report:
+        for i, output in enumerate(mapper(task, years)):
+            outputs.append(output)
+            if report is not None:
+                report(i + 1, len(years))
     predictions: list[TextPrediction] = []
     per_year: dict[int, dict[str, Any]] = {}
     calibrations: dict[int, dict[str, Any]] = {}

@@ -87,6 +87,7 @@ from councilsim.history.record import (
     _topic_group_regexes,
 )
 from councilsim.models import Bloc, Council, Member, Scenario
+from councilsim.results import html_summary, short_repr
 
 __all__ = [
     "BAND_PRIOR_SD",
@@ -576,6 +577,12 @@ class Calibration:
 
         rows = [m.to_dict() for m in self.members.values()]
         return pd.DataFrame(rows).drop(columns=["counts"]).set_index("code")
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        return html_summary(self)
 
     def summary(self) -> str:
         """A readable table of the estimates."""
