@@ -64,3 +64,107 @@ def test_who_blocks_the_first_us_draft(scenario):
     assert round(found[("CHN", "RUS")], 2) == 0.96
     assert round(found[("CHN",)], 3) == 0.015
     assert round(found[("RUS",)], 3) == 0.008
+
+
+# -- the rest of README.md and docs/: each figure produced here or by the command shown ------
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text("utf-8")
+MODEL_DOC = (ROOT / "docs" / "model.md").read_text("utf-8")
+
+
+def _block_after(text: str, command: str) -> list[str]:
+    """The lines a README console block shows after ``$ command``."""
+    lines = text[text.index(f"$ {command}\n") + len(command) + 3:].splitlines()
+    return lines[: lines.index("```")]
+
+
+def test_tour_block_is_what_the_command_prints(capsys):
+    from councilsim.cli import main
+
+    command = "councilsim compare scenarios/dprk-2017-09.toml"
+    assert main(command.split()[1:-1] + [str(FLAGSHIP)]) == 0
+    assert capsys.readouterr().out.splitlines() == _block_after(README, command)
+
+
+def test_readme_python_examples_run_as_written(monkeypatch):
+    # The blocks a reader copies: everything but the one that needs a running Dask cluster.
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.chdir(ROOT)
+    blocks = README.split("```python\n")[1:]
+    runnable = [block[: block.index("```")] for block in blocks if "Client(" not in block]
+    assert len(runnable) == 2
+    namespace: dict = {}
+    for block in runnable:
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's code
+    assert namespace["mc"].draws == 1_000_000
+
+
+def test_time_to_one_thousandth_needs_the_draws_the_readme_states(scenario):
+    from councilsim import simulate
+    from councilsim.results import _Z95
+
+    p = simulate(scenario, "res-2375").p_adopted
+    assert "479,850 draws" in README
+    assert round(p * (1 - p) * (_Z95 / 0.001) ** 2, -1) == 479_850
+
+
+def test_engine_constants_the_docs_state():
+    from councilsim import exact, montecarlo
+
+    assert montecarlo.BLOCK_DRAWS == 8_192 and "seeded blocks of 8,192 draws" in README
+    assert "blocks of 8,192" in MODEL_DOC
+    assert exact.BATCH_LAWS == 32 and "batches of 32 texts" in README
+    assert "a batch of up to 32" in MODEL_DOC
+    assert exact.MAX_GRID_POINTS == 4001 and "more than 4,001" in MODEL_DOC
+    assert exact.DEFAULT_NODES == 48 and "(`nodes` = 48 by" in MODEL_DOC
+    assert exact._GRID_HALF_WIDTH == 8.5 and "±8.5" in MODEL_DOC
+    assert exact._MOOD_SPACING == 0.55 and "step is 0.55" in MODEL_DOC
+    assert exact._SPACING == pytest.approx(2 / 3) and "two thirds" in MODEL_DOC
+    # The bloc grid's error bound, exp(-2 pi^2 / spacing^2), "about 1e-19" in both documents.
+    bound = np.exp(-2 * np.pi**2 / exact._SPACING**2)
+    assert round(float(np.log10(bound))) == -19
+    assert "(about 1e-19)" in README and "~ 1e-19" in MODEL_DOC
+
+
+def test_exact_error_bound_on_the_shipped_scenarios_is_at_most_1e_8():
+    from councilsim import compare
+
+    assert "at most 1e-8 on the shipped scenarios" in MODEL_DOC
+    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        assert max(r.std_error for r in compare(load_scenario(path))) <= 1e-8, path.name
+
+
+@pytest.mark.slow
+def test_backtest_figures_of_the_readme():
+    """The backtest table and calibration figures, as `councilsim backtest` and
+    `benchmarks/backtest_report.py` print them (about two minutes on one core)."""
+    import statistics
+
+    from councilsim.history import backtest
+
+    result = backtest(start=2000, end=2025)
+    window = result.window
+    texts = [p for p in result.predictions if 2010 <= p.date.year <= 2025]
+    failed = sorted(p.p_model for p in texts if not p.adopted)
+    assert (window["model"]["n"], len(failed)) == (954, 87)
+    shown = {name: (round(s["brier"], 4), round(s["log_loss"], 3), round(s["member_log_loss"], 3))
+             for name, s in window.items() if isinstance(s, dict) and "brier" in s}
+    assert shown["model"] == (0.0758, 0.261, 0.244)
+    assert shown["base_rate"] == (0.0838, 0.310, 0.355)
+    assert shown["persistence"] == (0.1132, 1.564, 1.454)
+    overall = {"model": result.scores["model"], **result.baselines}
+    assert result.scores["model"]["n"] == 1583
+    assert [round(overall[k]["brier"], 4) for k in ("model", "base_rate", "persistence")] == [
+        0.0548, 0.0659, 0.0846]
+
+    def adopted_share(low):
+        in_bin = [p.adopted for p in texts if low <= p.p_model < low + 0.1]
+        return round(sum(in_bin) / len(in_bin), 2)
+
+    assert (adopted_share(0.8), adopted_share(0.7)) == (0.63, 0.23)
+    assert (round(failed[0], 2), round(failed[-1], 3), round(statistics.median(failed), 2),
+            sum(f < 0.9 for f in failed)) == (0.62, 0.995, 0.91, 39)

@@ -175,3 +175,15 @@ def test_file_errors_on_the_command_line_carry_the_line(tmp_path):
     proc = cli("run", path)
     assert_one_clean_error(proc, f"{path}:5: member[0] (RUS).salince: unknown key 'salince' "
                                  "(did you mean 'salience'?)")
+
+
+def test_the_format_docs_quote_the_loaders_messages():
+    from test_loading import BAD_FILES
+
+    doc = (ROOT / "docs" / "scenario-format.md").read_text("utf-8")
+    block = doc[doc.index("More examples"):doc.index("On the command line the message")]
+    examples = [line.strip() for line in block.splitlines() if line.startswith("    ")]
+    assert len(examples) == 4
+    messages = [after.strip() for _, _, _, after in BAD_FILES.values()]
+    for example in examples:
+        assert example in messages, example
