@@ -118,16 +118,17 @@ def _scenario(document: Any, path: str | None, text: str | None) -> Scenario:
     The line is found when the text is given; the field is in the file's terms, with entries
     named by code (``member[8] (RUS).salience``).
     """
-    lines = _KeyLines(text) if text is not None else None
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ImplausibleValueWarning)
             scenario = _validate(document, path)
     except ScenarioError as err:
-        if err.line is not None or err.field is None or lines is None:
+        if err.line is not None or err.field is None or text is None:
             raise
-        raise ScenarioError(err.problem, path=path, line=lines.line_of(err.field),
+        # The text is scanned for positions only when there is something to point at.
+        raise ScenarioError(err.problem, path=path, line=_KeyLines(text).line_of(err.field),
                             field=err.field) from None
+    lines = _KeyLines(text) if caught and text is not None else None
     for warning in caught:
         message = str(warning.message)
         if issubclass(warning.category, ImplausibleValueWarning):
