@@ -11,12 +11,14 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from councilsim._frozen import FrozenDict, FrozenModel
 
 __all__ = ["ProvisionKind", "builtin_catalog", "severity_of"]
 
 
-class ProvisionKind(BaseModel):
+class ProvisionKind(FrozenModel):
     """One dimension of the policy space: what a provision does and how it is measured.
 
     Parameters
@@ -39,14 +41,12 @@ class ProvisionKind(BaseModel):
         What the level severities encode (they are judgements, not facts).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     label: str
     scale: Literal["cap", "ban", "levels"]
     unit: str | None = None
     baseline: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     baseline_source: str | None = None
-    levels: dict[str, float] = Field(default_factory=dict)
+    levels: FrozenDict[str, float] = Field(default_factory=FrozenDict)
     why: str | None = None
 
     @model_validator(mode="after")
@@ -62,10 +62,16 @@ class ProvisionKind(BaseModel):
 
 
 @cache
-def builtin_catalog() -> dict[str, ProvisionKind]:
-    """Return the provision kinds shipped with councilsim, keyed by kind name."""
+def builtin_catalog() -> FrozenDict[str, ProvisionKind]:
+    """Return the provision kinds shipped with councilsim, keyed by kind name (read-only).
+
+    Parsed once per process and shared, hence read-only: build a scenario ``catalog`` to add or
+    override kinds.
+    """
     text = resources.files("councilsim").joinpath("data/catalog.toml").read_text("utf-8")
-    return {name: ProvisionKind(**entry) for name, entry in tomllib.loads(text).items()}
+    return FrozenDict(
+        {name: ProvisionKind(**entry) for name, entry in tomllib.loads(text).items()}
+    )
 
 
 def severity_of(

@@ -16,8 +16,6 @@ from functools import cached_property
 from typing import Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PositiveInt,
     field_validator,
@@ -25,6 +23,7 @@ from pydantic import (
 )
 
 from councilsim._bundled import unsc_membership
+from councilsim._frozen import FrozenDict, FrozenModel
 from councilsim.catalog import ProvisionKind, builtin_catalog, severity_of
 
 __all__ = [
@@ -38,7 +37,6 @@ __all__ = [
 ]
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
 def _check_code(code: str) -> str:
@@ -54,7 +52,7 @@ def _duplicates(items: list[str] | tuple[str, ...]) -> list[str]:
     return [item for item, count in Counter(items).items() if count > 1]
 
 
-class Council(BaseModel):
+class Council(FrozenModel):
     """Who sits on the council, who holds a veto, and how many yes votes adopt a text.
 
     Parameters
@@ -78,13 +76,11 @@ class Council(BaseModel):
     ('AA',)
     """
 
-    model_config = _FROZEN
-
     members: tuple[str, ...] = Field(min_length=1)
     veto_holders: tuple[str, ...] = ()
     threshold: PositiveInt
     name: str | None = None
-    names: dict[str, str] = Field(default_factory=dict)
+    names: FrozenDict[str, str] = Field(default_factory=FrozenDict)
 
     @field_validator("threshold", mode="before")
     @classmethod
@@ -160,7 +156,7 @@ class Council(BaseModel):
 _SEVERITY = Field(ge=0.0, le=1.0)
 
 
-class Member(BaseModel):
+class Member(FrozenModel):
     """A member's stance: the parameters of the random-utility vote model (DESIGN §3).
 
     Net utility of a draft over the status quo::
@@ -192,12 +188,10 @@ class Member(BaseModel):
         The facts this stance rests on, with their sources.
     """
 
-    model_config = _FROZEN
-
     code: str
     support: float = 0.0
-    ideal: dict[str, float] = Field(default_factory=dict)
-    salience: dict[str, float] = Field(default_factory=dict)
+    ideal: FrozenDict[str, float] = Field(default_factory=FrozenDict)
+    salience: FrozenDict[str, float] = Field(default_factory=FrozenDict)
     uncertainty: float = Field(default=1.0, gt=0.0, allow_inf_nan=False)
     abstention: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
     veto_cost: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
@@ -230,7 +224,7 @@ class Member(BaseModel):
         return salience
 
 
-class Bloc(BaseModel):
+class Bloc(FrozenModel):
     """Members whose votes share a common shock (``E_bloc``), so they tend to move together.
 
     Parameters
@@ -245,15 +239,13 @@ class Bloc(BaseModel):
         Why these members move together.
     """
 
-    model_config = _FROZEN
-
     name: str = Field(min_length=1)
     members: tuple[str, ...] = Field(min_length=1)
     sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
     why: str | None = None
 
 
-class Provision(BaseModel):
+class Provision(FrozenModel):
     """One measure in a draft or in the status quo, in real units or as a severity.
 
     Give exactly one of ``value`` (in the catalog's unit, ``true``/``false`` for a ban, or a level
@@ -264,8 +256,6 @@ class Provision(BaseModel):
     >>> Provision(kind="oil_refined", value=2_000_000, unit="barrels/year").kind
     'oil_refined'
     """
-
-    model_config = _FROZEN
 
     kind: str = Field(min_length=1)
     value: bool | float | str | None = None
@@ -280,7 +270,7 @@ class Provision(BaseModel):
         return self
 
 
-class Draft(BaseModel):
+class Draft(FrozenModel):
     """A text put to the vote.
 
     Parameters
@@ -301,8 +291,6 @@ class Draft(BaseModel):
         What the draft is and where its content is documented.
     """
 
-    model_config = _FROZEN
-
     id: str = Field(min_length=1)
     title: str | None = None
     provisions: tuple[Provision, ...] = ()
@@ -319,17 +307,15 @@ class Draft(BaseModel):
         return provisions
 
 
-class SimulationSettings(BaseModel):
+class SimulationSettings(FrozenModel):
     """Defaults for :func:`councilsim.simulate` stored with a scenario."""
-
-    model_config = _FROZEN
 
     method: Literal["auto", "exact", "monte_carlo"] = "auto"
     draws: PositiveInt = 100_000
     seed: int | None = Field(default=None, ge=0)
 
 
-class Scenario(BaseModel):
+class Scenario(FrozenModel):
     """A complete situation: the council, members' stances, blocs, status quo and drafts.
 
     Council members without a :class:`Member` entry get the default stance
@@ -360,8 +346,6 @@ class Scenario(BaseModel):
         Default method, draws and seed.
     """
 
-    model_config = _FROZEN
-
     council: Council
     title: str = "untitled scenario"
     date: dt.date | None = None
@@ -371,7 +355,7 @@ class Scenario(BaseModel):
     mood_sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
     status_quo: tuple[Provision, ...] = ()
     drafts: tuple[Draft, ...] = ()
-    catalog: dict[str, ProvisionKind] = Field(default_factory=dict)
+    catalog: FrozenDict[str, ProvisionKind] = Field(default_factory=FrozenDict)
     simulation: SimulationSettings = SimulationSettings()
 
     @model_validator(mode="after")
@@ -422,15 +406,15 @@ class Scenario(BaseModel):
         return self
 
     @property
-    def provision_kinds(self) -> dict[str, ProvisionKind]:
+    def provision_kinds(self) -> FrozenDict[str, ProvisionKind]:
         """The built-in catalog with this scenario's additions."""
         return self._provision_kinds
 
     @cached_property
-    def _provision_kinds(self) -> dict[str, ProvisionKind]:
-        # Cached (the model is frozen): every severity looks a kind up here. Private, so that
-        # dict(scenario) lists fields only.
-        return {**builtin_catalog(), **self.catalog}
+    def _provision_kinds(self) -> FrozenDict[str, ProvisionKind]:
+        # Cached (the model and its mappings are read-only): every severity looks a kind up
+        # here. Private, so that dict(scenario) lists fields only.
+        return FrozenDict({**builtin_catalog(), **self.catalog})
 
     def _kinds_hint(self) -> str:
         return "known kinds: " + ", ".join(sorted(self.provision_kinds))
@@ -524,20 +508,9 @@ class Scenario(BaseModel):
         """SHA-256 of the scenario's canonical JSON form: identifies exactly what was simulated."""
         return self._content_hash
 
-    def model_copy(self, *, update: dict | None = None, deep: bool = False) -> Scenario:
-        """A copy, with ``update`` applied and validated like any other scenario.
-
-        Unlike pydantic's default, the updated copy is validated (cross-references, severities)
-        and never inherits the original's cached content hash.
-        """
-        if update:
-            return type(self).model_validate({**dict(self), **update})
-        copy = super().model_copy(deep=deep)
-        copy.__dict__.pop("_content_hash", None)
-        return copy
-
     @cached_property
     def _content_hash(self) -> str:
-        # Frozen model: computed once per scenario, not once per simulation.
+        # Computed once per scenario, not once per simulation. It cannot go stale: fields cannot
+        # be assigned, mappings are FrozenDicts, sequences tuples, and every copy is validated.
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

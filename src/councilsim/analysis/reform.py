@@ -149,6 +149,7 @@ def council_scenario(scenario: Scenario | str | os.PathLike, council: str | Coun
     blocs = [
         b.model_copy(update={"members": tuple(c for c in b.members if c in seats)})
         for b in scenario.blocs
+        if seats.intersection(b.members)  # a bloc with no seat left is dropped
     ]
     drafts = [
         d.model_copy(update={"obliged_abstain": tuple(c for c in d.obliged_abstain if c in seats)})
@@ -158,7 +159,7 @@ def council_scenario(scenario: Scenario | str | os.PathLike, council: str | Coun
     data.update(
         council=council.model_dump(),
         members=[m.model_dump() for m in members],
-        blocs=[b.model_dump() for b in blocs if b.members],
+        blocs=[b.model_dump() for b in blocs],
         drafts=[d.model_dump() for d in drafts],
     )
     return Scenario.model_validate(data)
