@@ -57,9 +57,9 @@ def _walk(value, path: str):
             yield from _walk(item, f"{path}[{i}]")
 
 
-def test_every_value_in_a_scenario_is_immutable():
+def test_every_value_in_a_scenario_is_immutable(scenario_paths):
     # Also covers defaults (a default_factory=dict would be a plain, changeable dict).
-    scenarios = [SCENARIO, load_scenario("scenarios/dprk-2017-09.toml"),
+    scenarios = [SCENARIO, *map(load_scenario, scenario_paths),
                  Scenario(council=COUNCIL, members=[Member(code="BB")])]
     mappings = 0
     for scenario in scenarios:
@@ -106,10 +106,10 @@ def test_fields_cannot_be_assigned():
             setattr(model, name, getattr(model, name))
 
 
-def test_a_result_cannot_outlive_its_scenario():
+def test_a_result_cannot_outlive_its_scenario(flagship):
     # The case: once the salience cannot change in place, a later simulation of the
     # "same" scenario cannot reuse a stance table computed for different numbers.
-    scenario = load_scenario("scenarios/dprk-2017-09.toml")
+    scenario = flagship
     first = simulate(scenario, "us-first-draft").p_adopted
     with pytest.raises(TypeError):
         scenario.member("RUS").salience["oil_refined"] = 50

@@ -29,10 +29,7 @@ from councilsim.analysis import Negotiation, negotiate, scenario_toml
 from councilsim.catalog import ProvisionKind
 from councilsim.loading import parse_scenario
 
-try:
-    from strategies import scenarios
-except ImportError:  # tests/ turned into a package
-    from tests.strategies import scenarios
+from strategies import scenarios
 
 DPRK = Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml"
 KINDS = ("oil_refined", "maritime_interdiction", "textile_ban")

@@ -31,10 +31,10 @@ class FrozenDict(dict):
     >>> weights = FrozenDict({"oil_refined": 2.0})
     >>> weights == {"oil_refined": 2.0}
     True
-    >>> weights["oil_refined"] = 3.0
+    >>> weights["oil_refined"] = 3.0  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    TypeError: this mapping is read-only; change a copy, e.g. {**mapping, key: value}, and build a new model from it
+    TypeError: this mapping is read-only; change a copy, e.g. {**mapping, key: value}, ...
     """
 
     __slots__ = ()

@@ -25,6 +25,7 @@ from pydantic import (
 from councilsim._bundled import unsc_membership
 from councilsim._frozen import FrozenDict, FrozenModel
 from councilsim.catalog import ProvisionKind, builtin_catalog, severity_of
+from councilsim.errors import InputError
 
 __all__ = [
     "Bloc",
@@ -41,7 +42,7 @@ _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
 
 def _check_code(code: str) -> str:
     if not _CODE.match(code):
-        raise ValueError(
+        raise InputError(
             f"member code {code!r} must be 2-16 upper-case letters, digits or '_' starting with a "
             "letter (ISO 3166-1 alpha-3 such as 'USA' for states)"
         )
@@ -86,7 +87,7 @@ class Council(FrozenModel):
     @classmethod
     def _whole_number(cls, value: object) -> object:
         if isinstance(value, bool):  # pydantic would quietly read true as 1
-            raise ValueError(f"must be a whole number of votes, got {value!r}")
+            raise InputError(f"must be a whole number of votes, got {value!r}")
         return value
 
     @field_validator("members", "veto_holders")
@@ -95,24 +96,24 @@ class Council(FrozenModel):
         for code in codes:
             _check_code(code)
         if dup := _duplicates(codes):
-            raise ValueError(f"duplicate member codes: {', '.join(dup)}")
+            raise InputError(f"duplicate member codes: {', '.join(dup)}")
         return codes
 
     @model_validator(mode="after")
     def _consistent(self) -> Council:
         unknown = [code for code in self.veto_holders if code not in self.members]
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"veto_holders {unknown} are not members; members are {list(self.members)}"
             )
         if self.threshold > len(self.members):
-            raise ValueError(
+            raise InputError(
                 f"threshold {self.threshold} is above the number of seats ({len(self.members)}); "
                 f"allowed: 1 to {len(self.members)}"
             )
         unknown = [code for code in self.names if code not in self.members]
         if unknown:
-            raise ValueError(f"names given for non-members {unknown}")
+            raise InputError(f"names given for non-members {unknown}")
         return self
 
     @classmethod
@@ -204,7 +205,7 @@ class Member(FrozenModel):
     @classmethod
     def _finite(cls, value: float) -> float:
         if value != value or abs(value) == float("inf"):
-            raise ValueError("must be a finite number")
+            raise InputError("must be a finite number")
         return value
 
     @field_validator("ideal")
@@ -212,7 +213,7 @@ class Member(FrozenModel):
     def _ideal_in_unit_interval(cls, ideal: dict[str, float]) -> dict[str, float]:
         for kind, value in ideal.items():
             if not 0.0 <= value <= 1.0:
-                raise ValueError(f"ideal severity for {kind!r} must be in [0, 1], got {value}")
+                raise InputError(f"ideal severity for {kind!r} must be in [0, 1], got {value}")
         return ideal
 
     @field_validator("salience")
@@ -220,7 +221,7 @@ class Member(FrozenModel):
     def _salience_nonnegative(cls, salience: dict[str, float]) -> dict[str, float]:
         for kind, value in salience.items():
             if not 0.0 <= value < float("inf"):
-                raise ValueError(f"salience of {kind!r} must be finite and >= 0, got {value}")
+                raise InputError(f"salience of {kind!r} must be finite and >= 0, got {value}")
         return salience
 
 
@@ -266,7 +267,7 @@ class Provision(FrozenModel):
     @model_validator(mode="after")
     def _one_of_value_or_severity(self) -> Provision:
         if (self.value is None) == (self.severity is None):
-            raise ValueError("give exactly one of 'value' (in real units) or 'severity' (0 to 1)")
+            raise InputError("give exactly one of 'value' (in real units) or 'severity' (0 to 1)")
         return self
 
 
@@ -303,7 +304,7 @@ class Draft(FrozenModel):
     @classmethod
     def _one_provision_per_kind(cls, provisions: tuple[Provision, ...]) -> tuple[Provision, ...]:
         if dup := _duplicates([p.kind for p in provisions]):
-            raise ValueError(f"provision kinds given twice: {', '.join(dup)}")
+            raise InputError(f"provision kinds given twice: {', '.join(dup)}")
         return provisions
 
 
@@ -364,45 +365,45 @@ class Scenario(FrozenModel):
         allowed = f"the council's members are {', '.join(seats)}"
         codes = [member.code for member in self.members]
         if dup := _duplicates(codes):
-            raise ValueError(f"members: duplicate member codes {', '.join(dup)}")
+            raise InputError(f"members: duplicate member codes {', '.join(dup)}")
         for i, member in enumerate(self.members):
             if member.code not in seats:
-                raise ValueError(
+                raise InputError(
                     f"members[{i}].code: {member.code!r} is not on the council; {allowed}"
                 )
             if member.veto_cost > 0 and member.code not in self.council.veto_holders:
-                raise ValueError(
+                raise InputError(
                     f"members[{i}].veto_cost: {member.code} holds no veto, "
                     "so its veto_cost must be 0"
                 )
             kinds = set(member.ideal) | set(member.salience)
             for kind in sorted(kinds - set(self.provision_kinds)):
-                raise ValueError(
+                raise InputError(
                     f"members[{i}]: unknown provision kind {kind!r}; {self._kinds_hint()}"
                 )
         seen: dict[str, str] = {}
         if dup := _duplicates([bloc.name for bloc in self.blocs]):
-            raise ValueError(f"blocs: duplicate bloc names {', '.join(dup)}")
+            raise InputError(f"blocs: duplicate bloc names {', '.join(dup)}")
         for b, bloc in enumerate(self.blocs):
             for code in bloc.members:
                 if code not in seats:
-                    raise ValueError(
+                    raise InputError(
                         f"blocs[{b}].members: {code!r} is not on the council; {allowed}"
                     )
                 if code in seen:
-                    raise ValueError(
+                    raise InputError(
                         f"blocs[{b}].members: {code} is already in bloc {seen[code]!r}; "
                         "a member belongs to at most one bloc"
                     )
                 seen[code] = bloc.name
         if dup := _duplicates([draft.id for draft in self.drafts]):
-            raise ValueError(f"drafts: duplicate draft ids {', '.join(dup)}")
+            raise InputError(f"drafts: duplicate draft ids {', '.join(dup)}")
         for d, draft in enumerate(self.drafts):
             self.check_draft(draft, where=f"drafts[{d}]")
         for p, provision in enumerate(self.status_quo):
             self._severity(provision, f"status_quo[{p}]")
         if dup := _duplicates([p.kind for p in self.status_quo]):
-            raise ValueError(f"status_quo: provision kinds given twice: {', '.join(dup)}")
+            raise InputError(f"status_quo: provision kinds given twice: {', '.join(dup)}")
         return self
 
     @property
@@ -422,7 +423,7 @@ class Scenario(FrozenModel):
     def _severity(self, provision: Provision, where: str) -> float:
         kinds = self.provision_kinds
         if provision.kind not in kinds:
-            raise ValueError(
+            raise InputError(
                 f"{where}.kind: unknown provision kind {provision.kind!r}; {self._kinds_hint()}"
             )
         if provision.severity is not None:
@@ -432,7 +433,7 @@ class Scenario(FrozenModel):
                 provision.kind, kinds[provision.kind], value=provision.value, unit=provision.unit
             )
         except ValueError as err:
-            raise ValueError(f"{where}.value: {err}") from None
+            raise InputError(f"{where}.value: {err}") from None
 
     def check_draft(self, draft: Draft, *, where: str = "draft") -> None:
         """Check a draft against this scenario: council members, provision kinds and values.
@@ -445,7 +446,7 @@ class Scenario(FrozenModel):
         seats = self.council.members
         for code in draft.obliged_abstain:
             if code not in seats:
-                raise ValueError(
+                raise InputError(
                     f"{where}.obliged_abstain: {code!r} is not on the council; the council's "
                     f"members are {', '.join(seats)}"
                 )
@@ -476,7 +477,7 @@ class Scenario(FrozenModel):
         ids = [draft.id for draft in self.drafts]
         if draft_id is None:
             if len(self.drafts) != 1:
-                raise ValueError(
+                raise InputError(
                     f"the scenario has {len(self.drafts)} drafts; name one of: {', '.join(ids)}"
                     if self.drafts
                     else "the scenario has no drafts to simulate"
@@ -485,7 +486,7 @@ class Scenario(FrozenModel):
         for draft in self.drafts:
             if draft.id == draft_id:
                 return draft
-        raise ValueError(
+        raise InputError(
             f"unknown draft id {draft_id!r}; the scenario's drafts are: {', '.join(ids)}"
         )
 
