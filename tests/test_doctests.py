@@ -12,7 +12,8 @@ import councilsim.rules
 
 
 @pytest.mark.parametrize(
-    "module", [councilsim._frozen, councilsim.api, councilsim.catalog, councilsim.models, councilsim.rules]
+    "module",
+    [councilsim._frozen, councilsim.api, councilsim.catalog, councilsim.models, councilsim.rules],
 )
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
