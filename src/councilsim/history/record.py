@@ -25,6 +25,7 @@ import gc
 import gzip
 import hashlib
 import io
+import os
 import re
 import tomllib
 import zlib
@@ -38,6 +39,7 @@ from typing import Any, NamedTuple, NoReturn, overload
 from councilsim.models import Council
 
 __all__ = [
+    "BUNDLED",
     "ITEM_TYPES",
     "RECORD_FILES",
     "TOPIC_GROUPS",
@@ -65,6 +67,9 @@ ITEM_TYPES = ("resolution", "draft", "amendment")
 _PACKAGE = "councilsim"
 _DATA_DIR = "data/unsc"
 _MANIFEST = "MANIFEST.toml"
+
+#: ``RecordedVote.source`` of the texts of the shipped record.
+BUNDLED = "bundled"
 
 # The enlarged Council (15 seats, 9 votes to adopt; Charter amendment in force 31 August 1965)
 # first sat on 1 January 1966. Every member-level record before that date lists 11 seats.
@@ -205,6 +210,10 @@ class RecordedVote:
         texts without member-level votes.
     notes : str
         Cleaning notes from the record (e.g. the DHL's differing count for ``conflicts_with_dhl``).
+    source : str
+        Where the text comes from: ``"bundled"`` for the shipped record, else the user's drafts
+        file and line (``"extra-drafts.csv:2; member votes extra-votes.csv"``), see
+        :func:`load_history`'s ``records``.
     """
 
     vote_id: str
@@ -224,6 +233,7 @@ class RecordedVote:
     meeting: str = ""
     tally: Tally = Tally(None, None, None, None)
     notes: str = ""
+    source: str = BUNDLED
 
     @property
     def has_member_votes(self) -> bool:
@@ -747,23 +757,40 @@ def _parse_record() -> _Record:
     return _Record(History(built.votes), exceptions, built.seat_codes, built.member_codes)
 
 
-def load_history() -> History:
+def load_history(*, records: Iterable[str | os.PathLike] = ()) -> History:
     """Return the bundled record of Council votes, verified against ``MANIFEST.toml``.
 
     Parsed once per process and cached; the returned :class:`History` is immutable, so sharing it
     is safe.
 
+    Parameters
+    ----------
+    records : iterable of path-like, optional
+        Users' drafts and votes files in the bundled layout, for votes the shipped record does
+        not have yet (:mod:`councilsim.history.extra` lists the columns and checks). Their texts
+        are added, each with ``source`` naming its file and line; rows repeating a bundled text
+        are merged when identical and refused when they differ.
+
     Returns
     -------
     History
-        Every text put to the vote, 1946 to 2025, sorted by date then ``vote_id``.
+        Every text put to the vote, 1946 to 2025 (and the extra records'), sorted by date then
+        ``vote_id``.
 
     Raises
     ------
     RecordIntegrityError
         When a bundled file's SHA-256 or row count differs from the manifest.
+    councilsim.history.extra.ExtraRecordError
+        For a row of an extra file that fails a check (file, line, column, what is allowed).
     """
-    return _load_record().history
+    bundled = _load_record().history
+    paths = [records] if isinstance(records, str | os.PathLike) else list(records)
+    if not paths:
+        return bundled
+    from councilsim.history.extra import read_extra_records
+
+    return History((*bundled, *read_extra_records(paths, bundled=bundled)))
 
 
 def _clear_cache() -> None:
