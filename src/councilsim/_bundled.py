@@ -9,8 +9,9 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 
-__all__ = ["read_record", "un_member_names", "unsc_membership"]
+__all__ = ["member_names_by_code", "read_record", "un_member_names", "unsc_membership"]
 
 FIRST_YEAR, LAST_YEAR = 1946, 2026
 
@@ -60,6 +61,25 @@ def unsc_membership(year: int) -> tuple[tuple[str, str, bool], ...]:
     rows = [row for row in read_record("members_by_year") if int(row["year"]) == year]
     seats = [(row["seat_code"], row["member_name_un"], row["permanent"] == "True") for row in rows]
     return tuple(sorted(seats, key=lambda seat: not seat[2]))
+
+
+# Sponsor lists use the full names of two permanent members as well as the short ones.
+_FULL_NAMES = {
+    "USA": ("United States of America",),
+    "GBR": ("United Kingdom of Great Britain and Northern Ireland",),
+}
+
+
+@cache
+def member_names_by_code() -> Mapping[str, tuple[str, ...]]:
+    """Every name a seat's members had on the Council (UN's and Wikipedia's), by seat code."""
+    names: dict[str, dict[str, None]] = {}
+    for row in read_record("members_by_year"):
+        entry = names.setdefault(row["seat_code"], {})
+        entry[row["member_name_un"]] = entry[row["member_name_wikipedia"]] = None
+    for code, full in _FULL_NAMES.items():
+        names[code].update(dict.fromkeys(full))
+    return MappingProxyType({code: tuple(entry) for code, entry in names.items()})
 
 
 def _un_case(name: str) -> str:

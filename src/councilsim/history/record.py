@@ -28,6 +28,7 @@ import io
 import os
 import re
 import tomllib
+import unicodedata
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn, overload
 
+from councilsim._bundled import member_names_by_code
 from councilsim.models import Council
 
 __all__ = [
@@ -245,6 +247,67 @@ class RecordedVote:
         """Whether a permanent member's "no" defeated the text (DHL veto list)."""
         return bool(self.vetoed_by)
 
+    @property
+    def outcome(self) -> str:
+        """``"adopted"``, ``"vetoed"``, or ``"failed"`` (short of votes, or no veto recorded)."""
+        return "adopted" if self.adopted else "vetoed" if self.vetoed_by else "failed"
+
+    def member_names(self) -> dict[str, str]:
+        """Each seat's member name as the UN wrote it in the year of the vote, by seat code.
+
+        From :meth:`Council.unsc` of the vote's year (``members_by_year.csv``'s UN names); a
+        seat that table does not list that year keeps its latest recorded name, else its code.
+        """
+        known = _names_of_year(self.date.year)
+        return {
+            code: known.get(code) or (member_names_by_code().get(code) or (code,))[0]
+            for code in self.votes
+        }
+
+    def to_dict(self, *, members: bool = False) -> dict[str, Any]:
+        """Return the text as plain data (JSON-ready).
+
+        Parameters
+        ----------
+        members : bool, default False
+            Add ``"members"``: one entry per seat with its code, name, whether permanent, and
+            vote.
+        """
+        data: dict[str, Any] = {
+            "vote_id": self.vote_id,
+            "date": self.date.isoformat(),
+            "symbol": self.symbol,
+            "item_type": self.item_type,
+            "outcome": self.outcome,
+            "adopted": self.adopted,
+            "yes": self.tally.yes,
+            "no": self.tally.no,
+            "abstain": self.tally.abstain,
+            "non_voting": self.tally.non_voting,
+            "vetoed_by": list(self.vetoed_by),
+            "procedural": self.procedural,
+            "modality": self.modality,
+            "meeting": self.meeting,
+            "topic": self.topic,
+            "title": self.title,
+            "sponsors": list(self.sponsors),
+            "status": self.status,
+            "notes": self.notes,
+            "source": self.source,
+        }
+        if members:
+            names = self.member_names()
+            data["members"] = [
+                {
+                    "code": code,
+                    "name": names[code],
+                    "permanent": code in self.permanent,
+                    "vote": letter,
+                }
+                for code, letter in self.votes.items()
+            ]
+        return data
+
     def council(self) -> Council:
         """Return the Council that cast this vote, built from the member-level record itself.
 
@@ -283,6 +346,14 @@ class RecordedVote:
                 "Council that voted"
             )
         return _council(tuple(self.votes), self.permanent, threshold)
+
+
+@cache
+def _names_of_year(year: int) -> Mapping[str, str]:
+    try:
+        return MappingProxyType(Council.unsc(year).names)
+    except ValueError:  # a year the membership table does not cover
+        return MappingProxyType({})
 
 
 @cache
@@ -951,6 +1022,11 @@ class History(Sequence[RecordedVote]):
         with_member_votes: bool | None = None,
         item_type: str | Collection[str] | None = None,
         adopted: bool | None = None,
+        vetoed: bool | None = None,
+        vetoed_by: str | None = None,
+        sponsor: str | None = None,
+        symbol: str | None = None,
+        text: str | None = None,
     ) -> History:
         """Select votes; every condition given must hold.
 
@@ -972,6 +1048,18 @@ class History(Sequence[RecordedVote]):
             ``"resolution"``, ``"draft"``, ``"amendment"``, or several of them.
         adopted : bool, optional
             Keep only adopted (True) or failed (False) texts.
+        vetoed : bool, optional
+            Keep only vetoed (True) or not vetoed (False) texts (``vetoed_by``: the DHL's sense,
+            a permanent member's no on a text with the required majority).
+        vetoed_by : str, optional
+            Seat code of a permanent member that vetoed the text (``SUN`` is read as ``RUS``).
+        sponsor : str, optional
+            A seat code (``"USA"``: the member under any name the record gives it) or part of a
+            sponsor's name (``"korea"``); case, accents and the kind of apostrophe are ignored.
+        symbol : str, optional
+            Part of the document symbol or vote id (``"S/2017/"``), spaces and case ignored.
+        text : str, optional
+            Words looked for in the symbol, agenda topic, title and sponsors (all must occur).
 
         Returns
         -------
@@ -1016,6 +1104,34 @@ class History(Sequence[RecordedVote]):
         if adopted is not None:
             outcome = bool(adopted)
             tests.append(lambda vote: vote.adopted is outcome)
+        if vetoed is not None:
+            wanted_veto = bool(vetoed)
+            tests.append(lambda vote: vote.vetoed is wanted_veto)
+        if vetoed_by is not None:
+            vetoer = _vetoer_code(vetoed_by)
+            tests.append(lambda vote: vetoer in vote.vetoed_by)
+        if sponsor is not None:
+            tests.append(_sponsor_test(sponsor))
+        if symbol is not None:
+            part = "".join(symbol.split()).casefold()
+            if not part:
+                raise ValueError("symbol must not be empty")
+            tests.append(
+                lambda vote: part in vote.symbol.casefold() or part in vote.vote_id.casefold()
+            )
+        if text is not None:
+            words = _plain(text).split()
+            if not words:
+                raise ValueError("text must not be empty")
+            tests.append(
+                lambda vote: all(
+                    word in _plain(
+                        f"{vote.vote_id} {vote.symbol} {vote.topic} {vote.title} "
+                        + " ".join(vote.sponsors)
+                    )
+                    for word in words
+                )
+            )
         return History._from_sorted(
             tuple(vote for vote in self._votes if all(test(vote) for test in tests))
         )
@@ -1144,6 +1260,38 @@ def _topic_test(topic: str) -> Callable[[RecordedVote], bool]:
     if not needle:
         raise ValueError("topic must not be empty")
     return lambda vote: needle in _searchable(vote.topic, "")
+
+
+_PERMANENT_SEATS = ("CHN", "FRA", "GBR", "RUS", "USA")
+
+
+def _vetoer_code(code: str) -> str:
+    seat = code.strip().upper()
+    seat = "RUS" if seat == "SUN" else seat
+    if seat not in _PERMANENT_SEATS:
+        raise ValueError(
+            f"vetoed_by={code!r}: only permanent members veto; allowed: "
+            f"{', '.join(_PERMANENT_SEATS)} (SUN for the USSR)"
+        )
+    return seat
+
+
+def _plain(text: str) -> str:
+    """Text for matching names: case, accents, apostrophe kinds and spacing ignored."""
+    decomposed = unicodedata.normalize("NFKD", _normalise_text(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _sponsor_test(sponsor: str) -> Callable[[RecordedVote], bool]:
+    code = sponsor.strip().upper()
+    names = member_names_by_code().get(code)
+    if names is not None:
+        wanted = frozenset(_plain(name) for name in names)
+        return lambda vote: any(_plain(name) in wanted for name in vote.sponsors)
+    needle = _plain(sponsor)
+    if not needle:
+        raise ValueError("sponsor must not be empty")
+    return lambda vote: any(needle in _plain(name) for name in vote.sponsors)
 
 
 def _seat_code(member: str) -> str:
