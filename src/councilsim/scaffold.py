@@ -17,8 +17,8 @@ from typing import Any
 
 import tomli_w
 
-from councilsim._version import __version__
 from councilsim._bundled import LAST_YEAR, read_record
+from councilsim._version import __version__
 from councilsim.catalog import builtin_catalog
 from councilsim.errors import CouncilsimError
 from councilsim.history import (

@@ -624,9 +624,10 @@ def _finish(text: _Text, members_cache: dict[int, _Members | None]) -> RecordedV
             ("yes", "no", "abstain", "non_voting"), tally, _LETTERS, strict=True
         ):
             if given is not None and given != counted[letter]:
+                files = ", ".join(sorted({p for _, p, _ in text.votes.values()}))
                 raise ExtraRecordError(
                     f"{given} disagrees with the member votes, which give {counted[letter]} "
-                    f"{letter} (files: {', '.join(sorted({p for _, p, _ in text.votes.values()}))})",
+                    f"{letter} (files: {files})",
                     **where,
                     column=label,
                 )
