@@ -89,7 +89,7 @@ def test_scenario_constructor_raises_a_readable_scenario_error():
     message = str(info.value)
     assert message == ("<scenario>: members[0] (RUS).salince: unknown key 'salince' (did you mean "
                        "'salience'?); allowed: code, support, ideal, salience, uncertainty, "
-                       "abstention, veto_cost, absence, why")
+                       "abstention, veto_cost, absence, affinity, rival, amendment, why")
     assert "input_value" not in message and not isinstance(info.value, pydantic.ValidationError)
     assert isinstance(info.value, ValueError)
 

@@ -21,9 +21,10 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
+from councilsim._frozen import _named_entries
 from councilsim.catalog import ImplausibleValueWarning
 from councilsim.errors import ScenarioError
-from councilsim.models import Council, Scenario, SimulationSettings, _named_entries
+from councilsim.models import DEFAULT_CAMPS, Council, Scenario, SimulationSettings
 
 __all__ = [
     "load_scenario",
@@ -39,9 +40,10 @@ _TABLES = {
     "council": "an inline council: members, veto_holders, threshold, name, names",
     "simulation": "method, draws, seed",
     "status_quo": "provisions in force before the vote, one key per kind",
-    "bloc": "[[bloc]] entries: name, members, sd, why",
+    "camps": "named groups of members that affinities respond to, one key per camp",
+    "bloc": "[[bloc]] entries: name, members, sd, loadings, why",
     "member": "[[member]] entries: code, support, ideal, salience, uncertainty, ...",
-    "draft": "[[draft]] entries: id, title, provisions, procedural, obliged_abstain, ...",
+    "draft": "[[draft]] entries: id, title, provisions, sponsors, rivals, amendment, ...",
     "catalog": "extra provision kinds, one table per kind",
     "calibration": "stances estimated from the recorded votes: topic, since, before, "
                    "half_life, effects",
@@ -192,6 +194,8 @@ def _document_to_fields(document: dict[str, Any], path: str | None) -> dict[str,
         fields["simulation"] = _table(document["simulation"], "simulation", path)
     if "catalog" in document:
         fields["catalog"] = _table(document["catalog"], "catalog", path)
+    if "camps" in document:
+        fields["camps"] = _table(document["camps"], "camps", path)
     status_quo = _table(document.get("status_quo", {}), "status_quo", path)
     fields["status_quo"] = [_provision(kind, entry, path) for kind, entry in status_quo.items()]
     fields["blocs"] = _array_of_tables(document.get("bloc", []), "bloc", path)
@@ -470,6 +474,8 @@ def scenario_toml(scenario: Scenario) -> str:
         document["council"] = council.model_dump(exclude_defaults=True) | {
             "members": list(council.members), "threshold": council.threshold}
     head["mood_sd"] = scenario.mood_sd
+    if scenario.camps != DEFAULT_CAMPS:
+        document["camps"] = {name: list(codes) for name, codes in scenario.camps.items()}
     if scenario.simulation != SimulationSettings():
         document["simulation"] = scenario.simulation.model_dump(exclude_none=True)
     if scenario.catalog:
@@ -556,6 +562,7 @@ def scenario_file_schema() -> dict[str, Any]:
             "scenario": scenario_table,
             "council": {"$ref": "#/$defs/Council"},
             "simulation": {"$ref": "#/$defs/SimulationSettings"},
+            "camps": props["camps"],
             "status_quo": {
                 "type": "object",
                 "description": "Measures in force before the vote, one key per provision kind.",

@@ -13,24 +13,21 @@ import hashlib
 import html
 import json
 import re
-import types
-import typing
 import warnings
 from collections import Counter
 from functools import cached_property
 from typing import Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PositiveInt,
-    ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from councilsim._bundled import unsc_membership
+from councilsim._frozen import FrozenDict, FrozenModel, _brief
 from councilsim.catalog import (
     ImplausibleValueWarning,
     ProvisionKind,
@@ -38,7 +35,7 @@ from councilsim.catalog import (
     implausible_value,
     severity_of,
 )
-from councilsim.errors import ScenarioError
+from councilsim.errors import InputError
 
 __all__ = [
     "Bloc",
@@ -52,200 +49,24 @@ __all__ = [
 ]
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
-# pydantic's tags for the members of the union ``Provision.value`` (bool | float | str).
-_VALUE_UNION_TAGS = frozenset({"bool", "float", "str"})
-_DATE_ERRORS = frozenset({"date_type", "date_parsing", "date_from_datetime_inexact",
-                          "date_from_datetime_parsing", "date_future", "date_past"})
-_BOUNDS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
-           "less_than_equal": "<="}
-# A cross-reference error raised by a model validator names its field first: "members[2].code: ..."
-_PATH_FIRST = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[A-Za-z0-9_]+(?:\[\d+\])?)*): (.*)$", re.S)
-
-
-class _ReadableErrors(type(BaseModel)):
-    """Builds models so that bad input raises one readable :class:`ScenarioError`.
-
-    pydantic's own error lists every problem with the input echoed back; a user needs the first
-    problem, the field (``members[8] (RUS).salience``), and what is allowed. (Wrapping the call
-    rather than defining ``__init__`` keeps pydantic validating nested models itself.)
-    """
-
-    def __call__(cls, *args: object, **data: object):
-        try:
-            return super().__call__(*args, **data)
-        except ValidationError as err:
-            field, problem = validation_problem(err, cls, data)
-            raise ScenarioError(problem, field=field) from None
-
-
-class _Model(BaseModel, metaclass=_ReadableErrors):
-    """A frozen model whose bad input raises one readable :class:`ScenarioError`."""
-
-    model_config = _FROZEN
-
-    def __repr__(self) -> str:
-        # The fields that differ from their defaults, long texts cut: a line or two, where
-        # pydantic's repr of a scenario runs to 11,000 characters.
-        shown = []
-        for name, field in type(self).model_fields.items():
-            value = getattr(self, name)
-            if not field.is_required() and value == field.get_default(call_default_factory=True):
-                continue
-            shown.append(f"{name}={_brief(value)}")
-        return f"{type(self).__name__}({', '.join(shown)})"
-
-    def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(name)}</th>"
-                       f"<td style='text-align:left'>{html.escape(_brief(getattr(self, name)))}"
-                       "</td></tr>"
-                       for name in type(self).model_fields)
-        return f"<b>{type(self).__name__}</b><table>{rows}</table>"
-
-
-def _brief(value: object, width: int = 60) -> str:
-    """A value in at most about ``width`` characters: models by name, long texts cut."""
-    if isinstance(value, Council):
-        text = value.name or f"{value.seats} seats"
-    elif isinstance(value, tuple | list) and value and isinstance(value[0], BaseModel):
-        names = [getattr(item, "code", None) or getattr(item, "id", None)
-                 or getattr(item, "name", None) or getattr(item, "kind", "?") for item in value]
-        text = f"[{len(value)}: {', '.join(map(str, names))}]"
-    else:
-        text = repr(value)
-    return text if len(text) <= width else text[:width - 3] + "..."
-
-    @classmethod
-    def model_validate(cls, obj: object, **kwargs: object):
-        """Validate ``obj`` (a dict or a model); bad input raises :class:`ScenarioError`."""
-        try:
-            return super().model_validate(obj, **kwargs)
-        except ValidationError as err:
-            field, problem = validation_problem(err, cls, obj)
-            raise ScenarioError(problem, field=field) from None
-
-
-def validation_problem(err: ValidationError, model: type[BaseModel],
-                       data: object = None) -> tuple[str | None, str]:
-    """The first problem of a validation error as (field path, what is wrong and allowed).
-
-    The path is in the Python API's terms (``members[3].uncertainty``); entries of ``members``,
-    ``drafts`` and ``blocs`` are also named by their code, id or name when ``data`` (the input)
-    has it: ``members[8] (RUS).salience``.
-    """
-    detail = err.errors(include_url=False)[0]
-    loc = list(detail["loc"])
-    kind, got = detail["type"], detail.get("input")
-    if kind in _BOUNDS:
-        problem = f"must be {_BOUNDS[kind]} {_number(next(iter(detail['ctx'].values())))}, " \
-                  f"got {_show(got)}"
-    elif kind == "missing":
-        problem = "required, but missing"
-    elif kind == "extra_forbidden":
-        allowed = _fields_at(model, loc[:-1])
-        problem = f"unknown key {str(loc[-1])!r}" + (
-            f"{_did_you_mean(loc[-1], allowed)}; allowed: {', '.join(allowed)}" if allowed
-            else " (check the spelling)")
-    elif kind == "value_error":
-        problem = str(detail.get("ctx", {}).get("error", detail["msg"]))
-    elif kind in _DATE_ERRORS:
-        problem = f"must be a date such as 2017-09-11, got {_show(got)}"
-    else:
-        problem = f"{detail['msg'][0].lower()}{detail['msg'][1:]}, got {_show(got)}"
-    if len(loc) >= 2 and loc[-2] == "value" and loc[-1] in _VALUE_UNION_TAGS:
-        # Provision.value is a union: report the field, not the union member pydantic tried.
-        loc = loc[:-1]
-        problem = f"must be true or false, a number or a level name, got {_show(got)}"
-    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
-    field = field.lstrip(".") or None
-    found = _PATH_FIRST.match(problem)
-    if field is None and found:
-        field, problem = found.group(1), found.group(2)
-    return (_named_entries(field, data) if field else None), problem
-
-
-def _fields_at(model: type[BaseModel], loc: list) -> list[str]:
-    """The keys allowed at ``loc`` inside ``model`` (empty when it is not a model's table)."""
-    current: object = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        inner = _model_in(current)
-        if inner is not None and part in inner.model_fields:
-            current = inner.model_fields[part].annotation
-        elif _is_mapping(current):  # a dict key such as a kind name: look at the values
-            current = typing.get_args(_strip_optional(current))[-1]
-        else:
-            return []
-    inner = _model_in(current)
-    return list(inner.model_fields) if inner is not None else []
-
-
-def _strip_optional(annotation: object) -> object:
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        return args[0] if len(args) == 1 else annotation
-    return annotation
-
-
-def _is_mapping(annotation: object) -> bool:
-    return typing.get_origin(_strip_optional(annotation)) is dict
-
-
-def _model_in(annotation: object) -> type[BaseModel] | None:
-    """The model class an annotation holds (itself, or inside a tuple, list or dict's values)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    origin = typing.get_origin(annotation)
-    if origin in (tuple, list) or origin is types.UnionType or origin is typing.Union:
-        for arg in typing.get_args(annotation):
-            found = _model_in(arg)
-            if found is not None:
-                return found
-    return None
-
-
-def _named_entries(field: str, data: object) -> str:
-    """``members[8].x`` as ``members[8] (RUS).x``: entries named by code, id or name."""
-
-    def name(match: re.Match) -> str:
-        key, index = match.group(1), int(match.group(2))
-        entries = data.get(key) if isinstance(data, dict) else None
-        try:
-            entry = entries[index]
-        except (TypeError, IndexError, KeyError):
-            return match.group(0)
-        attribute = {"members": "code", "blocs": "name", "drafts": "id"}[key]
-        label = entry.get(attribute) if isinstance(entry, dict) else getattr(entry, attribute, None)
-        return f"{match.group(0)} ({label})" if isinstance(label, str) else match.group(0)
-
-    return re.sub(r"^(members|blocs|drafts)\[(\d+)\]", name, field)
-
-
-def _did_you_mean(key: object, allowed) -> str:
-    close = difflib.get_close_matches(str(key), list(allowed), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _number(value: object) -> str:
-    """``0.0`` as ``0``, other numbers as Python writes them."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_code(code: str) -> str:
     if not _CODE.match(code):
-        raise ValueError(
+        raise InputError(
             f"member code {code!r} must be 2-16 upper-case letters, digits or '_' starting with a "
             "letter (ISO 3166-1 alpha-3 such as 'USA' for states)"
         )
     return code
+
+
+def _did_you_mean(key: str, allowed) -> str:
+    close = difflib.get_close_matches(str(key), list(allowed), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _finite_number(value: float) -> bool:
+    return value == value and abs(value) != float("inf")
 
 
 def _refuse_repeats(items: list[str], where: str, key: str, what: str) -> None:
@@ -253,7 +74,7 @@ def _refuse_repeats(items: list[str], where: str, key: str, what: str) -> None:
     first: dict[str, int] = {}
     for index, item in enumerate(items):
         if item in first:
-            raise ValueError(f"{where}[{index}].{key}: duplicate {what} {item!r}, already used "
+            raise InputError(f"{where}[{index}].{key}: duplicate {what} {item!r}, already used "
                              "by an earlier entry")
         first[item] = index
 
@@ -262,7 +83,7 @@ def _duplicates(items: list[str] | tuple[str, ...]) -> list[str]:
     return [item for item, count in Counter(items).items() if count > 1]
 
 
-class Council(_Model):
+class Council(FrozenModel):
     """Who sits on the council, who holds a veto, and how many yes votes adopt a text.
 
     Parameters
@@ -286,19 +107,17 @@ class Council(_Model):
     ('AA',)
     """
 
-    model_config = _FROZEN
-
     members: tuple[str, ...] = Field(min_length=1)
     veto_holders: tuple[str, ...] = ()
     threshold: PositiveInt
     name: str | None = None
-    names: dict[str, str] = Field(default_factory=dict)
+    names: FrozenDict[str, str] = Field(default_factory=FrozenDict)
 
     @field_validator("threshold", mode="before")
     @classmethod
     def _whole_number(cls, value: object) -> object:
         if isinstance(value, bool):  # pydantic would quietly read true as 1
-            raise ValueError(f"must be a whole number of votes, got {value!r}")
+            raise InputError(f"must be a whole number of votes, got {value!r}")
         return value
 
     @field_validator("members", "veto_holders")
@@ -307,24 +126,24 @@ class Council(_Model):
         for code in codes:
             _check_code(code)
         if dup := _duplicates(codes):
-            raise ValueError(f"duplicate member codes: {', '.join(dup)}")
+            raise InputError(f"duplicate member codes: {', '.join(dup)}")
         return codes
 
     @model_validator(mode="after")
     def _consistent(self) -> Council:
         unknown = [code for code in self.veto_holders if code not in self.members]
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"veto_holders {unknown} are not members; members are {list(self.members)}"
             )
         if self.threshold > len(self.members):
-            raise ValueError(
+            raise InputError(
                 f"threshold {self.threshold} is above the number of seats ({len(self.members)}); "
                 f"allowed: 1 to {len(self.members)}"
             )
         unknown = [code for code in self.names if code not in self.members]
         if unknown:
-            raise ValueError(f"names given for non-members {unknown}")
+            raise InputError(f"names given for non-members {unknown}")
         return self
 
     @classmethod
@@ -360,6 +179,10 @@ class Council(_Model):
         """Number of seats."""
         return len(self.members)
 
+    def label(self, code: str) -> str:
+        """Display name of a member, falling back to its code."""
+        return self.names.get(code, code)
+
     def __repr__(self) -> str:
         return (f"Council({self.name or 'custom'!r}: {self.seats} seats "
                 f"{' '.join(self.members)}; veto {' '.join(self.veto_holders) or 'none'}; "
@@ -373,33 +196,34 @@ class Council(_Model):
         return (f"<b>{html.escape(self.name or 'custom council')}</b>: {self.seats} seats, "
                 f"{self.threshold} votes to adopt<table>{rows}</table>")
 
-    def label(self, code: str) -> str:
-        """Display name of a member, falling back to its code."""
-        return self.names.get(code, code)
-
 
 _SEVERITY = Field(ge=0.0, le=1.0)
 
+#: The camps a scenario has unless it names its own: the Western and the Eastern permanent
+#: members, whose sponsorship divides the Council most often.
+DEFAULT_CAMPS: FrozenDict[str, tuple[str, ...]] = FrozenDict(
+    {"west": ("USA", "GBR", "FRA"), "east": ("RUS", "CHN")}
+)
 
-class RealValue(_Model):
+
+class RealValue(FrozenModel):
     """A member's ideal given in real units (``{value = 3_000_000, unit = "barrels/year"}``).
 
     The scenario turns it into a severity with its catalog, as it does a provision's value.
     """
 
-    model_config = _FROZEN
-
     value: bool | float | str
     unit: str | None = None
 
 
-class Member(_Model):
+class Member(FrozenModel):
     """A member's stance: the parameters of the random-utility vote model (DESIGN §3).
 
     Net utility of a draft over the status quo::
 
-        D = support + sum_k salience_k * ((ideal_k - q_k)^2 - (ideal_k - s_k)^2)
-            + mood_sd * G + bloc_sd * E_bloc + uncertainty * e
+        D = support + affinity (sponsors) + rival + amendment
+            + sum_k salience_k * ((ideal_k - q_k)^2 - (ideal_k - s_k)^2)
+            + mood_sd * G + loading * bloc_sd * E_bloc + uncertainty * e
 
     Vote yes if ``D > abstention``, no if ``D < -(abstention + veto_cost)``, else abstain.
 
@@ -423,30 +247,48 @@ class Member(_Model):
         Extra opposition (>= 0) a veto holder needs before casting a no (0 for others).
     absence : float
         Probability in [0, 1) that it does not vote at all ("X").
+    affinity : dict of str to float
+        Added to ``support`` for a draft whose sponsors include the state a key names (a member
+        code) or any member of the camp it names (see :attr:`Scenario.camps`); the values of
+        every matching key add up.
+    rival : float
+        Added to ``support`` when another draft on the same item is on the table
+        (:meth:`Scenario.has_rival`).
+    amendment : float
+        Added to ``support`` when the draft is an amendment.
     why : str, optional
         The facts this stance rests on, with their sources.
     """
 
-    model_config = _FROZEN
-
     code: str
     support: float = 0.0
-    ideal: dict[str, float | RealValue] = Field(default_factory=dict)
-    salience: dict[str, float] = Field(default_factory=dict)
+    ideal: FrozenDict[str, float | RealValue] = Field(default_factory=FrozenDict)
+    salience: FrozenDict[str, float] = Field(default_factory=FrozenDict)
     uncertainty: float = Field(default=1.0, gt=0.0, allow_inf_nan=False)
     abstention: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
     veto_cost: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
     absence: float = Field(default=0.0, ge=0.0, lt=1.0)
+    affinity: FrozenDict[str, float] = Field(default_factory=FrozenDict)
+    rival: float = 0.0
+    amendment: float = 0.0
     why: str | None = None
 
     _check_member_code = field_validator("code")(_check_code)
 
-    @field_validator("support")
+    @field_validator("support", "rival", "amendment")
     @classmethod
     def _finite(cls, value: float) -> float:
-        if value != value or abs(value) == float("inf"):
-            raise ValueError("must be a finite number")
+        if not _finite_number(value):
+            raise InputError("must be a finite number")
         return value
+
+    @field_validator("affinity")
+    @classmethod
+    def _affinity_finite(cls, affinity: dict[str, float]) -> dict[str, float]:
+        for key, value in affinity.items():
+            if not _finite_number(value):
+                raise InputError(f"affinity for {key!r} must be a finite number, got {value}")
+        return affinity
 
     @field_validator("ideal")
     @classmethod
@@ -454,7 +296,7 @@ class Member(_Model):
                                 ) -> dict[str, float | RealValue]:
         for kind, value in ideal.items():
             if isinstance(value, float) and not 0.0 <= value <= 1.0:
-                raise ValueError(f"ideal severity for {kind!r} must be in [0, 1], got {value}")
+                raise InputError(f"ideal severity for {kind!r} must be in [0, 1], got {value}")
         return ideal
 
     @field_validator("salience")
@@ -462,11 +304,11 @@ class Member(_Model):
     def _salience_nonnegative(cls, salience: dict[str, float]) -> dict[str, float]:
         for kind, value in salience.items():
             if not 0.0 <= value < float("inf"):
-                raise ValueError(f"salience of {kind!r} must be finite and >= 0, got {value}")
+                raise InputError(f"salience of {kind!r} must be finite and >= 0, got {value}")
         return salience
 
 
-class Bloc(_Model):
+class Bloc(FrozenModel):
     """Members whose votes share a common shock (``E_bloc``), so they tend to move together.
 
     Parameters
@@ -477,19 +319,43 @@ class Bloc(_Model):
         Member codes; a member belongs to at most one bloc.
     sd : float
         Standard deviation (>= 0) of the shared shock, in utility units.
+    loadings : dict of str to float
+        How strongly, and in which direction, the shared shock moves each member: member ``i``
+        gets ``loading_i * sd * E_bloc`` (1 for members not listed). Opposite signs make members
+        move against each other: an ``east-west`` bloc with RUS and CHN at +1 and USA, GBR and
+        FRA at -1 makes the two sides' votes anti-correlated.
     why : str, optional
         Why these members move together.
     """
 
-    model_config = _FROZEN
-
     name: str = Field(min_length=1)
     members: tuple[str, ...] = Field(min_length=1)
     sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
+    loadings: FrozenDict[str, float] = Field(default_factory=FrozenDict)
     why: str | None = None
 
+    @field_validator("loadings")
+    @classmethod
+    def _loadings_of_members(
+        cls, loadings: dict[str, float], info: ValidationInfo
+    ) -> dict[str, float]:
+        members = info.data.get("members", ())  # absent when invalid: that error comes first
+        for code, value in loadings.items():
+            if code not in members:
+                raise InputError(
+                    f"{code!r} is not a member of bloc {info.data.get('name')!r}"
+                    f"{_did_you_mean(code, members)}; its members are {', '.join(members)}"
+                )
+            if not _finite_number(value):
+                raise InputError(f"the loading of {code} must be a finite number, got {value}")
+        return loadings
 
-class Provision(_Model):
+    def loading(self, code: str) -> float:
+        """The loading of member ``code`` on the bloc's shock (1 unless stated)."""
+        return self.loadings.get(code, 1.0)
+
+
+class Provision(FrozenModel):
     """One measure in a draft or in the status quo, in real units or as a severity.
 
     Give exactly one of ``value`` (in the catalog's unit, ``true``/``false`` for a ban, or a level
@@ -501,8 +367,6 @@ class Provision(_Model):
     'oil_refined'
     """
 
-    model_config = _FROZEN
-
     kind: str = Field(min_length=1)
     value: bool | float | str | None = None
     severity: float | None = Field(default=None, ge=0.0, le=1.0)
@@ -512,11 +376,11 @@ class Provision(_Model):
     @model_validator(mode="after")
     def _one_of_value_or_severity(self) -> Provision:
         if (self.value is None) == (self.severity is None):
-            raise ValueError("give exactly one of 'value' (in real units) or 'severity' (0 to 1)")
+            raise InputError("give exactly one of 'value' (in real units) or 'severity' (0 to 1)")
         return self
 
 
-class Draft(_Model):
+class Draft(FrozenModel):
     """A text put to the vote.
 
     Parameters
@@ -532,12 +396,19 @@ class Draft(_Model):
     obliged_abstain : tuple of str
         Members that must abstain as parties to a dispute (Art. 27(3), Chapter VI decisions).
     sponsors : tuple of str
-        Sponsoring states (need not be Council members).
+        Sponsoring states: Council members by code (``"FRA"``), other states by name
+        (``"Ukraine"``). Members respond to them through :attr:`Member.affinity`.
+    rivals : tuple of str
+        Ids of the scenario's other drafts tabled on the same item at the same meeting. The
+        relation is symmetric: a draft has a rival on the table when it lists one or another
+        draft lists it (:meth:`Scenario.has_rival`).
+    amendment : bool
+        The text amends another draft rather than standing on its own.
+    topic : str, optional
+        Agenda topic, free text (``"Syria"``).
     note : str, optional
         What the draft is and where its content is documented.
     """
-
-    model_config = _FROZEN
 
     id: str = Field(min_length=1)
     title: str | None = None
@@ -545,20 +416,21 @@ class Draft(_Model):
     procedural: bool = False
     obliged_abstain: tuple[str, ...] = ()
     sponsors: tuple[str, ...] = ()
+    rivals: tuple[str, ...] = ()
+    amendment: bool = False
+    topic: str | None = None
     note: str | None = None
 
     @field_validator("provisions")
     @classmethod
     def _one_provision_per_kind(cls, provisions: tuple[Provision, ...]) -> tuple[Provision, ...]:
         if dup := _duplicates([p.kind for p in provisions]):
-            raise ValueError(f"provision kinds given twice: {', '.join(dup)}")
+            raise InputError(f"provision kinds given twice: {', '.join(dup)}")
         return provisions
 
 
-class SimulationSettings(_Model):
+class SimulationSettings(FrozenModel):
     """Defaults for :func:`councilsim.simulate` stored with a scenario."""
-
-    model_config = _FROZEN
 
     method: Literal["auto", "exact", "monte_carlo"] = "auto"
     draws: PositiveInt = 100_000
@@ -571,20 +443,20 @@ def _ideal_severity(kind: str, value: object, kinds: dict[str, ProvisionKind],
         try:
             value = RealValue(**value)
         except (TypeError, ValueError):
-            raise ValueError(f"{where}: give a severity in [0, 1] or a table "
+            raise InputError(f"{where}: give a severity in [0, 1] or a table "
                              "{ value = ..., unit = \"...\" }, got " + repr(value)[:60]) from None
     if not isinstance(value, RealValue):
         return value
     if kind not in kinds:
-        raise ValueError(f"{where}: unknown provision kind {kind!r}; known kinds: "
+        raise InputError(f"{where}: unknown provision kind {kind!r}; known kinds: "
                          + ", ".join(sorted(kinds)))
     try:
         return severity_of(kind, kinds[kind], value=value.value, unit=value.unit)
     except ValueError as err:
-        raise ValueError(f"{where}: {err}") from None
+        raise InputError(f"{where}: {err}") from None
 
 
-class Scenario(_Model):
+class Scenario(FrozenModel):
     """A complete situation: the council, members' stances, blocs, status quo and drafts.
 
     Council members without a :class:`Member` entry get the default stance
@@ -605,6 +477,11 @@ class Scenario(_Model):
         Groups of members sharing a shock.
     mood_sd : float
         Standard deviation (>= 0) of the council-wide shock ``G`` that moves every member.
+    camps : dict of str to tuple of str
+        Named groups of members that :attr:`Member.affinity` can respond to as one: a draft
+        is sponsored by a camp when its sponsors include any of the camp's members. Default
+        ``west`` (USA, GBR, FRA) and ``east`` (RUS, CHN), for any council; a scenario's own
+        camps replace them, and their members must sit on the council.
     status_quo : tuple of Provision
         Measures already in force; kinds not listed are at severity 0.
     drafts : tuple of Draft
@@ -615,8 +492,6 @@ class Scenario(_Model):
         Default method, draws and seed.
     """
 
-    model_config = _FROZEN
-
     council: Council
     title: str = "untitled scenario"
     date: dt.date | None = None
@@ -624,9 +499,10 @@ class Scenario(_Model):
     members: tuple[Member, ...] = ()
     blocs: tuple[Bloc, ...] = ()
     mood_sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
+    camps: FrozenDict[str, tuple[str, ...]] = Field(default_factory=lambda: FrozenDict(DEFAULT_CAMPS))
     status_quo: tuple[Provision, ...] = ()
     drafts: tuple[Draft, ...] = ()
-    catalog: dict[str, ProvisionKind] = Field(default_factory=dict)
+    catalog: FrozenDict[str, ProvisionKind] = Field(default_factory=FrozenDict)
     simulation: SimulationSettings = SimulationSettings()
 
     @model_validator(mode="before")
@@ -659,33 +535,52 @@ class Scenario(_Model):
     def _cross_references(self) -> Scenario:
         seats = self.council.members
         allowed = f"the council's members are {', '.join(seats)}"
-        codes = [member.code for member in self.members]
-        _refuse_repeats(codes, "members", "code", "member code")
+        _refuse_repeats([member.code for member in self.members], "members", "code",
+                        "member code")
         for i, member in enumerate(self.members):
             if member.code not in seats:
-                raise ValueError(
+                raise InputError(
                     f"members[{i}].code: {member.code!r} is not on the council; {allowed}"
                 )
             if member.veto_cost > 0 and member.code not in self.council.veto_holders:
-                raise ValueError(
+                raise InputError(
                     f"members[{i}].veto_cost: {member.code} holds no veto, "
                     "so its veto_cost must be 0"
                 )
             kinds = set(member.ideal) | set(member.salience)
             for kind in sorted(kinds - set(self.provision_kinds)):
-                raise ValueError(
+                raise InputError(
                     f"members[{i}]: unknown provision kind {kind!r}; {self._kinds_hint()}"
                 )
+            for key in member.affinity:
+                if key not in seats and key not in self.camps:
+                    raise InputError(
+                        f"members[{i}].affinity: unknown key {key!r}"
+                        f"{_did_you_mean(key, (*seats, *self.camps))}; allowed: a member code "
+                        f"({', '.join(seats)}) or a camp "
+                        f"({', '.join(self.camps) or 'none defined'})"
+                    )
+        # The default camps serve any council: only a scenario's own camps must sit on it.
+        own_camps = {} if self.camps == DEFAULT_CAMPS else self.camps
+        for name, camp in own_camps.items():
+            if name in seats:
+                raise InputError(f"camps.{name}: a camp may not be named after a member code")
+            for code in camp:
+                if code not in seats:
+                    raise InputError(
+                        f"camps.{name}: {code!r} is not on the council"
+                        f"{_did_you_mean(code, seats)}; {allowed}"
+                    )
         seen: dict[str, str] = {}
         _refuse_repeats([bloc.name for bloc in self.blocs], "blocs", "name", "bloc name")
         for b, bloc in enumerate(self.blocs):
             for code in bloc.members:
                 if code not in seats:
-                    raise ValueError(
+                    raise InputError(
                         f"blocs[{b}].members: {code!r} is not on the council; {allowed}"
                     )
                 if code in seen:
-                    raise ValueError(
+                    raise InputError(
                         f"blocs[{b}].members: {code} is already in bloc {seen[code]!r}; "
                         "a member belongs to at most one bloc"
                     )
@@ -697,19 +592,19 @@ class Scenario(_Model):
             self._severity(provision, f"status_quo[{p}]")
             self._warn_if_implausible(provision, f"status_quo[{p}]")
         if dup := _duplicates([p.kind for p in self.status_quo]):
-            raise ValueError(f"status_quo: provision kinds given twice: {', '.join(dup)}")
+            raise InputError(f"status_quo: provision kinds given twice: {', '.join(dup)}")
         return self
 
     @property
-    def provision_kinds(self) -> dict[str, ProvisionKind]:
+    def provision_kinds(self) -> FrozenDict[str, ProvisionKind]:
         """The built-in catalog with this scenario's additions."""
         return self._provision_kinds
 
     @cached_property
-    def _provision_kinds(self) -> dict[str, ProvisionKind]:
-        # Cached (the model is frozen): every severity looks a kind up here. Private, so that
-        # dict(scenario) lists fields only.
-        return {**builtin_catalog(), **self.catalog}
+    def _provision_kinds(self) -> FrozenDict[str, ProvisionKind]:
+        # Cached (the model and its mappings are read-only): every severity looks a kind up
+        # here. Private, so that dict(scenario) lists fields only.
+        return FrozenDict({**builtin_catalog(), **self.catalog})
 
     def _kinds_hint(self) -> str:
         return "known kinds: " + ", ".join(sorted(self.provision_kinds))
@@ -717,7 +612,7 @@ class Scenario(_Model):
     def _severity(self, provision: Provision, where: str) -> float:
         kinds = self.provision_kinds
         if provision.kind not in kinds:
-            raise ValueError(
+            raise InputError(
                 f"{where}.kind: unknown provision kind {provision.kind!r}; {self._kinds_hint()}"
             )
         if provision.severity is not None:
@@ -727,7 +622,7 @@ class Scenario(_Model):
                 provision.kind, kinds[provision.kind], value=provision.value, unit=provision.unit
             )
         except ValueError as err:
-            raise ValueError(f"{where}.value: {err}") from None
+            raise InputError(f"{where}.value: {err}") from None
 
     def check_draft(self, draft: Draft, *, where: str = "draft") -> None:
         """Check a draft against this scenario: council members, provision kinds and values.
@@ -740,9 +635,27 @@ class Scenario(_Model):
         seats = self.council.members
         for code in draft.obliged_abstain:
             if code not in seats:
-                raise ValueError(
+                raise InputError(
                     f"{where}.obliged_abstain: {code!r} is not on the council; the council's "
                     f"members are {', '.join(seats)}"
+                )
+        for code in draft.sponsors:
+            # A code-like entry is a Council member; states outside the Council go by name.
+            if _CODE.match(code) and code not in seats:
+                raise InputError(
+                    f"{where}.sponsors: {code!r} is not on the council"
+                    f"{_did_you_mean(code, seats)}; give a member code "
+                    f"({', '.join(seats)}) or, for a state outside the Council, its name "
+                    "(\"Ukraine\")"
+                )
+        ids = [other.id for other in self.drafts]
+        for rival in draft.rivals:
+            if rival == draft.id:
+                raise InputError(f"{where}.rivals: a draft cannot be its own rival ({rival!r})")
+            if rival not in ids:
+                raise InputError(
+                    f"{where}.rivals: no draft {rival!r} in the scenario"
+                    f"{_did_you_mean(rival, ids)}; its drafts are {', '.join(ids)}"
                 )
         for p, provision in enumerate(draft.provisions):
             self._severity(provision, f"{where}.provisions[{p}]")
@@ -754,6 +667,15 @@ class Scenario(_Model):
                                     provision.value, provision.unit)
         if problem:
             warnings.warn(f"{where}.value: {problem}", ImplausibleValueWarning, stacklevel=2)
+
+    def has_rival(self, draft: Draft) -> bool:
+        """Whether another draft on the same item is on the table with ``draft``.
+
+        True when ``draft`` lists a rival or another draft of the scenario lists it.
+        """
+        return bool(draft.rivals) or any(
+            draft.id in other.rivals for other in self.drafts if other.id != draft.id
+        )
 
     def severity(self, provision: Provision) -> float:
         """Severity in [0, 1] of ``provision`` under this scenario's catalog.
@@ -779,7 +701,7 @@ class Scenario(_Model):
         ids = [draft.id for draft in self.drafts]
         if draft_id is None:
             if len(self.drafts) != 1:
-                raise ValueError(
+                raise InputError(
                     f"the scenario has {len(self.drafts)} drafts; name one of: {', '.join(ids)}"
                     if self.drafts
                     else "the scenario has no drafts to simulate"
@@ -788,7 +710,7 @@ class Scenario(_Model):
         for draft in self.drafts:
             if draft.id == draft_id:
                 return draft
-        raise ValueError(
+        raise InputError(
             f"unknown draft id {draft_id!r}; the scenario's drafts are: {', '.join(ids)}"
         )
 
@@ -848,20 +770,33 @@ class Scenario(_Model):
         """SHA-256 of the scenario's canonical JSON form: identifies exactly what was simulated."""
         return self._content_hash
 
-    def model_copy(self, *, update: dict | None = None, deep: bool = False) -> Scenario:
-        """A copy, with ``update`` applied and validated like any other scenario.
-
-        Unlike pydantic's default, the updated copy is validated (cross-references, severities)
-        and never inherits the original's cached content hash.
-        """
-        if update:
-            return type(self).model_validate({**dict(self), **update})
-        copy = super().model_copy(deep=deep)
-        copy.__dict__.pop("_content_hash", None)
-        return copy
-
     @cached_property
     def _content_hash(self) -> str:
-        # Frozen model: computed once per scenario, not once per simulation.
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        # Computed once per scenario, not once per simulation. It cannot go stale: fields cannot
+        # be assigned, mappings are FrozenDicts, sequences tuples, and every copy is validated.
+        canonical = json.dumps(
+            _without_later_defaults(self.model_dump(mode="json")),
+            sort_keys=True,
+            separators=(",", ":"),
+        )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# Fields added after the first release, with their defaults: left out of the content hash when
+# at their default, so that a scenario that does not use them keeps the hash it always had.
+_LATER_DEFAULTS = {
+    "members": {"affinity": {}, "rival": 0.0, "amendment": 0.0},
+    "blocs": {"loadings": {}},
+    "drafts": {"rivals": [], "amendment": False, "topic": None},
+}
+
+
+def _without_later_defaults(dump: dict) -> dict:
+    if dump.get("camps") == {name: list(codes) for name, codes in DEFAULT_CAMPS.items()}:
+        del dump["camps"]
+    for field, defaults in _LATER_DEFAULTS.items():
+        for entry in dump.get(field, ()):
+            for key, default in defaults.items():
+                if entry.get(key) == default:
+                    del entry[key]
+    return dump
