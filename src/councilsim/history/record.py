@@ -1233,6 +1233,7 @@ class History(Sequence[RecordedVote]):
                     "topic": vote.topic,
                     "title": vote.title,
                     "sponsors": ";".join(vote.sponsors),
+                    "source": vote.source,
                 }
                 for vote in self._votes
             ]
