@@ -11,6 +11,8 @@ from functools import cache
 from importlib import resources
 from types import MappingProxyType
 
+from councilsim.errors import InputError
+
 __all__ = ["member_names_by_code", "read_record", "un_member_names", "unsc_membership"]
 
 FIRST_YEAR, LAST_YEAR = 1946, 2026
@@ -55,7 +57,7 @@ def unsc_membership(year: int) -> tuple[tuple[str, str, bool], ...]:
     Permanent members come first, each group in the order of the record.
     """
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValueError(
+        raise InputError(
             f"no membership record for {year}; the bundled record covers {FIRST_YEAR}-{LAST_YEAR}"
         )
     rows = [row for row in read_record("members_by_year") if int(row["year"]) == year]

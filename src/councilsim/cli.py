@@ -18,22 +18,17 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from councilsim._version import __version__
-from councilsim.errors import CouncilsimError
+from councilsim.errors import CouncilsimError, InputError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class _BadInput(Exception):
-    """A problem with what the user asked for, reported as one line with exit code 2."""
-
 
 def _checked_target(path: str | os.PathLike, option: str) -> Path:
     """The output path, refused with a clear message if it cannot be written as a file."""
     target = Path(path)
     if target.is_dir():
-        raise _BadInput(f"{option} {target}: is a directory; give a file path")
+        raise InputError(f"{option} {target}: is a directory; give a file path")
     if not target.parent.exists():
-        raise _BadInput(f"{option} {target}: folder {target.parent} does not exist")
+        raise InputError(f"{option} {target}: folder {target.parent} does not exist")
     return target
 
 
@@ -182,7 +177,7 @@ def _simulate_all(args, drafts: Sequence[str] | None):
 
     scenario = _load(args.file)
     if not scenario.drafts:  # said here to name the file, in the file's terms
-        raise _BadInput(f"{args.file}: the scenario has no [[draft]] to simulate")
+        raise InputError(f"{args.file}: the scenario has no [[draft]] to simulate")
     progress = _Progress("simulating")
     try:
         # compare() shares one seed across the drafts and batches the exact ones.
@@ -199,11 +194,11 @@ def _check_plot_target(path: str) -> None:
         # Imported only when --plot is given: plain runs never load matplotlib.
         from matplotlib.backend_bases import FigureCanvasBase
     except ImportError:
-        raise _BadInput("--plot needs matplotlib: pip install 'councilsim[plot]'") from None
+        raise InputError("--plot needs matplotlib: pip install 'councilsim[plot]'") from None
     fmt = target.suffix[1:].lower() or "png"
     supported = FigureCanvasBase.get_supported_filetypes()
     if fmt not in supported:
-        raise _BadInput(f"--plot {target}: cannot write .{fmt} files; use one of "
+        raise InputError(f"--plot {target}: cannot write .{fmt} files; use one of "
                         + ", ".join(f".{name}" for name in sorted(supported)))
 
 
@@ -304,7 +299,9 @@ def _sweep_values(args) -> list:
                 values.append({"true": True, "false": False}.get(item.lower(), item))
         return values
     if args.start is None or args.stop is None:
-        raise _BadInput("give the values to sweep: --from A --to B [--points N], or --values a,b,c")
+        raise InputError(
+            "give the values to sweep: --from A --to B [--points N], or --values a,b,c"
+        )
     import numpy as np
 
     return list(np.linspace(args.start, args.stop, args.points))
@@ -404,7 +401,7 @@ def _cmd_replay(args) -> None:
     report = replay(_history(args))
     _analysis_output(report, args, table=report.summary())
     if report.unexplained:
-        raise _BadInput(f"{len(report.unexplained)} recorded outcomes the rules do not reproduce")
+        raise InputError(f"{len(report.unexplained)} recorded outcomes the rules do not reproduce")
 
 
 _OUTCOMES = {
@@ -421,7 +418,7 @@ def _selected(args):
     since, before = args.since, args.before
     if args.year is not None:
         if since is not None or before is not None:
-            raise _BadInput("give --year, or --since/--before, not both")
+            raise InputError("give --year, or --since/--before, not both")
         since, before = args.year, args.year + 1
     try:
         return history.filter(since=since, before=before, topic=args.topic,
@@ -429,7 +426,7 @@ def _selected(args):
                               text=" ".join(getattr(args, "words", None) or ()) or None,
                               **_OUTCOMES.get(args.outcome or "", {}))
     except ValueError as err:
-        raise _BadInput(_in_option_terms(str(err))) from None
+        raise InputError(_in_option_terms(str(err))) from None
 
 
 def _in_option_terms(message: str) -> str:
@@ -494,7 +491,7 @@ def _find_text(history, key: str):
         by_symbol = [vote for vote in history if vote.symbol == "".join(key.split())]
         if len(by_symbol) == 1:
             return by_symbol[0]
-        raise _BadInput(err.args[0]) from None
+        raise InputError(err.args[0]) from None
 
 
 def _cmd_history_show(args) -> None:
@@ -760,7 +757,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "out", None):
             _checked_target(args.out, "--out")  # before any work, not after hours of it
         args.handler(args)
-    except (CouncilsimError, _BadInput, ValueError) as err:
+    except CouncilsimError as err:  # raised on purpose: bad input, or beyond an engine's reach
         print(f"councilsim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -768,7 +765,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as err:  # noqa: BLE001 - the last line of defence: one line, no traceback
+    except Exception as err:  # noqa: BLE001 - anything else is a bug: one line, no traceback
         if args.debug:
             raise
         print(f"councilsim: internal error: {type(err).__name__}: {err}\n"

@@ -37,6 +37,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn, overload
 
+from councilsim.errors import DataIntegrityError, InputError
 from councilsim._bundled import member_names_by_code
 from councilsim.models import Council
 
@@ -83,8 +84,10 @@ def _seats_and_threshold(date: dt.date) -> tuple[int, int]:
     return (11, 7) if date < ENLARGEMENT else (15, 9)
 
 
-class RecordIntegrityError(ValueError):
+class RecordIntegrityError(DataIntegrityError, ValueError):
     """A bundled record file does not match ``MANIFEST.toml`` (damaged or edited data).
+
+    Also a ``ValueError``, as it was before the error hierarchy, so that existing handlers work.
 
     Parameters
     ----------
@@ -332,14 +335,14 @@ class RecordedVote:
         (11, 7)
         """
         if not self.votes:
-            raise ValueError(
+            raise InputError(
                 f"{self.vote_id} ({self.date}) has no member-level record (status "
                 f"{self.status!r}); Council.unsc({self.date.year}) gives that year's composition "
                 "from the membership table"
             )
         threshold = _seats_and_threshold(self.date)[1]
         if len(self.votes) < threshold:
-            raise ValueError(
+            raise InputError(
                 f"{self.vote_id} ({self.date}): the member-level record lists only "
                 f"{len(self.votes)} seats ({', '.join(self.votes)}; status {self.status!r}), "
                 f"fewer than the {threshold} votes needed to adopt, so it cannot describe the "
@@ -907,7 +910,7 @@ def _as_date(value: DateLike, argument: str) -> dt.date:
             return dt.date(int(text), 1, 1) if text.isdigit() else dt.date.fromisoformat(text)
         except ValueError:
             pass
-    raise ValueError(
+    raise InputError(
         f"{argument}={value!r} is not a date; give a datetime.date, an ISO date string such as "
         "'2017-09-11', or a year such as 2017 (meaning 1 January)"
     )
@@ -936,7 +939,7 @@ class History(Sequence[RecordedVote]):
         index: dict[str, int] = {}
         for position, vote in enumerate(ordered):
             if vote.vote_id in index:
-                raise ValueError(f"vote_id {vote.vote_id!r} occurs twice; ids must be unique")
+                raise InputError(f"vote_id {vote.vote_id!r} occurs twice; ids must be unique")
             index[vote.vote_id] = position
         object.__setattr__(self, "_votes", ordered)
         object.__setattr__(self, "_index", MappingProxyType(index))
@@ -1096,7 +1099,7 @@ class History(Sequence[RecordedVote]):
             kinds = {item_type} if isinstance(item_type, str) else set(item_type)
             unknown = sorted(kinds - set(ITEM_TYPES))
             if unknown:
-                raise ValueError(
+                raise InputError(
                     f"unknown item_type {', '.join(map(repr, unknown))}; allowed: "
                     f"{', '.join(ITEM_TYPES)}"
                 )
@@ -1115,14 +1118,14 @@ class History(Sequence[RecordedVote]):
         if symbol is not None:
             part = "".join(symbol.split()).casefold()
             if not part:
-                raise ValueError("symbol must not be empty")
+                raise InputError("symbol must not be empty")
             tests.append(
                 lambda vote: part in vote.symbol.casefold() or part in vote.vote_id.casefold()
             )
         if text is not None:
             words = _plain(text).split()
             if not words:
-                raise ValueError("text must not be empty")
+                raise InputError("text must not be empty")
             tests.append(
                 lambda vote: all(
                     word in _plain(
@@ -1259,7 +1262,7 @@ def _topic_test(topic: str) -> Callable[[RecordedVote], bool]:
         return in_group
     needle = _normalise_text(topic)
     if not needle:
-        raise ValueError("topic must not be empty")
+        raise InputError("topic must not be empty")
     return lambda vote: needle in _searchable(vote.topic, "")
 
 
@@ -1270,7 +1273,7 @@ def _vetoer_code(code: str) -> str:
     seat = code.strip().upper()
     seat = "RUS" if seat == "SUN" else seat
     if seat not in _PERMANENT_SEATS:
-        raise ValueError(
+        raise InputError(
             f"vetoed_by={code!r}: only permanent members veto; allowed: "
             f"{', '.join(_PERMANENT_SEATS)} (SUN for the USSR)"
         )
@@ -1291,7 +1294,7 @@ def _sponsor_test(sponsor: str) -> Callable[[RecordedVote], bool]:
         return lambda vote: any(_plain(name) in wanted for name in vote.sponsors)
     needle = _plain(sponsor)
     if not needle:
-        raise ValueError("sponsor must not be empty")
+        raise InputError("sponsor must not be empty")
     return lambda vote: any(needle in _plain(name) for name in vote.sponsors)
 
 
@@ -1300,12 +1303,12 @@ def _seat_code(member: str) -> str:
     code = member.strip().upper()
     if code in record.member_codes:
         seat = record.member_codes[code]
-        raise ValueError(
+        raise InputError(
             f"{code} sat in the seat coded {seat!r}; use member={seat!r} (with before=... to "
             f"restrict to {code}'s years)"
         )
     if code not in record.seat_codes:
-        raise ValueError(
+        raise InputError(
             f"{member!r} never sat on the Council in the member-level record; use ISO 3166-1 "
             "alpha-3 seat codes such as 'USA', 'RUS', 'JPN'"
         )
