@@ -95,7 +95,8 @@ def _member_table(member: Any) -> dict[str, Any]:
         value = getattr(member, name)
         if value is not None:
             entry[name] = _round(value)
-    entry["why"] = member.why
+    # calibrated_scenario prefixes its note with "calibrated: "; said once is enough here.
+    entry["why"] = member.why.replace("calibrated: calibrated on", "calibrated on")
     return entry
 
 
