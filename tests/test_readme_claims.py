@@ -130,6 +130,24 @@ def test_engine_constants_the_docs_state():
     assert "(about 1e-19)" in README and "~ 1e-19" in MODEL_DOC
 
 
+def test_the_flagship_evaluates_about_20000_complex_numbers(scenario, monkeypatch):
+    from councilsim import exact, simulate
+
+    sizes = []
+    factors = exact._factors
+
+    def counted(*args):
+        out = factors(*args)
+        sizes.append(out.size)
+        return out
+
+    monkeypatch.setattr(exact, "_factors", counted)
+    simulate(scenario, "res-2375")
+    assert "about 20,000 complex numbers for the flagship" in README
+    assert "20,000 complex numbers" in MODEL_DOC
+    assert round(sum(sizes), -4) == 20_000
+
+
 def test_exact_error_bound_on_the_shipped_scenarios_is_at_most_1e_8():
     from councilsim import compare
 
