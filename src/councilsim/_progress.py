@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from councilsim.errors import InputError
+
 __all__ = ["ProgressLike", "offset", "progress_reporter"]
 
 ProgressLike = bool | Callable[[int, int], None] | None
@@ -51,7 +53,7 @@ def progress_reporter(progress: ProgressLike, label: str) -> Iterator[Callable |
     elif callable(progress):
         yield progress
     else:
-        raise ValueError(f"progress must be True, False, None or a callable(done, total), "
+        raise InputError(f"progress must be True, False, None or a callable(done, total), "
                          f"got {progress!r}")
 
 

@@ -9,8 +9,9 @@ Rolling origin. For every year ``Y`` from ``start`` to ``end``:
    (:func:`~councilsim.history.calibration.usable`: failed and vetoed drafts included, texts adopted
    without a vote and ``incomplete``/``suspect_1995``/``label_unconfirmed`` records skipped):
    P(adopted) and each member's vote probabilities come from :func:`councilsim.simulate` (exact
-   method) on a :class:`~councilsim.models.Scenario` built from the calibrated members, the council of the
-   record (:meth:`RecordedVote.council`), ``mood_sd = tau`` and the record's procedural flag;
+   method) on a :class:`~councilsim.models.Scenario` built from the calibrated members, the
+   council of the record (:meth:`RecordedVote.council`), ``mood_sd = tau`` and the record's
+   procedural flag;
 3. score them, and the same texts under two baselines:
 
    * ``base_rate``: P(adopted) is the share adopted among *all* texts put to the vote before
