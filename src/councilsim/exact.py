@@ -391,7 +391,7 @@ def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
     table = _parameters(laws)
     vote_probs = np.zeros((len(laws), seats + 1, 4))  # the last row takes padding
     council = 1.0
-    batches = []
+    batches, holders = [], []
     for layout in structure.layouts:
         members = table[:, :, layout.gather]  # (7, laws, K, M)
         probs = _probabilities(members, layout)  # (2, laws, K, M, P)
@@ -402,6 +402,7 @@ def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
         yes_no = (probs * layout.point_w[:, None]).sum(axis=-1)  # (2, laws, K, M)
         vote_probs[:, layout.gather, :2] = yes_no.transpose(1, 2, 3, 0)
         batches.append((layout, members[_VETO], factors[0], groups[0]))
+        holders.append((layout, members[_VETO], probs[1], factors[1], groups[1]))
     # Both channels' count laws under both rules: (channel, laws, rule, counts).
     joint = _counts(_real_matmul(structure.weights, council, axis=2), seats)
     tallies = np.empty(joint.shape[1:] + (2,))
@@ -410,8 +411,9 @@ def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
     vote_probs = vote_probs[:, :seats]
     vote_probs[..., 3] = table[_ABSENT, :, :seats]
     np.maximum(1.0 - vote_probs.sum(axis=-1), 0.0, out=vote_probs[..., 2])  # abstention
+    p_veto = _p_veto(holders, seats, threshold)
     if not decisive:
-        return tallies, vote_probs, None
+        return tallies, vote_probs, p_veto, None
     # Everyone but member i: its group-mates (at its group's points) times the other groups
     # (at each mood node). Integrating the other groups against the kernel first leaves one
     # weight per point; and as only two numbers of the others' count law are needed (P(T - 1
@@ -428,7 +430,47 @@ def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
         weighted = (outside[..., None] * readout).reshape(outside.shape[:2] + (-1, 2))
         both = (mates.reshape(mates.shape[:3] + (-1,)) @ weighted).real  # (laws, K, M, 2)
         p_decisive[:, layout.gather] = np.where(veto > 0, both[..., 1], both[..., 0])
-    return tallies, vote_probs, p_decisive[:, :seats]
+    return tallies, vote_probs, p_veto, p_decisive[:, :seats]
+
+
+@cache
+def _at_least_readout(seats: int, threshold: int) -> np.ndarray:
+    """``(H,)`` complex weights reading P(at least T yes votes) off a transform (as
+    :func:`_decisive_readout`)."""
+    matrix = _inverse_dft(seats)
+    readout = (matrix[0::2] - 1j * matrix[1::2])[:, threshold:].sum(axis=1)
+    readout.flags.writeable = False  # shared through the cache
+    return readout
+
+
+def _p_veto(holders: list, seats: int, threshold: int) -> np.ndarray:
+    """P(at least ``threshold`` yes votes and member i votes no) for veto holders, ``(laws, seats)``.
+
+    That is a veto as the Council counts it (a text short of votes fails whatever the permanent
+    members did). Given the shocks, member i's no and the others' votes are independent, and
+    i's no adds no yes vote: the integrand is P(i no) times P(the others cast at least
+    ``threshold`` yes votes), the latter read off the product of every other member's factor
+    in the all-outcomes channel (exclusive products, as for P(decisive)). 0 for members
+    without a veto. ``holders`` holds ``(layout, veto, p_no, factors, groups)`` per batch,
+    the last three of the all-outcomes channel.
+    """
+    laws = holders[0][1].shape[0]
+    p_veto = np.zeros((laws, seats + 1))
+    if not any(veto.any() for _, veto, *_ in holders):
+        return p_veto[:, :seats]  # procedural texts: no veto
+    others = _exclusive_products(np.concatenate([g for *_, g in holders], axis=1), axis=1)
+    readout = _at_least_readout(seats, threshold)  # (H,)
+    start = 0
+    for layout, veto, p_no, factors, groups in holders:
+        size = groups.shape[1]
+        if veto.any():
+            outside = _real_matmul(layout.kernel, others[:, start : start + size], axis=2)
+            mates = _exclusive_products(factors, axis=2) * p_no[..., None]  # (laws, K, M, P, H)
+            weighted = (outside * readout).reshape(outside.shape[:2] + (-1, 1))
+            both = (mates.reshape(mates.shape[:3] + (-1,)) @ weighted).real[..., 0]
+            p_veto[:, layout.gather] = np.where(veto > 0, both, 0.0)
+        start += size
+    return p_veto[:, :seats]
 
 
 #: Laws evaluated together by :func:`run_exact_many`: enough to amortise numpy's per-call cost,
@@ -504,10 +546,11 @@ def run_exact_many(
 
 
 def _outcomes(laws: Sequence[VoteLaw], nodes: int, decisive: bool) -> list[RawOutcome]:
-    tallies, vote_probs, p_decisive = _evaluate(laws, nodes, decisive)
+    tallies, vote_probs, p_veto, p_decisive = _evaluate(laws, nodes, decisive)
     # Round-off of the transforms can leave -1e-17 where a probability is 0.
     # (np.maximum and np.minimum: np.clip costs several times more at this size.)
     np.minimum(np.maximum(tallies, 0.0, out=tallies), 1.0, out=tallies)
+    np.minimum(np.maximum(p_veto, 0.0, out=p_veto), 1.0, out=p_veto)
     if p_decisive is not None:
         np.minimum(np.maximum(p_decisive, 0.0, out=p_decisive), 1.0, out=p_decisive)
     errors = np.abs(tallies[:, 0] - tallies[:, 1]).sum(axis=(1, 2))
@@ -519,6 +562,7 @@ def _outcomes(laws: Sequence[VoteLaw], nodes: int, decisive: bool) -> list[RawOu
             threshold=law.threshold,
             error=float(errors[d]),
             draws=None,
+            p_veto=p_veto[d],
         )
         for d, law in enumerate(laws)
     ]

@@ -24,7 +24,9 @@ class RawOutcome:
     ``tally[k, v]`` is P(k yes votes, vetoed = v); ``vote_probs[i]`` member i's P(Y, N, A, X);
     ``error`` is the exact engine's quadrature error bound (None for Monte Carlo); ``draws`` the
     number of Monte Carlo draws (None for exact); ``votes`` the raw draws when kept; ``counts``
-    the Monte Carlo draws by (yes count, vetoed), from which ``tally`` was divided.
+    the Monte Carlo draws by (yes count, vetoed), from which ``tally`` was divided;
+    ``p_veto[i]`` the probability that the text gets the required yes votes and member i votes
+    no (0 for members without a veto), as a Monte Carlo count when ``counts`` is given.
     """
 
     tally: np.ndarray
@@ -35,6 +37,7 @@ class RawOutcome:
     draws: int | None
     votes: np.ndarray | None = None
     counts: np.ndarray | None = None
+    p_veto: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,15 @@ class SimulationResult:
     std_error : float
         Standard error of ``p_adopted`` (Monte Carlo) or the quadrature error bound (exact).
     p_vetoed : float
-        Probability that at least one veto holder votes no (0 for procedural drafts).
+        Probability that the draft is vetoed as the Council counts it: it gets the required
+        yes votes and at least one veto holder votes no (0 for procedural drafts).
     p_short : float
-        Probability of no veto but fewer yes votes than the threshold.
+        Probability of fewer yes votes than the threshold, whatever the veto holders did.
+        ``p_adopted + p_vetoed + p_short = 1``.
     veto_prob : dict of str to float
-        For each veto holder, the probability that it votes no.
+        For each veto holder, the probability that it vetoes the draft: the required yes votes
+        are cast and it votes no. Several holders can veto at once, so these can add up to more
+        than ``p_vetoed``. The plain chance that a holder votes no is :attr:`p_no`.
     vote_probs : dict of str to dict of str to float
         For each member, the probability of each vote ``"Y"``, ``"N"``, ``"A"``, ``"X"``.
     tally : tuple of float
@@ -130,8 +137,10 @@ class SimulationResult:
         tally, threshold = (raw.tally if raw.counts is None else raw.counts), raw.threshold
         scale = 1.0 if raw.counts is None else raw.draws
         p_adopted = float(tally[threshold:, 0].sum() / scale)
-        p_vetoed = float(tally[:, 1].sum() / scale)
-        p_short = float(tally[:threshold, 0].sum() / scale)
+        # As the Council counts: a veto needs the required yes votes; below them a text fails
+        # for lack of votes, whatever the permanent members did.
+        p_vetoed = float(tally[threshold:, 1].sum() / scale)
+        p_short = float(tally[:threshold].sum() / scale)
         if raw.draws is None:
             half_width = raw.error or 0.0
             std_error = half_width
@@ -147,7 +156,9 @@ class SimulationResult:
             std_error=std_error,
             p_vetoed=p_vetoed,
             p_short=p_short,
-            veto_prob={code: vote_probs[code][1] for code in veto_holders},
+            veto_prob={
+                code: float(raw.p_veto[codes.index(code)] / scale) for code in veto_holders
+            },
             vote_probs={
                 code: dict(zip(VOTES, row, strict=True)) for code, row in vote_probs.items()
             },
@@ -163,6 +174,14 @@ class SimulationResult:
             votes=raw.votes,
             **provenance,
         )
+
+    @property
+    def p_no(self) -> dict[str, float]:
+        """For each veto holder, the probability that it votes no, enough yes votes or not.
+
+        ``vote_probs[code]["N"]`` for the holders; at least ``veto_prob[code]``.
+        """
+        return {code: self.vote_probs[code]["N"] for code in self.veto_prob}
 
     # -- output forms ---------------------------------------------------------------------
 
