@@ -39,8 +39,10 @@ from councilsim.exact import MAX_NODES
 from councilsim.rules import NO, YES
 
 try:
+    from known_answers import thirds, thirds_closed_form
     from strategies import POLICY_KIND, scenarios
 except ImportError:  # tests/ turned into a package
+    from tests.known_answers import thirds, thirds_closed_form
     from tests.strategies import POLICY_KIND, scenarios
 
 #: Rounding floor: sums of a few dozen products of probabilities lose at most ~1e-15 each.
@@ -96,6 +98,23 @@ def test_known_answer_53_over_64():
         assert abs(result.p_decisive[code] - expected) <= ROUNDING, code
 
 
+@pytest.mark.parametrize("year", [2017, 1950])
+def test_known_answer_thirds(year):
+    # Every member yes, no or abstain with 1/3 each: a veto needs the required yes votes, so a
+    # holder's veto is far rarer than its no (1/3), and the three outcomes add up to 1.
+    council = Council.unsc(year)
+    expected = thirds_closed_form(council)
+    result = simulate(thirds(council), method="exact")
+    assert abs(result.p_adopted - float(expected["p_adopted"])) <= ROUNDING
+    assert abs(result.p_vetoed - float(expected["p_vetoed"])) <= ROUNDING
+    assert abs(result.p_short - float(expected["p_short"])) <= ROUNDING
+    assert expected["p_adopted"] + expected["p_vetoed"] + expected["p_short"] == 1
+    assert list(result.veto_prob) == list(council.veto_holders)
+    for code in council.veto_holders:
+        assert abs(result.veto_prob[code] - float(expected["veto"])) <= ROUNDING, code
+        assert abs(result.p_no[code] - 1 / 3) <= ROUNDING, code
+
+
 def test_known_answer_before_1966():
     # Eleven seats, seven to adopt: at least 2 of the 6 elected, P = 1 - 7/64 = 57/64.
     result = simulate(_sure_p5_coin_elected(Council.unsc(1950)), method="exact")
@@ -141,7 +160,7 @@ def test_single_member_vote_probabilities_are_normal(mood_sd, bloc_sd, veto_cost
     assert abs(probs["N"] - p_no) <= 1e-10
     assert abs(probs["A"] - (1 - absence - p_yes - p_no)) <= 1e-10
     assert abs(probs["X"] - absence) <= 1e-10
-    assert abs(result.veto_prob["AAA"] - p_no) <= 1e-10
+    assert abs(result.p_no["AAA"] - p_no) <= 1e-10
 
 
 # --- brute force -----------------------------------------------------------------------------
@@ -234,7 +253,9 @@ def _brute_force(scenario: Scenario) -> dict:
 
     passed = adopted_array(profiles, council, procedural=draft.procedural)
     yes_count = np.count_nonzero(profiles == YES, axis=1)
-    vetoed = np.any((profiles == NO) & veto, axis=1)
+    # A veto as the Council counts it: the required yes votes, and a veto holder's no.
+    enough = yes_count >= council.threshold
+    vetoed = enough & np.any((profiles == NO) & veto, axis=1)
     decisive = []
     for i in range(n):
         as_yes, as_no = profiles.copy(), profiles.copy()
@@ -247,6 +268,11 @@ def _brute_force(scenario: Scenario) -> dict:
         "total": profile_prob.sum(),
         "p_adopted": profile_prob[passed].sum(),
         "p_vetoed": profile_prob[vetoed].sum(),
+        "p_short": profile_prob[~enough].sum(),
+        "veto_prob": {
+            code: profile_prob[enough & (profiles[:, i] == NO)].sum()
+            for i, code in enumerate(codes) if veto[i]
+        },
         "tally": np.bincount(yes_count, weights=profile_prob, minlength=n + 1),
         "vote_probs": {
             code: [profile_prob[profiles[:, i] == v].sum() for v in range(4)]
@@ -264,6 +290,10 @@ def _assert_matches_brute_force(scenario: Scenario, tolerance: float, **options)
     bound = result.std_error + tolerance
     assert abs(result.p_adopted - reference["p_adopted"]) <= bound
     assert abs(result.p_vetoed - reference["p_vetoed"]) <= bound
+    assert abs(result.p_short - reference["p_short"]) <= bound
+    assert result.veto_prob.keys() == reference["veto_prob"].keys()
+    for code, p in reference["veto_prob"].items():
+        assert abs(result.veto_prob[code] - p) <= bound, code
     assert np.abs(np.array(result.tally) - reference["tally"]).sum() <= bound
     for code, probs in result.vote_probs.items():
         expected = reference["vote_probs"][code]

@@ -435,8 +435,10 @@ def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
 
 @cache
 def _at_least_readout(seats: int, threshold: int) -> np.ndarray:
-    """``(H,)`` complex weights reading P(at least T yes votes) off a transform (as
-    :func:`_decisive_readout`)."""
+    """``(H,)`` complex weights reading P(at least T yes votes) off a transform.
+
+    As :func:`_decisive_readout`.
+    """
     matrix = _inverse_dft(seats)
     readout = (matrix[0::2] - 1j * matrix[1::2])[:, threshold:].sum(axis=1)
     readout.flags.writeable = False  # shared through the cache
@@ -444,15 +446,15 @@ def _at_least_readout(seats: int, threshold: int) -> np.ndarray:
 
 
 def _p_veto(holders: list, seats: int, threshold: int) -> np.ndarray:
-    """P(at least ``threshold`` yes votes and member i votes no) for veto holders, ``(laws, seats)``.
+    """P(the required yes votes and member i votes no) for veto holders, ``(laws, seats)``.
 
     That is a veto as the Council counts it (a text short of votes fails whatever the permanent
     members did). Given the shocks, member i's no and the others' votes are independent, and
     i's no adds no yes vote: the integrand is P(i no) times P(the others cast at least
     ``threshold`` yes votes), the latter read off the product of every other member's factor
-    in the all-outcomes channel (exclusive products, as for P(decisive)). 0 for members
-    without a veto. ``holders`` holds ``(layout, veto, p_no, factors, groups)`` per batch,
-    the last three of the all-outcomes channel.
+    in the all-outcomes channel (the other groups' by exclusive products, as for
+    P(decisive)). 0 for members without a veto. ``holders`` holds ``(layout, veto, p_no,
+    factors, groups)`` per batch, the last three of the all-outcomes channel.
     """
     laws = holders[0][1].shape[0]
     p_veto = np.zeros((laws, seats + 1))
@@ -462,14 +464,17 @@ def _p_veto(holders: list, seats: int, threshold: int) -> np.ndarray:
     readout = _at_least_readout(seats, threshold)  # (H,)
     start = 0
     for layout, veto, p_no, factors, groups in holders:
-        size = groups.shape[1]
-        if veto.any():
-            outside = _real_matmul(layout.kernel, others[:, start : start + size], axis=2)
-            mates = _exclusive_products(factors, axis=2) * p_no[..., None]  # (laws, K, M, P, H)
-            weighted = (outside * readout).reshape(outside.shape[:2] + (-1, 1))
-            both = (mates.reshape(mates.shape[:3] + (-1,)) @ weighted).real[..., 0]
-            p_veto[:, layout.gather] = np.where(veto > 0, both, 0.0)
-        start += size
+        group, slot = np.nonzero(veto.any(axis=0))  # each holder's group and place in it
+        if group.size:
+            # Only the holders' groups: their members' exclusive products (the others in the
+            # group) times the holder's P(no) times the other groups, read at >= threshold.
+            used, which = np.unique(group, return_inverse=True)
+            mates = _exclusive_products(factors[:, used], axis=2)[:, which, slot]  # (laws,V,P,H)
+            outside = _real_matmul(layout.kernel[used], others[:, start + used], axis=2)[:, which]
+            joint = mates * outside * p_no[:, group, slot, :, None]
+            value = (joint @ readout).real.sum(axis=-1)  # (laws, V)
+            p_veto[:, layout.gather[group, slot]] = np.where(veto[:, group, slot] > 0, value, 0.0)
+        start += groups.shape[1]
     return p_veto[:, :seats]
 
 
