@@ -21,8 +21,9 @@ Methods
 ``"exact"`` integrates over the shared shocks (the exact engine's trapezoidal rules over the mood
 and over each bloc's shock, fine enough for its narrowest member) the probability of every pattern
 of votes: for the veto holders, who votes no, jointly with the number of yes votes; for all
-members, who withholds a yes. It enumerates ``2**seats`` patterns per mood node, so it is limited to councils
-of at most 20 seats. ``"monte_carlo"`` simulates votes (``keep_draws=True``) and counts the
+members, who withholds a yes. It enumerates ``2**seats`` patterns per mood node, so it is
+limited to councils of at most 20 seats. ``"monte_carlo"`` simulates votes
+(``keep_draws=True``) and counts the
 coalition of every failed draw; it is deterministic for a given seed and gives standard errors.
 """
 
