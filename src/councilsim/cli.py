@@ -6,9 +6,7 @@ Exit codes: 0 success, 2 bad input (a clear message, never a traceback), 1 inter
 from __future__ import annotations
 
 import argparse
-import csv
 import io
-import json
 import os
 import sys
 import tempfile
@@ -17,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
+from councilsim._export import csv_text, dumps
 from councilsim._version import __version__
 from councilsim.errors import CouncilsimError
 
@@ -76,47 +75,22 @@ def _emit(text: str, out: str | None) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def _results_csv(results) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["draft", "member", "name", "p_yes", "p_no", "p_abstain", "p_absent",
-                     "p_veto", "p_decisive", "p_adopted", "ci_low", "ci_high", "method",
-                     "draws", "seed"])
-    for result in results:
-        for code, probs in result.vote_probs.items():
-            writer.writerow([
-                result.draft_id, code, result.names.get(code, code),
-                *(f"{probs[k]:.6g}" for k in "YNAX"),
-                f"{result.veto_prob[code]:.6g}" if code in result.veto_prob else "",
-                f"{result.p_decisive.get(code, float('nan')):.6g}", f"{result.p_adopted:.6g}",
-                f"{result.ci[0]:.6g}", f"{result.ci[1]:.6g}", result.method,
-                result.draws if result.draws is not None else "",
-                result.seed if result.seed is not None else "",
-            ])
-    return buffer.getvalue()
-
-
 def _render_tables(results) -> str:
     from rich.console import Console
     from rich.table import Table
 
     console = Console(file=io.StringIO(), width=110, force_terminal=False, color_system=None)
     for result in results:
-        low, high = result.ci
-        how = (f"exact (quadrature error <= {result.std_error:.1e})"
-               if result.method == "exact"
-               else f"Monte Carlo ({result.draws:,} draws, seed {result.seed}; 95% interval)")
+        how = ("exact" if result.method == "exact"
+               else f"Monte Carlo, {result.draws:,} draws, seed {result.seed}")
         console.print(f"[bold]{result.draft_id}[/bold]: {result.draft_title or ''}")
         console.print(
-            f"  P(adopted) = {result.p_adopted:.3f}  [{low:.3f}, {high:.3f}]   "
+            f"  P(adopted) = {result.p_adopted:.3f} ({result.interval_text()}; {how})   "
             f"P(vetoed) = {result.p_vetoed:.3f}   P(short of {result.threshold} votes) = "
             f"{result.p_short:.3f}"
         )
-        console.print(f"  {how}")
         if result.veto_prob:
-            risks = ", ".join(f"{code} {p:.3f}" for code, p in
-                              sorted(result.veto_prob.items(), key=lambda item: -item[1]))
-            console.print(f"  veto risk: {risks}")
+            console.print(f"  veto (the required yes votes and its no): {result._veto_text()}")
         decisive = sorted(result.p_decisive.items(), key=lambda item: -item[1])[:3]
         console.print("  most often decisive: "
                       + ", ".join(f"{code} {p:.3f}" for code, p in decisive))
@@ -136,9 +110,10 @@ def _render_tables(results) -> str:
 
 def _format(results, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps({r.draft_id: r.to_dict() for r in results}, indent=2)
+        return dumps({r.draft_id: r.to_dict() for r in results})
     if fmt == "csv":
-        return _results_csv(results)
+        tables = [r.to_table() for r in results]
+        return csv_text(tables[0][0], [row for _, rows in tables for row in rows])
     return _render_tables(results)
 
 
@@ -239,18 +214,31 @@ def _cmd_run(args) -> None:
 
 
 def _cmd_compare(args) -> None:
-    results = _simulate_all(args, None)
-    if args.format != "table":
-        _emit(_format(results, args.format), args.out)
-        return
-    lines = [f"{'draft':<24}{'P(adopted)':>11}  {'interval':<17}{'P(vetoed)':>10}"
-             f"{'P(short)':>10}  most likely veto"]
-    for r in results:
+    from councilsim.results import Comparison
+
+    comparison = Comparison({r.draft_id: r for r in _simulate_all(args, None)})
+    if args.plot:
+        _write_plot(list(comparison), args.plot)
+    if args.format == "json":
+        _emit(dumps(comparison.to_records()), args.out)
+    elif args.format == "csv":
+        _emit(csv_text(*comparison.to_table()), args.out)
+    else:
+        _emit(_compare_table(comparison), args.out)
+
+
+def _compare_table(comparison) -> str:
+    """One line per draft; the veto column names the holder most likely to veto."""
+    from councilsim.analysis._common import _table
+
+    rows = []
+    for r in comparison:
         veto = ("none (procedural)" if not r.veto_prob else
                 "{} {:.3f}".format(*max(r.veto_prob.items(), key=lambda item: item[1])))
-        lines.append(f"{r.draft_id:<24}{r.p_adopted:>11.3f}  [{r.ci[0]:.3f}, {r.ci[1]:.3f}]  "
-                     f"{r.p_vetoed:>10.3f}{r.p_short:>10.3f}  {veto}")
-    _emit("\n".join(lines), args.out)
+        rows.append([r.draft_id, f"{r.p_adopted:.3f}", r.interval_text(), f"{r.p_vetoed:.3f}",
+                     f"{r.p_short:.3f}", veto])
+    return _table(["draft", "P(adopted)", "uncertainty", "P(vetoed)", "P(short)",
+                   "most likely veto"], rows, left=(0, 2, 5))
 
 
 def _cmd_validate(args) -> None:
@@ -269,14 +257,14 @@ def _plural(count: int, noun: str) -> str:
 def _cmd_schema(args) -> None:
     from councilsim.loading import scenario_file_schema
 
-    _emit(json.dumps(scenario_file_schema(), indent=2), args.out)
+    _emit(dumps(scenario_file_schema()), args.out)
 
 
 def _analysis_output(result, args, *, table: str) -> None:
     if args.format == "json":
         _emit(result.to_json(), args.out)
     elif args.format == "csv":
-        _emit(result.to_frame().to_csv(), args.out)
+        _emit(csv_text(*result.to_table()), args.out)  # no pandas needed
     else:
         _emit(table, args.out)
 
@@ -288,7 +276,7 @@ def _cmd_power(args) -> None:
     results = [power_indices(Council.named(name), procedural=args.procedural)
                for name in args.council or ["unsc-2026"]]
     if args.format == "json":
-        _emit(json.dumps([r.to_dict() for r in results], indent=2), args.out)
+        _emit(dumps([r.to_dict() for r in results]), args.out)
     else:
         _emit("\n\n".join(r.summary() for r in results), args.out)
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import html
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from councilsim._export import dumps, frame, import_pandas
 from councilsim.rules import VOTES
+
+_import_pandas = import_pandas  # the name the analysis modules import
 
 __all__ = ["Comparison", "RawOutcome", "SimulationResult"]
 
@@ -93,6 +95,10 @@ class SimulationResult:
         For display.
     names : dict of str to str
         Display names of members.
+    tally_vetoed : tuple of float
+        ``tally_vetoed[k]`` is the probability of exactly ``k`` yes votes with at least one veto
+        holder voting no: for ``k >= threshold`` the vetoed part of ``tally[k]`` (the rest is
+        adopted); below the threshold the text fails for lack of votes either way.
     votes : ndarray or None
         Raw simulated votes, shape ``(draws, seats)``, codes Y=0, N=1, A=2, X=3, when
         ``keep_draws=True`` was asked of the Monte Carlo engine.
@@ -119,6 +125,7 @@ class SimulationResult:
     scenario_title: str | None = None
     draft_title: str | None = None
     names: dict[str, str] = field(default_factory=dict)
+    tally_vetoed: tuple[float, ...] = ()
     votes: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -163,6 +170,7 @@ class SimulationResult:
                 code: dict(zip(VOTES, row, strict=True)) for code, row in vote_probs.items()
             },
             tally=tuple((tally.sum(axis=1) / scale).tolist()),
+            tally_vetoed=tuple((tally[:, 1] / scale).tolist()),
             p_decisive=(
                 {} if raw.p_decisive is None
                 else dict(zip(codes, raw.p_decisive.tolist(), strict=True))
@@ -185,17 +193,58 @@ class SimulationResult:
 
     # -- output forms ---------------------------------------------------------------------
 
+    @property
+    def interval_kind(self) -> str:
+        """What :attr:`ci` is, in words.
+
+        ``"95% confidence interval"`` (Monte Carlo) or ``"quadrature error bound"`` (exact: the
+        exact answer lies within it; not a confidence interval).
+        """
+        return "quadrature error bound" if self.draws is None else "95% confidence interval"
+
+    def interval_text(self) -> str:
+        """P(adopted)'s uncertainty in words.
+
+        E.g. ``quadrature error ≤ 3.1e-09`` (exact) or ``95% CI [0.852, 0.856]`` (Monte Carlo).
+        """
+        if self.draws is None:
+            return f"quadrature error ≤ {self.std_error:.1e}"
+        return f"95% CI [{self.ci[0]:.3f}, {self.ci[1]:.3f}]"
+
     def to_dict(self) -> dict[str, Any]:
-        """All fields but the raw draws, as plain Python types (JSON-ready)."""
+        """All fields but the raw draws, as plain Python types (JSON-ready).
+
+        With ``p_no`` and ``interval_kind`` as well.
+        """
         out = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "votes"}
         out["ci"] = list(self.ci)
         out["tally"] = list(self.tally)
+        out["tally_vetoed"] = list(self.tally_vetoed)
+        out["interval_kind"] = self.interval_kind
+        out["p_no"] = self.p_no
         return out
 
     def to_json(self, **kwargs: Any) -> str:
         """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
-        kwargs.setdefault("indent", 2)
-        return json.dumps(self.to_dict(), **kwargs)
+        return dumps(self.to_dict(), **kwargs)
+
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """``(columns, rows)``: one row per member, as ``councilsim run --format csv`` writes.
+
+        ``p_veto`` is :attr:`veto_prob` (empty for members without a veto); the draft's
+        P(adopted) and its interval (``p_adopted_low``, ``p_adopted_high``, of the kind named
+        in ``interval``) repeat on every row.
+        """
+        columns = ["draft", "member", "name", "p_yes", "p_no", "p_abstain", "p_absent",
+                   "p_veto", "p_decisive", "p_adopted", "p_adopted_low", "p_adopted_high",
+                   "interval", "method", "draws", "seed"]
+        rows = [
+            [self.draft_id, code, self.names.get(code, code), *(probs[k] for k in VOTES),
+             self.veto_prob.get(code), self.p_decisive.get(code), self.p_adopted, *self.ci,
+             self.interval_kind, self.method, self.draws, self.seed]
+            for code, probs in self.vote_probs.items()
+        ]
+        return columns, rows
 
     def to_frame(self):
         """One row per member: vote probabilities, veto probability, P(decisive) (needs pandas)."""
@@ -215,22 +264,30 @@ class SimulationResult:
         return frame
 
     def _headline(self) -> str:
-        low, high = self.ci
         how = (
             f"exact, {self.nodes} nodes"
             if self.method == "exact"
             else f"Monte Carlo, {self.draws:,} draws, seed {self.seed}"
         )
         return (
-            f"P(adopted) = {self.p_adopted:.3f}  [{low:.3f}, {high:.3f}]   "
+            f"P(adopted) = {self.p_adopted:.3f} ({self.interval_text()})   "
             f"vetoed {self.p_vetoed:.3f}, short of {self.threshold} votes "
             f"{self.p_short:.3f}   ({how})"
+        )
+
+    def _veto_text(self) -> str:
+        ranked = sorted(self.veto_prob, key=lambda code: -self.veto_prob[code])
+        return ", ".join(
+            f"{code} {self.veto_prob[code]:.3f} (P(no) {self.p_no[code]:.3f})" for code in ranked
         )
 
     def summary(self) -> str:
         """A readable plain-text report."""
         title = self.draft_title or self.draft_id
-        lines = [f"{self.draft_id}: {title}", self._headline(), ""]
+        lines = [f"{self.draft_id}: {title}", self._headline()]
+        if self.veto_prob:
+            lines.append(f"veto (the required yes votes and its no): {self._veto_text()}")
+        lines.append("")
         lines.append(f"{'member':<8}{'yes':>7}{'no':>7}{'abst':>7}{'absent':>8}{'decisive':>10}")
         for code, probs in self.vote_probs.items():
             mark = "*" if code in self.veto_prob else " "
@@ -239,7 +296,7 @@ class SimulationResult:
                 + "".join(f"{probs[k]:>7.3f}" for k in "YNA")
                 + f"{probs['X']:>8.3f}{self.p_decisive.get(code, float('nan')):>10.3f}"
             )
-        lines.append("* veto holder (its 'no' blocks a substantive draft)")
+        lines.append("* veto holder (its 'no' blocks a substantive draft that has the votes)")
         lines.append(f"councilsim {self.version}, scenario {self.scenario_hash[:12]}")
         return "\n".join(lines)
 
@@ -306,19 +363,48 @@ class Comparison:
 
     def to_json(self, **kwargs: Any) -> str:
         """The :meth:`to_dict` form as JSON."""
-        kwargs.setdefault("indent", 2)
-        return json.dumps(self.to_dict(), **kwargs)
+        return dumps(self.to_dict(), **kwargs)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per draft, what ``councilsim compare --format json`` writes.
+
+        ``draft``, ``title``, ``p_adopted`` with ``p_adopted_low``/``p_adopted_high`` and
+        their ``interval`` kind, ``p_vetoed``, ``p_short``, ``most_likely_veto`` (the holder
+        most likely to veto, None for procedural drafts) and its ``veto``, ``veto_prob`` and
+        ``p_no`` by holder, ``method``, ``draws``, ``seed``.
+        """
+        records = []
+        for draft_id, r in self.results.items():
+            top = max(r.veto_prob, key=r.veto_prob.get) if r.veto_prob else None
+            records.append({
+                "draft": draft_id, "title": r.draft_title, "p_adopted": r.p_adopted,
+                "p_adopted_low": r.ci[0], "p_adopted_high": r.ci[1],
+                "interval": r.interval_kind, "p_vetoed": r.p_vetoed, "p_short": r.p_short,
+                "most_likely_veto": top, "veto": None if top is None else r.veto_prob[top],
+                "veto_prob": r.veto_prob, "p_no": r.p_no, "method": r.method,
+                "draws": r.draws, "seed": r.seed,
+            })
+        return records
+
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """``(columns, rows)``: one row per draft (``councilsim compare --format csv``).
+
+        :meth:`to_records` with one ``veto_CODE`` and one ``p_no_CODE`` column per veto holder.
+        """
+        records = self.to_records()
+        holders = list(dict.fromkeys(c for r in records for c in r["veto_prob"]))
+        plain = [k for k in records[0] if k not in ("veto_prob", "p_no")] if records else []
+        columns = [*plain, *(f"veto_{c}" for c in holders), *(f"p_no_{c}" for c in holders)]
+        rows = [
+            [*(r[k] for k in plain), *(r["veto_prob"].get(c) for c in holders),
+             *(r["p_no"].get(c) for c in holders)]
+            for r in records
+        ]
+        return columns, rows
 
     def to_frame(self):
-        """One row per draft: P(adopted), interval, P(vetoed), each veto holder's P(no)."""
-        pd = _import_pandas()
-        rows = []
-        for draft_id, result in self.results.items():
-            row = {"draft": draft_id, "p_adopted": result.p_adopted, "ci_low": result.ci[0],
-                   "ci_high": result.ci[1], "p_vetoed": result.p_vetoed, "p_short": result.p_short}
-            row.update({f"p_veto_{code}": p for code, p in result.veto_prob.items()})
-            rows.append(row)
-        return pd.DataFrame(rows).set_index("draft")
+        """One row per draft, the columns of :meth:`to_table` (needs pandas)."""
+        return frame(*self.to_table())
 
     def summary(self) -> str:
         """One line per draft."""
@@ -333,13 +419,3 @@ def _wilson(p: float, n: int) -> tuple[float, float]:
     centre = (p + _Z95**2 / (2 * n)) / denom
     half = _Z95 * math.sqrt(p * (1 - p) / n + _Z95**2 / (4 * n * n)) / denom
     return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def _import_pandas():
-    try:
-        import pandas as pd
-    except ImportError:
-        raise ImportError(
-            "to_frame() needs pandas: pip install 'councilsim[frame]' (or pip install pandas)"
-        ) from None
-    return pd

@@ -7,14 +7,13 @@ executor, and plain-text, JSON and HTML output.
 from __future__ import annotations
 
 import html
-import json
-import math
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor
 from typing import Any, Literal
 
 import numpy as np
 
+from councilsim._export import dumps, frame, jsonable
 from councilsim.api import (
     _as_scenario,  # noqa: F401 - shared by the analysis modules
     _simulate_iv,
@@ -140,24 +139,7 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], left: Iterable[
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
 
 
-def _jsonable(value: Any) -> Any:
-    """Recursively turn arrays, tuples and numpy scalars into JSON-ready Python values."""
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _dumps(data: dict[str, Any], kwargs: dict[str, Any]) -> str:
-    kwargs.setdefault("indent", 2)
-    return json.dumps(data, **kwargs)
+_jsonable = jsonable  # one JSON encoding for the whole package (councilsim._export)
 
 
 def _html(text: str) -> str:
@@ -182,12 +164,17 @@ def _target_iv(target: float) -> float:
 class _Report:
     """The output forms every analysis result shares.
 
-    Subclasses define ``to_dict`` and ``summary``.
+    Subclasses define ``to_dict``, ``to_table`` (named columns and rows: the CSV the command
+    line writes, without pandas) and ``summary``.
     """
 
     def to_json(self, **kwargs: Any) -> str:
         """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
-        return _dumps(self.to_dict(), kwargs)
+        return dumps(self.to_dict(), **kwargs)
+
+    def to_frame(self):
+        """The rows of :meth:`to_table` as a pandas DataFrame (needs pandas)."""
+        return frame(*self.to_table())
 
     def __str__(self) -> str:
         return self.summary()

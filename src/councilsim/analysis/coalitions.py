@@ -41,7 +41,6 @@ from councilsim.analysis._common import (
     SeedLike,
     _as_draft,
     _as_scenario,
-    _import_pandas,
     _jsonable,
     _method_iv,
     _Report,
@@ -152,13 +151,24 @@ class BlockingCoalitions(_Report):
         out["coalitions"] = [c.__dict__ for c in self.coalitions]
         return _jsonable(out)
 
-    def to_frame(self):
-        """One row per listed coalition (needs pandas)."""
-        pd = _import_pandas()
-        rows = [{**c.__dict__, "members": " ".join(c.members)} for c in self.coalitions]
-        frame = pd.DataFrame(rows)
-        frame.attrs.update(draft_id=self.draft_id, p_not_adopted=self.p_not_adopted)
-        return frame
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """``(columns, rows)``: one row per listed coalition, most likely first.
+
+        The CSV of ``councilsim coalitions``; ``members`` are space-separated codes.
+        """
+        columns = ["rank", "kind", "members", "probability", "std_error", "missing_yes"]
+        rows = [[k, c.kind, " ".join(c.members), c.probability, c.std_error, c.missing_yes]
+                for k, c in enumerate(self.coalitions, 1)]
+        return columns, rows
+
+    def plot(self, ax=None, **kwargs: Any):
+        """Bars of the most likely blocking coalitions (needs matplotlib); returns the Axes.
+
+        ``kwargs`` go to :func:`councilsim.plot.coalition_bars`.
+        """
+        from councilsim import plot  # imported here: importing councilsim never loads matplotlib
+
+        return plot.coalition_bars(self, ax=ax, **kwargs)
 
     def summary(self) -> str:
         """Return a plain-text table of the listed coalitions and each veto holder's P(veto)."""

@@ -197,6 +197,15 @@ class PowerIndices:
         frame.attrs["procedural"] = self.procedural
         return frame
 
+    def plot(self, ax=None, **kwargs: Any):
+        """Power of a veto seat and of another seat (needs matplotlib); returns the Axes.
+
+        ``kwargs`` go to :func:`councilsim.plot.power_bars`.
+        """
+        from councilsim import plot  # imported here: importing councilsim never loads matplotlib
+
+        return plot.power_bars(self, ax=ax, **kwargs)
+
     def summary(self) -> str:
         """Return a plain-text table of the indices, one line per member plus a total.
 

@@ -42,7 +42,6 @@ from councilsim.analysis._common import (
     _as_draft,
     _as_scenario,
     _common_seed,
-    _import_pandas,
     _jsonable,
     _method_iv,
     _Report,
@@ -181,7 +180,8 @@ class CouncilRow:
     dropped : tuple of str
         Scenario members without a seat on this council.
     p_adopted, p_vetoed, p_short : float
-        The draft's probability of adoption, of a veto, of falling short without one.
+        The draft's probability of adoption, of a veto (the required yes votes and a holder's
+        no), of falling short of the votes (whatever the holders did).
     error : float
         Quadrature error bound (exact) or standard error (Monte Carlo) of ``p_adopted``.
     power : PowerIndices
@@ -272,21 +272,38 @@ class CouncilComparison(_Report):
         ]
         return _jsonable(out)
 
-    def to_frame(self):
-        """One row per council (needs pandas)."""
-        pd = _import_pandas()
-        records = []
-        for row in self.rows:
-            records.append({
-                "council": row.name, "seats": row.seats, "threshold": row.threshold,
-                "veto_holders": len(row.veto_holders), "placeholders": len(row.placeholders),
-                "p_adopted": row.p_adopted, "p_vetoed": row.p_vetoed, "p_short": row.p_short,
-                "ss_veto": _float(row.shapley_shubik_veto),
-                "ss_other": _float(row.shapley_shubik_other),
-                "banzhaf_veto": _float(row.banzhaf_veto),
-                "banzhaf_other": _float(row.banzhaf_other),
-            })
-        return pd.DataFrame(records).set_index("council")
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """``(columns, rows)``: one row per council (``councilsim reform --format csv``).
+
+        Counts of seats, votes needed, veto holders and placeholder seats; the draft's
+        P(adopted), P(vetoed), P(short); the Shapley-Shubik and Banzhaf index of a veto seat and
+        the average of the other seats.
+        """
+        columns = ["council", "seats", "threshold", "veto_holders", "placeholders", "p_adopted",
+                   "p_vetoed", "p_short", "shapley_shubik_veto", "shapley_shubik_other",
+                   "banzhaf_veto", "banzhaf_other"]
+        rows = [
+            [row.name, row.seats, row.threshold, len(row.veto_holders), len(row.placeholders),
+             row.p_adopted, row.p_vetoed, row.p_short, _float(row.shapley_shubik_veto),
+             _float(row.shapley_shubik_other), _float(row.banzhaf_veto),
+             _float(row.banzhaf_other)]
+            for row in self.rows
+        ]
+        return columns, rows
+
+    def plot(self, kind: str = "outcomes", ax=None, **kwargs: Any):
+        """Chart the comparison (needs matplotlib); returns the Axes.
+
+        ``kind="outcomes"``: adopted / vetoed / short of votes before each council
+        (:func:`councilsim.plot.council_outcomes`); ``"power"``: the power of a veto seat and of
+        another seat (:func:`councilsim.plot.power_bars`).
+        """
+        from councilsim import plot  # imported here: importing councilsim never loads matplotlib
+
+        charts = {"outcomes": plot.council_outcomes, "power": plot.power_bars}
+        if kind not in charts:
+            raise ValueError(f"kind must be one of {', '.join(charts)}; got {kind!r}")
+        return charts[kind](self, ax=ax, **kwargs)
 
     def summary(self) -> str:
         """Return a plain-text table: rules, power of a veto and another seat, P(adopted)."""

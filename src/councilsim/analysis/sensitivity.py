@@ -27,7 +27,6 @@ from councilsim.analysis._common import (
     _as_draft,
     _as_scenario,
     _common_seed,
-    _import_pandas,
     _jsonable,
     _map,
     _method_iv,
@@ -144,12 +143,23 @@ class Sensitivity(_Report):
         out["rows"] = [row.__dict__ for row in self.rows]
         return _jsonable(out)
 
-    def to_frame(self):
-        """One row per parameter, in rank order (needs pandas)."""
-        pd = _import_pandas()
-        frame = pd.DataFrame([row.__dict__ for row in self.rows])
-        frame.attrs.update(draft_id=self.draft_id, p_adopted=self.p_adopted)
-        return frame
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """``(columns, rows)``: one row per parameter, in rank order.
+
+        The CSV of ``councilsim sensitivity``; ``p_low``/``p_high`` are P(adopted) at
+        ``low``/``high``.
+        """
+        columns = list(SensitivityRow.__dataclass_fields__)
+        return columns, [[getattr(row, c) for c in columns] for row in self.rows]
+
+    def plot(self, ax=None, **kwargs: Any):
+        """Tornado diagram of the largest effects (needs matplotlib); returns the Axes.
+
+        ``kwargs`` go to :func:`councilsim.plot.tornado`.
+        """
+        from councilsim import plot  # imported here: importing councilsim never loads matplotlib
+
+        return plot.tornado(self, ax=ax, **kwargs)
 
     def summary(self, top: int | None = 25) -> str:
         """Return a plain-text tornado table: the ``top`` largest effects (all when None)."""

@@ -24,7 +24,6 @@ from councilsim.analysis._common import (
     _as_scenario,
     _common_seed,
     _format_value,
-    _import_pandas,
     _jsonable,
     _kind,
     _map,
@@ -61,17 +60,18 @@ class _Points:
     model: Any
 
 
-def _run_points(points: _Points) -> list[tuple[float, float, float, float, dict[str, float]]]:
+def _run_points(points: _Points) -> list[tuple]:
     results = simulate_texts(
         points.scenario, list(points.drafts), method=points.method, draws=points.draws,
         seed=points.seed, nodes=points.nodes, model=points.model, decisive=False,
     )
-    return [(r.p_adopted, r.p_vetoed, r.p_short, r.std_error, r.veto_prob) for r in results]
+    return [(r.p_adopted, r.p_vetoed, r.p_short, r.std_error, r.veto_prob, r.p_no)
+            for r in results]
 
 
 def _simulate_points(
     scenario: Scenario, drafts: list[Draft], method: str, draws, seed, nodes, model, executor
-) -> list[tuple[float, float, float, float, dict[str, float]]]:
+) -> list[tuple]:
     """Every text's outcome, in order; tasks are mapped over ``executor``.
 
     Exact texts go in batches (the exact engine evaluates a batch at once), Monte Carlo texts
@@ -138,7 +138,7 @@ def _crossings(x: np.ndarray, p: np.ndarray, target: float) -> tuple[list[float]
 
 @dataclass(frozen=True, eq=False)
 class SweepResult(_Report):
-    """P(adopted), P(vetoed) and each veto holder's P(no) along one provision's values.
+    """P(adopted), P(vetoed) and each veto holder's veto risk along one provision's values.
 
     Attributes
     ----------
@@ -162,8 +162,11 @@ class SweepResult(_Report):
     axis : {"value", "severity"}
         What ``x`` and ``crossings`` are measured in.
     p_adopted, p_vetoed, p_short : ndarray of float
-        Probability of adoption, of a veto, and of too few yes votes without a veto.
+        Probability of adoption, of a veto (the required yes votes and a holder's no), and of
+        too few yes votes (whatever the holders did).
     veto_prob : dict of str to ndarray
+        For each veto holder, its probability of vetoing: the required yes votes and its no.
+    p_no : dict of str to ndarray
         For each veto holder, its probability of voting no.
     error : ndarray of float
         The exact engine's quadrature error bound, or the Monte Carlo standard error, of
@@ -203,6 +206,7 @@ class SweepResult(_Report):
     p_vetoed: np.ndarray
     p_short: np.ndarray
     veto_prob: dict[str, np.ndarray]
+    p_no: dict[str, np.ndarray]
     error: np.ndarray
     target: float
     crossings: tuple[float, ...]
@@ -227,22 +231,35 @@ class SweepResult(_Report):
         out["crossing"] = self.crossing
         return _jsonable(out)
 
-    def to_frame(self):
-        """One row per grid point (needs pandas)."""
-        pd = _import_pandas()
-        frame = pd.DataFrame(
-            {
-                "value": list(self.values),
-                "severity": self.severities,
-                "p_adopted": self.p_adopted,
-                "p_vetoed": self.p_vetoed,
-                "p_short": self.p_short,
-                **{f"p_veto_{code}": p for code, p in self.veto_prob.items()},
-                "error": self.error,
-            }
-        )
-        frame.attrs.update(draft_id=self.draft_id, provision=self.provision, target=self.target)
-        return frame
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """``(columns, rows)``: one row per grid point (the CSV of ``councilsim sweep``).
+
+        The value column is named with the kind and its unit, e.g. ``oil_refined
+        (barrels/year)``; ``veto_CODE`` is a holder's veto risk, ``p_no_CODE`` its P(no);
+        ``error`` is the quadrature error bound (exact) or standard error (Monte Carlo).
+        """
+        unit = "severity" if self.by_severity else self.unit
+        columns = [f"{self.provision} ({unit})" if unit else self.provision, "severity",
+                   "p_adopted", "p_vetoed", "p_short",
+                   *(f"veto_{code}" for code in self.veto_prob),
+                   *(f"p_no_{code}" for code in self.p_no),
+                   "quadrature_error" if self.method == "exact" else "std_error"]
+        rows = [
+            [self.values[i], self.severities[i], self.p_adopted[i], self.p_vetoed[i],
+             self.p_short[i], *(p[i] for p in self.veto_prob.values()),
+             *(p[i] for p in self.p_no.values()), self.error[i]]
+            for i in range(len(self.values))
+        ]
+        return columns, rows
+
+    def plot(self, ax=None, **kwargs: Any):
+        """P(adopted) and the veto risks against the swept value; returns the Axes.
+
+        ``kwargs`` go to :func:`councilsim.plot.sweep_curves`.
+        """
+        from councilsim import plot  # imported here: importing councilsim never loads matplotlib
+
+        return plot.sweep_curves(self, ax=ax, **kwargs)
 
     def _crossing_text(self) -> str:
         unit = "severity" if self.axis == "severity" else self.unit
@@ -261,7 +278,7 @@ class SweepResult(_Report):
         shown = np.unique(np.round(np.linspace(0, n - 1, min(n, max_rows))).astype(int))
         unit = "severity" if self.by_severity else (self.unit or "")
         header = [f"{self.provision} ({unit})" if unit else self.provision, "severity",
-                  "P(adopted)", "P(vetoed)", *(f"P(no) {c}" for c in self.veto_prob)]
+                  "P(adopted)", "P(vetoed)", *(f"veto {c}" for c in self.veto_prob)]
         rows = [
             [
                 f"{self.values[i]:.4f}" if self.by_severity else _format_value(self.values[i]),
@@ -381,6 +398,7 @@ def sweep(
         p_vetoed=np.array([o[1] for o in outputs]),
         p_short=np.array([o[2] for o in outputs]),
         veto_prob={code: np.array([o[4][code] for o in outputs]) for code in veto_holders},
+        p_no={code: np.array([o[5][code] for o in outputs]) for code in veto_holders},
         error=np.array([o[3] for o in outputs]),
         target=target,
         crossings=tuple(crossings),
@@ -422,8 +440,11 @@ class SweepGrid(_Report):
     severities : tuple of ndarray
         Severity of each grid value.
     p_adopted, p_vetoed, p_short : ndarray of float, shape (n0, n1)
-        Probability of adoption, of a veto, of too few yes votes without a veto.
+        Probability of adoption, of a veto (the required yes votes and a holder's no), of too
+        few yes votes (whatever the holders did).
     veto_prob : dict of str to ndarray
+        Each veto holder's probability of vetoing, shape (n0, n1).
+    p_no : dict of str to ndarray
         Each veto holder's probability of voting no, shape (n0, n1).
     error : ndarray of float, shape (n0, n1)
         Quadrature error bound (exact) or standard error (Monte Carlo) of ``p_adopted``.
@@ -454,6 +475,7 @@ class SweepGrid(_Report):
     p_vetoed: np.ndarray
     p_short: np.ndarray
     veto_prob: dict[str, np.ndarray]
+    p_no: dict[str, np.ndarray]
     error: np.ndarray
     target: float
     method: str
@@ -471,27 +493,26 @@ class SweepGrid(_Report):
         """All fields as plain Python types (JSON-ready; arrays become nested lists)."""
         return _jsonable({name: getattr(self, name) for name in self.__dataclass_fields__})
 
-    def to_frame(self):
-        """One row per grid point, in long form (needs pandas)."""
-        pd = _import_pandas()
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """``(columns, rows)``: one row per grid point, in long form (as :class:`SweepResult`)."""
         n0, n1 = self.p_adopted.shape
-        i, j = np.divmod(np.arange(n0 * n1), n1)
-        a, b = self.provisions
-        frame = pd.DataFrame(
-            {
-                a: [self.values[0][k] for k in i],
-                b: [self.values[1][k] for k in j],
-                f"severity_{a}": self.severities[0][i],
-                f"severity_{b}": self.severities[1][j],
-                "p_adopted": self.p_adopted.ravel(),
-                "p_vetoed": self.p_vetoed.ravel(),
-                "p_short": self.p_short.ravel(),
-                **{f"p_veto_{c}": p.ravel() for c, p in self.veto_prob.items()},
-                "error": self.error.ravel(),
-            }
-        )
-        frame.attrs.update(draft_id=self.draft_id, target=self.target)
-        return frame
+        names = [
+            f"{kind} ({'severity' if flag else unit})" if flag or unit else kind
+            for kind, unit, flag in zip(self.provisions, self.units, self.by_severity,
+                                        strict=True)
+        ]
+        columns = [*names, *(f"severity {kind}" for kind in self.provisions), "p_adopted",
+                   "p_vetoed", "p_short", *(f"veto_{c}" for c in self.veto_prob),
+                   *(f"p_no_{c}" for c in self.p_no),
+                   "quadrature_error" if self.method == "exact" else "std_error"]
+        rows = [
+            [self.values[0][i], self.values[1][j], self.severities[0][i], self.severities[1][j],
+             self.p_adopted[i, j], self.p_vetoed[i, j], self.p_short[i, j],
+             *(p[i, j] for p in self.veto_prob.values()), *(p[i, j] for p in self.p_no.values()),
+             self.error[i, j]]
+            for i in range(n0) for j in range(n1)
+        ]
+        return columns, rows
 
     def summary(self, max_rows: int = 15, max_columns: int = 8) -> str:
         """P(adopted) as a plain-text table (rows: first provision, columns: second).
@@ -603,6 +624,9 @@ def sweep_grid(
         p_short=grid(2),
         veto_prob={
             code: np.array([o[4][code] for o in outputs]).reshape(shape) for code in outputs[0][4]
+        },
+        p_no={
+            code: np.array([o[5][code] for o in outputs]).reshape(shape) for code in outputs[0][5]
         },
         error=grid(3),
         target=target,

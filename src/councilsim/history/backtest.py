@@ -384,6 +384,15 @@ class BacktestResult:
 
         return pd.DataFrame([p.to_dict(members=False) for p in self.predictions])
 
+    def plot(self, ax=None, **kwargs: Any):
+        """Reliability diagram of the forecasts (needs matplotlib); returns the Axes.
+
+        ``kwargs`` go to :func:`councilsim.plot.reliability`.
+        """
+        from councilsim import plot  # imported here: importing councilsim never loads matplotlib
+
+        return plot.reliability(self, ax=ax, **kwargs)
+
     def summary(self) -> str:
         """A plain-text report: overall, 2010-2025, per year, reliability."""
 
