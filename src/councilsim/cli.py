@@ -205,8 +205,6 @@ def _write_plot(results, path: str) -> None:
 
 
 def _cmd_run(args) -> None:
-    if args.plot:
-        _check_plot_target(args.plot)
     results = _simulate_all(args, [args.draft] if args.draft else None)
     if args.plot:
         _write_plot(results, args.plot)
@@ -260,7 +258,21 @@ def _cmd_schema(args) -> None:
     _emit(dumps(scenario_file_schema()), args.out)
 
 
+def _save_chart(draw: Callable, path: str) -> None:
+    """Draw a chart with ``draw(ax)`` on a new figure and write it atomically to ``path``."""
+    from matplotlib.figure import Figure  # no pyplot: no GUI backend, nothing global
+
+    figure = Figure(figsize=(8.5, 5.4), layout="constrained")
+    draw(figure.subplots())
+    target = Path(path)
+    with atomic_path(target, option="--plot") as tmp:
+        figure.savefig(tmp, format=target.suffix[1:].lower() or "png", dpi=150)
+    print(f"wrote {path}", file=sys.stderr)
+
+
 def _analysis_output(result, args, *, table: str) -> None:
+    if getattr(args, "plot", None):
+        _save_chart(lambda ax: result.plot(ax=ax), args.plot)
     if args.format == "json":
         _emit(result.to_json(), args.out)
     elif args.format == "csv":
@@ -275,6 +287,10 @@ def _cmd_power(args) -> None:
 
     results = [power_indices(Council.named(name), procedural=args.procedural)
                for name in args.council or ["unsc-2026"]]
+    if args.plot:
+        from councilsim import plot
+
+        _save_chart(lambda ax: plot.power_bars(results, ax=ax), args.plot)
     if args.format == "json":
         _emit(dumps([r.to_dict() for r in results]), args.out)
     else:
@@ -371,6 +387,8 @@ def _cmd_backtest(args) -> None:
                               progress=progress)
     finally:
         progress.close()
+    if args.plot:
+        _save_chart(lambda ax: result.plot(ax=ax), args.plot)
     text = (result.to_json(predictions=args.predictions) if args.format == "json"
             else result.summary())
     _emit(text, args.out)
@@ -399,6 +417,10 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
+    def plot_option(sub: argparse.ArgumentParser, what: str) -> None:
+        sub.add_argument("--plot", metavar="PATH",
+                         help=f"also save {what} here, e.g. chart.png (needs matplotlib)")
+
     def simulation_options(sub: argparse.ArgumentParser, *, formats: Sequence[str]) -> None:
         sub.add_argument("file", metavar="FILE", help="scenario TOML file")
         sub.add_argument("--draws", type=_positive_int, help="Monte Carlo draws")
@@ -416,6 +438,7 @@ def _parser() -> argparse.ArgumentParser:
                           "tally.png (needs matplotlib)")
     compare = add("compare", _cmd_compare, "one line per draft: P(adopted), vetoes")
     simulation_options(compare, formats=["table", "json", "csv"])
+    plot_option(compare, "the chart of yes votes, one panel per draft")
     validate = add("validate", _cmd_validate, "check a scenario file and say what it holds")
     validate.add_argument("file", metavar="FILE")
     schema = add("schema", _cmd_schema, "print the JSON Schema of scenario files")
@@ -438,6 +461,7 @@ def _parser() -> argparse.ArgumentParser:
     power.add_argument("--procedural", action="store_true", help="a procedural vote: no veto")
     power.add_argument("--format", choices=["table", "json"], default="table")
     power.add_argument("--out", metavar="PATH")
+    plot_option(power, "the power of a veto seat and another seat, council by council")
 
     sweep = add("sweep", _cmd_sweep,
                 "P(adopted) and veto risks as one provision varies, in real units")
@@ -452,12 +476,14 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--target", type=float, default=0.5,
                        help="report where P(adopted) crosses this (default 0.5)")
     sweep.add_argument("--rows", type=_positive_int, default=25, help="rows of the table")
+    plot_option(sweep, "P(adopted) and the veto risks against the value")
 
     sens = add("sensitivity", _cmd_sensitivity,
                "which stance parameters move P(adopted) most (a tornado's data)")
     analysis_options(sens)
     sens.add_argument("--step", type=float, default=0.1, help="finite-difference step")
     sens.add_argument("--top", type=_positive_int, default=20, help="rows to show")
+    plot_option(sens, "the tornado diagram")
 
     neg = add("negotiate", _cmd_negotiate,
               "the sponsor's best text that still reaches a target P(adopted)")
@@ -474,6 +500,7 @@ def _parser() -> argparse.ArgumentParser:
     coal = add("coalitions", _cmd_coalitions, "the most likely sets of members that defeat a draft")
     analysis_options(coal)
     coal.add_argument("--top", type=_positive_int, default=10, help="coalitions to list")
+    plot_option(coal, "the bars of the listed coalitions")
 
     calibrate = add("calibrate", _cmd_calibrate,
                     "estimate members' stances from the recorded votes (ordered probit)")
@@ -496,6 +523,7 @@ def _parser() -> argparse.ArgumentParser:
     back.add_argument("--predictions", action="store_true",
                       help="with --format json: include every text's forecast")
     back.add_argument("--out", metavar="PATH")
+    plot_option(back, "the reliability diagram")
 
     history = add("history", lambda args: None, "the bundled record of Council votes")
     history_commands = history.add_subparsers(dest="history_command", metavar="COMMAND",
@@ -512,6 +540,7 @@ def _parser() -> argparse.ArgumentParser:
     analysis_options(reform)
     reform.add_argument("--council", action="append", metavar="NAME",
                         help="council to compare (repeatable; default: the bundled models)")
+    plot_option(reform, "adopted / vetoed / short of votes before each council")
     return parser
 
 
@@ -544,6 +573,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if getattr(args, "out", None):
             _checked_target(args.out, "--out")  # before any work, not after hours of it
+        if getattr(args, "plot", None):
+            if args.out and Path(args.out).resolve() == Path(args.plot).resolve():
+                raise _BadInput(f"--out and --plot both name {args.plot}; give two files")
+            _check_plot_target(args.plot)
         args.handler(args)
     except (CouncilsimError, _BadInput, ValueError) as err:
         print(f"councilsim: error: {err}", file=sys.stderr)

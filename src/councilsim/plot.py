@@ -679,7 +679,7 @@ def council_outcomes(comparison: CouncilComparison, ax: Axes | None = None) -> A
     matplotlib.axes.Axes
     """
     rows = comparison.rows
-    ax = _axes(ax, (max(7.0, 1.5 + 1.3 * len(rows)), 4.8))
+    ax = _axes(ax, (max(7.0, 1.5 + 1.6 * len(rows)), 4.8))
     x = np.arange(len(rows))
     bottom = np.zeros(len(rows))
     for field, colour, text in (("p_adopted", BLUE, "adopted"),
