@@ -77,7 +77,7 @@ def p_enough_votes(result) -> float:
 
 
 def top_vetoers(result, count: int) -> set[str]:
-    """Return the ``count`` veto holders most likely to vote no."""
+    """Return the ``count`` veto holders most likely to veto."""
     ranked = sorted(result.veto_prob, key=lambda code: -result.veto_prob[code])
     return set(ranked[:count])
 
@@ -139,9 +139,9 @@ def markdown(only_recorded: bool = False) -> tuple[str, bool]:
     lines += [
         "",
         "P(adopted) from the exact engine, with each scenario as shipped. Top veto risk: the veto "
-        "holder most likely to vote no. A no vote on a text that lacks the required yes votes "
-        "is not counted as a veto in the record (S/2016/847), but the model still reports it "
-        "as veto risk.",
+        "holder most likely to veto, that is to vote no on a text that has the required yes "
+        "votes, as the Council and the record count a veto (a no on a text short of votes, "
+        "like France's on S/2016/847, is not one).",
     ]
     return "\n".join(lines), all_match
 
