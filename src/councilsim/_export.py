@@ -11,10 +11,11 @@ six significant digits, in positional notation down to 1e-4 (``0.3``, not
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -29,11 +30,14 @@ CSV_DIGITS = 6
 def jsonable(value: Any) -> Any:
     """Recursively turn arrays, tuples and numpy scalars into JSON-ready Python values.
 
-    Non-finite floats become None (``null``); dictionary keys become strings.
+    Non-finite floats become None (``null``); mapping keys become strings; dates become ISO
+    strings.
     """
     if isinstance(value, np.ndarray):
         return jsonable(value.tolist())
-    if isinstance(value, dict):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]

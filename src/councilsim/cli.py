@@ -389,8 +389,8 @@ def _cmd_backtest(args) -> None:
         progress.close()
     if args.plot:
         _save_chart(lambda ax: result.plot(ax=ax), args.plot)
-    text = (result.to_json(predictions=args.predictions) if args.format == "json"
-            else result.summary())
+    text = (result.to_json(predictions=args.predictions, timing=args.timing)
+            if args.format == "json" else result.summary())
     _emit(text, args.out)
 
 
@@ -522,6 +522,8 @@ def _parser() -> argparse.ArgumentParser:
     back.add_argument("--format", choices=["table", "json"], default="table")
     back.add_argument("--predictions", action="store_true",
                       help="with --format json: include every text's forecast")
+    back.add_argument("--timing", action="store_true",
+                      help="with --format json: include the run's wall-clock seconds")
     back.add_argument("--out", metavar="PATH")
     plot_option(back, "the reliability diagram")
 

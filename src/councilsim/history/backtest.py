@@ -40,7 +40,6 @@ executor: each year's work depends only on the record.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -52,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from councilsim._export import dumps, jsonable
 from councilsim.history.calibration import (
     NODES,
     TextContext,
@@ -258,17 +258,6 @@ def _scores(predictions: Sequence[TextPrediction]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _clean(value: Any) -> Any:
-    """NaN to None, recursively, so the JSON is standard."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
 @dataclass(frozen=True)
 class BacktestResult:
     """Scores of a rolling-origin backtest, for the model and the two baselines.
@@ -346,8 +335,12 @@ class BacktestResult:
             raise ValueError(f"no predictions in {first}-{last}")
         return _scores(chosen)
 
-    def to_dict(self, *, predictions: bool = False) -> dict[str, Any]:
-        """Plain, JSON-ready form; ``predictions=True`` adds every text's forecasts."""
+    def to_dict(self, *, predictions: bool = False, timing: bool = False) -> dict[str, Any]:
+        """Plain, JSON-ready form; ``predictions=True`` adds every text's forecasts.
+
+        ``timing=True`` adds ``seconds``, the wall-clock time of the run; without it the form
+        is the same from run to run.
+        """
         out = {
             "start": self.start,
             "end": self.end,
@@ -367,16 +360,16 @@ class BacktestResult:
             },
             "calibrations": {str(y): dict(v) for y, v in self.calibrations.items()},
             "leaks": dict(self.leaks),
-            "seconds": self.seconds,
         }
+        if timing:
+            out["seconds"] = self.seconds
         if predictions:
             out["predictions"] = [p.to_dict() for p in self.predictions]
-        return _clean(out)
+        return jsonable(out)
 
-    def to_json(self, *, predictions: bool = False, **kwargs: Any) -> str:
+    def to_json(self, *, predictions: bool = False, timing: bool = False, **kwargs: Any) -> str:
         """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
-        kwargs.setdefault("indent", 2)
-        return json.dumps(self.to_dict(predictions=predictions), **kwargs)
+        return dumps(self.to_dict(predictions=predictions, timing=timing), **kwargs)
 
     def to_frame(self) -> Any:
         """One row per predicted text (needs pandas)."""

@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -74,6 +73,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, sparse
 from scipy.special import log_ndtr, ndtr, ndtri
 
+from councilsim._export import dumps
 from councilsim.history.record import (
     TOPIC_GROUPS,
     DateLike,
@@ -567,8 +567,7 @@ class Calibration:
 
     def to_json(self, **kwargs: Any) -> str:
         """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
-        kwargs.setdefault("indent", 2)
-        return json.dumps(self.to_dict(), **kwargs)
+        return dumps(self.to_dict(), **kwargs)
 
     def to_frame(self) -> Any:
         """One row per member (needs pandas)."""
