@@ -212,7 +212,12 @@ def test_to_dict_and_to_json_round_trip(result):
     assert json.loads(result.to_json()) == as_dict
     assert json.loads(result.to_json(indent=None)) == as_dict
     expected = {f.name for f in dataclasses.fields(SimulationResult)} - {"votes"}
-    assert set(as_dict) == expected
+    # Plus two derived values a reader of the JSON needs: P(no) beside the veto risks, and what
+    # the interval is.
+    assert set(as_dict) == expected | {"p_no", "interval_kind"}
+    assert as_dict["p_no"] == result.p_no
+    assert as_dict["interval_kind"] == (
+        "quadrature error bound" if result.method == "exact" else "95% confidence interval")
 
 
 def test_summary_and_html_name_the_draft_and_members(result):

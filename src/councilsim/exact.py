@@ -9,8 +9,10 @@ factor at the ``n = seats + 1`` roots of unity (half of them, by symmetry), so t
 members is one product along an array axis, the combination of blocs another, and a final
 inverse real discrete Fourier transform returns the exact count probabilities (no aliasing:
 counts never exceed ``seats``; at this size it is one small matrix product). Two channels are
-carried: every outcome, and outcomes without a veto (a veto holder's no contributes 0 to the
-second).
+carried: every outcome, and outcomes without a veto holder's no (which contributes 0 to the
+second). A veto, as the Council counts it, is a holder's no on a text with the required yes
+votes: the second channel's complement at or above the threshold, and per holder
+P(its no) times P(the others reach the threshold) (:func:`_p_veto`).
 
 Integrals: the mood is integrated by the trapezoidal rule on a uniform grid whose step follows
 the integrand (see :func:`_mood_rules`). A bloc's total shift ``t = mood_sd * G + sd * E``
@@ -378,10 +380,11 @@ def _decisive_readout(seats: int, threshold: int) -> np.ndarray:
 
 
 def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
-    """Tallies, vote probabilities and P(decisive) of laws sharing one structure.
+    """Tallies, vote probabilities, veto probabilities and P(decisive) of laws of one structure.
 
     Every array has a leading axis over the laws; tallies are ``(laws, rule, yes count,
-    vetoed)`` for the main rule and the error check. ``decisive=False`` skips P(decisive)
+    a veto holder voted no)`` for the main rule and the error check; veto probabilities are
+    :func:`_p_veto`'s. ``decisive=False`` skips P(decisive)
     (returned as None), about 40% of the work on the flagship. Each law's numbers depend on
     that law alone: the arithmetic on its slice is the same in any batch.
     """

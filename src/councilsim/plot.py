@@ -420,8 +420,13 @@ def tornado(sensitivity: Sensitivity, ax: Axes | None = None, top: int = 15, *,
     steps = sorted(set(sensitivity.steps.values()))
     step_text = f"±{steps[0]:g}" if len(steps) == 1 else "± the family's step"
     ax.set_xlabel(f"P(adopted) with the parameter moved {step_text} (in its own units)")
+    if sensitivity.method == "exact":
+        how = f"exact, quadrature error ≤ {sensitivity.error:.1e}"
+    else:
+        how = (f"Monte Carlo, {sensitivity.draws:,} draws per point, one seed; standard error "
+               f"{sensitivity.error:.1e}")
     ax.set_title(_wrap(f"What moves P(adopted) of {sensitivity.draft_id}: the {len(rows)} most "
-                       f"influential of {len(sensitivity.rows)} stance parameters", 70),
+                       f"influential of {len(sensitivity.rows)} stance parameters ({how})", 80),
                  fontsize=10)
     ax.set_ylim(-0.4, band + len(rows) - 0.4)
     ax.legend(loc="lower right", fontsize=9, framealpha=0.9)
@@ -581,7 +586,7 @@ def reliability(backtest_result: Any, ax: Axes | None = None, *, baselines: bool
         ax.errorbar(px, py, yerr=yerr, fmt="none",
                     ecolor=BLUE, elinewidth=1.2, capsize=3, zorder=4)
         ax.scatter(px, py, s=30 + 250 * np.sqrt(counts / counts.max()), color=BLUE,
-                   edgecolor="white", zorder=5, label=label("model", "model (95% interval)"))
+                   edgecolor="white", zorder=5, label=label("model", "model (95% confidence interval)"))
         for xi, yi, n in zip(px, py, counts, strict=True):
             ax.annotate(f"n={n}", (xi, yi), xytext=(-8, 0), textcoords="offset points",
                         ha="right", va="center", fontsize=8, color=NAVY)
