@@ -586,7 +586,8 @@ def reliability(backtest_result: Any, ax: Axes | None = None, *, baselines: bool
         ax.errorbar(px, py, yerr=yerr, fmt="none",
                     ecolor=BLUE, elinewidth=1.2, capsize=3, zorder=4)
         ax.scatter(px, py, s=30 + 250 * np.sqrt(counts / counts.max()), color=BLUE,
-                   edgecolor="white", zorder=5, label=label("model", "model (95% confidence interval)"))
+                   edgecolor="white", zorder=5,
+                   label=label("model", "model (95% confidence interval)"))
         for xi, yi, n in zip(px, py, counts, strict=True):
             ax.annotate(f"n={n}", (xi, yi), xytext=(-8, 0), textcoords="offset points",
                         ha="right", va="center", fontsize=8, color=NAVY)
