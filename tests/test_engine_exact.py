@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from known_answers import thirds, thirds_closed_form
 from scipy.special import ndtr
 
 from councilsim import (
@@ -38,12 +39,7 @@ from councilsim import (
 from councilsim.exact import MAX_NODES
 from councilsim.rules import NO, YES
 
-try:
-    from known_answers import thirds, thirds_closed_form
-    from strategies import POLICY_KIND, scenarios
-except ImportError:  # tests/ turned into a package
-    from tests.known_answers import thirds, thirds_closed_form
-    from tests.strategies import POLICY_KIND, scenarios
+from strategies import POLICY_KIND, scenarios
 
 #: Rounding floor: sums of a few dozen products of probabilities lose at most ~1e-15 each.
 ROUNDING = 1e-12

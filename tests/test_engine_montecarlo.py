@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from known_answers import thirds, thirds_closed_form
 from scipy.stats import binom, norm
 
 from councilsim import (
@@ -29,12 +30,7 @@ from councilsim import (
 )
 from councilsim.rules import NO, YES
 
-try:
-    from known_answers import thirds, thirds_closed_form
-    from strategies import scenarios
-except ImportError:  # tests/ turned into a package
-    from tests.known_answers import thirds, thirds_closed_form
-    from tests.strategies import scenarios
+from strategies import scenarios
 
 #: Two-sided tail probability of 4 standard errors under the normal law.
 TAIL = 2.0 * norm.sf(4.0)

@@ -5,7 +5,7 @@ become ``null`` (strict JSON has no NaN), so every ``to_json`` in the package gi
 encoding. CSV: one header row of named columns (no index column), numbers written with at most
 six significant digits, in positional notation down to 1e-4 (``0.3``, not
 ``0.30000000000000004``; ``2250000``, not ``2.25e+06``) and in scientific notation below
-(``5.6942e-09``), empty cells for missing values.
+(``5.6942e-09``), empty cells for missing values, lists joined by ``;``.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def csv_number(value: Any) -> str:
             float(value), precision=CSV_DIGITS, unique=True, fractional=False, trim="-"
         )
     if isinstance(value, list | tuple):
-        return " ".join(map(str, value))
+        return ";".join(map(str, value))
     return str(value)
 
 

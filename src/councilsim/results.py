@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from councilsim._export import dumps, frame, import_pandas
+from councilsim.errors import InputError
 from councilsim.rules import VOTES
 
 _import_pandas = import_pandas  # the name the analysis modules import
@@ -322,7 +323,7 @@ class SimulationResult:
 
         charts = {"tally": plot.tally, "votes": plot.vote_heatmap}
         if kind not in charts:
-            raise ValueError(f"kind must be one of {', '.join(charts)}; got {kind!r}")
+            raise InputError(f"kind must be one of {', '.join(charts)}; got {kind!r}")
         return charts[kind](self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
