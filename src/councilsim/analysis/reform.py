@@ -50,6 +50,7 @@ from councilsim.analysis._common import (
     _table,
 )
 from councilsim.analysis.power import PowerIndices, power_indices
+from councilsim.errors import InputError
 from councilsim.models import Council, Draft, Member, Scenario
 
 __all__ = [
@@ -318,7 +319,7 @@ class CouncilComparison(_Report):
 
         charts = {"outcomes": plot.council_outcomes, "power": plot.power_bars}
         if kind not in charts:
-            raise ValueError(f"kind must be one of {', '.join(charts)}; got {kind!r}")
+            raise InputError(f"kind must be one of {', '.join(charts)}; got {kind!r}")
         return charts[kind](self, ax=ax, **kwargs)
 
     def summary(self) -> str:
