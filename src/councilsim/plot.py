@@ -189,7 +189,7 @@ def tally(result: SimulationResult, ax: Axes | None = None, **bar_kwargs: Any) -
     if not result.procedural:
         ax.bar(k[enough], vetoed_k[enough], bottom=(p - vetoed_k)[enough], color=VERMILLION,
                label="vetoed (enough votes, a veto holder's no)", **bar_kwargs)
-    ax.axvline(threshold - 0.5, color=VERMILLION, linestyle="--", linewidth=1.5, gid="threshold",
+    ax.axvline(threshold - 0.5, color="black", linestyle="--", linewidth=1.5, gid="threshold",
                label=f"threshold: {threshold} votes")
     vetoed = "no veto (procedural)" if result.procedural else f"vetoed: {_percent(result.p_vetoed)}"
     # The top third of the axes is kept free of bars (see set_ylim) for the box and the legend.
