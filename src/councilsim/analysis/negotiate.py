@@ -51,7 +51,14 @@ from councilsim.analysis._common import (
     _target_iv,
 )
 from councilsim.catalog import ProvisionKind
-from councilsim.models import Council, Draft, Provision, Scenario, SimulationSettings
+from councilsim.models import (
+    DEFAULT_CAMPS,
+    Council,
+    Draft,
+    Provision,
+    Scenario,
+    SimulationSettings,
+)
 from councilsim.votemodel import RandomUtilityModel
 
 __all__ = [
@@ -872,6 +879,9 @@ def scenario_toml(scenario: Scenario) -> str:
             del data["kind"]
             shown = _toml_value(data["value"]) if list(data) == ["value"] else _toml_value(data)
             lines.append(f"{_toml_key(provision.kind)} = {shown}")
+    if scenario.camps != DEFAULT_CAMPS:
+        lines += ["", "[camps]", *_pairs({name: list(codes)
+                                         for name, codes in scenario.camps.items()})]
     for bloc in scenario.blocs:
         lines += ["", "[[bloc]]", *_pairs(bloc.model_dump(exclude_defaults=True)
                                           | {"name": bloc.name, "members": list(bloc.members),
