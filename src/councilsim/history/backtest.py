@@ -52,6 +52,7 @@ from typing import Any
 
 import numpy as np
 
+from councilsim.errors import InputError, LeakageError
 from councilsim.history.calibration import (
     NODES,
     TextContext,
@@ -343,7 +344,7 @@ class BacktestResult:
         """Scores of the model and the baselines over the texts of years ``first..last``."""
         chosen = [p for p in self.predictions if first <= p.date.year <= last]
         if not chosen:
-            raise ValueError(f"no predictions in {first}-{last}")
+            raise InputError(f"no predictions in {first}-{last}")
         return _scores(chosen)
 
     def to_dict(self, *, predictions: bool = False) -> dict[str, Any]:
@@ -516,9 +517,10 @@ def _year_task(
         if vote.date < origin or not in_topic(vote):
             continue
         # Leakage guard: the calibration saw nothing dated on or after this text.
-        assert fit.last_date is None or fit.last_date < origin <= vote.date, (
-            f"calibration for {year} saw a vote of {fit.last_date}, predicting {vote.date}"
-        )
+        if not (fit.last_date is None or fit.last_date < origin <= vote.date):
+            raise LeakageError(
+                f"calibration for {year} saw a vote of {fit.last_date}, predicting {vote.date}"
+            )
         council = vote.council()
         context = TextContext.of(vote, lags)
         scenario = Scenario(
@@ -618,7 +620,7 @@ def backtest(
     BacktestResult
     """
     if not isinstance(start, int) or not isinstance(end, int) or start > end:
-        raise ValueError(f"start and end must be years with start <= end, got {start}, {end}")
+        raise InputError(f"start and end must be years with start <= end, got {start}, {end}")
     clock = time.perf_counter()
     settings = {
         "half_life": half_life,
@@ -647,7 +649,7 @@ def backtest(
         if preds:
             per_year[year] = _scores(preds)
     if not predictions:
-        raise ValueError(f"no usable recorded vote to predict in {start}-{end} (topic {topic!r})")
+        raise InputError(f"no usable recorded vote to predict in {start}-{end} (topic {topic!r})")
     overall = _scores(predictions)
     w_start, w_end = max(WINDOW[0], start), min(WINDOW[1], end)
     in_window = [p for p in predictions if w_start <= p.date.year <= w_end]
