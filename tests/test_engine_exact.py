@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -630,3 +631,26 @@ def test_compare_equals_one_simulation_per_draft():
     for draft in scenario.drafts:
         alone = simulate(scenario, draft.id)
         assert together[draft.id] == alone  # every field, provenance included
+
+
+def test_product_grid_work_arrays_are_reused_safely():
+    # A bloc with signed loadings reuses its work arrays across calls (one set per thread):
+    # repeated and concurrent evaluations of different laws give each its own numbers.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from councilsim import load_scenario
+    from councilsim.exact import run_exact
+    from councilsim.votemodel import RandomUtilityModel
+
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+                             / "venezuela-2019-02.toml")
+    laws = [RandomUtilityModel().prepare(scenario, draft) for draft in scenario.drafts] * 4
+    alone = [run_exact(law) for law in laws[:2]]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(run_exact, laws))
+    for k, outcome in enumerate(together):
+        expected = alone[k % 2]
+        assert np.array_equal(outcome.tally, expected.tally)
+        assert np.array_equal(outcome.p_decisive, expected.p_decisive)
+        assert np.array_equal(outcome.vote_probs, expected.vote_probs)
+    assert not np.array_equal(alone[0].tally, alone[1].tally)

@@ -42,6 +42,7 @@ the reported bound is the total change of the tally.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -372,6 +373,31 @@ def _parameters(laws: Sequence[VoteLaw]) -> np.ndarray:
     return table
 
 
+_WORKSPACE = threading.local()
+
+
+def _buffer(layout: _Layout, name: str, shape: tuple, dtype=np.float64) -> np.ndarray:
+    """An uninitialised array, reused across calls for product-grid layouts.
+
+    A product grid's arrays run to megabytes; allocated afresh on every call, the allocator
+    can hand the memory back to the system each time, and touching it again costs page faults
+    that, on a busy machine, made one evaluation several times slower. Plain layouts' arrays are
+    small and are allocated as usual. One store per thread, so concurrent calls never share.
+    """
+    if layout.shock_w is None:
+        return np.empty(shape, dtype)
+    store = getattr(_WORKSPACE, "arrays", None)
+    if store is None:
+        store = _WORKSPACE.arrays = {}
+    key = (id(layout), name, shape, np.dtype(dtype).char)
+    array = store.get(key)
+    if array is None:
+        if len(store) >= 64:
+            store.clear()
+        array = store[key] = np.empty(shape, dtype)
+    return array
+
+
 def _probabilities(members: np.ndarray, layout: _Layout) -> np.ndarray:
     """P(yes) and P(no) of every member of a batch at every point: ``(2, laws, K, M, P)``.
 
@@ -379,10 +405,14 @@ def _probabilities(members: np.ndarray, layout: _Layout) -> np.ndarray:
     Abstention and absence need no array: absence does not depend on the shocks, and
     abstention is what is left.
     """
-    utility = members[_MEAN][..., None] + layout.shift[:, None]  # (laws, K, M, P)
+    shape = members.shape[1:] + layout.shift.shape[-1:]
+    utility = _buffer(layout, "utility", shape)  # (laws, K, M, P)
+    np.add(members[_MEAN][..., None], layout.shift[:, None], out=utility)
     if layout.spread is not None:
-        utility += members[_SHARE][..., None] * layout.spread[:, None]
-    scores = np.empty((2,) + utility.shape)
+        spread = _buffer(layout, "spread", shape)
+        np.multiply(members[_SHARE][..., None], layout.spread[:, None], out=spread)
+        utility += spread
+    scores = _buffer(layout, "scores", (2,) + shape)
     np.subtract(utility, members[_YES_ABOVE][..., None], out=scores[0])
     np.subtract(members[_NO_BELOW][..., None], utility, out=scores[1])
     scores /= members[_SD][..., None]
@@ -391,34 +421,45 @@ def _probabilities(members: np.ndarray, layout: _Layout) -> np.ndarray:
     return scores
 
 
-def _factors(probs: np.ndarray, veto: np.ndarray, z: np.ndarray) -> np.ndarray:
+def _factors(probs: np.ndarray, veto: np.ndarray, z: np.ndarray, layout: _Layout) -> np.ndarray:
     """Each member's generating-function factor at each root: ``(2, laws, K, M, P, H)``.
 
     Channel 0 counts outcomes without a veto: ``(1 - p_yes - p_veto) + p_yes z``; channel 1
     every outcome, so adds ``p_veto`` back. Channels first, so that each is contiguous.
     """
     p_yes, p_no = probs[..., None]
-    p_veto = p_no * veto[..., None, None]
-    factors = np.empty((2,) + p_yes.shape[:-1] + z.shape, dtype=complex)
+    p_veto = _buffer(layout, "p_veto", p_no.shape)
+    np.multiply(p_no, veto[..., None, None], out=p_veto)
+    factors = _buffer(layout, "factors", (2,) + p_yes.shape[:-1] + z.shape, complex)
     np.multiply(p_yes, z, out=factors[0])
-    factors[0] += 1.0 - p_yes - p_veto
+    neither = _buffer(layout, "neither", p_yes.shape)
+    np.subtract(1.0, p_yes, out=neither)
+    neither -= p_veto
+    factors[0] += neither
     np.add(factors[0], p_veto, out=factors[1])
     return factors
 
 
-def _exclusive_products(factors: np.ndarray, axis: int) -> np.ndarray:
+def _exclusive_products(factors: np.ndarray, axis: int, layout: _Layout | None = None
+                        ) -> np.ndarray:
     """For each entry along ``axis``, the product of all the others (no division).
 
     Prefix products forward, then suffix products backward; explicit loops over the (short)
-    axis beat ``np.cumprod``, which accumulates complex numbers element by element.
+    axis beat ``np.cumprod``, which accumulates complex numbers element by element. With a
+    ``layout``, its work arrays are reused (:func:`_buffer`).
     """
     at = (slice(None),) * axis
     size = factors.shape[axis]
-    out = np.empty_like(factors)
+    if layout is None:
+        out = np.empty_like(factors)
+        suffix = factors[at + (size - 1,)].copy()
+    else:
+        out = _buffer(layout, "mates", factors.shape, factors.dtype)
+        suffix = _buffer(layout, "suffix", factors[at + (size - 1,)].shape, factors.dtype)
+        suffix[...] = factors[at + (size - 1,)]
     out[at + (0,)] = 1.0
     for i in range(1, size):
         np.multiply(out[at + (i - 1,)], factors[at + (i - 1,)], out=out[at + (i,)])
-    suffix = factors[at + (size - 1,)].copy()
     for i in range(size - 2, -1, -1):
         out[at + (i,)] *= suffix
         suffix *= factors[at + (i,)]
@@ -487,7 +528,9 @@ def _outside_at_points(layout: _Layout, others: np.ndarray, mood_w: np.ndarray) 
     if layout.shock_w is None:
         return _real_matmul(layout.kernel, others, axis=2)
     by_node = others * mood_w[:, None]  # (laws, 1, G, H)
-    points = by_node[..., :, None, :] * layout.shock_w[:, None]  # (laws, 1, G, J, H)
+    points = _buffer(layout, "outside", by_node.shape[:-1] + layout.shock_w.shape
+                     + by_node.shape[-1:], complex)  # (laws, 1, G, J, H)
+    np.multiply(by_node[..., :, None, :], layout.shock_w[:, None], out=points)
     return points.reshape(others.shape[:2] + (-1, others.shape[-1]))
 
 
@@ -509,11 +552,15 @@ def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
     for layout in structure.layouts:
         members = table[:, :, layout.gather]  # (8, laws, K, M)
         probs = _probabilities(members, layout)  # (2, laws, K, M, P)
-        factors = _factors(probs, members[_VETO], z)  # (2, laws, K, M, P, H)
+        factors = _factors(probs, members[_VETO], z, layout)  # (2, laws, K, M, P, H)
         # Members' product at each point, then each group's own shock integrated out.
-        groups = _integrate_group_shocks(layout, factors.prod(axis=3))  # (2, laws, K, G, H)
+        product = _buffer(layout, "product", factors.shape[:3] + factors.shape[4:], complex)
+        np.prod(factors, axis=3, out=product)
+        groups = _integrate_group_shocks(layout, product)  # (2, laws, K, G, H)
         council = council * groups.prod(axis=2)  # (2, laws, G, H): groups combined
-        yes_no = (probs * layout.point_w[:, None]).sum(axis=-1)  # (2, laws, K, M)
+        weighted = _buffer(layout, "weighted", probs.shape)
+        np.multiply(probs, layout.point_w[:, None], out=weighted)
+        yes_no = weighted.sum(axis=-1)  # (2, laws, K, M)
         vote_probs[:, layout.gather, :2] = yes_no.transpose(1, 2, 3, 0)
         batches.append((layout, members[_VETO], factors[0], groups[0]))
     # Both channels' count laws under both rules: (channel, laws, rule, counts).
@@ -539,8 +586,10 @@ def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
         outside = _outside_at_points(layout, others[:, start : start + size],
                                      structure.weights[0])
         start += size
-        mates = _exclusive_products(factors, axis=2)  # (laws, K, M, P, H)
-        weighted = (outside[..., None] * readout).reshape(outside.shape[:2] + (-1, 2))
+        mates = _exclusive_products(factors, axis=2, layout=layout)  # (laws, K, M, P, H)
+        weighted = _buffer(layout, "readout", outside.shape + readout.shape[-1:], complex)
+        np.multiply(outside[..., None], readout, out=weighted)
+        weighted = weighted.reshape(outside.shape[:2] + (-1, 2))
         both = (mates.reshape(mates.shape[:3] + (-1,)) @ weighted).real  # (laws, K, M, 2)
         p_decisive[:, layout.gather] = np.where(veto > 0, both[..., 1], both[..., 0])
     return tallies, vote_probs, p_decisive[:, :seats]
