@@ -374,6 +374,8 @@ def _parameters(laws: Sequence[VoteLaw]) -> np.ndarray:
 
 
 _WORKSPACE = threading.local()
+#: Largest work array kept for reuse (a single law's product grid needs a few megabytes).
+_REUSED_BYTES = 8 * 2**20
 
 
 def _buffer(layout: _Layout, name: str, shape: tuple, dtype=np.float64) -> np.ndarray:
@@ -382,9 +384,11 @@ def _buffer(layout: _Layout, name: str, shape: tuple, dtype=np.float64) -> np.nd
     A product grid's arrays run to megabytes; allocated afresh on every call, the allocator
     can hand the memory back to the system each time, and touching it again costs page faults
     that, on a busy machine, made one evaluation several times slower. Plain layouts' arrays are
-    small and are allocated as usual. One store per thread, so concurrent calls never share.
+    small and are allocated as usual, and so are arrays above :data:`_REUSED_BYTES` (batches of
+    many laws), which the store would keep alive. One store per thread, so concurrent calls
+    never share.
     """
-    if layout.shock_w is None:
+    if layout.shock_w is None or np.prod(shape) * np.dtype(dtype).itemsize > _REUSED_BYTES:
         return np.empty(shape, dtype)
     store = getattr(_WORKSPACE, "arrays", None)
     if store is None:
