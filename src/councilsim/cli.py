@@ -254,7 +254,15 @@ def _cmd_validate(args) -> None:
           f"({scenario.council.seats} seats, {scenario.council.threshold} votes to adopt); "
           f"{_plural(len(scenario.members), 'member stance')}, "
           f"{_plural(len(scenario.blocs), 'bloc')}, "
-          f"{_plural(len(scenario.drafts), 'draft')}: {', '.join(d.id for d in scenario.drafts)}")
+          f"{_plural(len(scenario.drafts), 'draft')}: "
+          f"{', '.join(_draft_label(scenario, d) for d in scenario.drafts)}")
+
+
+def _draft_label(scenario, draft) -> str:
+    """A draft's id, with its rivals on the table (the relation is mutual)."""
+    rivals = [d.id for d in scenario.drafts
+              if d.id != draft.id and (d.id in draft.rivals or draft.id in d.rivals)]
+    return f"{draft.id} (rival of {', '.join(rivals)})" if rivals else draft.id
 
 
 def _plural(count: int, noun: str) -> str:
