@@ -15,10 +15,18 @@ from councilsim.analysis import (
     sweep_grid,
 )
 from councilsim.api import compare, simulate
-from councilsim.errors import CouncilsimError, ScenarioError
+from councilsim.errors import (
+    CouncilsimError,
+    DataIntegrityError,
+    EngineLimitError,
+    InputError,
+    LeakageError,
+    ScenarioError,
+)
 from councilsim.history import backtest, calibrate, load_history
 from councilsim.loading import load_scenario
 from councilsim.models import Bloc, Council, Draft, Member, Provision, Scenario, SimulationSettings
+from councilsim.options import EngineOptions, Provenance
 from councilsim.results import Comparison, SimulationResult
 from councilsim.rules import adopted, adopted_array
 from councilsim.votemodel import RandomUtilityModel, VoteLaw, VoteModel, VoteSampler
@@ -28,8 +36,14 @@ __all__ = [
     "Comparison",
     "Council",
     "CouncilsimError",
+    "DataIntegrityError",
     "Draft",
+    "EngineLimitError",
+    "EngineOptions",
+    "InputError",
+    "LeakageError",
     "Member",
+    "Provenance",
     "Provision",
     "RandomUtilityModel",
     "Scenario",

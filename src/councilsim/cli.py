@@ -311,7 +311,7 @@ def _cmd_sweep(args) -> None:
     from councilsim.analysis import sweep
 
     result = sweep(_load(args.file), args.draft, args.provision, _sweep_values(args),
-                   severity=args.severity, method=args.method or "exact", draws=args.draws,
+                   severity=args.severity, method=args.method, draws=args.draws,
                    seed=args.seed, target=args.target)
     _analysis_output(result, args, table=result.summary(max_rows=args.rows))
 
@@ -320,7 +320,7 @@ def _cmd_sensitivity(args) -> None:
     from councilsim.analysis import sensitivity
 
     result = sensitivity(_load(args.file), args.draft, step=args.step,
-                         method=args.method or "exact", draws=args.draws, seed=args.seed)
+                         method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary(top=args.top))
 
 
@@ -328,7 +328,7 @@ def _cmd_negotiate(args) -> None:
     from councilsim.analysis import negotiate
 
     result = negotiate(_load(args.file), args.draft, target=args.target, sponsor=args.sponsor,
-                       steps=args.steps, forms=args.forms, method=args.method or "exact",
+                       steps=args.steps, forms=args.forms, method=args.method,
                        draws=args.draws, seed=args.seed)
     text = result.summary()
     if args.versus:
@@ -346,7 +346,7 @@ def _cmd_coalitions(args) -> None:
     from councilsim.analysis import blocking_coalitions
 
     result = blocking_coalitions(_load(args.file), args.draft, top=args.top,
-                                 method=args.method or "auto", draws=args.draws, seed=args.seed)
+                                 method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary())
 
 
@@ -354,7 +354,7 @@ def _cmd_reform(args) -> None:
     from councilsim.analysis import DEFAULT_COUNCILS, compare_councils
 
     result = compare_councils(_load(args.file), args.draft, args.council or DEFAULT_COUNCILS,
-                              method=args.method or "exact", draws=args.draws, seed=args.seed)
+                              method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary())
 
 
@@ -435,9 +435,10 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("file", metavar="FILE", help="scenario TOML file")
         sub.add_argument("--draft", metavar="ID",
                          help="the draft (may be omitted when the scenario has one)")
-        sub.add_argument("--method", choices=["auto", "exact", "monte_carlo"])
+        sub.add_argument("--method", choices=["auto", "exact", "monte_carlo"],
+                         help="engine (default: the scenario's, normally auto = exact)")
         sub.add_argument("--draws", type=_positive_int, help="Monte Carlo draws")
-        sub.add_argument("--seed", type=_seed, help="Monte Carlo seed")
+        sub.add_argument("--seed", type=_seed, help="Monte Carlo seed (default: the scenario's)")
         sub.add_argument("--format", choices=list(formats), default="table")
         sub.add_argument("--out", metavar="PATH", help=out_help)
 

@@ -11,31 +11,13 @@ from typing import Any
 import numpy as np
 
 from councilsim.errors import InputError
+from councilsim.options import Provenance
+from councilsim.outcome import RawOutcome
 from councilsim.rules import VOTES
 
 __all__ = ["Comparison", "RawOutcome", "SimulationResult"]
 
 _Z95 = 1.959963984540054  # two-sided 95% normal quantile
-
-
-@dataclass(frozen=True, eq=False)
-class RawOutcome:
-    """What an engine hands back before it is dressed as a :class:`SimulationResult`.
-
-    ``tally[k, v]`` is P(k yes votes, vetoed = v); ``vote_probs[i]`` member i's P(Y, N, A, X);
-    ``error`` is the exact engine's quadrature error bound (None for Monte Carlo); ``draws`` the
-    number of Monte Carlo draws (None for exact); ``votes`` the raw draws when kept; ``counts``
-    the Monte Carlo draws by (yes count, vetoed), from which ``tally`` was divided.
-    """
-
-    tally: np.ndarray
-    vote_probs: np.ndarray
-    p_decisive: np.ndarray | None
-    threshold: int
-    error: float | None
-    draws: int | None
-    votes: np.ndarray | None = None
-    counts: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +146,11 @@ class SimulationResult:
             votes=raw.votes,
             **provenance,
         )
+
+    @property
+    def provenance(self) -> Provenance:
+        """What produced this result: engine and settings, scenario hash, version."""
+        return Provenance.of(self)
 
     # -- output forms ---------------------------------------------------------------------
 

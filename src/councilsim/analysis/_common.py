@@ -11,24 +11,19 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from councilsim.api import (
     _as_scenario,  # noqa: F401 - shared by the analysis modules
-    _simulate_iv,
-    shared_seed,
     simulate,
 )
 from councilsim.catalog import ProvisionKind, severity_of
 from councilsim.errors import InputError
 from councilsim.models import Draft, Provision, Scenario
+from councilsim.options import EngineOptions, Method, Provenance, SeedLike  # noqa: F401
 from councilsim.results import _import_pandas  # noqa: F401 - shared by the analysis modules
-
-Method = Literal["exact", "monte_carlo"]
-_METHODS = ("exact", "monte_carlo")
-SeedLike = None | int | np.random.SeedSequence | np.random.Generator
 
 
 def _as_draft(scenario: Scenario, draft: str | Draft | None) -> Draft:
@@ -40,24 +35,17 @@ def _as_draft(scenario: Scenario, draft: str | Draft | None) -> Draft:
     raise TypeError(f"draft must be a draft id, a Draft or None, got {type(draft)}")
 
 
-def _method_iv(method: str, draws: int | None, nodes: int | None = None) -> None:
-    if method not in _METHODS:
-        raise InputError(f"method must be one of {', '.join(map(repr, _METHODS))}; got {method!r}")
-    _simulate_iv(method, draws, nodes)  # draws and nodes: exactly what simulate() accepts
+def resolve_engine(
+    scenario: Scenario, draft: Draft, options: EngineOptions | None, **keywords: Any
+) -> EngineOptions:
+    """An analysis' engine options, checked and resolved once against the scenario.
 
-
-def _common_seed(
-    scenario: Scenario, method: str, seed: SeedLike
-) -> tuple[np.random.SeedSequence | None, int | None]:
-    """One root seed for every text of an analysis (common random numbers), and its entropy.
-
-    ``None`` falls back to the scenario's ``simulation.seed`` and then to fresh entropy, which
-    is recorded so that the analysis can be repeated exactly.
+    ``keywords`` (method, draws, seed, nodes, model, executor; None means not given) take
+    precedence over ``options``; see :meth:`councilsim.options.EngineOptions.resolve`. With
+    Monte Carlo the resolved seed is one integer shared by every text of the analysis (common
+    random numbers), recorded in the result so that the analysis can be repeated exactly.
     """
-    if method != "monte_carlo":
-        return None, None
-    entropy = shared_seed(scenario, seed)
-    return np.random.SeedSequence(entropy), entropy
+    return EngineOptions.of(options, **keywords).resolve(scenario, draft)
 
 
 def _kind(scenario: Scenario, kind: str) -> ProvisionKind:
@@ -111,10 +99,13 @@ def _with_provision(draft: Draft, provision: Provision) -> Draft:
     return draft.model_copy(update={"provisions": tuple(provisions)})
 
 
-def _simulate(scenario: Scenario, draft: Draft, method: str, draws, seed, nodes):
-    return simulate(
-        scenario, draft, method=method, draws=draws, seed=seed, nodes=nodes, decisive=False
-    )
+def simulate_text(scenario: Scenario, draft: Draft, engine: EngineOptions):
+    """One text of an analysis, simulated with the analysis' resolved options (no P(decisive)).
+
+    A Monte Carlo text runs its tasks over ``engine.executor`` when there is one; analyses that
+    map their texts over the executor pass options without it to each text.
+    """
+    return simulate(scenario, draft, options=engine, decisive=False)
 
 
 def _map(function, tasks: list, executor: Executor | None) -> list:
@@ -185,6 +176,11 @@ class _Report:
 
     Subclasses define ``to_dict`` and ``summary``.
     """
+
+    @property
+    def provenance(self) -> Provenance:
+        """What produced this result: engine and settings, scenario hash, version."""
+        return Provenance.of(self)
 
     def to_json(self, **kwargs: Any) -> str:
         """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""

@@ -30,6 +30,7 @@ import datetime as dt
 import math
 import os
 import re
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -40,20 +41,20 @@ from councilsim.analysis._common import (
     SeedLike,
     _as_draft,
     _as_scenario,
-    _common_seed,
     _format_value,
     _import_pandas,
     _jsonable,
-    _method_iv,
     _Report,
-    _simulate,
     _table,
     _target_iv,
+    resolve_engine,
+    simulate_text,
 )
 from councilsim.catalog import ProvisionKind
 from councilsim.errors import InputError
 from councilsim.models import Council, Draft, Provision, Scenario, SimulationSettings
-from councilsim.votemodel import RandomUtilityModel
+from councilsim.options import EngineOptions
+from councilsim.votemodel import RandomUtilityModel, VoteModel
 
 __all__ = [
     "Change",
@@ -506,12 +507,15 @@ def negotiate(
     *,
     target: float = 0.9,
     sponsor: str | None = None,
-    method: Method = "exact",
+    method: Method | None = None,
     steps: int = 20,
     forms: Forms = "continuous",
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
+    model: VoteModel | None = None,
+    executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> Negotiation:
     """Find the text the sponsor likes best among those with P(adopted) >= ``target``.
 
@@ -530,8 +534,9 @@ def negotiate(
     sponsor : str, optional
         Council member whose own mean utility is maximised; default the draft's first sponsor
         that sits on the council.
-    method : {"exact", "monte_carlo"}
-        Engine. Monte Carlo uses one seed for every text (common random numbers).
+    method : {"auto", "exact", "monte_carlo"}, optional
+        Engine; default the scenario's ``simulation.method`` (``auto``: exact when it applies).
+        Monte Carlo uses one seed for every text (common random numbers).
     steps : int
         Grid steps between status quo and draft severity, per provision (default 20).
     forms : {"continuous", "named"}
@@ -544,6 +549,14 @@ def negotiate(
         Monte Carlo seed (default: the scenario's, else fresh entropy, recorded).
     nodes : int, optional
         Least number of mood points of the exact engine (see :func:`councilsim.simulate`).
+    model : VoteModel, optional
+        Vote model of the simulations (the sponsor's utility is always its mean net utility
+        under the random-utility model of its stance).
+    executor : concurrent.futures.Executor, optional
+        Runs each text's Monte Carlo tasks; results are identical.
+    options : EngineOptions, optional
+        method, draws, seed, nodes, model and executor in one object (the keyword arguments,
+        when given, take precedence).
 
     Returns
     -------
@@ -559,7 +572,8 @@ def negotiate(
     """
     scenario = _as_scenario(scenario)
     base = _as_draft(scenario, draft)
-    _method_iv(method, draws, nodes)
+    engine = resolve_engine(scenario, base, options, method=method, draws=draws, seed=seed,
+                            nodes=nodes, model=model, executor=executor)
     target = _target_iv(target)
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
         raise InputError(f"steps must be a positive integer, got {steps!r}")
@@ -567,9 +581,8 @@ def negotiate(
         raise InputError(f"forms must be 'continuous' or 'named', got {forms!r}")
     sponsor = _sponsor_iv(scenario, base, sponsor)
     sponsor_index = scenario.council.members.index(sponsor)
-    root, entropy = _common_seed(scenario, method, seed)
     tracks = _tracks(scenario, base, int(steps), forms)
-    model = RandomUtilityModel()
+    utility_model = RandomUtilityModel()
     cache: dict[tuple[int, ...], tuple[float, float, float, Draft]] = {}
 
     def text(state: tuple[int, ...]) -> Draft:
@@ -587,8 +600,8 @@ def negotiate(
     def evaluate(state: tuple[int, ...]) -> tuple[float, float, float, Draft]:
         if state not in cache:
             amended = text(state)
-            result = _simulate(scenario, amended, method, draws, root, nodes)
-            utility = float(model.prepare(scenario, amended).mean[sponsor_index])
+            result = simulate_text(scenario, amended, engine)
+            utility = float(utility_model.prepare(scenario, amended).mean[sponsor_index])
             cache[state] = (result.p_adopted, utility, result.std_error, amended)
         return cache[state]
 
@@ -730,12 +743,12 @@ def negotiate(
         provisions=tuple(rows),
         path=tuple(path),
         draft=amended,
-        method=method,
+        method=engine.method,
         steps=int(steps),
         forms=forms,
         evaluations=len(cache),
-        draws=(draws or scenario.simulation.draws) if method == "monte_carlo" else None,
-        seed=entropy,
+        draws=engine.draws,
+        seed=engine.seed,
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
         base_scenario=scenario,

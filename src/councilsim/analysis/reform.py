@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -41,16 +42,16 @@ from councilsim.analysis._common import (
     SeedLike,
     _as_draft,
     _as_scenario,
-    _common_seed,
     _import_pandas,
     _jsonable,
-    _method_iv,
     _Report,
-    _simulate,
     _table,
+    resolve_engine,
+    simulate_text,
 )
 from councilsim.analysis.power import PowerIndices, power_indices
 from councilsim.models import Council, Draft, Member, Scenario
+from councilsim.options import EngineOptions
 
 __all__ = [
     "DEFAULT_COUNCILS",
@@ -326,10 +327,13 @@ def compare_councils(
     councils: tuple[str | Council, ...] | list[str | Council] = DEFAULT_COUNCILS,
     *,
     include_scenario_council: bool = True,
-    method: Method = "exact",
+    method: Method | None = None,
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
+    model: Any = None,
+    executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> CouncilComparison:
     """Power indices and the draft's P(adopted) under each of several councils.
 
@@ -344,14 +348,22 @@ def compare_councils(
         :data:`DEFAULT_COUNCILS`.
     include_scenario_council : bool
         Put the scenario's own council first, as the reference row.
-    method : {"exact", "monte_carlo"}
-        Engine (Monte Carlo: one seed for every council).
+    method : {"auto", "exact", "monte_carlo"}, optional
+        Engine; default the scenario's ``simulation.method`` (``auto``: exact when it applies to
+        the scenario's own council). Monte Carlo: one seed for every council.
     draws : int, optional
         Monte Carlo draws per council.
     seed : None, int, SeedSequence or Generator, optional
         Monte Carlo seed (default: the scenario's, else fresh entropy, recorded).
     nodes : int, optional
         Least number of mood points of the exact engine (see :func:`councilsim.simulate`).
+    model : VoteModel, optional
+        Vote model passed to :func:`councilsim.simulate`.
+    executor : concurrent.futures.Executor, optional
+        Runs each council's Monte Carlo tasks; results are identical.
+    options : EngineOptions, optional
+        method, draws, seed, nodes, model and executor in one object (the keyword arguments,
+        when given, take precedence).
 
     Returns
     -------
@@ -364,10 +376,10 @@ def compare_councils(
     """
     scenario = _as_scenario(scenario)
     base = _as_draft(scenario, draft)
-    _method_iv(method, draws, nodes)
+    engine = resolve_engine(scenario, base, options, method=method, draws=draws, seed=seed,
+                            nodes=nodes, model=model, executor=executor)
     if isinstance(councils, str | Council):
         councils = (councils,)
-    root, entropy = _common_seed(scenario, method, seed)
     entries: list[tuple[str, Scenario]] = []
     if include_scenario_council:
         own = scenario.council
@@ -382,7 +394,7 @@ def compare_councils(
         draft = base.model_copy(update={
             "obliged_abstain": tuple(c for c in base.obliged_abstain if c in council.members)
         })
-        result = _simulate(moved, draft, method, draws, root, nodes)
+        result = simulate_text(moved, draft, engine)
         rows.append(CouncilRow(
             name=name,
             seats=council.seats,
@@ -399,9 +411,9 @@ def compare_councils(
     return CouncilComparison(
         draft_id=base.id,
         rows=tuple(rows),
-        method=method,
-        draws=(draws or scenario.simulation.draws) if method == "monte_carlo" else None,
-        seed=entropy,
+        method=engine.method,
+        draws=engine.draws,
+        seed=engine.seed,
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
     )

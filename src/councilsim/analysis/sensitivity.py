@@ -26,17 +26,17 @@ from councilsim.analysis._common import (
     SeedLike,
     _as_draft,
     _as_scenario,
-    _common_seed,
     _import_pandas,
     _jsonable,
     _map,
-    _method_iv,
     _Report,
-    _simulate,
     _table,
+    resolve_engine,
+    simulate_text,
 )
 from councilsim.errors import InputError
 from councilsim.models import Draft, Scenario
+from councilsim.options import EngineOptions
 
 __all__ = ["Sensitivity", "SensitivityRow", "sensitivity"]
 
@@ -198,16 +198,11 @@ def _steps_iv(step: float | Mapping[str, float]) -> dict[str, float]:
 class _Variant:
     scenario: Scenario
     draft: Draft
-    method: str
-    draws: int | None
-    seed: Any
-    nodes: int | None
+    engine: EngineOptions  # resolved, without the executor
 
 
 def _run_variant(variant: _Variant) -> float:
-    return _simulate(
-        variant.scenario, variant.draft, variant.method, variant.draws, variant.seed, variant.nodes
-    ).p_adopted
+    return simulate_text(variant.scenario, variant.draft, variant.engine).p_adopted
 
 
 def _with_member(scenario: Scenario, code: str, **update: Any) -> Scenario:
@@ -254,11 +249,13 @@ def sensitivity(
     draft: str | Draft | None = None,
     *,
     step: float | Mapping[str, float] = 0.1,
-    method: Method = "exact",
+    method: Method | None = None,
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
+    model: Any = None,
     executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> Sensitivity:
     """Each vote-model parameter's effect on P(adopted), by central finite differences.
 
@@ -277,16 +274,22 @@ def sensitivity(
         One step for every parameter (default 0.1, in the parameter's own units), or a mapping
         from family (``support``, ``uncertainty``, ``abstention``, ``veto_cost``, ``ideal``,
         ``salience``, ``bloc_sd``, ``mood_sd``) to step; families not given use 0.1.
-    method : {"exact", "monte_carlo"}
-        Engine. Monte Carlo uses one seed for every variant (common random numbers).
+    method : {"auto", "exact", "monte_carlo"}, optional
+        Engine; default the scenario's ``simulation.method`` (``auto``: exact when it applies).
+        Monte Carlo uses one seed for every variant (common random numbers).
     draws : int, optional
         Monte Carlo draws per variant.
     seed : None, int, SeedSequence or Generator, optional
         Monte Carlo seed (default: the scenario's, else fresh entropy, recorded).
     nodes : int, optional
         Least number of mood points of the exact engine (see :func:`councilsim.simulate`).
+    model : VoteModel, optional
+        Vote model passed to :func:`councilsim.simulate`.
     executor : concurrent.futures.Executor, optional
         Maps the variants over an executor; results are identical.
+    options : EngineOptions, optional
+        method, draws, seed, nodes, model and executor in one object (the keyword arguments,
+        when given, take precedence).
 
     Returns
     -------
@@ -295,9 +298,10 @@ def sensitivity(
     """
     scenario = _as_scenario(scenario)
     base_draft = _as_draft(scenario, draft)
-    _method_iv(method, draws, nodes)
+    engine = resolve_engine(scenario, base_draft, options, method=method, draws=draws, seed=seed,
+                            nodes=nodes, model=model, executor=executor)
     steps = _steps_iv(step)
-    root, entropy = _common_seed(scenario, method, seed)
+    task_engine = engine.without_executor()
     specs, variants = [], []
     for scope, owner, parameter, family, value, rebuild in _parameters(scenario):
         floor, ceiling = RANGES[family]
@@ -305,9 +309,9 @@ def sensitivity(
         high = float(min(max(value + steps[family], floor), ceiling))
         specs.append((scope, owner, parameter, float(value), low, high))
         for v in (low, high):
-            variants.append(_Variant(rebuild(v), base_draft, method, draws, root, nodes))
-    base = _simulate(scenario, base_draft, method, draws, root, nodes)
-    p = _map(_run_variant, variants, executor)
+            variants.append(_Variant(rebuild(v), base_draft, task_engine))
+    base = simulate_text(scenario, base_draft, engine)
+    p = _map(_run_variant, variants, engine.executor)
     rows = []
     for k, (scope, owner, parameter, value, low, high) in enumerate(specs):
         p_low, p_high = p[2 * k], p[2 * k + 1]
@@ -320,10 +324,10 @@ def sensitivity(
         p_adopted=base.p_adopted,
         rows=tuple(rows[i] for i in order),
         steps=steps,
-        method=method,
+        method=engine.method,
         error=base.std_error,
-        draws=base.draws,
-        seed=entropy,
+        draws=engine.draws,
+        seed=engine.seed,
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
     )

@@ -22,24 +22,24 @@ from councilsim.analysis._common import (
     SeedLike,
     _as_draft,
     _as_scenario,
-    _common_seed,
     _format_value,
     _import_pandas,
     _jsonable,
     _kind,
     _map,
-    _method_iv,
     _plain,
     _provision_for,
     _Report,
     _table,
     _target_iv,
     _with_provision,
+    resolve_engine,
 )
 from councilsim.api import simulate_texts
 from councilsim.errors import InputError
 from councilsim.exact import BATCH_LAWS
 from councilsim.models import Draft, Provision, Scenario
+from councilsim.options import EngineOptions
 
 __all__ = ["SweepGrid", "SweepResult", "sweep", "sweep_grid"]
 
@@ -55,35 +55,28 @@ class _Points:
 
     scenario: Scenario
     drafts: tuple[Draft, ...]
-    method: str
-    draws: int | None
-    seed: np.random.SeedSequence | None
-    nodes: int | None
-    model: Any
+    engine: EngineOptions  # resolved, without the executor
 
 
 def _run_points(points: _Points) -> list[tuple[float, float, float, float, dict[str, float]]]:
-    results = simulate_texts(
-        points.scenario, list(points.drafts), method=points.method, draws=points.draws,
-        seed=points.seed, nodes=points.nodes, model=points.model, decisive=False,
-    )
+    results = simulate_texts(points.scenario, list(points.drafts), points.engine, decisive=False)
     return [(r.p_adopted, r.p_vetoed, r.p_short, r.std_error, r.veto_prob) for r in results]
 
 
 def _simulate_points(
-    scenario: Scenario, drafts: list[Draft], method: str, draws, seed, nodes, model, executor
+    scenario: Scenario, drafts: list[Draft], engine: EngineOptions
 ) -> list[tuple[float, float, float, float, dict[str, float]]]:
     """Every text's outcome, in order; tasks are mapped over ``executor``.
 
     Exact texts go in batches (the exact engine evaluates a batch at once), Monte Carlo texts
     one per task.
     """
-    size = BATCH_LAWS if method == "exact" else 1
+    size = BATCH_LAWS if engine.method == "exact" else 1
     tasks = [
-        _Points(scenario, tuple(drafts[i : i + size]), method, draws, seed, nodes, model)
+        _Points(scenario, tuple(drafts[i : i + size]), engine.without_executor())
         for i in range(0, len(drafts), size)
     ]
-    return [output for outputs in _map(_run_points, tasks, executor) for output in outputs]
+    return [output for outputs in _map(_run_points, tasks, engine.executor) for output in outputs]
 
 
 def _grid_values(
@@ -294,13 +287,14 @@ def sweep(
     values: Sequence[Any] | np.ndarray,
     *,
     severity: bool = False,
-    method: Method = "exact",
+    method: Method | None = None,
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
     target: float = 0.5,
     model: Any = None,
     executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> SweepResult:
     """Simulate a draft with one provision set to each of a grid of values.
 
@@ -321,8 +315,9 @@ def sweep(
         ``True``/``False`` for a ban; or severities in [0, 1] when ``severity=True``.
     severity : bool
         Read ``values`` as severities.
-    method : {"exact", "monte_carlo"}
-        Engine for every point.
+    method : {"auto", "exact", "monte_carlo"}, optional
+        Engine for every point; default the scenario's ``simulation.method``. ``auto`` is
+        exact when the vote model has an exact form and its grids stay reasonable.
     draws : int, optional
         Monte Carlo draws per point (default: the scenario's ``simulation.draws``).
     seed : None, int, SeedSequence or Generator, optional
@@ -336,6 +331,9 @@ def sweep(
         Vote model passed to :func:`councilsim.simulate`.
     executor : concurrent.futures.Executor, optional
         Maps the grid points over an executor; the results are identical to a serial run.
+    options : EngineOptions, optional
+        method, draws, seed, nodes, model and executor in one object (the keyword arguments,
+        when given, take precedence).
 
     Returns
     -------
@@ -357,13 +355,13 @@ def sweep(
     """
     scenario = _as_scenario(scenario)
     base = _as_draft(scenario, draft)
-    _method_iv(method, draws, nodes)
+    engine = resolve_engine(scenario, base, options, method=method, draws=draws, seed=seed,
+                            nodes=nodes, model=model, executor=executor)
     target = _target_iv(target)
     entry = _kind(scenario, provision)
     plain, provisions, severities = _grid_values(scenario, provision, values, bool(severity))
-    root, entropy = _common_seed(scenario, method, seed)
     drafts = [_with_provision(base, p) for p in provisions]
-    outputs = _simulate_points(scenario, drafts, method, draws, root, nodes, model, executor)
+    outputs = _simulate_points(scenario, drafts, engine)
     x, axis = _axis(plain, severities)
     p_adopted = np.array([o[0] for o in outputs])
     crossings, directions = _crossings(x, p_adopted, target)
@@ -386,10 +384,7 @@ def sweep(
         target=target,
         crossings=tuple(crossings),
         crossing_directions=tuple(directions),
-        method=method,
-        draws=(draws or scenario.simulation.draws) if method == "monte_carlo" else None,
-        seed=entropy,
-        nodes=nodes,
+        **engine.provenance_fields(),
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
     )
@@ -538,13 +533,14 @@ def sweep_grid(
     second: tuple[str, Sequence[Any] | np.ndarray],
     *,
     severity: bool | tuple[bool, bool] = False,
-    method: Method = "exact",
+    method: Method | None = None,
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
     target: float = 0.5,
     model: Any = None,
     executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> SweepGrid:
     """Simulate a draft over the product of two provisions' grids.
 
@@ -558,7 +554,7 @@ def sweep_grid(
         Each a provision kind and its grid, as for :func:`sweep`; the kinds must differ.
     severity : bool or tuple of two bool
         Read the grids as severities (one flag for both, or one per grid).
-    method, draws, seed, nodes, target, model, executor
+    method, draws, seed, nodes, target, model, executor, options
         As for :func:`sweep` (one common seed for all points).
 
     Returns
@@ -567,7 +563,8 @@ def sweep_grid(
     """
     scenario = _as_scenario(scenario)
     base = _as_draft(scenario, draft)
-    _method_iv(method, draws, nodes)
+    engine = resolve_engine(scenario, base, options, method=method, draws=draws, seed=seed,
+                            nodes=nodes, model=model, executor=executor)
     target = _target_iv(target)
     flags = (severity, severity) if isinstance(severity, bool) else tuple(severity)
     if len(flags) != 2 or not all(isinstance(f, bool) for f in flags):
@@ -583,9 +580,8 @@ def sweep_grid(
     entries = (_kind(scenario, kind0), _kind(scenario, kind1))
     plain0, provs0, sev0 = _grid_values(scenario, kind0, values0, flags[0])
     plain1, provs1, sev1 = _grid_values(scenario, kind1, values1, flags[1])
-    root, entropy = _common_seed(scenario, method, seed)
     drafts = [_with_provision(_with_provision(base, p0), p1) for p0 in provs0 for p1 in provs1]
-    outputs = _simulate_points(scenario, drafts, method, draws, root, nodes, model, executor)
+    outputs = _simulate_points(scenario, drafts, engine)
     shape = (len(provs0), len(provs1))
 
     def grid(k: int) -> np.ndarray:
@@ -607,10 +603,7 @@ def sweep_grid(
         },
         error=grid(3),
         target=target,
-        method=method,
-        draws=(draws or scenario.simulation.draws) if method == "monte_carlo" else None,
-        seed=entropy,
-        nodes=nodes,
+        **engine.provenance_fields(),
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
     )
