@@ -162,6 +162,8 @@ def _structure(law: VoteLaw, nodes: int) -> _Structure:
     Sweeps, comparisons and negotiations evaluate many drafts of one scenario: their laws differ
     in means and cut-offs, not in how the shocks are laid out.
     """
+    if not law.unit_loadings:  # the next commit integrates them
+        raise ExactTooCostly("bloc loadings other than 1 need method='monte_carlo' for now")
     return _cached_structure(
         nodes, law.mood_sd, law.sd.tobytes(), law.bloc.astype(np.intp).tobytes(),
         law.bloc_sd.tobytes(),

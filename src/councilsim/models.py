@@ -8,6 +8,7 @@ and abstention lists; provision kinds) are checked when a :class:`Scenario` is b
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
 import re
@@ -18,6 +19,7 @@ from typing import Literal
 from pydantic import (
     Field,
     PositiveInt,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -47,6 +49,15 @@ def _check_code(code: str) -> str:
             "letter (ISO 3166-1 alpha-3 such as 'USA' for states)"
         )
     return code
+
+
+def _did_you_mean(key: str, allowed) -> str:
+    close = difflib.get_close_matches(str(key), list(allowed), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _finite_number(value: float) -> bool:
+    return value == value and abs(value) != float("inf")
 
 
 def _duplicates(items: list[str] | tuple[str, ...]) -> list[str]:
@@ -156,14 +167,21 @@ class Council(FrozenModel):
 
 _SEVERITY = Field(ge=0.0, le=1.0)
 
+#: The camps a scenario has unless it names its own: the Western and the Eastern permanent
+#: members, whose sponsorship divides the Council most often.
+DEFAULT_CAMPS: FrozenDict[str, tuple[str, ...]] = FrozenDict(
+    {"west": ("USA", "GBR", "FRA"), "east": ("RUS", "CHN")}
+)
+
 
 class Member(FrozenModel):
     """A member's stance: the parameters of the random-utility vote model (DESIGN §3).
 
     Net utility of a draft over the status quo::
 
-        D = support + sum_k salience_k * ((ideal_k - q_k)^2 - (ideal_k - s_k)^2)
-            + mood_sd * G + bloc_sd * E_bloc + uncertainty * e
+        D = support + affinity (sponsors) + rival + amendment
+            + sum_k salience_k * ((ideal_k - q_k)^2 - (ideal_k - s_k)^2)
+            + mood_sd * G + loading * bloc_sd * E_bloc + uncertainty * e
 
     Vote yes if ``D > abstention``, no if ``D < -(abstention + veto_cost)``, else abstain.
 
@@ -185,6 +203,15 @@ class Member(FrozenModel):
         Extra opposition (>= 0) a veto holder needs before casting a no (0 for others).
     absence : float
         Probability in [0, 1) that it does not vote at all ("X").
+    affinity : dict of str to float
+        Added to ``support`` for a draft whose sponsors include the state a key names (a member
+        code) or any member of the camp it names (see :attr:`Scenario.camps`); the values of
+        every matching key add up.
+    rival : float
+        Added to ``support`` when another draft on the same item is on the table
+        (:meth:`Scenario.has_rival`).
+    amendment : float
+        Added to ``support`` when the draft is an amendment.
     why : str, optional
         The facts this stance rests on, with their sources.
     """
@@ -197,16 +224,27 @@ class Member(FrozenModel):
     abstention: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
     veto_cost: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
     absence: float = Field(default=0.0, ge=0.0, lt=1.0)
+    affinity: FrozenDict[str, float] = Field(default_factory=FrozenDict)
+    rival: float = 0.0
+    amendment: float = 0.0
     why: str | None = None
 
     _check_member_code = field_validator("code")(_check_code)
 
-    @field_validator("support")
+    @field_validator("support", "rival", "amendment")
     @classmethod
     def _finite(cls, value: float) -> float:
-        if value != value or abs(value) == float("inf"):
+        if not _finite_number(value):
             raise InputError("must be a finite number")
         return value
+
+    @field_validator("affinity")
+    @classmethod
+    def _affinity_finite(cls, affinity: dict[str, float]) -> dict[str, float]:
+        for key, value in affinity.items():
+            if not _finite_number(value):
+                raise InputError(f"affinity for {key!r} must be a finite number, got {value}")
+        return affinity
 
     @field_validator("ideal")
     @classmethod
@@ -236,6 +274,11 @@ class Bloc(FrozenModel):
         Member codes; a member belongs to at most one bloc.
     sd : float
         Standard deviation (>= 0) of the shared shock, in utility units.
+    loadings : dict of str to float
+        How strongly, and in which direction, the shared shock moves each member: member ``i``
+        gets ``loading_i * sd * E_bloc`` (1 for members not listed). Opposite signs make members
+        move against each other: an ``east-west`` bloc with RUS and CHN at +1 and USA, GBR and
+        FRA at -1 makes the two sides' votes anti-correlated.
     why : str, optional
         Why these members move together.
     """
@@ -243,7 +286,28 @@ class Bloc(FrozenModel):
     name: str = Field(min_length=1)
     members: tuple[str, ...] = Field(min_length=1)
     sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
+    loadings: FrozenDict[str, float] = Field(default_factory=FrozenDict)
     why: str | None = None
+
+    @field_validator("loadings")
+    @classmethod
+    def _loadings_of_members(
+        cls, loadings: dict[str, float], info: ValidationInfo
+    ) -> dict[str, float]:
+        members = info.data.get("members", ())  # absent when invalid: that error comes first
+        for code, value in loadings.items():
+            if code not in members:
+                raise InputError(
+                    f"{code!r} is not a member of bloc {info.data.get('name')!r}"
+                    f"{_did_you_mean(code, members)}; its members are {', '.join(members)}"
+                )
+            if not _finite_number(value):
+                raise InputError(f"the loading of {code} must be a finite number, got {value}")
+        return loadings
+
+    def loading(self, code: str) -> float:
+        """The loading of member ``code`` on the bloc's shock (1 unless stated)."""
+        return self.loadings.get(code, 1.0)
 
 
 class Provision(FrozenModel):
@@ -287,7 +351,16 @@ class Draft(FrozenModel):
     obliged_abstain : tuple of str
         Members that must abstain as parties to a dispute (Art. 27(3), Chapter VI decisions).
     sponsors : tuple of str
-        Sponsoring states (need not be Council members).
+        Sponsoring states: Council members by code (``"FRA"``), other states by name
+        (``"Ukraine"``). Members respond to them through :attr:`Member.affinity`.
+    rivals : tuple of str
+        Ids of the scenario's other drafts tabled on the same item at the same meeting. The
+        relation is symmetric: a draft has a rival on the table when it lists one or another
+        draft lists it (:meth:`Scenario.has_rival`).
+    amendment : bool
+        The text amends another draft rather than standing on its own.
+    topic : str, optional
+        Agenda topic, free text (``"Syria"``).
     note : str, optional
         What the draft is and where its content is documented.
     """
@@ -298,6 +371,9 @@ class Draft(FrozenModel):
     procedural: bool = False
     obliged_abstain: tuple[str, ...] = ()
     sponsors: tuple[str, ...] = ()
+    rivals: tuple[str, ...] = ()
+    amendment: bool = False
+    topic: str | None = None
     note: str | None = None
 
     @field_validator("provisions")
@@ -337,6 +413,11 @@ class Scenario(FrozenModel):
         Groups of members sharing a shock.
     mood_sd : float
         Standard deviation (>= 0) of the council-wide shock ``G`` that moves every member.
+    camps : dict of str to tuple of str
+        Named groups of members that :attr:`Member.affinity` can respond to as one: a draft
+        is sponsored by a camp when its sponsors include any of the camp's members. Default
+        ``west`` (USA, GBR, FRA) and ``east`` (RUS, CHN), for any council; a scenario's own
+        camps replace them, and their members must sit on the council.
     status_quo : tuple of Provision
         Measures already in force; kinds not listed are at severity 0.
     drafts : tuple of Draft
@@ -354,6 +435,7 @@ class Scenario(FrozenModel):
     members: tuple[Member, ...] = ()
     blocs: tuple[Bloc, ...] = ()
     mood_sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
+    camps: FrozenDict[str, tuple[str, ...]] = Field(default_factory=lambda: FrozenDict(DEFAULT_CAMPS))
     status_quo: tuple[Provision, ...] = ()
     drafts: tuple[Draft, ...] = ()
     catalog: FrozenDict[str, ProvisionKind] = Field(default_factory=FrozenDict)
@@ -381,6 +463,25 @@ class Scenario(FrozenModel):
                 raise InputError(
                     f"members[{i}]: unknown provision kind {kind!r}; {self._kinds_hint()}"
                 )
+            for key in member.affinity:
+                if key not in seats and key not in self.camps:
+                    raise InputError(
+                        f"members[{i}].affinity: unknown key {key!r}"
+                        f"{_did_you_mean(key, (*seats, *self.camps))}; allowed: a member code "
+                        f"({', '.join(seats)}) or a camp "
+                        f"({', '.join(self.camps) or 'none defined'})"
+                    )
+        # The default camps serve any council: only a scenario's own camps must sit on it.
+        own_camps = {} if self.camps == DEFAULT_CAMPS else self.camps
+        for name, camp in own_camps.items():
+            if name in seats:
+                raise InputError(f"camps.{name}: a camp may not be named after a member code")
+            for code in camp:
+                if code not in seats:
+                    raise InputError(
+                        f"camps.{name}: {code!r} is not on the council"
+                        f"{_did_you_mean(code, seats)}; {allowed}"
+                    )
         seen: dict[str, str] = {}
         if dup := _duplicates([bloc.name for bloc in self.blocs]):
             raise InputError(f"blocs: duplicate bloc names {', '.join(dup)}")
@@ -450,8 +551,35 @@ class Scenario(FrozenModel):
                     f"{where}.obliged_abstain: {code!r} is not on the council; the council's "
                     f"members are {', '.join(seats)}"
                 )
+        for code in draft.sponsors:
+            # A code-like entry is a Council member; states outside the Council go by name.
+            if _CODE.match(code) and code not in seats:
+                raise InputError(
+                    f"{where}.sponsors: {code!r} is not on the council"
+                    f"{_did_you_mean(code, seats)}; give a member code "
+                    f"({', '.join(seats)}) or, for a state outside the Council, its name "
+                    "(\"Ukraine\")"
+                )
+        ids = [other.id for other in self.drafts]
+        for rival in draft.rivals:
+            if rival == draft.id:
+                raise InputError(f"{where}.rivals: a draft cannot be its own rival ({rival!r})")
+            if rival not in ids:
+                raise InputError(
+                    f"{where}.rivals: no draft {rival!r} in the scenario"
+                    f"{_did_you_mean(rival, ids)}; its drafts are {', '.join(ids)}"
+                )
         for p, provision in enumerate(draft.provisions):
             self._severity(provision, f"{where}.provisions[{p}]")
+
+    def has_rival(self, draft: Draft) -> bool:
+        """Whether another draft on the same item is on the table with ``draft``.
+
+        True when ``draft`` lists a rival or another draft of the scenario lists it.
+        """
+        return bool(draft.rivals) or any(
+            draft.id in other.rivals for other in self.drafts if other.id != draft.id
+        )
 
     def severity(self, provision: Provision) -> float:
         """Severity in [0, 1] of ``provision`` under this scenario's catalog.
@@ -513,5 +641,29 @@ class Scenario(FrozenModel):
     def _content_hash(self) -> str:
         # Computed once per scenario, not once per simulation. It cannot go stale: fields cannot
         # be assigned, mappings are FrozenDicts, sequences tuples, and every copy is validated.
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        canonical = json.dumps(
+            _without_later_defaults(self.model_dump(mode="json")),
+            sort_keys=True,
+            separators=(",", ":"),
+        )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# Fields added after the first release, with their defaults: left out of the content hash when
+# at their default, so that a scenario that does not use them keeps the hash it always had.
+_LATER_DEFAULTS = {
+    "members": {"affinity": {}, "rival": 0.0, "amendment": 0.0},
+    "blocs": {"loadings": {}},
+    "drafts": {"rivals": [], "amendment": False, "topic": None},
+}
+
+
+def _without_later_defaults(dump: dict) -> dict:
+    if dump.get("camps") == {name: list(codes) for name, codes in DEFAULT_CAMPS.items()}:
+        del dump["camps"]
+    for field, defaults in _LATER_DEFAULTS.items():
+        for entry in dump.get(field, ()):
+            for key, default in defaults.items():
+                if entry.get(key) == default:
+                    del entry[key]
+    return dump

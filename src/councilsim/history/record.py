@@ -25,8 +25,10 @@ import gc
 import gzip
 import hashlib
 import io
+import os
 import re
 import tomllib
+import unicodedata
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,9 +38,11 @@ from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn, overload
 
 from councilsim.errors import DataIntegrityError, InputError
+from councilsim._bundled import member_names_by_code
 from councilsim.models import Council
 
 __all__ = [
+    "BUNDLED",
     "ITEM_TYPES",
     "RECORD_FILES",
     "TOPIC_GROUPS",
@@ -66,6 +70,9 @@ ITEM_TYPES = ("resolution", "draft", "amendment")
 _PACKAGE = "councilsim"
 _DATA_DIR = "data/unsc"
 _MANIFEST = "MANIFEST.toml"
+
+#: ``RecordedVote.source`` of the texts of the shipped record.
+BUNDLED = "bundled"
 
 # The enlarged Council (15 seats, 9 votes to adopt; Charter amendment in force 31 August 1965)
 # first sat on 1 January 1966. Every member-level record before that date lists 11 seats.
@@ -208,6 +215,10 @@ class RecordedVote:
         texts without member-level votes.
     notes : str
         Cleaning notes from the record (e.g. the DHL's differing count for ``conflicts_with_dhl``).
+    source : str
+        Where the text comes from: ``"bundled"`` for the shipped record, else the user's drafts
+        file and line (``"extra-drafts.csv:2; member votes extra-votes.csv"``), see
+        :func:`load_history`'s ``records``.
     """
 
     vote_id: str
@@ -227,6 +238,7 @@ class RecordedVote:
     meeting: str = ""
     tally: Tally = Tally(None, None, None, None)
     notes: str = ""
+    source: str = BUNDLED
 
     @property
     def has_member_votes(self) -> bool:
@@ -237,6 +249,67 @@ class RecordedVote:
     def vetoed(self) -> bool:
         """Whether a permanent member's "no" defeated the text (DHL veto list)."""
         return bool(self.vetoed_by)
+
+    @property
+    def outcome(self) -> str:
+        """``"adopted"``, ``"vetoed"``, or ``"failed"`` (short of votes, or no veto recorded)."""
+        return "adopted" if self.adopted else "vetoed" if self.vetoed_by else "failed"
+
+    def member_names(self) -> dict[str, str]:
+        """Each seat's member name as the UN wrote it in the year of the vote, by seat code.
+
+        From :meth:`Council.unsc` of the vote's year (``members_by_year.csv``'s UN names); a
+        seat that table does not list that year keeps its latest recorded name, else its code.
+        """
+        known = _names_of_year(self.date.year)
+        return {
+            code: known.get(code) or (member_names_by_code().get(code) or (code,))[0]
+            for code in self.votes
+        }
+
+    def to_dict(self, *, members: bool = False) -> dict[str, Any]:
+        """Return the text as plain data (JSON-ready).
+
+        Parameters
+        ----------
+        members : bool, default False
+            Add ``"members"``: one entry per seat with its code, name, whether permanent, and
+            vote.
+        """
+        data: dict[str, Any] = {
+            "vote_id": self.vote_id,
+            "date": self.date.isoformat(),
+            "symbol": self.symbol,
+            "item_type": self.item_type,
+            "outcome": self.outcome,
+            "adopted": self.adopted,
+            "yes": self.tally.yes,
+            "no": self.tally.no,
+            "abstain": self.tally.abstain,
+            "non_voting": self.tally.non_voting,
+            "vetoed_by": list(self.vetoed_by),
+            "procedural": self.procedural,
+            "modality": self.modality,
+            "meeting": self.meeting,
+            "topic": self.topic,
+            "title": self.title,
+            "sponsors": list(self.sponsors),
+            "status": self.status,
+            "notes": self.notes,
+            "source": self.source,
+        }
+        if members:
+            names = self.member_names()
+            data["members"] = [
+                {
+                    "code": code,
+                    "name": names[code],
+                    "permanent": code in self.permanent,
+                    "vote": letter,
+                }
+                for code, letter in self.votes.items()
+            ]
+        return data
 
     def council(self) -> Council:
         """Return the Council that cast this vote, built from the member-level record itself.
@@ -276,6 +349,14 @@ class RecordedVote:
                 "Council that voted"
             )
         return _council(tuple(self.votes), self.permanent, threshold)
+
+
+@cache
+def _names_of_year(year: int) -> Mapping[str, str]:
+    try:
+        return MappingProxyType(Council.unsc(year).names)
+    except ValueError:  # a year the membership table does not cover
+        return MappingProxyType({})
 
 
 @cache
@@ -750,23 +831,40 @@ def _parse_record() -> _Record:
     return _Record(History(built.votes), exceptions, built.seat_codes, built.member_codes)
 
 
-def load_history() -> History:
+def load_history(*, records: Iterable[str | os.PathLike] = ()) -> History:
     """Return the bundled record of Council votes, verified against ``MANIFEST.toml``.
 
     Parsed once per process and cached; the returned :class:`History` is immutable, so sharing it
     is safe.
 
+    Parameters
+    ----------
+    records : iterable of path-like, optional
+        Users' drafts and votes files in the bundled layout, for votes the shipped record does
+        not have yet (:mod:`councilsim.history.extra` lists the columns and checks). Their texts
+        are added, each with ``source`` naming its file and line; rows repeating a bundled text
+        are merged when identical and refused when they differ.
+
     Returns
     -------
     History
-        Every text put to the vote, 1946 to 2025, sorted by date then ``vote_id``.
+        Every text put to the vote, 1946 to 2025 (and the extra records'), sorted by date then
+        ``vote_id``.
 
     Raises
     ------
     RecordIntegrityError
         When a bundled file's SHA-256 or row count differs from the manifest.
+    councilsim.history.extra.ExtraRecordError
+        For a row of an extra file that fails a check (file, line, column, what is allowed).
     """
-    return _load_record().history
+    bundled = _load_record().history
+    paths = [records] if isinstance(records, str | os.PathLike) else list(records)
+    if not paths:
+        return bundled
+    from councilsim.history.extra import read_extra_records
+
+    return History((*bundled, *read_extra_records(paths, bundled=bundled)))
 
 
 def _clear_cache() -> None:
@@ -927,6 +1025,11 @@ class History(Sequence[RecordedVote]):
         with_member_votes: bool | None = None,
         item_type: str | Collection[str] | None = None,
         adopted: bool | None = None,
+        vetoed: bool | None = None,
+        vetoed_by: str | None = None,
+        sponsor: str | None = None,
+        symbol: str | None = None,
+        text: str | None = None,
     ) -> History:
         """Select votes; every condition given must hold.
 
@@ -948,6 +1051,18 @@ class History(Sequence[RecordedVote]):
             ``"resolution"``, ``"draft"``, ``"amendment"``, or several of them.
         adopted : bool, optional
             Keep only adopted (True) or failed (False) texts.
+        vetoed : bool, optional
+            Keep only vetoed (True) or not vetoed (False) texts (``vetoed_by``: the DHL's sense,
+            a permanent member's no on a text with the required majority).
+        vetoed_by : str, optional
+            Seat code of a permanent member that vetoed the text (``SUN`` is read as ``RUS``).
+        sponsor : str, optional
+            A seat code (``"USA"``: the member under any name the record gives it) or part of a
+            sponsor's name (``"korea"``); case, accents and the kind of apostrophe are ignored.
+        symbol : str, optional
+            Part of the document symbol or vote id (``"S/2017/"``), spaces and case ignored.
+        text : str, optional
+            Words looked for in the symbol, agenda topic, title and sponsors (all must occur).
 
         Returns
         -------
@@ -992,6 +1107,34 @@ class History(Sequence[RecordedVote]):
         if adopted is not None:
             outcome = bool(adopted)
             tests.append(lambda vote: vote.adopted is outcome)
+        if vetoed is not None:
+            wanted_veto = bool(vetoed)
+            tests.append(lambda vote: vote.vetoed is wanted_veto)
+        if vetoed_by is not None:
+            vetoer = _vetoer_code(vetoed_by)
+            tests.append(lambda vote: vetoer in vote.vetoed_by)
+        if sponsor is not None:
+            tests.append(_sponsor_test(sponsor))
+        if symbol is not None:
+            part = "".join(symbol.split()).casefold()
+            if not part:
+                raise InputError("symbol must not be empty")
+            tests.append(
+                lambda vote: part in vote.symbol.casefold() or part in vote.vote_id.casefold()
+            )
+        if text is not None:
+            words = _plain(text).split()
+            if not words:
+                raise InputError("text must not be empty")
+            tests.append(
+                lambda vote: all(
+                    word in _plain(
+                        f"{vote.vote_id} {vote.symbol} {vote.topic} {vote.title} "
+                        + " ".join(vote.sponsors)
+                    )
+                    for word in words
+                )
+            )
         return History._from_sorted(
             tuple(vote for vote in self._votes if all(test(vote) for test in tests))
         )
@@ -1120,6 +1263,38 @@ def _topic_test(topic: str) -> Callable[[RecordedVote], bool]:
     if not needle:
         raise InputError("topic must not be empty")
     return lambda vote: needle in _searchable(vote.topic, "")
+
+
+_PERMANENT_SEATS = ("CHN", "FRA", "GBR", "RUS", "USA")
+
+
+def _vetoer_code(code: str) -> str:
+    seat = code.strip().upper()
+    seat = "RUS" if seat == "SUN" else seat
+    if seat not in _PERMANENT_SEATS:
+        raise InputError(
+            f"vetoed_by={code!r}: only permanent members veto; allowed: "
+            f"{', '.join(_PERMANENT_SEATS)} (SUN for the USSR)"
+        )
+    return seat
+
+
+def _plain(text: str) -> str:
+    """Text for matching names: case, accents, apostrophe kinds and spacing ignored."""
+    decomposed = unicodedata.normalize("NFKD", _normalise_text(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _sponsor_test(sponsor: str) -> Callable[[RecordedVote], bool]:
+    code = sponsor.strip().upper()
+    names = member_names_by_code().get(code)
+    if names is not None:
+        wanted = frozenset(_plain(name) for name in names)
+        return lambda vote: any(_plain(name) in wanted for name in vote.sponsors)
+    needle = _plain(sponsor)
+    if not needle:
+        raise InputError("sponsor must not be empty")
+    return lambda vote: any(needle in _plain(name) for name in vote.sponsors)
 
 
 def _seat_code(member: str) -> str:
