@@ -418,7 +418,7 @@ def _selected(args):
     since, before = args.since, args.before
     if args.year is not None:
         if since is not None or before is not None:
-            raise _BadInput("give --year, or --since/--before, not both")
+            raise InputError("give --year, or --since/--before, not both")
         since, before = args.year, args.year + 1
     try:
         return history.filter(since=since, before=before, topic=args.topic,
@@ -426,7 +426,7 @@ def _selected(args):
                               text=" ".join(getattr(args, "words", None) or ()) or None,
                               **_OUTCOMES.get(args.outcome or "", {}))
     except ValueError as err:
-        raise _BadInput(_in_option_terms(str(err))) from None
+        raise InputError(_in_option_terms(str(err))) from None
 
 
 def _in_option_terms(message: str) -> str:
@@ -491,7 +491,7 @@ def _find_text(history, key: str):
         by_symbol = [vote for vote in history if vote.symbol == "".join(key.split())]
         if len(by_symbol) == 1:
             return by_symbol[0]
-        raise _BadInput(err.args[0]) from None
+        raise InputError(err.args[0]) from None
 
 
 def _cmd_history_show(args) -> None:

@@ -435,7 +435,9 @@ class Scenario(FrozenModel):
     members: tuple[Member, ...] = ()
     blocs: tuple[Bloc, ...] = ()
     mood_sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
-    camps: FrozenDict[str, tuple[str, ...]] = Field(default_factory=lambda: FrozenDict(DEFAULT_CAMPS))
+    camps: FrozenDict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: FrozenDict(DEFAULT_CAMPS)
+    )
     status_quo: tuple[Provision, ...] = ()
     drafts: tuple[Draft, ...] = ()
     catalog: FrozenDict[str, ProvisionKind] = Field(default_factory=FrozenDict)

@@ -37,8 +37,8 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn, overload
 
-from councilsim.errors import DataIntegrityError, InputError
 from councilsim._bundled import member_names_by_code
+from councilsim.errors import DataIntegrityError, InputError
 from councilsim.models import Council
 
 __all__ = [
