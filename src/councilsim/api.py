@@ -21,13 +21,24 @@ from councilsim.votemodel import VoteLaw, VoteModel, VoteSampler
 
 __all__ = ["compare", "simulate"]
 
-def _as_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
+#: Reads a scenario file. Files are the io layer's business, above this one, so the package root
+#: (``councilsim/__init__.py``) installs the reader; see docs/architecture.md.
+_scenario_reader: list[Callable[[str | os.PathLike], Scenario]] = []
+
+
+def set_scenario_reader(reader: Callable[[str | os.PathLike], Scenario]) -> None:
+    """Install the function that turns a scenario file's path into a Scenario (internal)."""
+    _scenario_reader[:] = [reader]
+
+
+def as_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
+    """``scenario`` itself, or the scenario read from the file at that path (internal)."""
     if isinstance(scenario, Scenario):
         return scenario
     if isinstance(scenario, str | os.PathLike):
-        from councilsim.loading import load_scenario
-
-        return load_scenario(scenario)
+        if not _scenario_reader:
+            raise RuntimeError("no scenario reader installed; import councilsim first")
+        return _scenario_reader[0](scenario)
     raise TypeError(f"scenario must be a Scenario or a path to a TOML file, got {type(scenario)}")
 
 
@@ -95,7 +106,7 @@ def simulate(
     >>> round(simulate(scenario).p_adopted, 6)  # everyone indifferent, no shared shocks
     0.006969
     """
-    scenario = _as_scenario(scenario)
+    scenario = as_scenario(scenario)
     options = EngineOptions.of(options, method=method, draws=draws, seed=seed, nodes=nodes,
                                model=model, executor=executor)
     job = _Job.make(scenario, draft, options, keep_draws=keep_draws)
@@ -261,7 +272,7 @@ def compare(
     -------
     Comparison
     """
-    scenario = _as_scenario(scenario)
+    scenario = as_scenario(scenario)
     ids = drafts if drafts is not None else [draft.id for draft in scenario.drafts]
     if not ids:
         raise InputError("the scenario has no drafts to compare")

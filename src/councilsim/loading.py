@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from councilsim.errors import ScenarioError
+from councilsim.history import calibrate, load_history
 from councilsim.models import Council, Scenario, _did_you_mean
 
 __all__ = ["load_scenario", "parse_scenario", "scenario_file_schema", "scenario_from_document"]
@@ -228,8 +229,6 @@ def _fill_from_calibration(request: dict[str, Any], fields: dict[str, Any], path
 @lru_cache(maxsize=16)
 def _calibration(topic, since, before, half_life, effects):
     # Calibrating takes seconds; scenarios loaded again in one session reuse the estimate.
-    from councilsim.history import calibrate, load_history
-
     return calibrate(load_history(), topic=topic, since=since, before=before,
                      half_life=half_life, effects=effects, standard_errors=False)
 

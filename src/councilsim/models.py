@@ -27,6 +27,7 @@ from pydantic import (
 from councilsim._bundled import unsc_membership
 from councilsim._frozen import FrozenDict, FrozenModel
 from councilsim.catalog import ProvisionKind, builtin_catalog, severity_of
+from councilsim.councils import council_definition
 from councilsim.errors import InputError
 
 __all__ = [
@@ -151,9 +152,10 @@ class Council(FrozenModel):
         The reform models (``councilsim/data/councils.toml``) are listed by
         :func:`councilsim.councils.council_names`.
         """
-        from councilsim.councils import named_council
-
-        return named_council(name)
+        year = re.fullmatch(r"unsc-(\d{4})", name)
+        if year:
+            return cls.unsc(int(year.group(1)))
+        return cls(**council_definition(name), name=name)
 
     @property
     def seats(self) -> int:
@@ -175,7 +177,7 @@ DEFAULT_CAMPS: FrozenDict[str, tuple[str, ...]] = FrozenDict(
 
 
 class Member(FrozenModel):
-    """A member's stance: the parameters of the random-utility vote model (DESIGN §3).
+    """A member's stance: the parameters of the random-utility vote model (docs/model.md).
 
     Net utility of a draft over the status quo::
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,7 +122,7 @@ class SimulationResult:
             ci = (max(0.0, p_adopted - half_width), min(1.0, p_adopted + half_width))
         else:
             std_error = math.sqrt(p_adopted * (1.0 - p_adopted) / raw.draws)
-            ci = _wilson(p_adopted, raw.draws)
+            ci = wilson_interval(p_adopted, raw.draws)
         # tolist() converts to Python floats in one call (sweeps build thousands of results).
         vote_probs = dict(zip(codes, raw.vote_probs.tolist(), strict=True))
         return cls(
@@ -168,7 +169,7 @@ class SimulationResult:
 
     def to_frame(self):
         """One row per member: vote probabilities, veto probability, P(decisive) (needs pandas)."""
-        pd = _import_pandas()
+        pd = import_pandas()
         rows = [
             {
                 "member": code,
@@ -229,10 +230,7 @@ class SimulationResult:
         **kwargs
             Passed to the chart function.
         """
-        # Imported here so that importing councilsim never loads matplotlib.
-        from councilsim import plot
-
-        charts = {"tally": plot.tally, "votes": plot.vote_heatmap}
+        charts = _chart_renderers[0]() if _chart_renderers else {}
         if kind not in charts:
             raise InputError(f"kind must be one of {', '.join(charts)}; got {kind!r}")
         return charts[kind](self, ax=ax, **kwargs)
@@ -280,7 +278,7 @@ class Comparison:
 
     def to_frame(self):
         """One row per draft: P(adopted), interval, P(vetoed), each veto holder's P(no)."""
-        pd = _import_pandas()
+        pd = import_pandas()
         rows = []
         for draft_id, result in self.results.items():
             row = {"draft": draft_id, "p_adopted": result.p_adopted, "ci_low": result.ci[0],
@@ -297,14 +295,26 @@ class Comparison:
         return "".join(result._repr_html_() for result in self.results.values())
 
 
-def _wilson(p: float, n: int) -> tuple[float, float]:
+#: Charts come from the presentation layer (councilsim.plot), which sits above this module: the
+#: package root installs a function returning them, so that importing councilsim loads no
+#: matplotlib until a chart is drawn.
+_chart_renderers: list[Callable[[], Mapping[str, Callable[..., Any]]]] = []
+
+
+def set_chart_renderers(renderers: Callable[[], Mapping[str, Callable[..., Any]]]) -> None:
+    """Install the function giving the charts of :meth:`SimulationResult.plot` (internal)."""
+    _chart_renderers[:] = [renderers]
+
+
+def wilson_interval(p: float, n: int) -> tuple[float, float]:
+    """The 95% Wilson score interval of a proportion ``p`` observed in ``n`` draws."""
     denom = 1.0 + _Z95**2 / n
     centre = (p + _Z95**2 / (2 * n)) / denom
     half = _Z95 * math.sqrt(p * (1 - p) / n + _Z95**2 / (4 * n * n)) / denom
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def _import_pandas():
+def import_pandas():
     try:
         import pandas as pd
     except ImportError:

@@ -37,13 +37,13 @@ import numpy as np
 from scipy.special import ndtr
 
 from councilsim.analysis._common import (
+    Report,
     SeedLike,
-    _as_draft,
-    _as_scenario,
-    _import_pandas,
-    _jsonable,
-    _Report,
-    _table,
+    as_draft,
+    as_scenario,
+    import_pandas,
+    jsonable,
+    text_table,
 )
 from councilsim.api import simulate
 from councilsim.errors import InputError
@@ -86,7 +86,7 @@ class Coalition:
 
 
 @dataclass(frozen=True)
-class BlockingCoalitions(_Report):
+class BlockingCoalitions(Report):
     """The most likely blocking coalitions of a draft (see the module docstring for the definition).
 
     Attributes
@@ -149,11 +149,11 @@ class BlockingCoalitions(_Report):
         """All fields as plain Python types (JSON-ready)."""
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         out["coalitions"] = [c.__dict__ for c in self.coalitions]
-        return _jsonable(out)
+        return jsonable(out)
 
     def to_frame(self):
         """One row per listed coalition (needs pandas)."""
-        pd = _import_pandas()
+        pd = import_pandas()
         rows = [{**c.__dict__, "members": " ".join(c.members)} for c in self.coalitions]
         frame = pd.DataFrame(rows)
         frame.attrs.update(draft_id=self.draft_id, p_not_adopted=self.p_not_adopted)
@@ -180,7 +180,7 @@ class BlockingCoalitions(_Report):
             f"P(not adopted) = {self.p_not_adopted:.4f}: vetoed {self.p_vetoed:.4f}, short of "
             f"{self.threshold} yes votes {self.p_short:.4f}; the {len(self.coalitions)} listed "
             f"cover {self.p_listed:.4f} ({self.n_coalitions} coalitions in all)",
-            _table(header, rows, left=(1, 2)),
+            text_table(header, rows, left=(1, 2)),
             f"P(vetoes): {veto}",
         ])
 
@@ -320,8 +320,8 @@ def blocking_coalitions(
     ValueError
         For ``top`` below 1, an unknown method, or the exact method on more than 20 seats.
     """
-    scenario = _as_scenario(scenario)
-    draft = _as_draft(scenario, draft)
+    scenario = as_scenario(scenario)
+    draft = as_draft(scenario, draft)
     if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
         raise InputError(f"top must be a positive integer, got {top!r}")
     seats = scenario.council.seats

@@ -38,17 +38,17 @@ import numpy as np
 
 from councilsim.analysis._common import (
     Method,
+    Report,
     SeedLike,
-    _as_draft,
-    _as_scenario,
-    _format_value,
-    _import_pandas,
-    _jsonable,
-    _Report,
-    _table,
-    _target_iv,
+    as_draft,
+    as_scenario,
+    checked_target,
+    format_value,
+    import_pandas,
+    jsonable,
     resolve_engine,
     simulate_text,
+    text_table,
 )
 from councilsim.catalog import ProvisionKind
 from councilsim.errors import InputError
@@ -152,7 +152,7 @@ class Move:
 
 
 @dataclass(frozen=True)
-class Negotiation(_Report):
+class Negotiation(Report):
     """The sponsor's preferred text among those reaching a target P(adopted), and how it got there.
 
     Attributes
@@ -276,7 +276,7 @@ class Negotiation(_Report):
             in real units (``draft_*``, ``negotiated_*``, ``other_*``).
         """
         scenario = self.base_scenario
-        other = _as_draft(scenario, other)
+        other = as_draft(scenario, other)
         kinds = scenario.provision_kinds
         negotiated = scenario.draft_severities(self.draft)
         theirs = scenario.draft_severities(other)
@@ -317,7 +317,7 @@ class Negotiation(_Report):
         return "\n".join([
             f"Provisions (severity in brackets): draft {self.draft_id!r}, negotiated text "
             f"(P(adopted) {self.p_adopted:.3f}, target {self.target:g}), {other_id!r}",
-            _table(header, body, left=(0, 1, 2, 3, 4)),
+            text_table(header, body, left=(0, 1, 2, 3, 4)),
         ])
 
     def to_dict(self) -> dict[str, Any]:
@@ -332,11 +332,11 @@ class Negotiation(_Report):
             {**move.__dict__, "changes": [c.__dict__ for c in move.changes]} for move in self.path
         ]
         out["draft"] = self.draft.model_dump(mode="json", exclude_none=True)
-        return _jsonable(out)
+        return jsonable(out)
 
     def to_frame(self):
         """One row per provision (needs pandas)."""
-        pd = _import_pandas()
+        pd = import_pandas()
         frame = pd.DataFrame([row.__dict__ for row in self.provisions]).set_index("kind")
         frame.attrs.update(draft_id=self.draft_id, p_adopted=self.p_adopted, target=self.target)
         return frame
@@ -365,7 +365,7 @@ class Negotiation(_Report):
                 sev,
                 f"{100 * r.share_conceded:.0f}%",
             ])
-        lines.append(_table(header, rows, left=(0, 1, 2, 3)))
+        lines.append(text_table(header, rows, left=(0, 1, 2, 3)))
         if any(not r.exact_form for r in self.provisions):
             lines.append("~ severity between named forms: the form at or below is shown")
         lines += ["", f"Path ({len(self.path)} moves):"]
@@ -400,7 +400,7 @@ def _real_value(entry: ProvisionKind, severity: float) -> tuple[float | bool | s
     """Invert the catalog mapping: (value in real units, display text, exact)."""
     if entry.baseline is not None:
         value = _clean(entry.baseline * (1.0 - severity))
-        text = _format_value(value, entry.unit)
+        text = format_value(value, entry.unit)
         named = [name for name, sev in entry.levels.items()
                  if 0.0 < sev < 1.0 and abs(sev - severity) <= _TOL]
         if named:  # e.g. worker_cap "no_new": the level says more than its cap equivalent
@@ -415,7 +415,7 @@ def _real_value(entry: ProvisionKind, severity: float) -> tuple[float | bool | s
 
 
 def _value_text(value: Any, unit: str | None) -> str:
-    return _format_value(value, unit) if isinstance(value, float) else _format_value(value)
+    return format_value(value, unit) if isinstance(value, float) else format_value(value)
 
 
 def _clean(x: float) -> float:
@@ -570,11 +570,11 @@ def negotiate(
         For a target outside (0, 1), ``steps`` below 1, an unknown ``forms`` or method, or a
         sponsor not on the council.
     """
-    scenario = _as_scenario(scenario)
-    base = _as_draft(scenario, draft)
+    scenario = as_scenario(scenario)
+    base = as_draft(scenario, draft)
     engine = resolve_engine(scenario, base, options, method=method, draws=draws, seed=seed,
                             nodes=nodes, model=model, executor=executor)
-    target = _target_iv(target)
+    target = checked_target(target)
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
         raise InputError(f"steps must be a positive integer, got {steps!r}")
     if forms not in ("continuous", "named"):

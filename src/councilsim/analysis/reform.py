@@ -40,15 +40,15 @@ import numpy as np
 
 from councilsim.analysis._common import (
     Method,
+    Report,
     SeedLike,
-    _as_draft,
-    _as_scenario,
-    _import_pandas,
-    _jsonable,
-    _Report,
-    _table,
+    as_draft,
+    as_scenario,
+    import_pandas,
+    jsonable,
     resolve_engine,
     simulate_text,
+    text_table,
 )
 from councilsim.analysis.power import PowerIndices, power_indices
 from councilsim.models import Council, Draft, Member, Scenario
@@ -134,7 +134,7 @@ def council_scenario(scenario: Scenario | str | os.PathLike, council: str | Coun
     Scenario
         With the new council, stances for all its seats, and blocs and drafts restricted to it.
     """
-    scenario = _as_scenario(scenario)
+    scenario = as_scenario(scenario)
     council = _council(council)
     old = set(scenario.council.members)
     average = average_elected_stance(scenario)
@@ -244,7 +244,7 @@ class CouncilRow:
 
 
 @dataclass(frozen=True)
-class CouncilComparison(_Report):
+class CouncilComparison(Report):
     """A draft before several councils: power indices and P(adopted), one row per council.
 
     Attributes
@@ -287,11 +287,11 @@ class CouncilComparison(_Report):
              "power": row.power.to_dict()}
             for row in self.rows
         ]
-        return _jsonable(out)
+        return jsonable(out)
 
     def to_frame(self):
         """One row per council (needs pandas)."""
-        pd = _import_pandas()
+        pd = import_pandas()
         records = []
         for row in self.rows:
             records.append({
@@ -319,7 +319,7 @@ class CouncilComparison(_Report):
         return "\n".join([
             f"Draft {self.draft_id!r} before other councils ({self.method}); SS = Shapley-Shubik, "
             "Bz = normalised Banzhaf, per veto seat and per other seat (average)",
-            _table(header, rows),
+            text_table(header, rows),
             "placeholders: seats given the average stance of the scenario's elected members",
         ])
 
@@ -389,8 +389,8 @@ def compare_councils(
     ValueError
         For an unknown council name (the message lists the names allowed) or method.
     """
-    scenario = _as_scenario(scenario)
-    base = _as_draft(scenario, draft)
+    scenario = as_scenario(scenario)
+    base = as_draft(scenario, draft)
     engine = resolve_engine(scenario, base, options, method=method, draws=draws, seed=seed,
                             nodes=nodes, model=model, executor=executor)
     if isinstance(councils, str | Council):

@@ -1,8 +1,8 @@
 """Which stance parameters matter: P(adopted)'s sensitivity to every parameter of the vote model.
 
-Each parameter of the random-utility model (DESIGN §3) is moved down and up by a step, clipped to
-its allowed range, and the draft is simulated at both ends; the central finite difference is the
-parameter's effect. Sorted by size, the rows are the data of a tornado diagram.
+Each parameter of the random-utility model (docs/model.md) is moved down and up by a step,
+clipped to its allowed range, and the draft is simulated at both ends; the central finite
+difference is the parameter's effect. Sorted by size, the rows are the data of a tornado diagram.
 
 Parameters covered, for every council member (members without a stance in the scenario have the
 default one, and are covered too): ``support``, ``uncertainty``, ``abstention``, ``veto_cost``
@@ -23,16 +23,16 @@ import numpy as np
 
 from councilsim.analysis._common import (
     Method,
+    Report,
     SeedLike,
-    _as_draft,
-    _as_scenario,
-    _import_pandas,
-    _jsonable,
-    _map,
-    _Report,
-    _table,
+    as_draft,
+    as_scenario,
+    import_pandas,
+    jsonable,
+    map_tasks,
     resolve_engine,
     simulate_text,
+    text_table,
 )
 from councilsim.errors import InputError
 from councilsim.models import Draft, Scenario
@@ -92,7 +92,7 @@ class SensitivityRow:
 
 
 @dataclass(frozen=True)
-class Sensitivity(_Report):
+class Sensitivity(Report):
     """Every parameter's effect on P(adopted), largest first (the data of a tornado diagram).
 
     Attributes
@@ -143,11 +143,11 @@ class Sensitivity(_Report):
         """All fields as plain Python types (JSON-ready); rows become a list of dicts."""
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         out["rows"] = [row.__dict__ for row in self.rows]
-        return _jsonable(out)
+        return jsonable(out)
 
     def to_frame(self):
         """One row per parameter, in rank order (needs pandas)."""
-        pd = _import_pandas()
+        pd = import_pandas()
         frame = pd.DataFrame([row.__dict__ for row in self.rows])
         frame.attrs.update(draft_id=self.draft_id, p_adopted=self.p_adopted)
         return frame
@@ -166,7 +166,7 @@ class Sensitivity(_Report):
             f"Sensitivity of P(adopted) = {self.p_adopted:.4f} for draft {self.draft_id!r} "
             f"({self.method}); effect = dP/dparameter by central differences",
             f"steps: {steps}",
-            _table(header, rows, left=(0, 1)),
+            text_table(header, rows, left=(0, 1)),
         ]
         if len(shown) < len(self.rows):
             lines.append(f"({len(shown)} of {len(self.rows)} parameters shown)")
@@ -296,8 +296,8 @@ def sensitivity(
     Sensitivity
         Rows sorted by ``abs(effect)``, largest first.
     """
-    scenario = _as_scenario(scenario)
-    base_draft = _as_draft(scenario, draft)
+    scenario = as_scenario(scenario)
+    base_draft = as_draft(scenario, draft)
     engine = resolve_engine(scenario, base_draft, options, method=method, draws=draws, seed=seed,
                             nodes=nodes, model=model, executor=executor)
     steps = _steps_iv(step)
@@ -311,7 +311,7 @@ def sensitivity(
         for v in (low, high):
             variants.append(_Variant(rebuild(v), base_draft, task_engine))
     base = simulate_text(scenario, base_draft, engine)
-    p = _map(_run_variant, variants, engine.executor)
+    p = map_tasks(_run_variant, variants, engine.executor)
     rows = []
     for k, (scope, owner, parameter, value, low, high) in enumerate(specs):
         p_low, p_high = p[2 * k], p[2 * k + 1]

@@ -9,8 +9,9 @@ Rolling origin. For every year ``Y`` from ``start`` to ``end``:
    (:func:`~councilsim.history.calibration.usable`: failed and vetoed drafts included, texts adopted
    without a vote and ``incomplete``/``suspect_1995``/``label_unconfirmed`` records skipped):
    P(adopted) and each member's vote probabilities come from :func:`councilsim.simulate` (exact
-   method) on a :class:`~councilsim.models.Scenario` built from the calibrated members, the council of the
-   record (:meth:`RecordedVote.council`), ``mood_sd = tau`` and the record's procedural flag;
+   method) on a :class:`~councilsim.models.Scenario` built from the calibrated members, the
+   council of the record (:meth:`RecordedVote.council`), ``mood_sd = tau`` and the record's
+   procedural flag;
 3. score them, and the same texts under two baselines:
 
    * ``base_rate``: P(adopted) is the share adopted among *all* texts put to the vote before
@@ -52,6 +53,7 @@ from typing import Any
 
 import numpy as np
 
+from councilsim.api import simulate
 from councilsim.errors import InputError, LeakageError
 from councilsim.history.calibration import (
     NODES,
@@ -66,8 +68,9 @@ from councilsim.history.record import (
     History,
     RecordedVote,
     _topic_test,
-    load_history,
+    bundled_history,
 )
+from councilsim.models import Draft, Scenario
 from councilsim.rules import VOTES, adopted
 
 __all__ = [
@@ -484,10 +487,7 @@ def _year_task(
     topic: str | None,
     settings: Mapping[str, Any],
 ) -> tuple[list[TextPrediction], dict[str, Any], list[str]]:
-    from councilsim.api import simulate
-    from councilsim.models import Draft, Scenario
-
-    history = load_history() if history is None else history
+    history = bundled_history() if history is None else history
     origin = dt.date(year, 1, 1)
     past = history.filter(before=origin)
     window = settings.get("window")

@@ -1,6 +1,6 @@
 """Estimate members' stances from the recorded votes (maximum a posteriori, with standard errors).
 
-The model is the vote model of DESIGN §3 read as an ordered-probit item-response model. On text
+The model is the vote model of docs/model.md read as an ordered-probit item-response model. On text
 ``j`` member ``i`` has net utility ::
 
     D_ij = v_i + x_ij' delta + a_j + e_ij,      a_j ~ N(0, tau^2),  e_ij ~ N(0, 1)
@@ -74,6 +74,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, sparse
 from scipy.special import log_ndtr, ndtr, ndtri
 
+from councilsim._bundled import read_record
 from councilsim.errors import InputError, LeakageError
 from councilsim.history.record import (
     TOPIC_GROUPS,
@@ -86,6 +87,7 @@ from councilsim.history.record import (
     _searchable,
     _seats_and_threshold,
     _topic_group_regexes,
+    bundled_history,
 )
 from councilsim.models import Bloc, Council, Member, Scenario
 
@@ -200,8 +202,6 @@ def agenda_groups(vote: RecordedVote) -> tuple[str, ...]:
 
 @cache
 def _name_codes() -> Mapping[str, str]:
-    from councilsim._bundled import read_record
-
     rows = read_record("members_by_year")
     names = {row["member_name_wikipedia"]: row["seat_code"] for row in rows}
     names.update(_UN_NAMES)
@@ -1187,9 +1187,7 @@ def calibrate(
     True
     """
     if history is None:
-        from councilsim.history.record import load_history
-
-        history = load_history()
+        history = bundled_history()
     before_date = None if before is None else _as_date(before, "before")
     since_date = None if since is None else _as_date(since, "since")
     if half_life is not None and not half_life > 0:

@@ -55,11 +55,13 @@ from councilsim.history.record import (
     _ReadOnlyDict,
     _seats_and_threshold,
     _split_sponsors,
+    bundled_history,
 )
 from councilsim.models import Council
 from councilsim.rules import adopted as adopted_by_rules
 
 __all__ = [
+    "load_history",
     "DRAFT_COLUMNS_OPTIONAL",
     "DRAFT_COLUMNS_REQUIRED",
     "FIRST_MEETING",
@@ -676,3 +678,35 @@ def _finish(text: _Text, members_cache: dict[int, _Members | None]) -> RecordedV
     return RecordedVote(**fields, source=source)
 
 
+def load_history(*, records: Iterable[str | os.PathLike] = ()) -> History:
+    """Return the bundled record of Council votes, verified against ``MANIFEST.toml``.
+
+    Parsed once per process and cached; the returned :class:`History` is immutable, so sharing it
+    is safe.
+
+    Parameters
+    ----------
+    records : iterable of path-like, optional
+        Users' drafts and votes files in the bundled layout, for votes the shipped record does
+        not have yet (:mod:`councilsim.history.extra` lists the columns and checks). Their texts
+        are added, each with ``source`` naming its file and line; rows repeating a bundled text
+        are merged when identical and refused when they differ.
+
+    Returns
+    -------
+    History
+        Every text put to the vote, 1946 to 2025 (and the extra records'), sorted by date then
+        ``vote_id``.
+
+    Raises
+    ------
+    RecordIntegrityError
+        When a bundled file's SHA-256 or row count differs from the manifest.
+    councilsim.history.extra.ExtraRecordError
+        For a row of an extra file that fails a check (file, line, column, what is allowed).
+    """
+    bundled = bundled_history()
+    paths = [records] if isinstance(records, str | os.PathLike) else list(records)
+    if not paths:
+        return bundled
+    return History((*bundled, *read_extra_records(paths, bundled=bundled)))

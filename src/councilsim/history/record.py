@@ -7,6 +7,7 @@ by date.
 
 Examples
 --------
+>>> from councilsim.history import load_history
 >>> history = load_history()
 >>> len(history)
 3144
@@ -25,7 +26,6 @@ import gc
 import gzip
 import hashlib
 import io
-import os
 import re
 import tomllib
 import unicodedata
@@ -50,7 +50,7 @@ __all__ = [
     "RecordIntegrityError",
     "RecordedVote",
     "Tally",
-    "load_history",
+    "bundled_history",
     "verify_record",
 ]
 
@@ -831,40 +831,12 @@ def _parse_record() -> _Record:
     return _Record(History(built.votes), exceptions, built.seat_codes, built.member_codes)
 
 
-def load_history(*, records: Iterable[str | os.PathLike] = ()) -> History:
-    """Return the bundled record of Council votes, verified against ``MANIFEST.toml``.
+def bundled_history() -> History:
+    """The bundled record alone, verified and cached (see :func:`councilsim.history.load_history`).
 
-    Parsed once per process and cached; the returned :class:`History` is immutable, so sharing it
-    is safe.
-
-    Parameters
-    ----------
-    records : iterable of path-like, optional
-        Users' drafts and votes files in the bundled layout, for votes the shipped record does
-        not have yet (:mod:`councilsim.history.extra` lists the columns and checks). Their texts
-        are added, each with ``source`` naming its file and line; rows repeating a bundled text
-        are merged when identical and refused when they differ.
-
-    Returns
-    -------
-    History
-        Every text put to the vote, 1946 to 2025 (and the extra records'), sorted by date then
-        ``vote_id``.
-
-    Raises
-    ------
-    RecordIntegrityError
-        When a bundled file's SHA-256 or row count differs from the manifest.
-    councilsim.history.extra.ExtraRecordError
-        For a row of an extra file that fails a check (file, line, column, what is allowed).
+    The default record of the calibration, the backtest and the replay.
     """
-    bundled = _load_record().history
-    paths = [records] if isinstance(records, str | os.PathLike) else list(records)
-    if not paths:
-        return bundled
-    from councilsim.history.extra import read_extra_records
-
-    return History((*bundled, *read_extra_records(paths, bundled=bundled)))
+    return _load_record().history
 
 
 def _clear_cache() -> None:

@@ -20,7 +20,7 @@ from councilsim.history.record import (
     _load_record,
     _ReadOnlyDict,
     _seats_and_threshold,
-    load_history,
+    bundled_history,
 )
 from councilsim.models import Council
 from councilsim.rules import adopted
@@ -259,7 +259,7 @@ def replay(history: History | None = None, *, honour_procedural: bool = True) ->
     0
     """
     if history is None:
-        history = load_history()
+        history = bundled_history()
     exceptions = _load_record().exceptions
     matches = procedural = 0
     mismatches: list[Mismatch] = []
