@@ -86,3 +86,14 @@ def test_lazy_public_names_and_paths_work_through_the_root(flagship_path):
     assert councilsim.load_history is councilsim.history.load_history
     assert councilsim.simulate(flagship_path, "res-2375").draft_id == "res-2375"
     assert {"load_scenario", "load_history", "calibrate", "backtest"} <= set(dir(councilsim))
+
+
+def test_no_private_name_is_imported_across_modules():
+    private = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("councilsim"):
+                private += [f"{path.relative_to(PACKAGE)}:{node.lineno}: {alias.name}"
+                            for alias in node.names
+                            if alias.name.startswith("_") and alias.name != "__version__"]
+    assert not private, "\n".join(private)

@@ -16,7 +16,7 @@ from councilsim.exact import DEFAULT_NODES, ExactTooCostly, run_exact, run_exact
 from councilsim.models import Draft, Scenario
 from councilsim.montecarlo import resolve_seed, run_monte_carlo
 from councilsim.options import EngineOptions, Method, SeedLike
-from councilsim.results import Comparison, SimulationResult
+from councilsim.results import Comparison, SimulationResult, simulation_result
 from councilsim.votemodel import VoteLaw, VoteModel, VoteSampler
 
 __all__ = ["compare", "simulate"]
@@ -196,7 +196,7 @@ class _Job:
         return self._result(raw, method="exact", nodes=self.nodes, seed=None)
 
     def _result(self, raw, **engine) -> SimulationResult:
-        return SimulationResult.from_outcome(
+        return simulation_result(
             raw,
             codes=self.scenario.council.members,
             veto_holders=self.veto_holders,

@@ -99,7 +99,7 @@ class SimulationResult:
     votes: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_outcome(
+    def _from_outcome(
         cls,
         raw: RawOutcome,
         *,
@@ -109,7 +109,7 @@ class SimulationResult:
         method: str,
         **provenance: Any,
     ) -> SimulationResult:
-        """Summarise an engine's :class:`RawOutcome` (internal)."""
+        """Summarise an engine's :class:`RawOutcome` (see :func:`simulation_result`)."""
         # Monte Carlo sums integer counts, so P(adopted) is exactly (adopting draws) / draws.
         tally, threshold = (raw.tally if raw.counts is None else raw.counts), raw.threshold
         scale = 1.0 if raw.counts is None else raw.draws
@@ -293,6 +293,15 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         return "".join(result._repr_html_() for result in self.results.values())
+
+
+def simulation_result(raw: RawOutcome, **fields: Any) -> SimulationResult:
+    """The :class:`SimulationResult` of an engine's raw outcome (internal: for the API layer).
+
+    ``fields``: ``codes``, ``veto_holders``, ``procedural``, ``method`` and the provenance and
+    display fields of the result.
+    """
+    return SimulationResult._from_outcome(raw, **fields)
 
 
 #: Charts come from the presentation layer (councilsim.plot), which sits above this module: the

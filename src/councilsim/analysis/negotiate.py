@@ -399,7 +399,7 @@ def _level_at_or_below(entry: ProvisionKind, severity: float) -> str | None:
 def _real_value(entry: ProvisionKind, severity: float) -> tuple[float | bool | str, str, bool]:
     """Invert the catalog mapping: (value in real units, display text, exact)."""
     if entry.baseline is not None:
-        value = _clean(entry.baseline * (1.0 - severity))
+        value = _without_float_dust(entry.baseline * (1.0 - severity))
         text = format_value(value, entry.unit)
         named = [name for name, sev in entry.levels.items()
                  if 0.0 < sev < 1.0 and abs(sev - severity) <= _TOL]
@@ -418,7 +418,7 @@ def _value_text(value: Any, unit: str | None) -> str:
     return format_value(value, unit) if isinstance(value, float) else format_value(value)
 
 
-def _clean(x: float) -> float:
+def _without_float_dust(x: float) -> float:
     """Drop floating-point dust (``2025000.0000000002`` -> ``2025000.0``)."""
     return float(f"{x:.12g}")
 
@@ -474,7 +474,7 @@ def _provision_at(track: _Track, index: int) -> Provision | None:
         return Provision(kind=track.kind, value=value, unit=entry.unit, note=note)
     if exact:
         return Provision(kind=track.kind, value=value, note=note)
-    return Provision(kind=track.kind, severity=_clean(severity),
+    return Provision(kind=track.kind, severity=_without_float_dust(severity),
                      note=f"{note}; between named forms, at or above {text!r}")
 
 

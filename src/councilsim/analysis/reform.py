@@ -111,7 +111,7 @@ def average_elected_stance(scenario: Scenario, code: str = "AVG") -> Member:
     )
 
 
-def _council(council: str | Council) -> Council:
+def _as_council(council: str | Council) -> Council:
     if isinstance(council, Council):
         return council
     if isinstance(council, str):
@@ -135,7 +135,7 @@ def council_scenario(scenario: Scenario | str | os.PathLike, council: str | Coun
         With the new council, stances for all its seats, and blocs and drafts restricted to it.
     """
     scenario = as_scenario(scenario)
-    council = _council(council)
+    council = _as_council(council)
     old = set(scenario.council.members)
     average = average_elected_stance(scenario)
     members = []
@@ -400,7 +400,7 @@ def compare_councils(
         own = scenario.council
         entries.append((f"scenario: {own.name or 'council'}", scenario))
     for council in councils:
-        council = _council(council)
+        council = _as_council(council)
         entries.append((council.name or "council", council_scenario(scenario, council)))
     old = set(scenario.council.members)
     rows = []

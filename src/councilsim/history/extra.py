@@ -49,13 +49,13 @@ from councilsim._bundled import FIRST_YEAR, LAST_YEAR, read_record
 from councilsim.errors import CouncilsimError
 from councilsim.history.record import (
     ITEM_TYPES,
+    FrozenDict,
     History,
     RecordedVote,
     Tally,
-    _ReadOnlyDict,
-    _seats_and_threshold,
-    _split_sponsors,
     bundled_history,
+    seats_and_threshold,
+    split_sponsors,
 )
 from councilsim.models import Council
 from councilsim.rules import adopted as adopted_by_rules
@@ -307,7 +307,7 @@ def _parse_draft(row: list[str], cols: Mapping[str, int], path: str, line: int) 
     if not vote_id:
         raise ExtraRecordError("empty; every text needs a unique vote_id", **at("vote_id"))
     date = _date(cell("date"), at("date"))
-    seats = _seats_and_threshold(date)[0]
+    seats = seats_and_threshold(date)[0]
     vetoers = tuple(sorted({c.strip().upper() for c in cell("vetoed_by").split(";") if c.strip()}))
     for code in vetoers:
         seat = "RUS" if code == "SUN" else code
@@ -325,7 +325,7 @@ def _parse_draft(row: list[str], cols: Mapping[str, int], path: str, line: int) 
         "adopted": _bool(cell("adopted"), at("adopted")),
         "topic": cell("topic").strip(),
         "title": cell("title").strip(),
-        "sponsors": _split_sponsors(cell("sponsors")) if cell("sponsors").strip() else (),
+        "sponsors": split_sponsors(cell("sponsors")) if cell("sponsors").strip() else (),
         "vetoed_by": tuple(sorted("RUS" if c == "SUN" else c for c in vetoers)),
         "procedural": _bool(cell("procedural_inferred"), at("procedural_inferred"))
         if cell("procedural_inferred").strip()
@@ -606,7 +606,7 @@ def _add_member_vote(
 def _finish(text: _Text, members_cache: dict[int, _Members | None]) -> RecordedVote:
     fields = dict(text.fields)
     date: dt.date = fields["date"]
-    seats, threshold = _seats_and_threshold(date)
+    seats, threshold = seats_and_threshold(date)
     where = {"path": text.path, "line": text.line}
     votes = {seat: letter for seat, (letter, _, _) in text.votes.items()}
     source = f"{text.path}:{text.line}"
@@ -659,7 +659,7 @@ def _finish(text: _Text, members_cache: dict[int, _Members | None]) -> RecordedV
                 column="vetoed_by",
             )
         fields["tally"] = Tally(counted["Y"], counted["N"], counted["A"], counted["X"])
-        fields["votes"] = _ReadOnlyDict({code: votes[code] for code in ordered})
+        fields["votes"] = FrozenDict({code: votes[code] for code in ordered})
         fields["permanent"] = permanent
         fields["status"] = fields["status"] or _STATUS_WITH_VOTES
         files = sorted({p for _, p, _ in text.votes.values()})
@@ -672,7 +672,7 @@ def _finish(text: _Text, members_cache: dict[int, _Members | None]) -> RecordedV
                 **where,
                 column="adopted",
             )
-        fields["votes"] = _ReadOnlyDict()
+        fields["votes"] = FrozenDict()
         fields["permanent"] = ()
         fields["status"] = fields["status"] or _STATUS_WITHOUT_VOTES
     return RecordedVote(**fields, source=source)
