@@ -39,6 +39,7 @@ from councilsim.analysis import (
 from councilsim.api import as_scenario, simulate
 from councilsim.errors import InputError
 from councilsim.models import Council, Draft, Provision, Scenario
+from councilsim.presentation import VOTE_LABELS
 from councilsim.results import SimulationResult, wilson_interval
 
 if TYPE_CHECKING:  # only for annotations: importing it at run time would load matplotlib
@@ -64,7 +65,6 @@ GREY = "#7F7F7F"
 LIGHT_GREY = "#BBBBBB"
 #: One colour per veto holder in sweep charts, in council order.
 VETO_COLOURS = (VERMILLION, ORANGE, PURPLE, SKY, GREEN, YELLOW, GREY)
-_VOTE_LABELS = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,7 +112,9 @@ def _draft_heading(draft_id: str, title: str | None) -> str:
 def _interval_text(result: SimulationResult) -> str:
     low, high = result.ci
     how = "exact" if result.method == "exact" else f"Monte Carlo, {result.draws:,} draws"
-    return f"P(adopted) = {result.p_adopted:.3f}, 95% interval [{low:.3f}, {high:.3f}] ({how})"
+    # The exact engine's interval is an error bound, not a 95% interval: the result says which.
+    return (f"P(adopted) = {result.p_adopted:.3f}, {result.interval_label} "
+            f"[{low:.3f}, {high:.3f}] ({how})")
 
 
 def _compact(value: float, _pos: Any = None) -> str:
@@ -237,7 +239,7 @@ def vote_heatmap(result: SimulationResult, ax: Axes | None = None, *, cmap: str 
             value = data[i, j]
             ax.text(j, i, f"{value:.2f}" if value >= 0.005 else "·", ha="center", va="center",
                     fontsize=9, color="white" if value > 0.6 else "black")
-    ax.set_xticks(range(len(letters)), [_VOTE_LABELS[v] for v in letters])
+    ax.set_xticks(range(len(letters)), [VOTE_LABELS[v] for v in letters])
     ax.xaxis.tick_top()
     ax.tick_params(axis="x", length=0)
     veto = set(result.veto_prob)

@@ -16,7 +16,10 @@ from councilsim.options import Provenance
 from councilsim.outcome import RawOutcome
 from councilsim.rules import VOTES
 
-__all__ = ["Comparison", "RawOutcome", "SimulationResult"]
+__all__ = ["INTERVAL_LABELS", "Comparison", "RawOutcome", "SimulationResult"]
+
+#: Words for each kind of uncertainty a result carries (:attr:`SimulationResult.interval_kind`).
+INTERVAL_LABELS = {"error_bound": "error bound", "confidence_95": "95% interval"}
 
 _Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
@@ -152,6 +155,21 @@ class SimulationResult:
     def provenance(self) -> Provenance:
         """What produced this result: engine and settings, scenario hash, version."""
         return Provenance.of(self)
+
+    @property
+    def interval_kind(self) -> str:
+        """What ``ci`` and ``std_error`` are, so that no reader has to infer it from ``method``.
+
+        ``"error_bound"`` (exact): ``std_error`` is the quadrature error bound and ``ci`` the
+        range it allows; the exact answer lies within it. ``"confidence_95"`` (Monte Carlo):
+        ``std_error`` is the standard error and ``ci`` the 95% Wilson score interval.
+        """
+        return "error_bound" if self.draws is None else "confidence_95"
+
+    @property
+    def interval_label(self) -> str:
+        """``"error bound"`` or ``"95% interval"``: the words for :attr:`interval_kind`."""
+        return INTERVAL_LABELS[self.interval_kind]
 
     # -- output forms ---------------------------------------------------------------------
 
