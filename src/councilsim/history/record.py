@@ -1184,6 +1184,7 @@ class History(Sequence[RecordedVote]):
                     "topic": vote.topic,
                     "title": vote.title,
                     "sponsors": ";".join(vote.sponsors),
+                    "source": vote.source,
                 }
                 for vote in self._votes
             ]
