@@ -97,3 +97,13 @@ def test_no_private_name_is_imported_across_modules():
                             for alias in node.names
                             if alias.name.startswith("_") and alias.name != "__version__"]
     assert not private, "\n".join(private)
+
+
+def test_every_module_states_its_public_names():
+    # __all__ decides the public API; only the version file and the -m entry point have none.
+    missing = [str(path.relative_to(PACKAGE)) for path in sorted(PACKAGE.rglob("*.py"))
+               if path.name not in ("__main__.py", "_version.py")
+               and not any(isinstance(node, ast.Assign)
+                           and any(getattr(t, "id", None) == "__all__" for t in node.targets)
+                           for node in ast.parse(path.read_text()).body)]
+    assert not missing, missing

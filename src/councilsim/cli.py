@@ -21,6 +21,8 @@ from councilsim._version import __version__
 from councilsim.errors import CouncilsimError, InputError
 from councilsim.presentation import comparison_table, format_results
 
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "atomic_path", "main", "write_atomically"]
+
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
 def _checked_target(path: str | os.PathLike, option: str) -> Path:
