@@ -5,7 +5,7 @@ Three kinds of evidence:
 * known answers in closed form (53/64; a lone member's normal vote probabilities);
 * an independent brute force: every vote profile of a small council is enumerated, and its
   probability integrated over the mood and bloc shocks with a product trapezoidal rule written
-  here from DESIGN §3 (not from ``votemodel.py`` or ``exact.py``); outcomes come from the
+  here from docs/model.md (not from ``votemodel.py`` or ``exact.py``); outcomes come from the
   Charter rule ``councilsim.rules.adopted_array``;
 * hypothesis properties that must hold for any council and stances (monotonicity, invariance
   under member order, what a permanent member's abstention or a procedural draft means).
@@ -168,7 +168,7 @@ def _normal_rule(loadings_over_sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _brute_force(scenario: Scenario) -> dict:
     """Everything the engine reports, by enumerating all 4^n vote profiles.
 
-    Written from DESIGN §3 alone: D_i = v_i + sum_k w_ik ((x_ik - q_k)^2 - (x_ik - s_k)^2)
+    Written from docs/model.md alone: D_i = v_i + sum_k w_ik ((x_ik - q_k)^2 - (x_ik - s_k)^2)
     + g G + l_i b E + sigma_i e_i; yes if D_i > a_i, no if D_i < -(a_i + c_i), else abstain;
     absent with probability p_i, obliged members abstain. v_i gains the member's affinity for
     each key (member or camp) among the draft's sponsors, its rival term when a rival draft is

@@ -19,6 +19,9 @@ from pathlib import Path
 
 from councilsim._version import __version__
 from councilsim.errors import CouncilsimError, InputError
+from councilsim.presentation import comparison_table, format_results
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "atomic_path", "main", "write_atomically"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -69,72 +72,6 @@ def _emit(text: str, out: str | None) -> None:
         print(f"wrote {out}", file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
-
-
-def _results_csv(results) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["draft", "member", "name", "p_yes", "p_no", "p_abstain", "p_absent",
-                     "p_veto", "p_decisive", "p_adopted", "ci_low", "ci_high", "method",
-                     "draws", "seed"])
-    for result in results:
-        for code, probs in result.vote_probs.items():
-            writer.writerow([
-                result.draft_id, code, result.names.get(code, code),
-                *(f"{probs[k]:.6g}" for k in "YNAX"),
-                f"{result.veto_prob[code]:.6g}" if code in result.veto_prob else "",
-                f"{result.p_decisive.get(code, float('nan')):.6g}", f"{result.p_adopted:.6g}",
-                f"{result.ci[0]:.6g}", f"{result.ci[1]:.6g}", result.method,
-                result.draws if result.draws is not None else "",
-                result.seed if result.seed is not None else "",
-            ])
-    return buffer.getvalue()
-
-
-def _render_tables(results) -> str:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(file=io.StringIO(), width=110, force_terminal=False, color_system=None)
-    for result in results:
-        low, high = result.ci
-        how = (f"exact (quadrature error <= {result.std_error:.1e})"
-               if result.method == "exact"
-               else f"Monte Carlo ({result.draws:,} draws, seed {result.seed}; 95% interval)")
-        console.print(f"[bold]{result.draft_id}[/bold]: {result.draft_title or ''}")
-        console.print(
-            f"  P(adopted) = {result.p_adopted:.3f}  [{low:.3f}, {high:.3f}]   "
-            f"P(vetoed) = {result.p_vetoed:.3f}   P(short of {result.threshold} votes) = "
-            f"{result.p_short:.3f}"
-        )
-        console.print(f"  {how}")
-        if result.veto_prob:
-            risks = ", ".join(f"{code} {p:.3f}" for code, p in
-                              sorted(result.veto_prob.items(), key=lambda item: -item[1]))
-            console.print(f"  veto risk: {risks}")
-        decisive = sorted(result.p_decisive.items(), key=lambda item: -item[1])[:3]
-        console.print("  most often decisive: "
-                      + ", ".join(f"{code} {p:.3f}" for code, p in decisive))
-        table = Table(show_edge=False, pad_edge=False, box=None)
-        for column in ("member", "", "yes", "no", "abstain", "absent", "decisive"):
-            table.add_column(column, justify="left" if column in ("member", "") else "right")
-        for code, probs in result.vote_probs.items():
-            table.add_row(code, ("veto " if code in result.veto_prob else "")
-                          + result.names.get(code, ""),
-                          *(f"{probs[k]:.3f}" for k in "YNAX"),
-                          f"{result.p_decisive.get(code, float('nan')):.3f}")
-        console.print(table)
-        console.print()
-    console.print(f"councilsim {__version__}; scenario sha256 {results[0].scenario_hash[:16]}")
-    return console.file.getvalue()
-
-
-def _format(results, fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps({r.draft_id: r.to_dict() for r in results}, indent=2)
-    if fmt == "csv":
-        return _results_csv(results)
-    return _render_tables(results)
 
 
 # -- progress -----------------------------------------------------------------------------
@@ -230,22 +167,15 @@ def _cmd_run(args) -> None:
     results = _simulate_all(args, [args.draft] if args.draft else None)
     if args.plot:
         _write_plot(results, args.plot)
-    _emit(_format(results, args.format), args.out)
+    _emit(format_results(results, args.format), args.out)
 
 
 def _cmd_compare(args) -> None:
     results = _simulate_all(args, None)
     if args.format != "table":
-        _emit(_format(results, args.format), args.out)
+        _emit(format_results(results, args.format), args.out)
         return
-    lines = [f"{'draft':<24}{'P(adopted)':>11}  {'interval':<17}{'P(vetoed)':>10}"
-             f"{'P(short)':>10}  most likely veto"]
-    for r in results:
-        veto = ("none (procedural)" if not r.veto_prob else
-                "{} {:.3f}".format(*max(r.veto_prob.items(), key=lambda item: item[1])))
-        lines.append(f"{r.draft_id:<24}{r.p_adopted:>11.3f}  [{r.ci[0]:.3f}, {r.ci[1]:.3f}]  "
-                     f"{r.p_vetoed:>10.3f}{r.p_short:>10.3f}  {veto}")
-    _emit("\n".join(lines), args.out)
+    _emit(comparison_table(results), args.out)
 
 
 def _cmd_validate(args) -> None:
@@ -319,7 +249,7 @@ def _cmd_sweep(args) -> None:
     from councilsim.analysis import sweep
 
     result = sweep(_load(args.file), args.draft, args.provision, _sweep_values(args),
-                   severity=args.severity, method=args.method or "exact", draws=args.draws,
+                   severity=args.severity, method=args.method, draws=args.draws,
                    seed=args.seed, target=args.target)
     _analysis_output(result, args, table=result.summary(max_rows=args.rows))
 
@@ -328,7 +258,7 @@ def _cmd_sensitivity(args) -> None:
     from councilsim.analysis import sensitivity
 
     result = sensitivity(_load(args.file), args.draft, step=args.step,
-                         method=args.method or "exact", draws=args.draws, seed=args.seed)
+                         method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary(top=args.top))
 
 
@@ -336,7 +266,7 @@ def _cmd_negotiate(args) -> None:
     from councilsim.analysis import negotiate
 
     result = negotiate(_load(args.file), args.draft, target=args.target, sponsor=args.sponsor,
-                       steps=args.steps, forms=args.forms, method=args.method or "exact",
+                       steps=args.steps, forms=args.forms, method=args.method,
                        draws=args.draws, seed=args.seed)
     text = result.summary()
     if args.versus:
@@ -354,7 +284,7 @@ def _cmd_coalitions(args) -> None:
     from councilsim.analysis import blocking_coalitions
 
     result = blocking_coalitions(_load(args.file), args.draft, top=args.top,
-                                 method=args.method or "auto", draws=args.draws, seed=args.seed)
+                                 method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary())
 
 
@@ -362,7 +292,7 @@ def _cmd_reform(args) -> None:
     from councilsim.analysis import DEFAULT_COUNCILS, compare_councils
 
     result = compare_councils(_load(args.file), args.draft, args.council or DEFAULT_COUNCILS,
-                              method=args.method or "exact", draws=args.draws, seed=args.seed)
+                              method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary())
 
 
@@ -594,9 +524,10 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("file", metavar="FILE", help="scenario TOML file")
         sub.add_argument("--draft", metavar="ID",
                          help="the draft (may be omitted when the scenario has one)")
-        sub.add_argument("--method", choices=["auto", "exact", "monte_carlo"])
+        sub.add_argument("--method", choices=["auto", "exact", "monte_carlo"],
+                         help="engine (default: the scenario's, normally auto = exact)")
         sub.add_argument("--draws", type=_positive_int, help="Monte Carlo draws")
-        sub.add_argument("--seed", type=_seed, help="Monte Carlo seed")
+        sub.add_argument("--seed", type=_seed, help="Monte Carlo seed (default: the scenario's)")
         sub.add_argument("--format", choices=list(formats), default="table")
         sub.add_argument("--out", metavar="PATH", help=out_help)
 

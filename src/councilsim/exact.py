@@ -51,7 +51,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from councilsim.errors import EngineLimitError
-from councilsim.results import RawOutcome
+from councilsim.outcome import RawOutcome
 from councilsim.votemodel import VoteLaw
 
 __all__ = [

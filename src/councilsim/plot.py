@@ -29,15 +29,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from councilsim.analysis import (
+    CouncilComparison,
+    PowerIndices,
+    Sensitivity,
+    SweepResult,
+    power_indices,
+)
+from councilsim.api import as_scenario, simulate
 from councilsim.errors import InputError
-from councilsim.results import _wilson
+from councilsim.models import Council, Draft, Provision, Scenario
+from councilsim.presentation import VOTE_LABELS
+from councilsim.results import SimulationResult, wilson_interval
 
-if TYPE_CHECKING:  # only for annotations: importing these at run time would load matplotlib
+if TYPE_CHECKING:  # only for annotations: importing it at run time would load matplotlib
     from matplotlib.axes import Axes
-
-    from councilsim.analysis import PowerIndices, Sensitivity, SweepResult
-    from councilsim.models import Draft, Scenario
-    from councilsim.results import SimulationResult
 
 __all__ = [
     "explorer_html",
@@ -59,7 +65,6 @@ GREY = "#7F7F7F"
 LIGHT_GREY = "#BBBBBB"
 #: One colour per veto holder in sweep charts, in council order.
 VETO_COLOURS = (VERMILLION, ORANGE, PURPLE, SKY, GREEN, YELLOW, GREY)
-_VOTE_LABELS = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,7 +112,9 @@ def _draft_heading(draft_id: str, title: str | None) -> str:
 def _interval_text(result: SimulationResult) -> str:
     low, high = result.ci
     how = "exact" if result.method == "exact" else f"Monte Carlo, {result.draws:,} draws"
-    return f"P(adopted) = {result.p_adopted:.3f}, 95% interval [{low:.3f}, {high:.3f}] ({how})"
+    # The exact engine's interval is an error bound, not a 95% interval: the result says which.
+    return (f"P(adopted) = {result.p_adopted:.3f}, {result.interval_label} "
+            f"[{low:.3f}, {high:.3f}] ({how})")
 
 
 def _compact(value: float, _pos: Any = None) -> str:
@@ -232,7 +239,7 @@ def vote_heatmap(result: SimulationResult, ax: Axes | None = None, *, cmap: str 
             value = data[i, j]
             ax.text(j, i, f"{value:.2f}" if value >= 0.005 else "·", ha="center", va="center",
                     fontsize=9, color="white" if value > 0.6 else "black")
-    ax.set_xticks(range(len(letters)), [_VOTE_LABELS[v] for v in letters])
+    ax.set_xticks(range(len(letters)), [VOTE_LABELS[v] for v in letters])
     ax.xaxis.tick_top()
     ax.tick_params(axis="x", length=0)
     veto = set(result.veto_prob)
@@ -411,9 +418,6 @@ def tornado(sensitivity: Sensitivity, ax: Axes | None = None, top: int = 15, *,
 
 
 def _power_entries(data: Any) -> list[tuple[str, PowerIndices]]:
-    from councilsim.analysis import CouncilComparison, PowerIndices, power_indices
-    from councilsim.models import Council
-
     if isinstance(data, CouncilComparison):
         return [(row.name, row.power) for row in data.rows]
     if isinstance(data, PowerIndices | Council | str):
@@ -555,7 +559,7 @@ def reliability(backtest_result: Any, ax: Axes | None = None, *, baselines: bool
         px = np.array([r["mean_predicted"] for r in rows])
         py = np.array([r["observed"] for r in rows])
         counts = np.array([r["count"] for r in rows])
-        bounds = np.array([_wilson(o, n) for o, n in zip(py, counts, strict=True)])
+        bounds = np.array([wilson_interval(o, n) for o, n in zip(py, counts, strict=True)])
         # Clipped at 0: rounding can put a Wilson bound a hair inside the observed share.
         yerr = np.clip([py - bounds[:, 0], bounds[:, 1] - py], 0.0, None)
         ax.errorbar(px, py, yerr=yerr, fmt="none",
@@ -591,8 +595,6 @@ def reliability(backtest_result: Any, ax: Axes | None = None, *, baselines: bool
 
 
 def _replace_provisions(scenario: Scenario, draft: Draft, values: Mapping[str, Any]) -> Draft:
-    from councilsim.models import Provision
-
     kinds = scenario.provision_kinds
     provisions = {p.kind: p for p in draft.provisions}
     for kind, value in values.items():
@@ -630,10 +632,7 @@ def what_if(scenario: Scenario | str, draft: str | Draft | None = None,
     -------
     SimulationResult
     """
-    from councilsim.api import _as_scenario, simulate
-    from councilsim.models import Draft
-
-    scenario = _as_scenario(scenario)
+    scenario = as_scenario(scenario)
     base = draft if isinstance(draft, Draft) else scenario.draft(draft)
     options.setdefault("decisive", False)
     return simulate(scenario, _replace_provisions(scenario, base, values or {}), **options)
@@ -725,10 +724,7 @@ def provision_explorer(scenario: Scenario | str, draft: str | Draft | None = Non
         raise ImportError(
             "provision_explorer needs ipywidgets: pip install 'councilsim[notebooks]'"
         ) from None
-    from councilsim.api import _as_scenario
-    from councilsim.models import Draft, Provision
-
-    scenario = _as_scenario(scenario)
+    scenario = as_scenario(scenario)
     base = draft if isinstance(draft, Draft) else scenario.draft(draft)
     controls = {p.kind: _control(scenario, p) for p in base.provisions}
     readout = widgets.HTML()

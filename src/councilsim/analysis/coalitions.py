@@ -29,28 +29,29 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
-from typing import Any, Literal
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr
 
 from councilsim.analysis._common import (
+    Report,
     SeedLike,
-    _as_draft,
-    _as_scenario,
-    _import_pandas,
-    _jsonable,
-    _method_iv,
-    _Report,
-    _table,
+    as_draft,
+    as_scenario,
+    import_pandas,
+    jsonable,
+    text_table,
 )
 from councilsim.api import simulate
 from councilsim.errors import InputError
 from councilsim.exact import DEFAULT_NODES, quadrature_groups
 from councilsim.models import Draft, Scenario
+from councilsim.options import EngineOptions, Method
 from councilsim.rules import NO, YES
-from councilsim.votemodel import RandomUtilityModel, VoteLaw
+from councilsim.votemodel import VoteLaw, VoteModel
 
 __all__ = ["BlockingCoalitions", "Coalition", "blocking_coalitions"]
 
@@ -85,7 +86,7 @@ class Coalition:
 
 
 @dataclass(frozen=True)
-class BlockingCoalitions(_Report):
+class BlockingCoalitions(Report):
     """The most likely blocking coalitions of a draft (see the module docstring for the definition).
 
     Attributes
@@ -148,11 +149,11 @@ class BlockingCoalitions(_Report):
         """All fields as plain Python types (JSON-ready)."""
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         out["coalitions"] = [c.__dict__ for c in self.coalitions]
-        return _jsonable(out)
+        return jsonable(out)
 
     def to_frame(self):
         """One row per listed coalition (needs pandas)."""
-        pd = _import_pandas()
+        pd = import_pandas()
         rows = [{**c.__dict__, "members": " ".join(c.members)} for c in self.coalitions]
         frame = pd.DataFrame(rows)
         frame.attrs.update(draft_id=self.draft_id, p_not_adopted=self.p_not_adopted)
@@ -179,7 +180,7 @@ class BlockingCoalitions(_Report):
             f"P(not adopted) = {self.p_not_adopted:.4f}: vetoed {self.p_vetoed:.4f}, short of "
             f"{self.threshold} yes votes {self.p_short:.4f}; the {len(self.coalitions)} listed "
             f"cover {self.p_listed:.4f} ({self.n_coalitions} coalitions in all)",
-            _table(header, rows, left=(1, 2)),
+            text_table(header, rows, left=(1, 2)),
             f"P(vetoes): {veto}",
         ])
 
@@ -270,10 +271,13 @@ def blocking_coalitions(
     draft: str | Draft | None = None,
     *,
     top: int = 10,
-    method: Literal["auto", "exact", "monte_carlo"] = "auto",
+    method: Method | None = None,
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
+    model: VoteModel | None = None,
+    executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> BlockingCoalitions:
     """Find the most likely blocking coalitions of a draft, with their probabilities.
 
@@ -288,8 +292,9 @@ def blocking_coalitions(
         The draft (id, object, or None when the scenario has exactly one).
     top : int
         How many coalitions to list, most likely first (default 10).
-    method : {"auto", "exact", "monte_carlo"}
-        ``"auto"`` (default) is exact for councils of up to 20 seats, Monte Carlo above.
+    method : {"auto", "exact", "monte_carlo"}, optional
+        Default the scenario's ``simulation.method``. ``"auto"`` is exact for councils of up to
+        20 seats, Monte Carlo above.
     draws : int, optional
         Monte Carlo draws (default: the scenario's ``simulation.draws``).
     seed : None, int, SeedSequence or Generator, optional
@@ -297,6 +302,14 @@ def blocking_coalitions(
     nodes : int, optional
         Least number of mood points for the exact method (default
         :data:`councilsim.exact.DEFAULT_NODES`).
+    model : VoteModel, optional
+        The vote model; the exact method needs one that gives a
+        :class:`~councilsim.votemodel.VoteLaw`.
+    executor : concurrent.futures.Executor, optional
+        Runs the Monte Carlo tasks; results are identical.
+    options : EngineOptions, optional
+        method, draws, seed, nodes, model and executor in one object (the keyword arguments,
+        when given, take precedence).
 
     Returns
     -------
@@ -307,16 +320,16 @@ def blocking_coalitions(
     ValueError
         For ``top`` below 1, an unknown method, or the exact method on more than 20 seats.
     """
-    scenario = _as_scenario(scenario)
-    draft = _as_draft(scenario, draft)
+    scenario = as_scenario(scenario)
+    draft = as_draft(scenario, draft)
     if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
         raise InputError(f"top must be a positive integer, got {top!r}")
     seats = scenario.council.seats
-    if method == "auto":
+    engine = EngineOptions.of(options, method=method, draws=draws, seed=seed, nodes=nodes,
+                              model=model, executor=executor)
+    method = engine.method or scenario.simulation.method
+    if method == "auto":  # this analysis' own rule: its exact form enumerates 2**seats patterns
         method = "exact" if seats <= MAX_EXACT_SEATS else "monte_carlo"
-    if method not in ("exact", "monte_carlo"):
-        raise InputError(f"method must be 'auto', 'exact' or 'monte_carlo'; got {method!r}")
-    _method_iv(method, draws, nodes)
     if method == "exact" and seats > MAX_EXACT_SEATS:
         raise InputError(
             f"the exact method enumerates 2**seats vote patterns and allows at most "
@@ -330,8 +343,10 @@ def blocking_coalitions(
     common = dict(draft_id=draft.id, threshold=threshold, scenario_title=scenario.title,
                   scenario_hash=scenario.content_hash())
     if method == "exact":
-        law = RandomUtilityModel().prepare(scenario, draft)
-        nodes = int(nodes or DEFAULT_NODES)
+        law = engine.vote_model.prepare(scenario, draft)
+        if not isinstance(law, VoteLaw):
+            raise InputError("this vote model has no exact form; use method='monte_carlo'")
+        nodes = int(engine.nodes or DEFAULT_NODES)
         veto_masks, veto_probs, short_masks, short_probs = _exact_patterns(law, nodes)
         vetoed = veto_masks != 0
         short = _popcount(short_masks, seats) > seats - threshold
@@ -342,7 +357,7 @@ def blocking_coalitions(
         std_errors = None
         total, draws_used, seed_used = None, None, None
     else:
-        result = simulate(scenario, draft, method="monte_carlo", draws=draws, seed=seed,
+        result = simulate(scenario, draft, options=replace(engine, method="monte_carlo"),
                           keep_draws=True)
         votes = result.votes
         bit = np.int64(1) << np.arange(seats, dtype=np.int64)

@@ -53,7 +53,7 @@ from fractions import Fraction
 from math import comb, factorial
 from typing import Any, Protocol
 
-from councilsim.analysis._common import _table
+from councilsim.analysis._common import text_table
 from councilsim.errors import InputError
 
 __all__ = ["CouncilLike", "PowerIndices", "power_indices"]
@@ -259,7 +259,7 @@ class PowerIndices:
         )
 
         # Header, rule, members, total; the total gets a rule of its own above it.
-        header_line, rule_line, *body = _table(header, rows, left=left_aligned).split("\n")
+        header_line, rule_line, *body = text_table(header, rows, left=left_aligned).split("\n")
         lines = [
             f"Voting power: {name} ({rule})", header_line, rule_line, *body[:-1], rule_line,
             body[-1],

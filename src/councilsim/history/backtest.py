@@ -9,8 +9,9 @@ Rolling origin. For every year ``Y`` from ``start`` to ``end``:
    (:func:`~councilsim.history.calibration.usable`: failed and vetoed drafts included, texts adopted
    without a vote and ``incomplete``/``suspect_1995``/``label_unconfirmed`` records skipped):
    P(adopted) and each member's vote probabilities come from :func:`councilsim.simulate` (exact
-   method) on a :class:`~councilsim.models.Scenario` built from the calibrated members, the council of the
-   record (:meth:`RecordedVote.council`), ``mood_sd = tau`` and the record's procedural flag;
+   method) on a :class:`~councilsim.models.Scenario` built from the calibrated members, the
+   council of the record (:meth:`RecordedVote.council`), ``mood_sd = tau`` and the record's
+   procedural flag;
 3. score them, and the same texts under two baselines:
 
    * ``base_rate``: P(adopted) is the share adopted among *all* texts put to the vote before
@@ -52,22 +53,24 @@ from typing import Any
 
 import numpy as np
 
+from councilsim.api import simulate
 from councilsim.errors import InputError, LeakageError
 from councilsim.history.calibration import (
     NODES,
     TextContext,
-    _last_votes_table,
     agenda_groups,
     calibrate,
+    last_votes_table,
     usable,
 )
 from councilsim.history.record import (
     TOPIC_GROUPS,
     History,
     RecordedVote,
-    _topic_test,
-    load_history,
+    bundled_history,
+    topic_test,
 )
+from councilsim.models import Draft, Scenario
 from councilsim.rules import VOTES, adopted
 
 __all__ = [
@@ -259,14 +262,14 @@ def _scores(predictions: Sequence[TextPrediction]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _clean(value: Any) -> Any:
+def _nan_to_none(value: Any) -> Any:
     """NaN to None, recursively, so the JSON is standard."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): _nan_to_none(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
+        return [_nan_to_none(v) for v in value]
     return value
 
 
@@ -372,7 +375,7 @@ class BacktestResult:
         }
         if predictions:
             out["predictions"] = [p.to_dict() for p in self.predictions]
-        return _clean(out)
+        return _nan_to_none(out)
 
     def to_json(self, *, predictions: bool = False, **kwargs: Any) -> str:
         """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
@@ -457,7 +460,7 @@ def _topic_of(topic: str | None) -> Callable[[RecordedVote], bool]:
         return lambda vote: True
     if topic in TOPIC_GROUPS:
         return lambda vote: topic in agenda_groups(vote)
-    return _topic_test(topic)
+    return topic_test(topic)
 
 
 def _base_rates(
@@ -484,10 +487,7 @@ def _year_task(
     topic: str | None,
     settings: Mapping[str, Any],
 ) -> tuple[list[TextPrediction], dict[str, Any], list[str]]:
-    from councilsim.api import simulate
-    from councilsim.models import Draft, Scenario
-
-    history = load_history() if history is None else history
+    history = bundled_history() if history is None else history
     origin = dt.date(year, 1, 1)
     past = history.filter(before=origin)
     window = settings.get("window")
@@ -507,9 +507,9 @@ def _year_task(
     base_rate, base_shares = _base_rates(past, in_topic)
     # Every usable vote up to the end of the year, for features built from earlier dates only.
     known = [vote for vote in history.filter(before=dt.date(year + 1, 1, 1)) if usable(vote)]
-    last_votes = _last_votes_table(known)
+    last_votes = last_votes_table(known)
     # Persistence: the last vote on the topic, absences included, else the last vote at all.
-    persistence = _last_votes_table(known, letters=VOTES, fallback="Y")
+    persistence = last_votes_table(known, letters=VOTES, fallback="Y")
     pooled = dict.fromkeys(VOTES, 1.0 / len(VOTES))
     predictions: list[TextPrediction] = []
     procedural_used = []
