@@ -80,7 +80,7 @@ def _sure_p5_coin_elected(council: Council) -> Scenario:
 
 
 def test_known_answer_53_over_64():
-    # DESIGN §6: adopted iff at least 4 of the 10 coin-flipping elected members say yes.
+    # Known answer (53/64): adopted iff at least 4 of the 10 coin-flipping elected members say yes.
     result = simulate(_sure_p5_coin_elected(Council.unsc(2017)), method="exact")
     assert abs(result.p_adopted - 53 / 64) <= ROUNDING
     assert result.p_vetoed == 0.0
