@@ -217,7 +217,7 @@ def test_to_dict_and_to_json_round_trip(result):
     assert set(as_dict) == expected | {"p_no", "interval_kind"}
     assert as_dict["p_no"] == result.p_no
     assert as_dict["interval_kind"] == (
-        "quadrature error bound" if result.method == "exact" else "95% confidence interval")
+        "error_bound" if result.method == "exact" else "confidence_95")
 
 
 def test_summary_and_html_name_the_draft_and_members(result):

@@ -122,6 +122,13 @@ def test_validate_good_file():
     assert ", ".join(FLAGSHIP_DRAFTS) in proc.stdout
 
 
+def test_validate_names_rival_drafts():
+    proc = councilsim_cli("validate", ROOT / "scenarios" / "venezuela-2019-02.toml")
+    assert proc.returncode == EXIT_OK, proc.stderr
+    assert ("2 drafts: s-2019-186 (rival of s-2019-190), s-2019-190 (rival of s-2019-186)"
+            in proc.stdout)
+
+
 def test_validate_bad_file_prints_the_loaders_message():
     path = BAD / "negative-uncertainty.toml"
     proc = councilsim_cli("validate", path)

@@ -117,7 +117,7 @@ def test_compare_is_one_row_per_draft_in_every_format():
     assert [r["draft"] for r in records] == drafts
     for r in records:
         assert abs(r["p_adopted"] + r["p_vetoed"] + r["p_short"] - 1) < 1e-9
-        assert r["interval"] == "quadrature error bound"
+        assert r["interval"] == "error_bound"
         assert all(r["veto_prob"][c] <= r["p_no"][c] + 1e-12 for c in r["veto_prob"])
 
 
@@ -127,7 +127,7 @@ def test_json_is_the_same_from_run_to_run():
     first, second = councilsim(*args), councilsim(*args)
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
-    assert json.loads(first.stdout)[0]["interval"] == "95% confidence interval"
+    assert json.loads(first.stdout)[0]["interval"] == "confidence_95"
 
 
 def test_syria_short_draft_is_not_called_a_veto():

@@ -5,7 +5,7 @@ Three kinds of evidence:
 * known answers in closed form (53/64; a lone member's normal vote probabilities);
 * an independent brute force: every vote profile of a small council is enumerated, and its
   probability integrated over the mood and bloc shocks with a product trapezoidal rule written
-  here from DESIGN §3 (not from ``votemodel.py`` or ``exact.py``); outcomes come from the
+  here from docs/model.md (not from ``votemodel.py`` or ``exact.py``); outcomes come from the
   Charter rule ``councilsim.rules.adopted_array``;
 * hypothesis properties that must hold for any council and stances (monotonicity, invariance
   under member order, what a permanent member's abstention or a procedural draft means).
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -80,7 +81,7 @@ def _sure_p5_coin_elected(council: Council) -> Scenario:
 
 
 def test_known_answer_53_over_64():
-    # DESIGN §6: adopted iff at least 4 of the 10 coin-flipping elected members say yes.
+    # Known answer (53/64): adopted iff at least 4 of the 10 coin-flipping elected members say yes.
     result = simulate(_sure_p5_coin_elected(Council.unsc(2017)), method="exact")
     assert abs(result.p_adopted - 53 / 64) <= ROUNDING
     assert result.p_vetoed == 0.0
@@ -185,11 +186,15 @@ def _normal_rule(loadings_over_sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _brute_force(scenario: Scenario) -> dict:
     """Everything the engine reports, by enumerating all 4^n vote profiles.
 
-    Written from DESIGN §3 alone: D_i = v_i + sum_k w_ik ((x_ik - q_k)^2 - (x_ik - s_k)^2)
-    + g G + b E + sigma_i e_i; yes if D_i > a_i, no if D_i < -(a_i + c_i), else abstain; absent
-    with probability p_i, obliged members abstain. At most one bloc may have a shock.
+    Written from docs/model.md alone: D_i = v_i + sum_k w_ik ((x_ik - q_k)^2 - (x_ik - s_k)^2)
+    + g G + l_i b E + sigma_i e_i; yes if D_i > a_i, no if D_i < -(a_i + c_i), else abstain;
+    absent with probability p_i, obliged members abstain. v_i gains the member's affinity for
+    each key (member or camp) among the draft's sponsors, its rival term when a rival draft is
+    on the table, its amendment term for an amendment. At most one bloc may have a shock.
     """
     council, draft = scenario.council, scenario.drafts[0]
+    sponsors = set(draft.sponsors)
+    rival_on_table = bool(draft.rivals) or any(draft.id in d.rivals for d in scenario.drafts)
     codes, n = council.members, council.seats
     status_quo = scenario.status_quo_severities()
     proposal = scenario.draft_severities(draft)
@@ -200,6 +205,9 @@ def _brute_force(scenario: Scenario) -> dict:
                  - (m.ideal.get(k, status_quo.get(k, 0.0)) - proposal.get(k, 0.0)) ** 2)
             for k, w in m.salience.items()
         )
+        + sum(value for key, value in m.affinity.items()
+              if sponsors & set(scenario.camps.get(key, [key])))
+        + m.rival * rival_on_table + m.amendment * draft.amendment
         for m in stances
     ])
     veto = np.array([c in council.veto_holders and not draft.procedural for c in codes])
@@ -215,11 +223,12 @@ def _brute_force(scenario: Scenario) -> dict:
     assert len(shocked) <= 1, "the reference integrates one bloc shock only"
     bloc_loading = np.zeros(n)
     for bloc in shocked:
-        bloc_loading[[codes.index(c) for c in bloc.members]] = bloc.sd
+        for c in bloc.members:
+            bloc_loading[codes.index(c)] = bloc.sd * bloc.loadings.get(c, 1.0)
     mood_loading = np.full(n, scenario.mood_sd)
 
     def rule(loading):
-        if not np.any(loading > 0):
+        if not np.any(loading != 0):
             return np.zeros(1), np.ones(1)
         return _normal_rule(loading / sd)
 
@@ -282,7 +291,7 @@ def _assert_matches_brute_force(scenario: Scenario, tolerance: float, **options)
     reference = _brute_force(scenario)
     # The reference's own accuracy: its weights must integrate 1 to rounding.
     assert abs(reference["total"] - 1.0) <= ROUNDING
-    result = simulate(scenario, method="exact", **options)
+    result = simulate(scenario, "d", method="exact", **options)
     bound = result.std_error + tolerance
     assert abs(result.p_adopted - reference["p_adopted"]) <= bound
     assert abs(result.p_vetoed - reference["p_vetoed"]) <= bound
@@ -351,6 +360,36 @@ def test_bloc_grid_error_is_within_reported_bound():
 @given(scenarios(max_seats=6, max_blocs=1, procedural=None))
 def test_exact_matches_brute_force(scenario):
     # The engine's reported quadrature bound must cover its actual error, up to 1e-9.
+    _assert_matches_brute_force(scenario, 1e-9)
+
+
+@EXACT
+@given(scenarios(max_seats=6, max_blocs=1, procedural=None, context=True))
+def test_exact_matches_brute_force_with_signed_loadings_and_draft_context(scenario):
+    # Signed loadings (a bloc whose members move against each other), affinities for sponsors,
+    # rival and amendment terms: still exact, within the reported bound plus 1e-9.
+    _assert_matches_brute_force(scenario, 1e-9)
+
+
+def test_exact_matches_brute_force_east_west():
+    # The correlated-opposition bloc of the docs: two sides at +1 and -1, a rival draft, and
+    # affinities by camp.
+    codes = ["RUS", "CHN", "USA", "GBR", "EA"]
+    scenario = Scenario(
+        council=Council(members=codes, veto_holders=codes[:4], threshold=3),
+        camps={"east": ("RUS", "CHN"), "west": ("USA", "GBR")},
+        members=[
+            Member(code="RUS", support=0.5, affinity={"east": 1.0, "west": -2.0}, veto_cost=0.3),
+            Member(code="CHN", support=0.8, affinity={"west": -1.0}, veto_cost=0.6),
+            Member(code="USA", support=0.5, affinity={"west": 1.0, "east": -2.0}),
+            Member(code="GBR", support=0.5, affinity={"west": 1.0, "east": -2.0}),
+            Member(code="EA", support=0.6, rival=-0.4, uncertainty=0.7),
+        ],
+        blocs=[Bloc(name="east-west", members=codes[:4], sd=0.9,
+                    loadings={"USA": -1.0, "GBR": -1.0})],
+        mood_sd=0.4,
+        drafts=[Draft(id="d", sponsors=["RUS"]), Draft(id="w", sponsors=["USA"], rivals=["d"])],
+    )
     _assert_matches_brute_force(scenario, 1e-9)
 
 
@@ -621,3 +660,26 @@ def test_compare_equals_one_simulation_per_draft():
     for draft in scenario.drafts:
         alone = simulate(scenario, draft.id)
         assert together[draft.id] == alone  # every field, provenance included
+
+
+def test_product_grid_work_arrays_are_reused_safely():
+    # A bloc with signed loadings reuses its work arrays across calls (one set per thread):
+    # repeated and concurrent evaluations of different laws give each its own numbers.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from councilsim import load_scenario
+    from councilsim.exact import run_exact
+    from councilsim.votemodel import RandomUtilityModel
+
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+                             / "venezuela-2019-02.toml")
+    laws = [RandomUtilityModel().prepare(scenario, draft) for draft in scenario.drafts] * 4
+    alone = [run_exact(law) for law in laws[:2]]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(run_exact, laws))
+    for k, outcome in enumerate(together):
+        expected = alone[k % 2]
+        assert np.array_equal(outcome.tally, expected.tally)
+        assert np.array_equal(outcome.p_decisive, expected.p_decisive)
+        assert np.array_equal(outcome.vote_probs, expected.vote_probs)
+    assert not np.array_equal(alone[0].tally, alone[1].tally)

@@ -6,7 +6,6 @@ Exit codes: 0 success, 2 bad input (a clear message, never a traceback), 1 inter
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
 import tempfile
@@ -18,6 +17,9 @@ from pathlib import Path
 from councilsim._export import csv_text, dumps
 from councilsim._version import __version__
 from councilsim.errors import CouncilsimError, InputError
+from councilsim.presentation import format_comparison, format_results
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "atomic_path", "main", "write_atomically"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -68,48 +70,6 @@ def _emit(text: str, out: str | None) -> None:
         print(f"wrote {out}", file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
-
-
-def _render_tables(results) -> str:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(file=io.StringIO(), width=110, force_terminal=False, color_system=None)
-    for result in results:
-        how = ("exact" if result.method == "exact"
-               else f"Monte Carlo, {result.draws:,} draws, seed {result.seed}")
-        console.print(f"[bold]{result.draft_id}[/bold]: {result.draft_title or ''}")
-        console.print(
-            f"  P(adopted) = {result.p_adopted:.3f} ({result.interval_text()}; {how})   "
-            f"P(vetoed) = {result.p_vetoed:.3f}   P(short of {result.threshold} votes) = "
-            f"{result.p_short:.3f}"
-        )
-        if result.veto_prob:
-            console.print(f"  veto (the required yes votes and its no): {result._veto_text()}")
-        decisive = sorted(result.p_decisive.items(), key=lambda item: -item[1])[:3]
-        console.print("  most often decisive: "
-                      + ", ".join(f"{code} {p:.3f}" for code, p in decisive))
-        table = Table(show_edge=False, pad_edge=False, box=None)
-        for column in ("member", "", "yes", "no", "abstain", "absent", "decisive"):
-            table.add_column(column, justify="left" if column in ("member", "") else "right")
-        for code, probs in result.vote_probs.items():
-            table.add_row(code, ("veto " if code in result.veto_prob else "")
-                          + result.names.get(code, ""),
-                          *(f"{probs[k]:.3f}" for k in "YNAX"),
-                          f"{result.p_decisive.get(code, float('nan')):.3f}")
-        console.print(table)
-        console.print()
-    console.print(f"councilsim {__version__}; scenario sha256 {results[0].scenario_hash[:16]}")
-    return console.file.getvalue()
-
-
-def _format(results, fmt: str) -> str:
-    if fmt == "json":
-        return dumps({r.draft_id: r.to_dict() for r in results})
-    if fmt == "csv":
-        tables = [r.to_table() for r in results]
-        return csv_text(tables[0][0], [row for _, rows in tables for row in rows])
-    return _render_tables(results)
 
 
 # -- progress -----------------------------------------------------------------------------
@@ -203,35 +163,14 @@ def _cmd_run(args) -> None:
     results = _simulate_all(args, [args.draft] if args.draft else None)
     if args.plot:
         _write_plot(results, args.plot)
-    _emit(_format(results, args.format), args.out)
+    _emit(format_results(results, args.format), args.out)
 
 
 def _cmd_compare(args) -> None:
-    from councilsim.results import Comparison
-
-    comparison = Comparison({r.draft_id: r for r in _simulate_all(args, None)})
+    results = _simulate_all(args, None)
     if args.plot:
-        _write_plot(list(comparison), args.plot)
-    if args.format == "json":
-        _emit(dumps(comparison.to_records()), args.out)
-    elif args.format == "csv":
-        _emit(csv_text(*comparison.to_table()), args.out)
-    else:
-        _emit(_compare_table(comparison), args.out)
-
-
-def _compare_table(comparison) -> str:
-    """One line per draft; the veto column names the holder most likely to veto."""
-    from councilsim.analysis._common import _table
-
-    rows = []
-    for r in comparison:
-        veto = ("none (procedural)" if not r.veto_prob else
-                "{} {:.3f}".format(*max(r.veto_prob.items(), key=lambda item: item[1])))
-        rows.append([r.draft_id, f"{r.p_adopted:.3f}", r.interval_text(), f"{r.p_vetoed:.3f}",
-                     f"{r.p_short:.3f}", veto])
-    return _table(["draft", "P(adopted)", "uncertainty", "P(vetoed)", "P(short)",
-                   "most likely veto"], rows, left=(0, 2, 5))
+        _write_plot(results, args.plot)
+    _emit(format_comparison(results, args.format), args.out)
 
 
 def _cmd_validate(args) -> None:
@@ -240,7 +179,15 @@ def _cmd_validate(args) -> None:
           f"({scenario.council.seats} seats, {scenario.council.threshold} votes to adopt); "
           f"{_plural(len(scenario.members), 'member stance')}, "
           f"{_plural(len(scenario.blocs), 'bloc')}, "
-          f"{_plural(len(scenario.drafts), 'draft')}: {', '.join(d.id for d in scenario.drafts)}")
+          f"{_plural(len(scenario.drafts), 'draft')}: "
+          f"{', '.join(_draft_label(scenario, d) for d in scenario.drafts)}")
+
+
+def _draft_label(scenario, draft) -> str:
+    """A draft's id, with its rivals on the table (the relation is mutual)."""
+    rivals = [d.id for d in scenario.drafts
+              if d.id != draft.id and (d.id in draft.rivals or draft.id in d.rivals)]
+    return f"{draft.id} (rival of {', '.join(rivals)})" if rivals else draft.id
 
 
 def _plural(count: int, noun: str) -> str:
@@ -315,7 +262,7 @@ def _cmd_sweep(args) -> None:
     from councilsim.analysis import sweep
 
     result = sweep(_load(args.file), args.draft, args.provision, _sweep_values(args),
-                   severity=args.severity, method=args.method or "exact", draws=args.draws,
+                   severity=args.severity, method=args.method, draws=args.draws,
                    seed=args.seed, target=args.target)
     _analysis_output(result, args, table=result.summary(max_rows=args.rows))
 
@@ -324,7 +271,7 @@ def _cmd_sensitivity(args) -> None:
     from councilsim.analysis import sensitivity
 
     result = sensitivity(_load(args.file), args.draft, step=args.step,
-                         method=args.method or "exact", draws=args.draws, seed=args.seed)
+                         method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary(top=args.top))
 
 
@@ -332,7 +279,7 @@ def _cmd_negotiate(args) -> None:
     from councilsim.analysis import negotiate
 
     result = negotiate(_load(args.file), args.draft, target=args.target, sponsor=args.sponsor,
-                       steps=args.steps, forms=args.forms, method=args.method or "exact",
+                       steps=args.steps, forms=args.forms, method=args.method,
                        draws=args.draws, seed=args.seed)
     text = result.summary()
     if args.versus:
@@ -350,7 +297,7 @@ def _cmd_coalitions(args) -> None:
     from councilsim.analysis import blocking_coalitions
 
     result = blocking_coalitions(_load(args.file), args.draft, top=args.top,
-                                 method=args.method or "auto", draws=args.draws, seed=args.seed)
+                                 method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary())
 
 
@@ -358,7 +305,7 @@ def _cmd_reform(args) -> None:
     from councilsim.analysis import DEFAULT_COUNCILS, compare_councils
 
     result = compare_councils(_load(args.file), args.draft, args.council or DEFAULT_COUNCILS,
-                              method=args.method or "exact", draws=args.draws, seed=args.seed)
+                              method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary())
 
 
@@ -593,9 +540,10 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("file", metavar="FILE", help="scenario TOML file")
         sub.add_argument("--draft", metavar="ID",
                          help="the draft (may be omitted when the scenario has one)")
-        sub.add_argument("--method", choices=["auto", "exact", "monte_carlo"])
+        sub.add_argument("--method", choices=["auto", "exact", "monte_carlo"],
+                         help="engine (default: the scenario's, normally auto = exact)")
         sub.add_argument("--draws", type=_positive_int, help="Monte Carlo draws")
-        sub.add_argument("--seed", type=_seed, help="Monte Carlo seed")
+        sub.add_argument("--seed", type=_seed, help="Monte Carlo seed (default: the scenario's)")
         sub.add_argument("--format", choices=list(formats), default="table")
         sub.add_argument("--out", metavar="PATH", help=out_help)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from councilsim.errors import InputError
-from councilsim.results import RawOutcome
+from councilsim.outcome import RawOutcome
 from councilsim.rules import ABSENT, ABSTAIN, NO, YES
 from councilsim.votemodel import VoteLaw, VoteSampler, votes_from_masks
 

@@ -31,21 +31,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from councilsim.analysis import (
+    BlockingCoalitions,
+    CouncilComparison,
+    PowerIndices,
+    Sensitivity,
+    SweepResult,
+    power_indices,
+)
+from councilsim.api import as_scenario, simulate
 from councilsim.errors import InputError
-from councilsim.results import _wilson
+from councilsim.models import Council, Draft, Provision, Scenario
+from councilsim.presentation import VOTE_LABELS
+from councilsim.results import SimulationResult, wilson_interval
 
-if TYPE_CHECKING:  # only for annotations: importing these at run time would load matplotlib
+if TYPE_CHECKING:  # only for annotations: importing it at run time would load matplotlib
     from matplotlib.axes import Axes
-
-    from councilsim.analysis import (
-        BlockingCoalitions,
-        CouncilComparison,
-        PowerIndices,
-        Sensitivity,
-        SweepResult,
-    )
-    from councilsim.models import Draft, Scenario
-    from councilsim.results import SimulationResult
 
 __all__ = [
     "coalition_bars",
@@ -69,7 +70,6 @@ GREY = "#7F7F7F"
 LIGHT_GREY = "#BBBBBB"
 #: One colour per veto holder in sweep charts, in council order.
 VETO_COLOURS = (VERMILLION, ORANGE, PURPLE, SKY, GREEN, YELLOW, GREY)
-_VOTE_LABELS = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def vote_heatmap(result: SimulationResult, ax: Axes | None = None, *, cmap: str 
             value = data[i, j]
             ax.text(j, i, f"{value:.2f}" if value >= 0.005 else "·", ha="center", va="center",
                     fontsize=9, color="white" if value > 0.6 else "black")
-    ax.set_xticks(range(len(letters)), [_VOTE_LABELS[v] for v in letters])
+    ax.set_xticks(range(len(letters)), [VOTE_LABELS[v] for v in letters])
     ax.xaxis.tick_top()
     ax.tick_params(axis="x", length=0)
     veto = set(result.veto_prob)
@@ -437,9 +437,6 @@ def tornado(sensitivity: Sensitivity, ax: Axes | None = None, top: int = 15, *,
 
 
 def _power_entries(data: Any) -> list[tuple[str, PowerIndices]]:
-    from councilsim.analysis import CouncilComparison, PowerIndices, power_indices
-    from councilsim.models import Council
-
     if isinstance(data, CouncilComparison):
         return [(row.name, row.power) for row in data.rows]
     if isinstance(data, PowerIndices | Council | str):
@@ -581,7 +578,7 @@ def reliability(backtest_result: Any, ax: Axes | None = None, *, baselines: bool
         px = np.array([r["mean_predicted"] for r in rows])
         py = np.array([r["observed"] for r in rows])
         counts = np.array([r["count"] for r in rows])
-        bounds = np.array([_wilson(o, n) for o, n in zip(py, counts, strict=True)])
+        bounds = np.array([wilson_interval(o, n) for o, n in zip(py, counts, strict=True)])
         # Clipped at 0: rounding can put a Wilson bound a hair inside the observed share.
         yerr = np.clip([py - bounds[:, 0], bounds[:, 1] - py], 0.0, None)
         ax.errorbar(px, py, yerr=yerr, fmt="none",
@@ -720,8 +717,6 @@ def council_outcomes(comparison: CouncilComparison, ax: Axes | None = None) -> A
 
 
 def _replace_provisions(scenario: Scenario, draft: Draft, values: Mapping[str, Any]) -> Draft:
-    from councilsim.models import Provision
-
     kinds = scenario.provision_kinds
     provisions = {p.kind: p for p in draft.provisions}
     for kind, value in values.items():
@@ -759,10 +754,7 @@ def what_if(scenario: Scenario | str, draft: str | Draft | None = None,
     -------
     SimulationResult
     """
-    from councilsim.api import _as_scenario, simulate
-    from councilsim.models import Draft
-
-    scenario = _as_scenario(scenario)
+    scenario = as_scenario(scenario)
     base = draft if isinstance(draft, Draft) else scenario.draft(draft)
     options.setdefault("decisive", False)
     return simulate(scenario, _replace_provisions(scenario, base, values or {}), **options)
@@ -854,10 +846,7 @@ def provision_explorer(scenario: Scenario | str, draft: str | Draft | None = Non
         raise ImportError(
             "provision_explorer needs ipywidgets: pip install 'councilsim[notebooks]'"
         ) from None
-    from councilsim.api import _as_scenario
-    from councilsim.models import Draft, Provision
-
-    scenario = _as_scenario(scenario)
+    scenario = as_scenario(scenario)
     base = draft if isinstance(draft, Draft) else scenario.draft(draft)
     controls = {p.kind: _control(scenario, p) for p in base.provisions}
     readout = widgets.HTML()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,36 +12,19 @@ import numpy as np
 
 from councilsim._export import dumps, frame, import_pandas
 from councilsim.errors import InputError
+from councilsim.options import Provenance
+from councilsim.outcome import RawOutcome
 from councilsim.rules import VOTES
 
-_import_pandas = import_pandas  # the name the analysis modules import
+__all__ = ["INTERVAL_LABELS", "Comparison", "RawOutcome", "SimulationResult", "chart"]
 
-__all__ = ["Comparison", "RawOutcome", "SimulationResult"]
+#: Words for each kind of uncertainty a result carries (:attr:`SimulationResult.interval_kind`).
+INTERVAL_LABELS = {
+    "error_bound": "quadrature error bound",
+    "confidence_95": "95% confidence interval",
+}
 
 _Z95 = 1.959963984540054  # two-sided 95% normal quantile
-
-
-@dataclass(frozen=True, eq=False)
-class RawOutcome:
-    """What an engine hands back before it is dressed as a :class:`SimulationResult`.
-
-    ``tally[k, v]`` is P(k yes votes, vetoed = v); ``vote_probs[i]`` member i's P(Y, N, A, X);
-    ``error`` is the exact engine's quadrature error bound (None for Monte Carlo); ``draws`` the
-    number of Monte Carlo draws (None for exact); ``votes`` the raw draws when kept; ``counts``
-    the Monte Carlo draws by (yes count, vetoed), from which ``tally`` was divided;
-    ``p_veto[i]`` the probability that the text gets the required yes votes and member i votes
-    no (0 for members without a veto), as a Monte Carlo count when ``counts`` is given.
-    """
-
-    tally: np.ndarray
-    vote_probs: np.ndarray
-    p_decisive: np.ndarray | None
-    threshold: int
-    error: float | None
-    draws: int | None
-    votes: np.ndarray | None = None
-    counts: np.ndarray | None = None
-    p_veto: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +114,7 @@ class SimulationResult:
     votes: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_outcome(
+    def _from_outcome(
         cls,
         raw: RawOutcome,
         *,
@@ -140,7 +124,7 @@ class SimulationResult:
         method: str,
         **provenance: Any,
     ) -> SimulationResult:
-        """Summarise an engine's :class:`RawOutcome` (internal)."""
+        """Summarise an engine's :class:`RawOutcome` (see :func:`simulation_result`)."""
         # Monte Carlo sums integer counts, so P(adopted) is exactly (adopting draws) / draws.
         tally, threshold = (raw.tally if raw.counts is None else raw.counts), raw.threshold
         scale = 1.0 if raw.counts is None else raw.draws
@@ -155,7 +139,7 @@ class SimulationResult:
             ci = (max(0.0, p_adopted - half_width), min(1.0, p_adopted + half_width))
         else:
             std_error = math.sqrt(p_adopted * (1.0 - p_adopted) / raw.draws)
-            ci = _wilson(p_adopted, raw.draws)
+            ci = wilson_interval(p_adopted, raw.draws)
         # tolist() converts to Python floats in one call (sweeps build thousands of results).
         vote_probs = dict(zip(codes, raw.vote_probs.tolist(), strict=True))
         return cls(
@@ -192,23 +176,35 @@ class SimulationResult:
         """
         return {code: self.vote_probs[code]["N"] for code in self.veto_prob}
 
-    # -- output forms ---------------------------------------------------------------------
+    @property
+    def provenance(self) -> Provenance:
+        """What produced this result: engine and settings, scenario hash, version."""
+        return Provenance.of(self)
 
     @property
     def interval_kind(self) -> str:
-        """What :attr:`ci` is, in words.
+        """What ``ci`` and ``std_error`` are, so that no reader has to infer it from ``method``.
 
-        ``"95% confidence interval"`` (Monte Carlo) or ``"quadrature error bound"`` (exact: the
-        exact answer lies within it; not a confidence interval).
+        ``"error_bound"`` (exact): ``std_error`` is the quadrature error bound and ``ci`` the
+        range it allows; the exact answer lies within it (not a confidence interval).
+        ``"confidence_95"`` (Monte Carlo): ``std_error`` is the standard error and ``ci`` the
+        95% Wilson score interval.
         """
-        return "quadrature error bound" if self.draws is None else "95% confidence interval"
+        return "error_bound" if self.draws is None else "confidence_95"
+
+    @property
+    def interval_label(self) -> str:
+        """The words for :attr:`interval_kind` (``"quadrature error bound"`` or the other)."""
+        return INTERVAL_LABELS[self.interval_kind]
+
+    # -- output forms ---------------------------------------------------------------------
 
     def interval_text(self) -> str:
-        """P(adopted)'s uncertainty in words.
+        """P(adopted)'s uncertainty in words, of the kind :attr:`interval_kind` names.
 
         E.g. ``quadrature error ≤ 3.1e-09`` (exact) or ``95% CI [0.852, 0.856]`` (Monte Carlo).
         """
-        if self.draws is None:
+        if self.interval_kind == "error_bound":
             return f"quadrature error ≤ {self.std_error:.1e}"
         return f"95% CI [{self.ci[0]:.3f}, {self.ci[1]:.3f}]"
 
@@ -249,7 +245,7 @@ class SimulationResult:
 
     def to_frame(self):
         """One row per member: vote probabilities, veto probability, P(decisive) (needs pandas)."""
-        pd = _import_pandas()
+        pd = import_pandas()
         rows = [
             {
                 "member": code,
@@ -318,13 +314,10 @@ class SimulationResult:
         **kwargs
             Passed to the chart function.
         """
-        # Imported here so that importing councilsim never loads matplotlib.
-        from councilsim import plot
-
-        charts = {"tally": plot.tally, "votes": plot.vote_heatmap}
+        charts = {"tally": "tally", "votes": "vote_heatmap"}
         if kind not in charts:
             raise InputError(f"kind must be one of {', '.join(charts)}; got {kind!r}")
-        return charts[kind](self, ax=ax, **kwargs)
+        return chart(charts[kind])(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         esc = html.escape
@@ -415,7 +408,39 @@ class Comparison:
         return "".join(result._repr_html_() for result in self.results.values())
 
 
-def _wilson(p: float, n: int) -> tuple[float, float]:
+def simulation_result(raw: RawOutcome, **fields: Any) -> SimulationResult:
+    """The :class:`SimulationResult` of an engine's raw outcome (internal: for the API layer).
+
+    ``fields``: ``codes``, ``veto_holders``, ``procedural``, ``method`` and the provenance and
+    display fields of the result.
+    """
+    return SimulationResult._from_outcome(raw, **fields)
+
+
+#: Charts come from the presentation layer (councilsim.plot), which sits above this module: the
+#: package root installs a function returning them, so that importing councilsim loads no
+#: matplotlib until a chart is drawn.
+_chart_renderers: list[Callable[[], Mapping[str, Callable[..., Any]]]] = []
+
+
+def set_chart_renderers(renderers: Callable[[], Mapping[str, Callable[..., Any]]]) -> None:
+    """Install the function giving the charts of :meth:`SimulationResult.plot` (internal)."""
+    _chart_renderers[:] = [renderers]
+
+
+def chart(name: str) -> Callable[..., Any]:
+    """The chart function ``name`` of :mod:`councilsim.plot`, through the installed hook.
+
+    Results below the presentation layer draw with it (``.plot()`` on every result), so that
+    they never import :mod:`councilsim.plot` and importing councilsim loads no matplotlib.
+    """
+    if not _chart_renderers:
+        raise RuntimeError("no chart renderers installed: import councilsim (the package root)")
+    return _chart_renderers[0]()[name]
+
+
+def wilson_interval(p: float, n: int) -> tuple[float, float]:
+    """The 95% Wilson score interval of a proportion ``p`` observed in ``n`` draws."""
     denom = 1.0 + _Z95**2 / n
     centre = (p + _Z95**2 / (2 * n)) / denom
     half = _Z95 * math.sqrt(p * (1 - p) / n + _Z95**2 / (4 * n * n)) / denom

@@ -31,27 +31,29 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
-from typing import Any, Literal
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr
 
 from councilsim.analysis._common import (
+    Report,
     SeedLike,
-    _as_draft,
-    _as_scenario,
-    _jsonable,
-    _method_iv,
-    _Report,
-    _table,
+    as_draft,
+    as_scenario,
+    jsonable,
+    text_table,
 )
 from councilsim.api import simulate
 from councilsim.errors import InputError
 from councilsim.exact import DEFAULT_NODES, quadrature_groups
 from councilsim.models import Draft, Scenario
+from councilsim.options import EngineOptions, Method
+from councilsim.results import chart
 from councilsim.rules import NO, YES
-from councilsim.votemodel import RandomUtilityModel, VoteLaw
+from councilsim.votemodel import VoteLaw, VoteModel
 
 __all__ = ["BlockingCoalitions", "Coalition", "blocking_coalitions"]
 
@@ -86,7 +88,7 @@ class Coalition:
 
 
 @dataclass(frozen=True)
-class BlockingCoalitions(_Report):
+class BlockingCoalitions(Report):
     """The most likely blocking coalitions of a draft (see the module docstring for the definition).
 
     Attributes
@@ -150,7 +152,7 @@ class BlockingCoalitions(_Report):
         """All fields as plain Python types (JSON-ready)."""
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         out["coalitions"] = [c.__dict__ for c in self.coalitions]
-        return _jsonable(out)
+        return jsonable(out)
 
     def to_table(self) -> tuple[list[str], list[list[Any]]]:
         """``(columns, rows)``: one row per listed coalition, most likely first.
@@ -167,9 +169,7 @@ class BlockingCoalitions(_Report):
 
         ``kwargs`` go to :func:`councilsim.plot.coalition_bars`.
         """
-        from councilsim import plot  # imported here: importing councilsim never loads matplotlib
-
-        return plot.coalition_bars(self, ax=ax, **kwargs)
+        return chart("coalition_bars")(self, ax=ax, **kwargs)
 
     def summary(self) -> str:
         """Return a plain-text table of the listed coalitions and each veto holder's P(veto)."""
@@ -192,7 +192,7 @@ class BlockingCoalitions(_Report):
             f"P(not adopted) = {self.p_not_adopted:.4f}: vetoed {self.p_vetoed:.4f}, short of "
             f"{self.threshold} yes votes {self.p_short:.4f}; the {len(self.coalitions)} listed "
             f"cover {self.p_listed:.4f} ({self.n_coalitions} coalitions in all)",
-            _table(header, rows, left=(1, 2)),
+            text_table(header, rows, left=(1, 2)),
             f"P(vetoes): {veto}",
         ])
 
@@ -269,7 +269,7 @@ def _exact_patterns(law: VoteLaw, nodes: int):
     veto_acc = np.ones((w.size, 1, 1))  # (mood nodes, veto patterns, yes count)
     short_groups = []
     for members, shift, to_mood in groups:
-        utility = law.mean[members] + shift[:, None]  # (P, m)
+        utility = law.mean[members] + shift  # (P, m)
         sd = law.sd[members]
         yes = voting[members] * ndtr((utility - law.yes_above[members]) / sd)
         no = voting[members] * ndtr((law.no_below[members] - utility) / sd)
@@ -318,10 +318,13 @@ def blocking_coalitions(
     draft: str | Draft | None = None,
     *,
     top: int = 10,
-    method: Literal["auto", "exact", "monte_carlo"] = "auto",
+    method: Method | None = None,
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
+    model: VoteModel | None = None,
+    executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> BlockingCoalitions:
     """Find the most likely blocking coalitions of a draft, with their probabilities.
 
@@ -336,8 +339,9 @@ def blocking_coalitions(
         The draft (id, object, or None when the scenario has exactly one).
     top : int
         How many coalitions to list, most likely first (default 10).
-    method : {"auto", "exact", "monte_carlo"}
-        ``"auto"`` (default) is exact for councils of up to 20 seats, Monte Carlo above.
+    method : {"auto", "exact", "monte_carlo"}, optional
+        Default the scenario's ``simulation.method``. ``"auto"`` is exact for councils of up to
+        20 seats, Monte Carlo above.
     draws : int, optional
         Monte Carlo draws (default: the scenario's ``simulation.draws``).
     seed : None, int, SeedSequence or Generator, optional
@@ -345,6 +349,14 @@ def blocking_coalitions(
     nodes : int, optional
         Least number of mood points for the exact method (default
         :data:`councilsim.exact.DEFAULT_NODES`).
+    model : VoteModel, optional
+        The vote model; the exact method needs one that gives a
+        :class:`~councilsim.votemodel.VoteLaw`.
+    executor : concurrent.futures.Executor, optional
+        Runs the Monte Carlo tasks; results are identical.
+    options : EngineOptions, optional
+        method, draws, seed, nodes, model and executor in one object (the keyword arguments,
+        when given, take precedence).
 
     Returns
     -------
@@ -355,16 +367,16 @@ def blocking_coalitions(
     ValueError
         For ``top`` below 1, an unknown method, or the exact method on more than 20 seats.
     """
-    scenario = _as_scenario(scenario)
-    draft = _as_draft(scenario, draft)
+    scenario = as_scenario(scenario)
+    draft = as_draft(scenario, draft)
     if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
         raise InputError(f"top must be a positive integer, got {top!r}")
     seats = scenario.council.seats
-    if method == "auto":
+    engine = EngineOptions.of(options, method=method, draws=draws, seed=seed, nodes=nodes,
+                              model=model, executor=executor)
+    method = engine.method or scenario.simulation.method
+    if method == "auto":  # this analysis' own rule: its exact form enumerates 2**seats patterns
         method = "exact" if seats <= MAX_EXACT_SEATS else "monte_carlo"
-    if method not in ("exact", "monte_carlo"):
-        raise InputError(f"method must be 'auto', 'exact' or 'monte_carlo'; got {method!r}")
-    _method_iv(method, draws, nodes)
     if method == "exact" and seats > MAX_EXACT_SEATS:
         raise InputError(
             f"the exact method enumerates 2**seats vote patterns and allows at most "
@@ -378,8 +390,10 @@ def blocking_coalitions(
     common = dict(draft_id=draft.id, threshold=threshold, scenario_title=scenario.title,
                   scenario_hash=scenario.content_hash())
     if method == "exact":
-        law = RandomUtilityModel().prepare(scenario, draft)
-        nodes = int(nodes or DEFAULT_NODES)
+        law = engine.vote_model.prepare(scenario, draft)
+        if not isinstance(law, VoteLaw):
+            raise InputError("this vote model has no exact form; use method='monte_carlo'")
+        nodes = int(engine.nodes or DEFAULT_NODES)
         veto_masks, veto_probs, short_masks, short_probs = _exact_patterns(law, nodes)
         # Holders' no patterns that cannot leave the required yes votes never veto.
         vetoed = (veto_masks != 0) & (veto_probs > 0)
@@ -391,7 +405,7 @@ def blocking_coalitions(
         std_errors = None
         total, draws_used, seed_used = None, None, None
     else:
-        result = simulate(scenario, draft, method="monte_carlo", draws=draws, seed=seed,
+        result = simulate(scenario, draft, options=replace(engine, method="monte_carlo"),
                           keep_draws=True)
         votes = result.votes
         bit = np.int64(1) << np.arange(seats, dtype=np.int64)

@@ -19,26 +19,27 @@ import numpy as np
 
 from councilsim.analysis._common import (
     Method,
+    Report,
     SeedLike,
-    _as_draft,
-    _as_scenario,
-    _common_seed,
-    _format_value,
-    _jsonable,
-    _kind,
-    _map,
-    _method_iv,
-    _plain,
-    _provision_for,
-    _Report,
-    _table,
-    _target_iv,
-    _with_provision,
+    as_draft,
+    as_scenario,
+    checked_target,
+    format_value,
+    jsonable,
+    map_tasks,
+    plain_scalar,
+    provision_for,
+    provision_kind,
+    resolve_engine,
+    text_table,
+    with_provision,
 )
 from councilsim.api import simulate_texts
 from councilsim.errors import InputError
 from councilsim.exact import BATCH_LAWS
 from councilsim.models import Draft, Provision, Scenario
+from councilsim.options import EngineOptions
+from councilsim.results import chart
 
 __all__ = ["SweepGrid", "SweepResult", "sweep", "sweep_grid"]
 
@@ -54,36 +55,28 @@ class _Points:
 
     scenario: Scenario
     drafts: tuple[Draft, ...]
-    method: str
-    draws: int | None
-    seed: np.random.SeedSequence | None
-    nodes: int | None
-    model: Any
+    engine: EngineOptions  # resolved, without the executor
 
 
 def _run_points(points: _Points) -> list[tuple]:
-    results = simulate_texts(
-        points.scenario, list(points.drafts), method=points.method, draws=points.draws,
-        seed=points.seed, nodes=points.nodes, model=points.model, decisive=False,
-    )
+    results = simulate_texts(points.scenario, list(points.drafts), points.engine, decisive=False)
     return [(r.p_adopted, r.p_vetoed, r.p_short, r.std_error, r.veto_prob, r.p_no)
             for r in results]
 
 
-def _simulate_points(
-    scenario: Scenario, drafts: list[Draft], method: str, draws, seed, nodes, model, executor
-) -> list[tuple]:
+def _simulate_points(scenario: Scenario, drafts: list[Draft], engine: EngineOptions) -> list[tuple]:
     """Every text's outcome, in order; tasks are mapped over ``executor``.
 
     Exact texts go in batches (the exact engine evaluates a batch at once), Monte Carlo texts
     one per task.
     """
-    size = BATCH_LAWS if method == "exact" else 1
+    size = BATCH_LAWS if engine.method == "exact" else 1
     tasks = [
-        _Points(scenario, tuple(drafts[i : i + size]), method, draws, seed, nodes, model)
+        _Points(scenario, tuple(drafts[i : i + size]), engine.without_executor())
         for i in range(0, len(drafts), size)
     ]
-    return [output for outputs in _map(_run_points, tasks, executor) for output in outputs]
+    outputs = map_tasks(_run_points, tasks, engine.executor)
+    return [output for batch in outputs for output in batch]
 
 
 def _grid_values(
@@ -93,11 +86,11 @@ def _grid_values(
     if isinstance(values, str | bytes) or not isinstance(values, Iterable | np.ndarray):
         raise InputError(f"values for {kind!r} must be a sequence (list, array), got {values!r}")
     items = values.ravel().tolist() if isinstance(values, np.ndarray) else list(values)
-    plain = [_plain(v) for v in items]
+    plain = [plain_scalar(v) for v in items]
     if not plain:
         raise InputError(f"values for {kind!r} must not be empty")
     note = "swept (severity)" if severity else "swept"
-    provisions = [_provision_for(scenario, kind, v, severity=severity, note=note) for v in plain]
+    provisions = [provision_for(scenario, kind, v, severity=severity, note=note) for v in plain]
     severities = np.array([scenario.severity(p) for p in provisions])
     return plain, provisions, severities
 
@@ -138,7 +131,7 @@ def _crossings(x: np.ndarray, p: np.ndarray, target: float) -> tuple[list[float]
 
 
 @dataclass(frozen=True, eq=False)
-class SweepResult(_Report):
+class SweepResult(Report):
     """P(adopted), P(vetoed) and each veto holder's veto risk along one provision's values.
 
     Attributes
@@ -230,7 +223,7 @@ class SweepResult(_Report):
         """All fields as plain Python types (JSON-ready; arrays become lists)."""
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         out["crossing"] = self.crossing
-        return _jsonable(out)
+        return jsonable(out)
 
     def to_table(self) -> tuple[list[str], list[list[Any]]]:
         """``(columns, rows)``: one row per grid point (the CSV of ``councilsim sweep``).
@@ -258,9 +251,7 @@ class SweepResult(_Report):
 
         ``kwargs`` go to :func:`councilsim.plot.sweep_curves`.
         """
-        from councilsim import plot  # imported here: importing councilsim never loads matplotlib
-
-        return plot.sweep_curves(self, ax=ax, **kwargs)
+        return chart("sweep_curves")(self, ax=ax, **kwargs)
 
     def _crossing_text(self) -> str:
         unit = "severity" if self.axis == "severity" else self.unit
@@ -268,7 +259,7 @@ class SweepResult(_Report):
             return f"P(adopted) never crosses {self.target:g} on this grid"
         parts = [
             f"{'falls' if d == 'down' else 'rises'} through {self.target:g} at "
-            f"{_format_value(c, unit) if self.axis == 'value' else f'severity {c:.4f}'}"
+            f"{format_value(c, unit) if self.axis == 'value' else f'severity {c:.4f}'}"
             for c, d in zip(self.crossings, self.crossing_directions, strict=True)
         ]
         return "P(adopted) " + "; ".join(parts)
@@ -282,7 +273,7 @@ class SweepResult(_Report):
                   "P(adopted)", "P(vetoed)", *(f"veto {c}" for c in self.veto_prob)]
         rows = [
             [
-                f"{self.values[i]:.4f}" if self.by_severity else _format_value(self.values[i]),
+                f"{self.values[i]:.4f}" if self.by_severity else format_value(self.values[i]),
                 f"{self.severities[i]:.4f}",
                 f"{self.p_adopted[i]:.4f}",
                 f"{self.p_vetoed[i]:.4f}",
@@ -296,7 +287,7 @@ class SweepResult(_Report):
         lines = [
             f"Sweep of {self.label} ({self.provision}) in draft {self.draft_id!r}: "
             f"{n} points ({how})",
-            _table(header, rows),
+            text_table(header, rows),
         ]
         if len(shown) < n:
             lines.append(f"({len(shown)} of {n} points shown)")
@@ -311,13 +302,14 @@ def sweep(
     values: Sequence[Any] | np.ndarray,
     *,
     severity: bool = False,
-    method: Method = "exact",
+    method: Method | None = None,
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
     target: float = 0.5,
     model: Any = None,
     executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> SweepResult:
     """Simulate a draft with one provision set to each of a grid of values.
 
@@ -338,8 +330,9 @@ def sweep(
         ``True``/``False`` for a ban; or severities in [0, 1] when ``severity=True``.
     severity : bool
         Read ``values`` as severities.
-    method : {"exact", "monte_carlo"}
-        Engine for every point.
+    method : {"auto", "exact", "monte_carlo"}, optional
+        Engine for every point; default the scenario's ``simulation.method``. ``auto`` is
+        exact when the vote model has an exact form and its grids stay reasonable.
     draws : int, optional
         Monte Carlo draws per point (default: the scenario's ``simulation.draws``).
     seed : None, int, SeedSequence or Generator, optional
@@ -353,6 +346,9 @@ def sweep(
         Vote model passed to :func:`councilsim.simulate`.
     executor : concurrent.futures.Executor, optional
         Maps the grid points over an executor; the results are identical to a serial run.
+    options : EngineOptions, optional
+        method, draws, seed, nodes, model and executor in one object (the keyword arguments,
+        when given, take precedence).
 
     Returns
     -------
@@ -372,15 +368,15 @@ def sweep(
     >>> r = sweep(s, "res-2375", "oil_refined", np.linspace(0, 4.5e6, 10))  # doctest: +SKIP
     >>> r.crossing  # doctest: +SKIP
     """
-    scenario = _as_scenario(scenario)
-    base = _as_draft(scenario, draft)
-    _method_iv(method, draws, nodes)
-    target = _target_iv(target)
-    entry = _kind(scenario, provision)
+    scenario = as_scenario(scenario)
+    base = as_draft(scenario, draft)
+    engine = resolve_engine(scenario, base, options, method=method, draws=draws, seed=seed,
+                            nodes=nodes, model=model, executor=executor)
+    target = checked_target(target)
+    entry = provision_kind(scenario, provision)
     plain, provisions, severities = _grid_values(scenario, provision, values, bool(severity))
-    root, entropy = _common_seed(scenario, method, seed)
-    drafts = [_with_provision(base, p) for p in provisions]
-    outputs = _simulate_points(scenario, drafts, method, draws, root, nodes, model, executor)
+    drafts = [with_provision(base, p) for p in provisions]
+    outputs = _simulate_points(scenario, drafts, engine)
     x, axis = _axis(plain, severities)
     p_adopted = np.array([o[0] for o in outputs])
     crossings, directions = _crossings(x, p_adopted, target)
@@ -404,10 +400,7 @@ def sweep(
         target=target,
         crossings=tuple(crossings),
         crossing_directions=tuple(directions),
-        method=method,
-        draws=(draws or scenario.simulation.draws) if method == "monte_carlo" else None,
-        seed=entropy,
-        nodes=nodes,
+        **engine.provenance_fields(),
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
     )
@@ -419,7 +412,7 @@ def sweep(
 
 
 @dataclass(frozen=True, eq=False)
-class SweepGrid(_Report):
+class SweepGrid(Report):
     """P(adopted) and vetoes over the product of two provisions' grids.
 
     Arrays are indexed ``[i, j]`` for ``values[0][i]`` and ``values[1][j]``.
@@ -492,7 +485,7 @@ class SweepGrid(_Report):
 
     def to_dict(self) -> dict[str, Any]:
         """All fields as plain Python types (JSON-ready; arrays become nested lists)."""
-        return _jsonable({name: getattr(self, name) for name in self.__dataclass_fields__})
+        return jsonable({name: getattr(self, name) for name in self.__dataclass_fields__})
 
     def to_table(self) -> tuple[list[str], list[list[Any]]]:
         """``(columns, rows)``: one row per grid point, in long form (as :class:`SweepResult`)."""
@@ -526,7 +519,7 @@ class SweepGrid(_Report):
 
         def show(axis: int, k: int) -> str:
             value = self.values[axis][k]
-            return f"{value:.3f}" if self.by_severity[axis] else _format_value(value)
+            return f"{value:.3f}" if self.by_severity[axis] else format_value(value)
 
         a, b = self.provisions
         header = [f"{a} \\ {b}", *(show(1, j) for j in cols_idx)]
@@ -545,7 +538,7 @@ class SweepGrid(_Report):
         lines = [
             f"P(adopted) of draft {self.draft_id!r}: rows {a} ({units[0]}), columns {b} "
             f"({units[1]}); * marks P(adopted) >= {self.target:g}",
-            _table(header, rows),
+            text_table(header, rows),
         ]
         if len(rows_idx) < n0 or len(cols_idx) < n1:
             lines.append(f"({len(rows_idx)} of {n0} rows, {len(cols_idx)} of {n1} columns shown)")
@@ -559,13 +552,14 @@ def sweep_grid(
     second: tuple[str, Sequence[Any] | np.ndarray],
     *,
     severity: bool | tuple[bool, bool] = False,
-    method: Method = "exact",
+    method: Method | None = None,
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
     target: float = 0.5,
     model: Any = None,
     executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> SweepGrid:
     """Simulate a draft over the product of two provisions' grids.
 
@@ -579,17 +573,18 @@ def sweep_grid(
         Each a provision kind and its grid, as for :func:`sweep`; the kinds must differ.
     severity : bool or tuple of two bool
         Read the grids as severities (one flag for both, or one per grid).
-    method, draws, seed, nodes, target, model, executor
+    method, draws, seed, nodes, target, model, executor, options
         As for :func:`sweep` (one common seed for all points).
 
     Returns
     -------
     SweepGrid
     """
-    scenario = _as_scenario(scenario)
-    base = _as_draft(scenario, draft)
-    _method_iv(method, draws, nodes)
-    target = _target_iv(target)
+    scenario = as_scenario(scenario)
+    base = as_draft(scenario, draft)
+    engine = resolve_engine(scenario, base, options, method=method, draws=draws, seed=seed,
+                            nodes=nodes, model=model, executor=executor)
+    target = checked_target(target)
     flags = (severity, severity) if isinstance(severity, bool) else tuple(severity)
     if len(flags) != 2 or not all(isinstance(f, bool) for f in flags):
         raise InputError(f"severity must be a bool or a pair of bools, got {severity!r}")
@@ -601,12 +596,11 @@ def sweep_grid(
     (kind0, values0), (kind1, values1) = axes
     if kind0 == kind1:
         raise InputError(f"the two provisions must differ; both are {kind0!r}")
-    entries = (_kind(scenario, kind0), _kind(scenario, kind1))
+    entries = (provision_kind(scenario, kind0), provision_kind(scenario, kind1))
     plain0, provs0, sev0 = _grid_values(scenario, kind0, values0, flags[0])
     plain1, provs1, sev1 = _grid_values(scenario, kind1, values1, flags[1])
-    root, entropy = _common_seed(scenario, method, seed)
-    drafts = [_with_provision(_with_provision(base, p0), p1) for p0 in provs0 for p1 in provs1]
-    outputs = _simulate_points(scenario, drafts, method, draws, root, nodes, model, executor)
+    drafts = [with_provision(with_provision(base, p0), p1) for p0 in provs0 for p1 in provs1]
+    outputs = _simulate_points(scenario, drafts, engine)
     shape = (len(provs0), len(provs1))
 
     def grid(k: int) -> np.ndarray:
@@ -631,10 +625,7 @@ def sweep_grid(
         },
         error=grid(3),
         target=target,
-        method=method,
-        draws=(draws or scenario.simulation.draws) if method == "monte_carlo" else None,
-        seed=entropy,
-        nodes=nodes,
+        **engine.provenance_fields(),
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
     )

@@ -9,8 +9,9 @@ Rolling origin. For every year ``Y`` from ``start`` to ``end``:
    (:func:`~councilsim.history.calibration.usable`: failed and vetoed drafts included, texts adopted
    without a vote and ``incomplete``/``suspect_1995``/``label_unconfirmed`` records skipped):
    P(adopted) and each member's vote probabilities come from :func:`councilsim.simulate` (exact
-   method) on a :class:`~councilsim.models.Scenario` built from the calibrated members, the council of the
-   record (:meth:`RecordedVote.council`), ``mood_sd = tau`` and the record's procedural flag;
+   method) on a :class:`~councilsim.models.Scenario` built from the calibrated members, the
+   council of the record (:meth:`RecordedVote.council`), ``mood_sd = tau`` and the record's
+   procedural flag;
 3. score them, and the same texts under two baselines:
 
    * ``base_rate``: P(adopted) is the share adopted among *all* texts put to the vote before
@@ -52,22 +53,25 @@ from typing import Any
 import numpy as np
 
 from councilsim._export import dumps, jsonable
+from councilsim.api import simulate
 from councilsim.errors import InputError, LeakageError
 from councilsim.history.calibration import (
     NODES,
     TextContext,
-    _last_votes_table,
     agenda_groups,
     calibrate,
+    last_votes_table,
     usable,
 )
 from councilsim.history.record import (
     TOPIC_GROUPS,
     History,
     RecordedVote,
-    _topic_test,
-    load_history,
+    bundled_history,
+    topic_test,
 )
+from councilsim.models import Draft, Scenario
+from councilsim.results import chart
 from councilsim.rules import VOTES, adopted
 
 __all__ = [
@@ -383,9 +387,7 @@ class BacktestResult:
 
         ``kwargs`` go to :func:`councilsim.plot.reliability`.
         """
-        from councilsim import plot  # imported here: importing councilsim never loads matplotlib
-
-        return plot.reliability(self, ax=ax, **kwargs)
+        return chart("reliability")(self, ax=ax, **kwargs)
 
     def summary(self) -> str:
         """A plain-text report: overall, 2010-2025, per year, reliability."""
@@ -459,7 +461,7 @@ def _topic_of(topic: str | None) -> Callable[[RecordedVote], bool]:
         return lambda vote: True
     if topic in TOPIC_GROUPS:
         return lambda vote: topic in agenda_groups(vote)
-    return _topic_test(topic)
+    return topic_test(topic)
 
 
 def _base_rates(
@@ -486,10 +488,7 @@ def _year_task(
     topic: str | None,
     settings: Mapping[str, Any],
 ) -> tuple[list[TextPrediction], dict[str, Any], list[str]]:
-    from councilsim.api import simulate
-    from councilsim.models import Draft, Scenario
-
-    history = load_history() if history is None else history
+    history = bundled_history() if history is None else history
     origin = dt.date(year, 1, 1)
     past = history.filter(before=origin)
     window = settings.get("window")
@@ -509,9 +508,9 @@ def _year_task(
     base_rate, base_shares = _base_rates(past, in_topic)
     # Every usable vote up to the end of the year, for features built from earlier dates only.
     known = [vote for vote in history.filter(before=dt.date(year + 1, 1, 1)) if usable(vote)]
-    last_votes = _last_votes_table(known)
+    last_votes = last_votes_table(known)
     # Persistence: the last vote on the topic, absences included, else the last vote at all.
-    persistence = _last_votes_table(known, letters=VOTES, fallback="Y")
+    persistence = last_votes_table(known, letters=VOTES, fallback="Y")
     pooled = dict.fromkeys(VOTES, 1.0 / len(VOTES))
     predictions: list[TextPrediction] = []
     procedural_used = []

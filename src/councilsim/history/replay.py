@@ -15,12 +15,12 @@ from typing import Any
 
 from councilsim._export import dumps
 from councilsim.history.record import (
+    FrozenDict,
     History,
     RecordedVote,
-    _load_record,
-    _ReadOnlyDict,
-    _seats_and_threshold,
-    load_history,
+    bundled_history,
+    load_record,
+    seats_and_threshold,
 )
 from councilsim.models import Council
 from councilsim.rules import adopted
@@ -43,7 +43,7 @@ SKIP_NO_MEMBER_VOTES = "no member-level record"
 
 #: ``member_votes_status`` values that SOURCE.md documents as unreliable, with the reason.
 #: Only these may explain a mismatch.
-EXPLAINED_STATUSES: Mapping[str, str] = _ReadOnlyDict(
+EXPLAINED_STATUSES: Mapping[str, str] = FrozenDict(
     {
         "incomplete": "the member list is incomplete (SOURCE.md: status 'incomplete')",
         "suspect_1995": "1995 Voting-Agent rows are unreliable (SOURCE.md: status 'suspect_1995')",
@@ -259,7 +259,7 @@ class ReplayReport:
 
 
 def _council_and_votes(vote: RecordedVote) -> tuple[Council, Mapping[str, str]]:
-    seats, threshold = _seats_and_threshold(vote.date)
+    seats, threshold = seats_and_threshold(vote.date)
     if len(vote.votes) >= seats:
         return vote.council(), vote.votes
     # An incomplete member list: the seats it leaves out have no recorded vote, so they count as
@@ -315,8 +315,8 @@ def replay(history: History | None = None, *, honour_procedural: bool = True) ->
     0
     """
     if history is None:
-        history = load_history()
-    exceptions = _load_record().exceptions
+        history = bundled_history()
+    exceptions = load_record().exceptions
     matches = procedural = failures = 0
     mismatches: list[Mismatch] = []
     failure_mismatches: list[FailureMismatch] = []
@@ -360,8 +360,8 @@ def replay(history: History | None = None, *, honour_procedural: bool = True) ->
         checked=matches + len(mismatches),
         matches=matches,
         mismatches=tuple(mismatches),
-        skipped=_ReadOnlyDict({reason: len(ids) for reason, ids in skipped.items()}),
-        skipped_vote_ids=_ReadOnlyDict({reason: tuple(ids) for reason, ids in skipped.items()}),
+        skipped=FrozenDict({reason: len(ids) for reason, ids in skipped.items()}),
+        skipped_vote_ids=FrozenDict({reason: tuple(ids) for reason, ids in skipped.items()}),
         procedural=procedural,
         honour_procedural=honour_procedural,
         failures_checked=failures,
