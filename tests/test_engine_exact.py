@@ -5,7 +5,7 @@ Three kinds of evidence:
 * known answers in closed form (53/64; a lone member's normal vote probabilities);
 * an independent brute force: every vote profile of a small council is enumerated, and its
   probability integrated over the mood and bloc shocks with a product trapezoidal rule written
-  here from DESIGN §3 (not from ``votemodel.py`` or ``exact.py``); outcomes come from the
+  here from docs/model.md (not from ``votemodel.py`` or ``exact.py``); outcomes come from the
   Charter rule ``councilsim.rules.adopted_array``;
 * hypothesis properties that must hold for any council and stances (monotonicity, invariance
   under member order, what a permanent member's abstention or a procedural draft means).
@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from known_answers import thirds, thirds_closed_form
 from scipy.special import ndtr
 
 from councilsim import (
@@ -79,7 +81,7 @@ def _sure_p5_coin_elected(council: Council) -> Scenario:
 
 
 def test_known_answer_53_over_64():
-    # DESIGN §6: adopted iff at least 4 of the 10 coin-flipping elected members say yes.
+    # Known answer (53/64): adopted iff at least 4 of the 10 coin-flipping elected members say yes.
     result = simulate(_sure_p5_coin_elected(Council.unsc(2017)), method="exact")
     assert abs(result.p_adopted - 53 / 64) <= ROUNDING
     assert result.p_vetoed == 0.0
@@ -91,6 +93,23 @@ def test_known_answer_53_over_64():
     for code in result.p_decisive:
         expected = 53 / 64 if code in result.veto_prob else 21 / 128
         assert abs(result.p_decisive[code] - expected) <= ROUNDING, code
+
+
+@pytest.mark.parametrize("year", [2017, 1950])
+def test_known_answer_thirds(year):
+    # Every member yes, no or abstain with 1/3 each: a veto needs the required yes votes, so a
+    # holder's veto is far rarer than its no (1/3), and the three outcomes add up to 1.
+    council = Council.unsc(year)
+    expected = thirds_closed_form(council)
+    result = simulate(thirds(council), method="exact")
+    assert abs(result.p_adopted - float(expected["p_adopted"])) <= ROUNDING
+    assert abs(result.p_vetoed - float(expected["p_vetoed"])) <= ROUNDING
+    assert abs(result.p_short - float(expected["p_short"])) <= ROUNDING
+    assert expected["p_adopted"] + expected["p_vetoed"] + expected["p_short"] == 1
+    assert list(result.veto_prob) == list(council.veto_holders)
+    for code in council.veto_holders:
+        assert abs(result.veto_prob[code] - float(expected["veto"])) <= ROUNDING, code
+        assert abs(result.p_no[code] - 1 / 3) <= ROUNDING, code
 
 
 def test_known_answer_before_1966():
@@ -138,7 +157,7 @@ def test_single_member_vote_probabilities_are_normal(mood_sd, bloc_sd, veto_cost
     assert abs(probs["N"] - p_no) <= 1e-10
     assert abs(probs["A"] - (1 - absence - p_yes - p_no)) <= 1e-10
     assert abs(probs["X"] - absence) <= 1e-10
-    assert abs(result.veto_prob["AAA"] - p_no) <= 1e-10
+    assert abs(result.p_no["AAA"] - p_no) <= 1e-10
 
 
 # --- brute force -----------------------------------------------------------------------------
@@ -167,11 +186,15 @@ def _normal_rule(loadings_over_sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _brute_force(scenario: Scenario) -> dict:
     """Everything the engine reports, by enumerating all 4^n vote profiles.
 
-    Written from DESIGN §3 alone: D_i = v_i + sum_k w_ik ((x_ik - q_k)^2 - (x_ik - s_k)^2)
-    + g G + b E + sigma_i e_i; yes if D_i > a_i, no if D_i < -(a_i + c_i), else abstain; absent
-    with probability p_i, obliged members abstain. At most one bloc may have a shock.
+    Written from docs/model.md alone: D_i = v_i + sum_k w_ik ((x_ik - q_k)^2 - (x_ik - s_k)^2)
+    + g G + l_i b E + sigma_i e_i; yes if D_i > a_i, no if D_i < -(a_i + c_i), else abstain;
+    absent with probability p_i, obliged members abstain. v_i gains the member's affinity for
+    each key (member or camp) among the draft's sponsors, its rival term when a rival draft is
+    on the table, its amendment term for an amendment. At most one bloc may have a shock.
     """
     council, draft = scenario.council, scenario.drafts[0]
+    sponsors = set(draft.sponsors)
+    rival_on_table = bool(draft.rivals) or any(draft.id in d.rivals for d in scenario.drafts)
     codes, n = council.members, council.seats
     status_quo = scenario.status_quo_severities()
     proposal = scenario.draft_severities(draft)
@@ -182,6 +205,9 @@ def _brute_force(scenario: Scenario) -> dict:
                  - (m.ideal.get(k, status_quo.get(k, 0.0)) - proposal.get(k, 0.0)) ** 2)
             for k, w in m.salience.items()
         )
+        + sum(value for key, value in m.affinity.items()
+              if sponsors & set(scenario.camps.get(key, [key])))
+        + m.rival * rival_on_table + m.amendment * draft.amendment
         for m in stances
     ])
     veto = np.array([c in council.veto_holders and not draft.procedural for c in codes])
@@ -197,11 +223,12 @@ def _brute_force(scenario: Scenario) -> dict:
     assert len(shocked) <= 1, "the reference integrates one bloc shock only"
     bloc_loading = np.zeros(n)
     for bloc in shocked:
-        bloc_loading[[codes.index(c) for c in bloc.members]] = bloc.sd
+        for c in bloc.members:
+            bloc_loading[codes.index(c)] = bloc.sd * bloc.loadings.get(c, 1.0)
     mood_loading = np.full(n, scenario.mood_sd)
 
     def rule(loading):
-        if not np.any(loading > 0):
+        if not np.any(loading != 0):
             return np.zeros(1), np.ones(1)
         return _normal_rule(loading / sd)
 
@@ -231,7 +258,9 @@ def _brute_force(scenario: Scenario) -> dict:
 
     passed = adopted_array(profiles, council, procedural=draft.procedural)
     yes_count = np.count_nonzero(profiles == YES, axis=1)
-    vetoed = np.any((profiles == NO) & veto, axis=1)
+    # A veto as the Council counts it: the required yes votes, and a veto holder's no.
+    enough = yes_count >= council.threshold
+    vetoed = enough & np.any((profiles == NO) & veto, axis=1)
     decisive = []
     for i in range(n):
         as_yes, as_no = profiles.copy(), profiles.copy()
@@ -244,6 +273,11 @@ def _brute_force(scenario: Scenario) -> dict:
         "total": profile_prob.sum(),
         "p_adopted": profile_prob[passed].sum(),
         "p_vetoed": profile_prob[vetoed].sum(),
+        "p_short": profile_prob[~enough].sum(),
+        "veto_prob": {
+            code: profile_prob[enough & (profiles[:, i] == NO)].sum()
+            for i, code in enumerate(codes) if veto[i]
+        },
         "tally": np.bincount(yes_count, weights=profile_prob, minlength=n + 1),
         "vote_probs": {
             code: [profile_prob[profiles[:, i] == v].sum() for v in range(4)]
@@ -257,10 +291,14 @@ def _assert_matches_brute_force(scenario: Scenario, tolerance: float, **options)
     reference = _brute_force(scenario)
     # The reference's own accuracy: its weights must integrate 1 to rounding.
     assert abs(reference["total"] - 1.0) <= ROUNDING
-    result = simulate(scenario, method="exact", **options)
+    result = simulate(scenario, "d", method="exact", **options)
     bound = result.std_error + tolerance
     assert abs(result.p_adopted - reference["p_adopted"]) <= bound
     assert abs(result.p_vetoed - reference["p_vetoed"]) <= bound
+    assert abs(result.p_short - reference["p_short"]) <= bound
+    assert result.veto_prob.keys() == reference["veto_prob"].keys()
+    for code, p in reference["veto_prob"].items():
+        assert abs(result.veto_prob[code] - p) <= bound, code
     assert np.abs(np.array(result.tally) - reference["tally"]).sum() <= bound
     for code, probs in result.vote_probs.items():
         expected = reference["vote_probs"][code]
@@ -322,6 +360,36 @@ def test_bloc_grid_error_is_within_reported_bound():
 @given(scenarios(max_seats=6, max_blocs=1, procedural=None))
 def test_exact_matches_brute_force(scenario):
     # The engine's reported quadrature bound must cover its actual error, up to 1e-9.
+    _assert_matches_brute_force(scenario, 1e-9)
+
+
+@EXACT
+@given(scenarios(max_seats=6, max_blocs=1, procedural=None, context=True))
+def test_exact_matches_brute_force_with_signed_loadings_and_draft_context(scenario):
+    # Signed loadings (a bloc whose members move against each other), affinities for sponsors,
+    # rival and amendment terms: still exact, within the reported bound plus 1e-9.
+    _assert_matches_brute_force(scenario, 1e-9)
+
+
+def test_exact_matches_brute_force_east_west():
+    # The correlated-opposition bloc of the docs: two sides at +1 and -1, a rival draft, and
+    # affinities by camp.
+    codes = ["RUS", "CHN", "USA", "GBR", "EA"]
+    scenario = Scenario(
+        council=Council(members=codes, veto_holders=codes[:4], threshold=3),
+        camps={"east": ("RUS", "CHN"), "west": ("USA", "GBR")},
+        members=[
+            Member(code="RUS", support=0.5, affinity={"east": 1.0, "west": -2.0}, veto_cost=0.3),
+            Member(code="CHN", support=0.8, affinity={"west": -1.0}, veto_cost=0.6),
+            Member(code="USA", support=0.5, affinity={"west": 1.0, "east": -2.0}),
+            Member(code="GBR", support=0.5, affinity={"west": 1.0, "east": -2.0}),
+            Member(code="EA", support=0.6, rival=-0.4, uncertainty=0.7),
+        ],
+        blocs=[Bloc(name="east-west", members=codes[:4], sd=0.9,
+                    loadings={"USA": -1.0, "GBR": -1.0})],
+        mood_sd=0.4,
+        drafts=[Draft(id="d", sponsors=["RUS"]), Draft(id="w", sponsors=["USA"], rivals=["d"])],
+    )
     _assert_matches_brute_force(scenario, 1e-9)
 
 
@@ -592,3 +660,26 @@ def test_compare_equals_one_simulation_per_draft():
     for draft in scenario.drafts:
         alone = simulate(scenario, draft.id)
         assert together[draft.id] == alone  # every field, provenance included
+
+
+def test_product_grid_work_arrays_are_reused_safely():
+    # A bloc with signed loadings reuses its work arrays across calls (one set per thread):
+    # repeated and concurrent evaluations of different laws give each its own numbers.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from councilsim import load_scenario
+    from councilsim.exact import run_exact
+    from councilsim.votemodel import RandomUtilityModel
+
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+                             / "venezuela-2019-02.toml")
+    laws = [RandomUtilityModel().prepare(scenario, draft) for draft in scenario.drafts] * 4
+    alone = [run_exact(law) for law in laws[:2]]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(run_exact, laws))
+    for k, outcome in enumerate(together):
+        expected = alone[k % 2]
+        assert np.array_equal(outcome.tally, expected.tally)
+        assert np.array_equal(outcome.p_decisive, expected.p_decisive)
+        assert np.array_equal(outcome.vote_probs, expected.vote_probs)
+    assert not np.array_equal(alone[0].tally, alone[1].tally)

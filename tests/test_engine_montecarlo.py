@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from known_answers import thirds, thirds_closed_form
 from scipy.stats import binom, norm
 
 from councilsim import (
@@ -56,13 +57,16 @@ def _band_message(name, estimate, n, p, bound):
 def _check_against_exact(scenario: Scenario, draws: int, *, tally: bool = True) -> None:
     """Every probability of a Monte Carlo run within the binomial band of the exact one's.
 
-    Checks P(adopted), P(vetoed), each member's vote probabilities and P(decisive), and with
+    Checks P(adopted), P(vetoed), P(short), each holder's veto probability, each member's vote
+    probabilities and P(decisive), and with
     ``tally`` each yes-count probability.
     """
-    exact = simulate(scenario, method="exact")
-    mc = simulate(scenario, method="monte_carlo", draws=draws, seed=SEED)
+    exact = simulate(scenario, "d", method="exact")
+    mc = simulate(scenario, "d", method="monte_carlo", draws=draws, seed=SEED)
     checks = [("p_adopted", mc.p_adopted, exact.p_adopted),
-              ("p_vetoed", mc.p_vetoed, exact.p_vetoed)]
+              ("p_vetoed", mc.p_vetoed, exact.p_vetoed),
+              ("p_short", mc.p_short, exact.p_short)]
+    checks += [(f"{code} veto", mc.veto_prob[code], p) for code, p in exact.veto_prob.items()]
     for code in scenario.council.members:
         checks += [(f"{code} {v}", mc.vote_probs[code][v], exact.vote_probs[code][v])
                    for v in "YNAX"]
@@ -104,6 +108,15 @@ def _scenario() -> Scenario:
 )
 @given(scenarios(procedural=None))
 def test_monte_carlo_agrees_with_exact(scenario):
+    _check_against_exact(scenario, DRAWS, tally=False)
+
+
+@settings(
+    max_examples=20, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(scenarios(procedural=None, context=True))
+def test_monte_carlo_agrees_with_exact_with_signed_loadings_and_draft_context(scenario):
     _check_against_exact(scenario, DRAWS, tally=False)
 
 
@@ -239,9 +252,14 @@ def _counts_from_votes(votes: np.ndarray, scenario: Scenario) -> dict:
         as_yes[:, i], as_no[:, i] = YES, NO
         decisive.append(int(np.count_nonzero(
             adopted_array(as_yes, **rule) != adopted_array(as_no, **rule))))
+    # A veto as the Council counts it: the required yes votes, and a veto holder's no.
+    enough = np.count_nonzero(votes == YES, axis=1) >= council.threshold
     return {
         "adopted": int(np.count_nonzero(adopted_array(votes, **rule))),
-        "vetoed": int(np.count_nonzero(np.any(votes[:, veto] == NO, axis=1))),
+        "vetoed": int(np.count_nonzero(enough & np.any(votes[:, veto] == NO, axis=1))),
+        "short": int(np.count_nonzero(~enough)),
+        "veto": {council.members[i]: int(np.count_nonzero(enough & (votes[:, i] == NO)))
+                 for i in veto},
         "tally": np.bincount(np.count_nonzero(votes == YES, axis=1), minlength=council.seats + 1),
         "votes": [np.bincount(votes[:, i], minlength=4) for i in range(council.seats)],
         "decisive": decisive,
@@ -257,6 +275,8 @@ def _assert_counts_match(result, scenario: Scenario) -> None:
     # Compare as counts: every reported probability is some count over n.
     assert round(result.p_adopted * n) == counted["adopted"]
     assert round(result.p_vetoed * n) == counted["vetoed"]
+    assert round(result.p_short * n) == counted["short"]
+    assert {code: round(p * n) for code, p in result.veto_prob.items()} == counted["veto"]
     assert [round(p * n) for p in result.tally] == counted["tally"].tolist()
     for i, code in enumerate(codes):
         assert [round(result.vote_probs[code][v] * n) for v in "YNAX"] == \
@@ -332,11 +352,55 @@ def _fifteen_seats() -> Scenario:
     )
 
 
+def test_thirds_agree_with_closed_form():
+    # Every member yes, no or abstain with 1/3 each on the 2017 Council: the veto figures
+    # against their closed form (tests/test_engine_exact.py), within the binomial band.
+    council = Council.unsc(2017)
+    expected = thirds_closed_form(council)
+    draws = 200_000
+    mc = simulate(thirds(council), method="monte_carlo", draws=draws, seed=SEED)
+    checks = [(name, getattr(mc, name), float(expected[name]))
+              for name in ("p_adopted", "p_vetoed", "p_short")]
+    checks += [(code, p, float(expected["veto"])) for code, p in mc.veto_prob.items()]
+    failures = [_band_message(name, estimate, draws, p, 0.0) for name, estimate, p in checks
+                if not _consistent(estimate, draws, p, 0.0)]
+    assert not failures, failures
+    assert mc.p_adopted + mc.p_vetoed + mc.p_short == pytest.approx(1.0, abs=1e-12)
+
+
 def test_fifteen_seat_council_agrees_with_exact():
     _check_against_exact(_fifteen_seats(), 200_000)
+
+
+def _fifteen_seats_east_west() -> Scenario:
+    # Correlated opposition: one bloc moving Russia and China one way and the P3 the other,
+    # affinities by camp, and a rival draft on the table.
+    scenario = _fifteen_seats()
+    blocs = [
+        Bloc(name="east-west", members=["RUS", "CHN", "USA", "GBR", "FRA"], sd=0.8,
+             loadings={"USA": -1.0, "GBR": -1.0, "FRA": -0.7}),
+        scenario.blocs[2],
+    ]
+    members = [
+        m.model_copy(update={"affinity": {"west": 0.6, "east": -0.9}, "rival": -0.2})
+        if m.code in ("USA", "GBR", "FRA", "SEN") else m
+        for m in scenario.members
+    ]
+    drafts = [Draft(id="d", sponsors=["RUS", "Belarus"], obliged_abstain=["UKR"]),
+              Draft(id="w", sponsors=["USA"], rivals=["d"])]
+    return scenario.model_copy(update={"blocs": blocs, "members": members, "drafts": drafts})
+
+
+def test_fifteen_seat_east_west_bloc_agrees_with_exact():
+    _check_against_exact(_fifteen_seats_east_west(), 200_000)
 
 
 @pytest.mark.slow
 def test_fifteen_seat_council_agrees_with_exact_closely():
     # Ten times the draws: a bias of a third of the fast test's tolerance would show here.
     _check_against_exact(_fifteen_seats(), 2_000_000)
+
+
+@pytest.mark.slow
+def test_fifteen_seat_east_west_bloc_agrees_with_exact_closely():
+    _check_against_exact(_fifteen_seats_east_west(), 2_000_000)

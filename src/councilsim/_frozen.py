@@ -22,11 +22,21 @@ from pydantic_core import core_schema
 
 from councilsim.errors import ScenarioError
 
-__all__ = ["FrozenDict", "FrozenModel", "validation_problem"]
+__all__ = [
+    "FrozenDict",
+    "FrozenModel",
+    "brief",
+    "did_you_mean",
+    "named_entries",
+    "validation_problem",
+]
 
 
 class FrozenDict(dict):
     """A ``dict`` that refuses changes; also the pydantic annotation of read-only mapping fields.
+
+    Every read-only mapping of councilsim is one: model fields, the built-in catalog, and the
+    recorded votes shared by the cached :class:`~councilsim.history.History`.
 
     Annotate a field ``FrozenDict[str, float]``: values are validated as ``dict[str, float]``
     would be and stored read-only; ``model_dump`` and the JSON Schema see an ordinary mapping.
@@ -41,15 +51,15 @@ class FrozenDict(dict):
     >>> weights["oil_refined"] = 3.0  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    TypeError: this mapping is read-only; change a copy, e.g. {**mapping, key: value}, ...
+    TypeError: this mapping is read-only; change a copy, e.g. dict(mapping) or ...
     """
 
     __slots__ = ()
 
     def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError(
-            "this mapping is read-only; change a copy, e.g. {**mapping, key: value}, and build a "
-            "new model from it"
+            "this mapping is read-only; change a copy, e.g. dict(mapping) or "
+            "{**mapping, key: value} (and build a new model from it)"
         )
 
     __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
@@ -136,12 +146,12 @@ class FrozenModel(BaseModel, metaclass=_ReadableErrors):
             value = getattr(self, name)
             if not field.is_required() and value == field.get_default(call_default_factory=True):
                 continue
-            shown.append(f"{name}={_brief(value)}")
+            shown.append(f"{name}={brief(value)}")
         return f"{type(self).__name__}({', '.join(shown)})"
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><th style='text-align:left'>{html.escape(name)}</th>"
-                       f"<td style='text-align:left'>{html.escape(_brief(getattr(self, name)))}"
+                       f"<td style='text-align:left'>{html.escape(brief(getattr(self, name)))}"
                        "</td></tr>"
                        for name in type(self).model_fields)
         return f"<b>{type(self).__name__}</b><table>{rows}</table>"
@@ -176,7 +186,7 @@ def validation_problem(err: ValidationError, model: type[BaseModel],
     elif kind == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
         problem = f"unknown key {str(loc[-1])!r}" + (
-            f"{_did_you_mean(loc[-1], allowed)}; allowed: {', '.join(allowed)}" if allowed
+            f"{did_you_mean(loc[-1], allowed)}; allowed: {', '.join(allowed)}" if allowed
             else " (check the spelling)")
     elif kind == "value_error":
         problem = str(detail.get("ctx", {}).get("error", detail["msg"]))
@@ -193,7 +203,7 @@ def validation_problem(err: ValidationError, model: type[BaseModel],
     found = _PATH_FIRST.match(problem)
     if field is None and found:
         field, problem = found.group(1), found.group(2)
-    return (_named_entries(field, data) if field else None), problem
+    return (named_entries(field, data) if field else None), problem
 
 
 def _fields_at(model: type[BaseModel], loc: list) -> list[str]:
@@ -238,7 +248,7 @@ def _model_in(annotation: object) -> type[BaseModel] | None:
     return None
 
 
-def _named_entries(field: str, data: object) -> str:
+def named_entries(field: str, data: object) -> str:
     """``members[8].x`` as ``members[8] (RUS).x``: entries named by code, id or name."""
 
     def name(match: re.Match) -> str:
@@ -255,7 +265,7 @@ def _named_entries(field: str, data: object) -> str:
     return re.sub(r"^(members|blocs|drafts)\[(\d+)\]", name, field)
 
 
-def _did_you_mean(key: object, allowed) -> str:
+def did_you_mean(key: object, allowed) -> str:
     close = difflib.get_close_matches(str(key), list(allowed), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -272,7 +282,7 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _brief(value: object, width: int = 60) -> str:
+def brief(value: object, width: int = 60) -> str:
     """A value in at most about ``width`` characters: models by name, long texts cut."""
     if isinstance(value, BaseModel) and hasattr(value, "seats"):  # a council, by name
         text = getattr(value, "name", None) or f"{value.seats} seats"

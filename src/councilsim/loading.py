@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import difflib
 import os
 import re
 import tomllib
@@ -21,9 +20,10 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
-from councilsim._frozen import _named_entries
+from councilsim._frozen import did_you_mean, named_entries
 from councilsim.catalog import ImplausibleValueWarning
 from councilsim.errors import ScenarioError
+from councilsim.history import calibrate, load_history
 from councilsim.models import DEFAULT_CAMPS, Council, Scenario, SimulationSettings
 
 __all__ = [
@@ -137,7 +137,7 @@ def _scenario(document: Any, path: str | None, text: str | None) -> Scenario:
             api_field, _, problem = message.partition(": ")
             entries = {"members": scenario.members, "blocs": scenario.blocs,
                        "drafts": scenario.drafts}
-            field = _file_path(_named_entries(api_field, entries),
+            field = _file_path(named_entries(api_field, entries),
                                [p.kind for p in scenario.status_quo])
             where = (path or "<scenario>") + (f":{lines.line_of(field)}" if lines else "")
             message = f"{where}: {field}: {problem}"
@@ -181,15 +181,15 @@ def _document_to_fields(document: dict[str, Any], path: str | None) -> dict[str,
     unknown = [key for key in document if key not in _TABLES]
     if unknown:
         allowed = "; ".join(f"[{key}] ({what})" for key, what in _TABLES.items())
-        raise _fail(f"unknown top-level key{_did_you_mean(unknown[0], _TABLES)}; "
+        raise _fail(f"unknown top-level key{did_you_mean(unknown[0], _TABLES)}; "
                     f"allowed: {allowed}", path, unknown[0])
     head = _table(document.get("scenario", {}), "scenario", path)
     for key in head:
         if key not in _SCENARIO_KEYS:
-            raise _fail(f"unknown key{_did_you_mean(key, _SCENARIO_KEYS)}; allowed in [scenario]: "
+            raise _fail(f"unknown key{did_you_mean(key, _SCENARIO_KEYS)}; allowed in [scenario]: "
                         f"{', '.join(_SCENARIO_KEYS)}", path, f"scenario.{key}")
     fields: dict[str, Any] = {k: head[k] for k in _IN_SCENARIO_TABLE if k in head}
-    fields["council"] = _council(head.get("council"), document.get("council"), path)
+    fields["council"] = _council_of_file(head.get("council"), document.get("council"), path)
     if "simulation" in document:
         fields["simulation"] = _table(document["simulation"], "simulation", path)
     if "catalog" in document:
@@ -218,7 +218,7 @@ def _fill_from_calibration(request: dict[str, Any], fields: dict[str, Any], path
     """
     for key in request:
         if key not in _CALIBRATION_KEYS:
-            raise _fail(f"unknown key{_did_you_mean(key, _CALIBRATION_KEYS)}; allowed in "
+            raise _fail(f"unknown key{did_you_mean(key, _CALIBRATION_KEYS)}; allowed in "
                         f"[calibration]: {', '.join(_CALIBRATION_KEYS)}", path,
                         f"calibration.{key}")
     topic, effects = request.get("topic"), request.get("effects", [])
@@ -270,8 +270,6 @@ def _fill_from_calibration(request: dict[str, Any], fields: dict[str, Any], path
 @lru_cache(maxsize=16)
 def _calibration(topic, since, before, half_life, effects):
     # Calibrating takes seconds; scenarios loaded again in one session reuse the estimate.
-    from councilsim.history import calibrate, load_history
-
     return calibrate(load_history(), topic=topic, since=since, before=before,
                      half_life=half_life, effects=effects, standard_errors=False)
 
@@ -286,7 +284,7 @@ def _provision(kind: str, entry: Any, path: str | None) -> dict[str, Any]:
     return {"kind": kind, "value": entry}
 
 
-def _council(named: Any, inline: Any, path: str | None) -> Council | dict[str, Any]:
+def _council_of_file(named: Any, inline: Any, path: str | None) -> Council | dict[str, Any]:
     if named is not None and inline is not None:
         raise _fail("give the council either by name in [scenario] or as a [council] table, "
                     "not both", path, "council")
@@ -422,11 +420,6 @@ class _KeyLines:
             if tuple(path[:end]) in self.lines:
                 return self.lines[tuple(path[:end])]
         return None
-
-
-def _did_you_mean(key: str, allowed) -> str:
-    close = difflib.get_close_matches(str(key), list(allowed), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _number(value: Any) -> str:

@@ -8,7 +8,6 @@ and abstention lists; provision kinds) are checked when a :class:`Scenario` is b
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import html
 import json
@@ -27,7 +26,7 @@ from pydantic import (
 )
 
 from councilsim._bundled import unsc_membership
-from councilsim._frozen import FrozenDict, FrozenModel, _brief
+from councilsim._frozen import FrozenDict, FrozenModel, brief, did_you_mean
 from councilsim.catalog import (
     ImplausibleValueWarning,
     ProvisionKind,
@@ -35,6 +34,7 @@ from councilsim.catalog import (
     implausible_value,
     severity_of,
 )
+from councilsim.councils import council_definition
 from councilsim.errors import InputError
 
 __all__ = [
@@ -58,11 +58,6 @@ def _check_code(code: str) -> str:
             "letter (ISO 3166-1 alpha-3 such as 'USA' for states)"
         )
     return code
-
-
-def _did_you_mean(key: str, allowed) -> str:
-    close = difflib.get_close_matches(str(key), list(allowed), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _finite_number(value: float) -> bool:
@@ -170,9 +165,10 @@ class Council(FrozenModel):
         The reform models (``councilsim/data/councils.toml``) are listed by
         :func:`councilsim.councils.council_names`.
         """
-        from councilsim.councils import named_council
-
-        return named_council(name)
+        year = re.fullmatch(r"unsc-(\d{4})", name)
+        if year:
+            return cls.unsc(int(year.group(1)))
+        return cls(**council_definition(name), name=name)
 
     @property
     def seats(self) -> int:
@@ -217,7 +213,7 @@ class RealValue(FrozenModel):
 
 
 class Member(FrozenModel):
-    """A member's stance: the parameters of the random-utility vote model (DESIGN §3).
+    """A member's stance: the parameters of the random-utility vote model (docs/model.md).
 
     Net utility of a draft over the status quo::
 
@@ -344,7 +340,7 @@ class Bloc(FrozenModel):
             if code not in members:
                 raise InputError(
                     f"{code!r} is not a member of bloc {info.data.get('name')!r}"
-                    f"{_did_you_mean(code, members)}; its members are {', '.join(members)}"
+                    f"{did_you_mean(code, members)}; its members are {', '.join(members)}"
                 )
             if not _finite_number(value):
                 raise InputError(f"the loading of {code} must be a finite number, got {value}")
@@ -557,7 +553,7 @@ class Scenario(FrozenModel):
                 if key not in seats and key not in self.camps:
                     raise InputError(
                         f"members[{i}].affinity: unknown key {key!r}"
-                        f"{_did_you_mean(key, (*seats, *self.camps))}; allowed: a member code "
+                        f"{did_you_mean(key, (*seats, *self.camps))}; allowed: a member code "
                         f"({', '.join(seats)}) or a camp "
                         f"({', '.join(self.camps) or 'none defined'})"
                     )
@@ -570,7 +566,7 @@ class Scenario(FrozenModel):
                 if code not in seats:
                     raise InputError(
                         f"camps.{name}: {code!r} is not on the council"
-                        f"{_did_you_mean(code, seats)}; {allowed}"
+                        f"{did_you_mean(code, seats)}; {allowed}"
                     )
         seen: dict[str, str] = {}
         _refuse_repeats([bloc.name for bloc in self.blocs], "blocs", "name", "bloc name")
@@ -645,7 +641,7 @@ class Scenario(FrozenModel):
             if _CODE.match(code) and code not in seats:
                 raise InputError(
                     f"{where}.sponsors: {code!r} is not on the council"
-                    f"{_did_you_mean(code, seats)}; give a member code "
+                    f"{did_you_mean(code, seats)}; give a member code "
                     f"({', '.join(seats)}) or, for a state outside the Council, its name "
                     "(\"Ukraine\")"
                 )
@@ -656,7 +652,7 @@ class Scenario(FrozenModel):
             if rival not in ids:
                 raise InputError(
                     f"{where}.rivals: no draft {rival!r} in the scenario"
-                    f"{_did_you_mean(rival, ids)}; its drafts are {', '.join(ids)}"
+                    f"{did_you_mean(rival, ids)}; its drafts are {', '.join(ids)}"
                 )
         for p, provision in enumerate(draft.provisions):
             self._severity(provision, f"{where}.provisions[{p}]")
@@ -741,7 +737,7 @@ class Scenario(FrozenModel):
         return (f"Scenario({self.title!r}, {self.date or 'undated'}; council "
                 f"{council.name or 'custom'} ({council.seats} seats, {council.threshold} to "
                 f"adopt); {len(self.members)} member stances, {len(self.blocs)} blocs; drafts: "
-                f"{_brief([d.id for d in self.drafts], 200)})")
+                f"{brief([d.id for d in self.drafts], 200)})")
 
     def _repr_html_(self) -> str:
         esc = html.escape

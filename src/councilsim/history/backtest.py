@@ -41,7 +41,6 @@ executor: each year's work depends only on the record.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -53,24 +52,27 @@ from typing import Any
 
 import numpy as np
 
+from councilsim._export import dumps, jsonable
 from councilsim._progress import ProgressLike, progress_reporter
+from councilsim.api import simulate
 from councilsim.errors import InputError, LeakageError
 from councilsim.history.calibration import (
     NODES,
     TextContext,
-    _last_votes_table,
     agenda_groups,
     calibrate,
+    last_votes_table,
     usable,
 )
 from councilsim.history.record import (
     TOPIC_GROUPS,
     History,
     RecordedVote,
-    _topic_test,
-    load_history,
+    bundled_history,
+    topic_test,
 )
-from councilsim.results import html_summary, short_repr
+from councilsim.models import Draft, Scenario
+from councilsim.results import chart, html_summary, short_repr
 from councilsim.rules import VOTES, adopted
 
 __all__ = [
@@ -262,17 +264,6 @@ def _scores(predictions: Sequence[TextPrediction]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _clean(value: Any) -> Any:
-    """NaN to None, recursively, so the JSON is standard."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
 @dataclass(frozen=True)
 class BacktestResult:
     """Scores of a rolling-origin backtest, for the model and the two baselines.
@@ -350,8 +341,12 @@ class BacktestResult:
             raise InputError(f"no predictions in {first}-{last}")
         return _scores(chosen)
 
-    def to_dict(self, *, predictions: bool = False) -> dict[str, Any]:
-        """Plain, JSON-ready form; ``predictions=True`` adds every text's forecasts."""
+    def to_dict(self, *, predictions: bool = False, timing: bool = False) -> dict[str, Any]:
+        """Plain, JSON-ready form; ``predictions=True`` adds every text's forecasts.
+
+        ``timing=True`` adds ``seconds``, the wall-clock time of the run; without it the form
+        is the same from run to run.
+        """
         out = {
             "start": self.start,
             "end": self.end,
@@ -371,16 +366,16 @@ class BacktestResult:
             },
             "calibrations": {str(y): dict(v) for y, v in self.calibrations.items()},
             "leaks": dict(self.leaks),
-            "seconds": self.seconds,
         }
+        if timing:
+            out["seconds"] = self.seconds
         if predictions:
             out["predictions"] = [p.to_dict() for p in self.predictions]
-        return _clean(out)
+        return jsonable(out)
 
-    def to_json(self, *, predictions: bool = False, **kwargs: Any) -> str:
+    def to_json(self, *, predictions: bool = False, timing: bool = False, **kwargs: Any) -> str:
         """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
-        kwargs.setdefault("indent", 2)
-        return json.dumps(self.to_dict(predictions=predictions), **kwargs)
+        return dumps(self.to_dict(predictions=predictions, timing=timing), **kwargs)
 
     def to_frame(self) -> Any:
         """One row per predicted text (needs pandas)."""
@@ -393,6 +388,13 @@ class BacktestResult:
 
     def _repr_html_(self) -> str:
         return html_summary(self)
+
+    def plot(self, ax=None, **kwargs: Any):
+        """Reliability diagram of the forecasts (needs matplotlib); returns the Axes.
+
+        ``kwargs`` go to :func:`councilsim.plot.reliability`.
+        """
+        return chart("reliability")(self, ax=ax, **kwargs)
 
     def summary(self) -> str:
         """A plain-text report: overall, 2010-2025, per year, reliability."""
@@ -466,7 +468,7 @@ def _topic_of(topic: str | None) -> Callable[[RecordedVote], bool]:
         return lambda vote: True
     if topic in TOPIC_GROUPS:
         return lambda vote: topic in agenda_groups(vote)
-    return _topic_test(topic)
+    return topic_test(topic)
 
 
 def _base_rates(
@@ -493,10 +495,7 @@ def _year_task(
     topic: str | None,
     settings: Mapping[str, Any],
 ) -> tuple[list[TextPrediction], dict[str, Any], list[str]]:
-    from councilsim.api import simulate
-    from councilsim.models import Draft, Scenario
-
-    history = load_history() if history is None else history
+    history = bundled_history() if history is None else history
     origin = dt.date(year, 1, 1)
     past = history.filter(before=origin)
     window = settings.get("window")
@@ -516,9 +515,9 @@ def _year_task(
     base_rate, base_shares = _base_rates(past, in_topic)
     # Every usable vote up to the end of the year, for features built from earlier dates only.
     known = [vote for vote in history.filter(before=dt.date(year + 1, 1, 1)) if usable(vote)]
-    last_votes = _last_votes_table(known)
+    last_votes = last_votes_table(known)
     # Persistence: the last vote on the topic, absences included, else the last vote at all.
-    persistence = _last_votes_table(known, letters=VOTES, fallback="Y")
+    persistence = last_votes_table(known, letters=VOTES, fallback="Y")
     pooled = dict.fromkeys(VOTES, 1.0 / len(VOTES))
     predictions: list[TextPrediction] = []
     procedural_used = []

@@ -1,6 +1,6 @@
 """Estimate members' stances from the recorded votes (maximum a posteriori, with standard errors).
 
-The model is the vote model of DESIGN §3 read as an ordered-probit item-response model. On text
+The model is the vote model of docs/model.md read as an ordered-probit item-response model. On text
 ``j`` member ``i`` has net utility ::
 
     D_ij = v_i + x_ij' delta + a_j + e_ij,      a_j ~ N(0, tau^2),  e_ij ~ N(0, 1)
@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -74,18 +73,21 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, sparse
 from scipy.special import log_ndtr, ndtr, ndtri
 
+from councilsim._bundled import read_record
+from councilsim._export import dumps
 from councilsim.errors import InputError, LeakageError
 from councilsim.history.record import (
     TOPIC_GROUPS,
     DateLike,
+    FrozenDict,
     History,
     RecordedVote,
-    _as_date,
-    _normalise_text,
-    _ReadOnlyDict,
-    _searchable,
-    _seats_and_threshold,
-    _topic_group_regexes,
+    as_date,
+    bundled_history,
+    normalise_text,
+    searchable,
+    seats_and_threshold,
+    topic_group_regexes,
 )
 from councilsim.models import Bloc, Council, Member, Scenario
 from councilsim.results import html_summary, short_repr
@@ -169,17 +171,17 @@ def usable(vote: RecordedVote) -> bool:
     if not vote.votes or vote.modality == "without_vote" or vote.status in UNUSABLE_STATUSES:
         return False
     # Fewer seats than votes needed: RecordedVote.council() refuses it.
-    return len(vote.votes) >= _seats_and_threshold(vote.date)[1]
+    return len(vote.votes) >= seats_and_threshold(vote.date)[1]
 
 
 @cache
 def _group_regexes() -> tuple[tuple[str, Any, Any], ...]:
-    return tuple((name, *_topic_group_regexes(name)) for name in TOPIC_GROUPS)
+    return tuple((name, *topic_group_regexes(name)) for name in TOPIC_GROUPS)
 
 
 @cache
 def _agenda_groups(topic: str) -> tuple[str, ...]:
-    text = _searchable(topic, "")
+    text = searchable(topic, "")
     return tuple(
         name
         for name, include, exclude in _group_regexes()
@@ -201,12 +203,10 @@ def agenda_groups(vote: RecordedVote) -> tuple[str, ...]:
 
 @cache
 def _name_codes() -> Mapping[str, str]:
-    from councilsim._bundled import read_record
-
     rows = read_record("members_by_year")
     names = {row["member_name_wikipedia"]: row["seat_code"] for row in rows}
     names.update(_UN_NAMES)
-    return MappingProxyType({_normalise_text(k): v for k, v in names.items()})
+    return MappingProxyType({normalise_text(k): v for k, v in names.items()})
 
 
 def sponsor_codes(vote: RecordedVote) -> frozenset[str]:
@@ -215,7 +215,7 @@ def sponsor_codes(vote: RecordedVote) -> frozenset[str]:
         return frozenset()
     table = _name_codes()
     # The record's own normalisation: it also reads a back-tick as an apostrophe.
-    codes = (table.get(_normalise_text(name)) for name in vote.sponsors)
+    codes = (table.get(normalise_text(name)) for name in vote.sponsors)
     return frozenset(code for code in codes if code is not None and code in vote.votes)
 
 
@@ -455,7 +455,7 @@ class Calibration:
             absence=pooled.absence,
             absence_se=pooled.absence_se,
             n_votes=0,
-            counts=_ReadOnlyDict({}),
+            counts=FrozenDict({}),
             weight=0.0,
         )
 
@@ -569,8 +569,7 @@ class Calibration:
 
     def to_json(self, **kwargs: Any) -> str:
         """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
-        kwargs.setdefault("indent", 2)
-        return json.dumps(self.to_dict(), **kwargs)
+        return dumps(self.to_dict(), **kwargs)
 
     def to_frame(self) -> Any:
         """One row per member (needs pandas)."""
@@ -661,7 +660,7 @@ class _Data:
     last_date: dt.date | None
 
 
-def _last_votes_table(
+def last_votes_table(
     votes: Sequence[RecordedVote],
     *,
     letters: Sequence[str] = _LETTERS,
@@ -745,7 +744,7 @@ def _prepare(
     text_types = []
     counts: dict[str, dict[str, int]] = {}
     weight_of: dict[str, float] = {}
-    lags = _last_votes_table(votes) if "lag" in kinds else [{}] * len(votes)
+    lags = last_votes_table(votes) if "lag" in kinds else [{}] * len(votes)
     n_votes = 0
 
     def index_of(table: dict, key: Any) -> int:
@@ -1194,11 +1193,9 @@ def calibrate(
     True
     """
     if history is None:
-        from councilsim.history.record import load_history
-
-        history = load_history()
-    before_date = None if before is None else _as_date(before, "before")
-    since_date = None if since is None else _as_date(since, "since")
+        history = bundled_history()
+    before_date = None if before is None else as_date(before, "before")
+    since_date = None if since is None else as_date(since, "since")
     if half_life is not None and not half_life > 0:
         raise InputError(f"half_life must be a positive number of years, got {half_life!r}")
     if not 2 <= int(nodes) <= 200:
@@ -1385,7 +1382,7 @@ def _build(
             absence=float(absence),
             absence_se=float(absence_se),
             n_votes=int(sum(counts.values())),
-            counts=_ReadOnlyDict(dict(counts)),
+            counts=FrozenDict(dict(counts)),
             weight=float(data.weight_of[code]),
         )
     pooled = MemberEstimate(
@@ -1400,7 +1397,7 @@ def _build(
         absence=float(pooled_absence),
         absence_se=math.sqrt(pooled_absence * (1 - pooled_absence) / max(n_el, 1)),
         n_votes=int(n_el),
-        counts=_ReadOnlyDict({}),
+        counts=FrozenDict({}),
         weight=0.0,
     )
     effects = {name: float(p["effects"][j]) for j, name in enumerate(data.effect_names)}
@@ -1413,13 +1410,13 @@ def _build(
     log_prior, _ = problem._log_prior(theta)
     tau = p["tau"]
     return Calibration(
-        members=_ReadOnlyDict(reported),
+        members=FrozenDict(reported),
         pooled=pooled,
         tau=float(tau),
         tau_se=float(tau * se[problem.i_tau]),
         effect_kinds=kinds,
-        effects=_ReadOnlyDict(effects),
-        effects_se=_ReadOnlyDict(effects_se),
+        effects=FrozenDict(effects),
+        effects_se=FrozenDict(effects_se),
         log_likelihood=float(log_lik),
         log_posterior=float(log_lik + log_prior),
         n_texts=data.n_texts,
@@ -1429,7 +1426,7 @@ def _build(
         before=before,
         half_life=half_life,
         last_date=data.last_date,
-        residual_correlation=_ReadOnlyDict(
+        residual_correlation=FrozenDict(
             _residual_correlation(data, *residual_terms, problem.x)
         ),
         converged=bool(fit.success),
