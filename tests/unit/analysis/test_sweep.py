@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
+from paths import REPO_ROOT
 
 from councilsim import Bloc, Council, Draft, Member, Provision, Scenario, load_scenario, simulate
 from councilsim.analysis import SweepGrid, SweepResult, sweep, sweep_grid
 from councilsim.analysis.sweep import _crossings
 from councilsim.exact import BATCH_LAWS
 
-DPRK = Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml"
+DPRK = REPO_ROOT / "scenarios" / "dprk-2017-09.toml"
 ROUNDING = 1e-12
 
 

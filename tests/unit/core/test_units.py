@@ -7,9 +7,9 @@ import json
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import pytest
+from paths import REPO_ROOT
 
 import councilsim as cs
 from councilsim import cli
@@ -21,7 +21,7 @@ from councilsim.catalog import (
 )
 from councilsim.loading import parse_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 FLAGSHIP = ROOT / "scenarios" / "dprk-2017-09.toml"
 OIL = builtin_catalog()["oil_refined"]
 

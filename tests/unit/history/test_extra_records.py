@@ -3,16 +3,16 @@
 import csv
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
+from paths import REPO_ROOT
 
 from councilsim._bundled import read_record
 from councilsim.cli import main
 from councilsim.history import BUNDLED, backtest, calibrate, load_history, replay
 from councilsim.history.extra import ExtraRecordError
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+EXAMPLES = REPO_ROOT / "docs" / "examples"
 DRAFTS, VOTES = EXAMPLES / "extra-drafts.csv", EXAMPLES / "extra-votes.csv"
 
 

@@ -2,16 +2,16 @@
 
 import datetime as dt
 import tomllib
-from pathlib import Path
 
 import pytest
+from paths import REPO_ROOT
 
 from councilsim import load_scenario, simulate
 from councilsim.cli import main
 from councilsim.history import TOPIC_GROUPS, load_history
 from councilsim.models import Council
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+EXAMPLES = REPO_ROOT / "docs" / "examples"
 DATE = "2017-08-01"
 
 

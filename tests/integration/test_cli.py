@@ -11,14 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import REPO_ROOT, TESTS_DIR
 
 import councilsim
 from councilsim.cli import EXIT_BAD_INPUT, EXIT_OK
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 FLAGSHIP = ROOT / "scenarios" / "dprk-2017-09.toml"
 FLAGSHIP_DRAFTS = ["us-first-draft", "uk-japan-proposal", "res-2375"]
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = TESTS_DIR / "data" / "bad"
 
 
 def councilsim_cli(*args: str | Path) -> subprocess.CompletedProcess:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from paths import REPO_ROOT
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")  # before pyplot is imported anywhere: no display needed
@@ -21,7 +21,7 @@ import councilsim as cs  # noqa: E402
 from councilsim import plot  # noqa: E402
 from councilsim.cli import EXIT_BAD_INPUT, EXIT_OK, main  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 FLAGSHIP = ROOT / "scenarios" / "dprk-2017-09.toml"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -9,10 +9,10 @@ TOML writer must give back, through ``load_scenario``, exactly the scenario it w
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from paths import REPO_ROOT
 
 from councilsim import (
     Bloc,
@@ -31,7 +31,7 @@ from councilsim.loading import parse_scenario, scenario_toml
 
 from strategies import scenarios
 
-DPRK = Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml"
+DPRK = REPO_ROOT / "scenarios" / "dprk-2017-09.toml"
 VENEZUELA = DPRK.with_name("venezuela-2019-02.toml")
 KINDS = ("oil_refined", "maritime_interdiction", "textile_ban")
 

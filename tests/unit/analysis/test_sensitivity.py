@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
+from paths import REPO_ROOT
 
 from councilsim import Bloc, Council, Draft, Member, Provision, Scenario, simulate
 from councilsim.analysis import Sensitivity, sensitivity
 
-DPRK = Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml"
+DPRK = REPO_ROOT / "scenarios" / "dprk-2017-09.toml"
 
 
 def small_scenario() -> Scenario:

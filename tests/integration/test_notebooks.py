@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
+from paths import REPO_ROOT
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = REPO_ROOT / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 CELL_TIMEOUT = 120  # seconds per cell
 NOTEBOOK_BUDGET = 60  # seconds per notebook on 2 cores, kernel start included

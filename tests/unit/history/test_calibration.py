@@ -16,6 +16,7 @@ import pickle
 
 import numpy as np
 import pytest
+from paths import REPO_ROOT
 
 from councilsim import Council, Draft, Member, Scenario, adopted_array, load_scenario, simulate
 from councilsim.history import History, RecordedVote, load_history
@@ -44,7 +45,7 @@ BAND = {"EA": 0.25, "EB": 0.5, "EC": 1.0, "ED": 0.5, "EE": 0.35, "EF": 0.7, "EG"
         "PA": 0.4986, "PB": 0.4986, "PC": 0.4986}
 VETO_COST = {"PA": 0.3, "PB": 0.8, "PC": 0.5}
 ABSENCE = {"EG": 0.05}
-REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 
 
 def _synthetic_scenario() -> Scenario:

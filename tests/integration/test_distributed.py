@@ -1,14 +1,14 @@
 """A local Dask cluster plugs in as an executor and changes no result."""
 
-from pathlib import Path
 
 import pytest
+from paths import REPO_ROOT
 
 import councilsim as cs
 
 distributed = pytest.importorskip("distributed")
 
-FLAGSHIP = Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml"
+FLAGSHIP = REPO_ROOT / "scenarios" / "dprk-2017-09.toml"
 
 
 @pytest.fixture(scope="module")

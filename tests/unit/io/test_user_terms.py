@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pydantic
 import pytest
+from paths import REPO_ROOT
 
 import councilsim as cs
 from councilsim import ScenarioError
 from councilsim.loading import parse_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 FLAGSHIP = ROOT / "scenarios" / "dprk-2017-09.toml"
 HEAD = '[scenario]\ncouncil = "unsc-2017"\n'
 

@@ -3,14 +3,14 @@
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
+from paths import REPO_ROOT
 
 from councilsim.cli import main
 from councilsim.history import load_history
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+EXAMPLES = REPO_ROOT / "docs" / "examples"
 RECORD = ["--record", str(EXAMPLES / "extra-drafts.csv"),
           "--record", str(EXAMPLES / "extra-votes.csv")]
 

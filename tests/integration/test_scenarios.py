@@ -14,11 +14,12 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from paths import REPO_ROOT
 
 from councilsim import load_scenario, simulate
 from councilsim.models import Scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 SEEDS = ROOT / "seeds"
 

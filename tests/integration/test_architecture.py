@@ -10,10 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from paths import REPO_ROOT
+
 import councilsim
 
 PACKAGE = Path(councilsim.__file__).parent
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 # The package root wires the layers together and the CLI sits on top: both may import late.
 ABOVE_ALL = {"__init__.py", "__main__.py", "cli.py"}
 

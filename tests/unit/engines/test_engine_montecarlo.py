@@ -354,7 +354,7 @@ def _fifteen_seats() -> Scenario:
 
 def test_thirds_agree_with_closed_form():
     # Every member yes, no or abstain with 1/3 each on the 2017 Council: the veto figures
-    # against their closed form (tests/test_engine_exact.py), within the binomial band.
+    # against their closed form (tests/unit/engines/test_engine_exact.py), within the binomial band.
     council = Council.unsc(2017)
     expected = thirds_closed_form(council)
     draws = 200_000

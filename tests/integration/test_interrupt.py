@@ -4,11 +4,12 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
+
+from paths import REPO_ROOT
 
 import councilsim as cs
 
-FLAGSHIP = Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml"
+FLAGSHIP = REPO_ROOT / "scenarios" / "dprk-2017-09.toml"
 
 
 def test_progress_is_reported_per_task_up_to_the_total():

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
+from paths import REPO_ROOT
 
 from councilsim import Council, RandomUtilityModel, load_scenario
 from councilsim.analysis import (
@@ -23,7 +23,7 @@ from councilsim.analysis import (
     council_scenario,
 )
 
-DPRK = Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml"
+DPRK = REPO_ROOT / "scenarios" / "dprk-2017-09.toml"
 
 
 @pytest.fixture(scope="module")

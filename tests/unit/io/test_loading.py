@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from paths import REPO_ROOT, TESTS_DIR
 
 from councilsim.errors import ScenarioError
 from councilsim.loading import (
@@ -23,8 +23,8 @@ from councilsim.loading import (
 )
 from councilsim.models import Scenario
 
-ROOT = Path(__file__).resolve().parents[1]
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+ROOT = REPO_ROOT
+BAD = TESTS_DIR / "data" / "bad"
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 
 _KINDS = ("arms_embargo, coal_ban, iron_ban, leader_sanctions, maritime_interdiction, oil_crude, "

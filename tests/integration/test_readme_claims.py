@@ -6,16 +6,15 @@ of model or engine that moves one fails here and the text is updated with it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from paths import REPO_ROOT
 
 from councilsim import load_scenario
 from councilsim.analysis import blocking_coalitions, negotiate, sweep
 from councilsim.votemodel import RandomUtilityModel
 
-FLAGSHIP = Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml"
+FLAGSHIP = REPO_ROOT / "scenarios" / "dprk-2017-09.toml"
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +69,7 @@ def test_who_blocks_the_first_us_draft(scenario):
 
 # -- the rest of README.md and docs/: each figure produced here or by the command shown ------
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 README = (ROOT / "README.md").read_text("utf-8")
 MODEL_DOC = (ROOT / "docs" / "model.md").read_text("utf-8")
 

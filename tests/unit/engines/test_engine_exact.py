@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from known_answers import thirds, thirds_closed_form
+from paths import REPO_ROOT
 from scipy.special import ndtr
 
 from councilsim import (
@@ -610,16 +610,15 @@ def test_fifteen_seats_with_blocs_in_any_order():
 
 def _scenario_laws() -> list:
     """Every draft of every shipped scenario, plus texts rewritten along the flagship's oil cap."""
-    from pathlib import Path
 
     from councilsim import load_scenario
     from councilsim.votemodel import RandomUtilityModel
 
     laws = []
-    for path in sorted((Path(__file__).parents[1] / "scenarios").glob("*.toml")):
+    for path in sorted((REPO_ROOT / "scenarios").glob("*.toml")):
         scenario = load_scenario(path)
         laws += [RandomUtilityModel().prepare(scenario, draft) for draft in scenario.drafts]
-    flagship = load_scenario(Path(__file__).parents[1] / "scenarios" / "dprk-2017-09.toml")
+    flagship = load_scenario(REPO_ROOT / "scenarios" / "dprk-2017-09.toml")
     base = flagship.draft("us-first-draft")
     for value in np.linspace(0.0, 4_500_000.0, 60):
         provisions = [p for p in base.provisions if p.kind != "oil_refined"]
@@ -651,11 +650,10 @@ def test_batched_laws_give_the_same_numbers_bit_for_bit(decisive):
 
 
 def test_compare_equals_one_simulation_per_draft():
-    from pathlib import Path
 
     from councilsim import compare, load_scenario
 
-    scenario = load_scenario(Path(__file__).parents[1] / "scenarios" / "dprk-2017-09.toml")
+    scenario = load_scenario(REPO_ROOT / "scenarios" / "dprk-2017-09.toml")
     together = compare(scenario)
     for draft in scenario.drafts:
         alone = simulate(scenario, draft.id)
@@ -671,7 +669,7 @@ def test_product_grid_work_arrays_are_reused_safely():
     from councilsim.exact import run_exact
     from councilsim.votemodel import RandomUtilityModel
 
-    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+    scenario = load_scenario(REPO_ROOT / "scenarios"
                              / "venezuela-2019-02.toml")
     laws = [RandomUtilityModel().prepare(scenario, draft) for draft in scenario.drafts] * 4
     alone = [run_exact(law) for law in laws[:2]]

@@ -12,10 +12,10 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from paths import REPO_ROOT
 from scipy.special import ndtr
 
 from councilsim import Council, Draft, Member, Scenario, load_scenario, simulate
@@ -24,7 +24,7 @@ from councilsim.exact import MAX_NODES
 
 from strategies import scenarios
 
-DPRK = Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml"
+DPRK = REPO_ROOT / "scenarios" / "dprk-2017-09.toml"
 #: The exact method's own quadrature differs from the engine's; both are accurate far below this.
 QUADRATURE = 1e-9
 

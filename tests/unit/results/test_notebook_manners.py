@@ -4,15 +4,15 @@ progress=True draws a bar; the Quickstart's extra installs Jupyter Lab."""
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 import pytest
+from paths import REPO_ROOT
 
 import councilsim as cs
 from councilsim.analysis import power_indices
 from councilsim.results import REPR_LINES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 FLAGSHIP = ROOT / "scenarios" / "dprk-2017-09.toml"
 SCREEN_LINES, SCREEN_CHARS = REPR_LINES + 2, 3_000
 

@@ -5,9 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from paths import REPO_ROOT
+
 from councilsim import load_scenario, negotiate
 
-FLAGSHIP = str(Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml")
+FLAGSHIP = str(REPO_ROOT / "scenarios" / "dprk-2017-09.toml")
 
 
 def councilsim(*args):
