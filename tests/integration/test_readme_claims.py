@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from paths import REPO_ROOT
 
-from councilsim import load_scenario
+from councilsim import load_scenario, simulate
 from councilsim.analysis import blocking_coalitions, negotiate, sweep
 from councilsim.votemodel import RandomUtilityModel
 
@@ -216,3 +216,16 @@ def test_backtest_figures_of_the_readme():
     assert [adopted_percent(0.8), adopted_percent(0.7)] == readme["bins"]
     assert [round(failed[0], 2), round(failed[-1], 3), round(statistics.median(failed), 2),
             sum(f < 0.9 for f in failed), len(failed)] == readme["failed"]
+
+
+def test_rival_drafts_fail_short_of_votes_not_by_veto():
+    # "Scenarios against the record": the Russian texts S/2016/847 and S/2019/190.
+    syria = load_scenario(REPO_ROOT / "scenarios" / "syria-2016-10.toml")
+    russian = simulate(syria, "s-2016-847")
+    assert {round(russian.p_no[code], 2) for code in ("FRA", "GBR", "USA")} == {0.81}
+    assert round(1 - russian.p_short, 4) == 0.0015 and round(russian.p_short, 3) == 0.999
+    assert max(russian.veto_prob.values()) < 0.001
+    venezuela = load_scenario(REPO_ROOT / "scenarios" / "venezuela-2019-02.toml")
+    counter = simulate(venezuela, "s-2019-190")
+    assert {round(counter.p_no[code], 2) for code in ("FRA", "GBR", "USA")} == {0.95}
+    assert round(counter.p_short, 3) == 0.998
