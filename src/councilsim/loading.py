@@ -38,8 +38,6 @@ _TABLES = {
                    "half_life, effects",
 }
 _CALIBRATION_KEYS = ("topic", "since", "before", "half_life", "effects")
-# Member fields the calibration estimates; a [[member]] entry's own values take precedence.
-_CALIBRATED_FIELDS = ("support", "uncertainty", "abstention", "veto_cost", "absence", "why")
 _SCENARIO_KEYS = ("title", "date", "description", "council", "mood_sd", "calibration")
 # Scenario model fields that a file sets in its [scenario] table.
 _IN_SCENARIO_TABLE = frozenset(_SCENARIO_KEYS) - {"council", "calibration"}
@@ -110,12 +108,21 @@ def scenario_from_document(document: dict[str, Any], *, path: str | None = None)
         raise _fail("the file is empty (or holds only comments); a scenario needs at least "
                     "a [scenario] table with council = \"unsc-YYYY\"", path)
     fields = _document_to_fields(document, path)
+    calibration = fields.pop("calibration", None)
     try:
-        return Scenario(**fields)
+        scenario = Scenario(**fields)
     except ValidationError as err:
         kinds = [entry["kind"] for entry in fields["status_quo"]]
         field, problem = _first_error(err, kinds)
         raise ScenarioError(problem, path=path, field=field) from None
+    if calibration is None:
+        return scenario
+    from councilsim.history.adapter import calibrated_scenario
+
+    try:
+        return calibrated_scenario(scenario, calibration)
+    except (ValueError, ValidationError) as err:
+        raise _fail(str(err), path, "calibration") from None
 
 
 def _fail(problem: str, path: str | None, field: str | None = None) -> ScenarioError:
@@ -164,15 +171,15 @@ def _document_to_fields(document: dict[str, Any], path: str | None) -> dict[str,
                     "not both", path, "calibration")
     request = head.get("calibration", document.get("calibration"))
     if request is not None:
-        _fill_from_calibration(_table(request, "calibration", path), fields, path)
+        fields["calibration"] = _requested_calibration(_table(request, "calibration", path), path)
     return fields
 
 
-def _fill_from_calibration(request: dict[str, Any], fields: dict[str, Any], path: str | None):
-    """Fill every member parameter the file leaves unset from stances calibrated on the record.
+def _requested_calibration(request: dict[str, Any], path: str | None) -> Any:
+    """The calibration a ``[calibration]`` table asks for.
 
-    Council members without a [[member]] entry get the calibrated stance whole; ``mood_sd``,
-    when the file does not set it, becomes the calibrated spread of texts' appeal.
+    The scenario is then filled from it by :func:`councilsim.history.adapter.calibrated_scenario`
+    (its merge policy: what the file states wins; the calibration fills the rest).
     """
     for key in request:
         if key not in _CALIBRATION_KEYS:
@@ -201,28 +208,10 @@ def _fill_from_calibration(request: dict[str, Any], fields: dict[str, Any], path
                 raise _fail(f"must be a date such as 2017-08-01, got {_show(value)}", path,
                             f"calibration.{key}") from None
         dates[key] = value
-    council = fields["council"]
-    if not isinstance(council, Council):
-        try:
-            council = Council(**council)
-        except (TypeError, ValidationError):
-            return  # the scenario's own validation reports what is wrong with the council
     try:
-        calibration = _calibration(topic, dates["since"], dates["before"], half_life,
-                                   tuple(effects))
+        return _calibration(topic, dates["since"], dates["before"], half_life, tuple(effects))
     except ValueError as err:
         raise _fail(str(err), path, "calibration") from None
-    topics = (topic,) if topic else ()
-    calibrated = {m.code: m for m in calibration.members_for(council, topics=topics)}
-    merged, seen = [], set()
-    for entry in fields["members"]:
-        base = calibrated.get(entry.get("code"))
-        seen.add(entry.get("code"))
-        stance = {} if base is None else base.model_dump(include=set(_CALIBRATED_FIELDS))
-        merged.append({**stance, **entry})
-    merged += [calibrated[code].model_dump() for code in council.members if code not in seen]
-    fields["members"] = merged
-    fields.setdefault("mood_sd", calibration.mood_sd)
 
 
 @lru_cache(maxsize=16)

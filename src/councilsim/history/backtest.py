@@ -52,14 +52,9 @@ from typing import Any
 
 import numpy as np
 
-from councilsim.history.calibration import (
-    NODES,
-    TextContext,
-    _last_votes_table,
-    agenda_groups,
-    calibrate,
-    usable,
-)
+from councilsim.history._textfacts import _last_votes_table, agenda_groups, text_facts, usable
+from councilsim.history.adapter import text_scenario
+from councilsim.history.calibration import AXIS_NODES, NODES, calibrate
 from councilsim.history.record import (
     TOPIC_GROUPS,
     History,
@@ -484,7 +479,6 @@ def _year_task(
     settings: Mapping[str, Any],
 ) -> tuple[list[TextPrediction], dict[str, Any], list[str]]:
     from councilsim.api import simulate
-    from councilsim.models import Draft, Scenario
 
     history = load_history() if history is None else history
     origin = dt.date(year, 1, 1)
@@ -499,35 +493,37 @@ def _year_task(
         half_life=settings.get("half_life"),
         effects=settings.get("effects", ()),
         effect_sd=settings.get("effect_sd"),
+        axis=bool(settings.get("axis", True)),
+        rival_spread=bool(settings.get("rival_spread", False)),
         nodes=int(settings.get("nodes", NODES)),
+        axis_nodes=int(settings.get("axis_nodes", AXIS_NODES)),
+        tolerance=float(settings.get("tolerance", 1e-6)),
         standard_errors=False,
     )
     in_topic = _topic_of(topic)
     base_rate, base_shares = _base_rates(past, in_topic)
-    # Every usable vote up to the end of the year, for features built from earlier dates only.
-    known = [vote for vote in history.filter(before=dt.date(year + 1, 1, 1)) if usable(vote)]
-    last_votes = _last_votes_table(known)
+    # Every vote up to the end of the year, for facts built from earlier dates only (and the
+    # same day's rival texts, tabled before the vote).
+    upto = history.filter(before=dt.date(year + 1, 1, 1))
+    facts = dict(zip(upto.vote_ids, text_facts(upto), strict=True))
+    known = [vote for vote in upto if usable(vote)]
     # Persistence: the last vote on the topic, absences included, else the last vote at all.
     persistence = _last_votes_table(known, letters=VOTES, fallback="Y")
     pooled = dict.fromkeys(VOTES, 1.0 / len(VOTES))
     predictions: list[TextPrediction] = []
     procedural_used = []
-    for vote, lags, persist in zip(known, last_votes, persistence, strict=True):
+    for vote, persist in zip(known, persistence, strict=True):
         if vote.date < origin or not in_topic(vote):
             continue
         # Leakage guard: the calibration saw nothing dated on or after this text.
-        assert fit.last_date is None or fit.last_date < origin <= vote.date, (
-            f"calibration for {year} saw a vote of {fit.last_date}, predicting {vote.date}"
-        )
-        council = vote.council()
-        context = TextContext.of(vote, lags)
-        scenario = Scenario(
-            council=council,
-            title=vote.vote_id,
-            members=fit.members_for(council, context),
-            mood_sd=fit.tau,
-            drafts=(Draft(id="text", procedural=vote.procedural),),
-        )
+        if fit.last_date is not None and not fit.last_date < origin <= vote.date:
+            raise RuntimeError(
+                f"leakage: the calibration for {year} saw a vote of {fit.last_date}, "
+                f"predicting {vote.date}"
+            )
+        context = facts[vote.vote_id]
+        scenario = text_scenario(vote, context, fit)
+        council = scenario.council
         result = simulate(scenario, "text", method="exact")
         if vote.procedural:
             procedural_used.append(vote.vote_id)
