@@ -85,6 +85,14 @@ def per_draw_loop(law: VoteLaw, draws: int, seed: int) -> float:
     return adopted / draws
 
 
+def east_west(scenario: cs.Scenario) -> cs.Scenario:
+    """``scenario`` with RUS, CHN (+1) and USA, GBR, FRA, JPN (-1) in one bloc."""
+    others = [b for b in scenario.blocs if b.name not in ("western", "russia-china")]
+    bloc = cs.Bloc(name="east-west", members=("RUS", "CHN", "USA", "GBR", "FRA", "JPN"), sd=0.6,
+                   loadings={"USA": -1.0, "GBR": -1.0, "FRA": -1.0, "JPN": -1.0})
+    return scenario.model_copy(update={"blocs": (bloc, *others)})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats and draws")
@@ -103,6 +111,15 @@ def main() -> None:
                                          repeat=repeat)
                 rows.append((f"exact latency, {path.stem} / {draft.id}, without P(decisive)",
                              f"{seconds * 1e3:.2f} ms"))
+
+    # Correlated opposition: the flagship with its western and russia-china blocs merged into
+    # one east-west bloc whose two sides load +1 and -1 (the exact engine's product grid).
+    scenario = east_west(cs.load_scenario(FLAGSHIP))
+    for draft in scenario.drafts:
+        law = RandomUtilityModel().prepare(scenario, draft)
+        seconds = median_seconds(lambda law=law: run_exact(law), repeat=repeat)
+        rows.append((f"exact latency, {FLAGSHIP.stem} with an east-west bloc / {draft.id}",
+                     f"{seconds * 1e3:.2f} ms"))
 
     scenario = cs.load_scenario(FLAGSHIP)
     draft = "res-2375"

@@ -75,6 +75,7 @@ def scenarios(
     procedural: bool | None = False,
     obliged: bool = True,
     absence: bool = True,
+    context: bool = False,
 ) -> Scenario:
     """Draw a small :class:`Scenario` with exactly one draft (id ``"d"``).
 
@@ -102,6 +103,11 @@ def scenarios(
         Whether members may be obliged to abstain (Art. 27(3)).
     absence : bool
         Whether members may have a positive absence probability.
+    context : bool
+        Also draw what a draft's circumstances add: signed bloc loadings, members' affinities
+        for sponsors (by member and by camp), rival and amendment terms, the draft's sponsors,
+        a rival draft ``"r"`` listing ``"d"`` and the amendment flag. False keeps the draws
+        (and so every example) of the tests written before these existed.
     """
     council = draw(councils(min_seats=min_seats, max_seats=max_seats, min_veto=min_veto))
     unit = st.floats(min_value=0.0, max_value=1.0)
@@ -128,7 +134,8 @@ def scenarios(
             )
         )
     # Each member gets a bloc label, -1 meaning no bloc; empty labels are simply not formed.
-    n_blocs = draw(st.integers(min_value=0, max_value=max_blocs))
+    n_blocs = draw(st.integers(min_value=min(1, max_blocs) if context else 0,
+                               max_value=max_blocs))
     labels = draw(
         st.lists(
             st.integers(min_value=-1, max_value=n_blocs - 1),
@@ -136,14 +143,38 @@ def scenarios(
             max_size=council.seats,
         )
     )
+    if context and n_blocs:  # at least two members share bloc 0, so loadings can differ
+        labels[:2] = [0, 0]
     in_bloc: dict[int, list[str]] = {}
     for code, label in zip(council.members, labels, strict=True):
         in_bloc.setdefault(label, []).append(code)
     blocs = [
-        Bloc(name=f"bloc{b}", members=tuple(in_bloc[b]), sd=draw(shock_sd))
+        Bloc(name=f"bloc{b}", members=tuple(in_bloc[b]),
+             sd=draw(st.floats(min_value=0.05, max_value=max_shock_sd) if context else shock_sd),
+             loadings=draw(_signed_loadings(in_bloc[b])) if context else {})
         for b in range(n_blocs)
         if b in in_bloc
     ]
+    camps: dict[str, tuple[str, ...]] = {}
+    sponsors: tuple[str, ...] = ()
+    drafts_extra: tuple[Draft, ...] = ()
+    if context:
+        camps = {"camp": tuple(draw(st.lists(st.sampled_from(council.members), min_size=1,
+                                                max_size=3, unique=True)))}
+        shift = st.floats(min_value=-1.5, max_value=1.5)
+        members = [
+            m.model_copy(update={
+                "affinity": {key: draw(shift) for key in ("camp", council.members[0])
+                             if draw(st.booleans())},
+                "rival": draw(shift),
+                "amendment": draw(shift),
+            })
+            for m in members
+        ]
+        sponsors = tuple(draw(st.lists(st.sampled_from([*council.members, "Elsewhere"]),
+                                       max_size=3, unique=True)))
+        if draw(st.booleans()):
+            drafts_extra = (Draft(id="r", rivals=("d",)),)
     is_procedural = draw(st.booleans()) if procedural is None else procedural
     obliged_abstain = (
         tuple(c for c in council.members if draw(st.integers(0, 4)) == 0) if obliged else ()
@@ -153,6 +184,8 @@ def scenarios(
         provisions=(Provision(kind=POLICY_KIND, severity=draw(unit)),),
         procedural=is_procedural,
         obliged_abstain=obliged_abstain,
+        sponsors=sponsors,
+        amendment=draw(st.booleans()) if context else False,
     )
     return Scenario(
         council=council,
@@ -160,5 +193,18 @@ def scenarios(
         blocs=tuple(blocs),
         mood_sd=draw(shock_sd),
         status_quo=(Provision(kind=POLICY_KIND, severity=draw(unit)),),
-        drafts=(draft,),
+        drafts=(draft, *drafts_extra),
+        **({"camps": camps} if context else {}),
     )
+
+
+@st.composite
+def _signed_loadings(draw: st.DrawFn, codes: list[str]) -> dict[str, float]:
+    """Loadings on a bloc's shock with both signs: the first member 1, the next one negative
+    (so the draws cannot shrink to the one-loading case), the others anything, 0 included."""
+    loadings = {}
+    if len(codes) > 1:
+        loadings[codes[1]] = draw(st.floats(min_value=-1.5, max_value=-0.2))
+    for code in codes[2:]:
+        loadings[code] = draw(st.one_of(st.just(0.0), st.floats(min_value=-1.5, max_value=1.5)))
+    return loadings

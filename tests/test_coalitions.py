@@ -64,6 +64,21 @@ def test_exact_matches_the_engine_on_generated_scenarios(scenario):
     assert total == pytest.approx(result.p_not_adopted, abs=1e-12)
 
 
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(procedural=None, max_seats=6, context=True))
+def test_exact_matches_the_engine_with_signed_loadings(scenario):
+    # Blocs whose members load with opposite signs reach the coalitions through the engine's
+    # product grid: the veto patterns must still add up to the engine's answers.
+    result = blocking_coalitions(scenario, "d", method="exact", top=1000)
+    engine = simulate(scenario, "d", method="exact")
+    slack = QUADRATURE + engine.std_error
+    assert result.p_not_adopted == pytest.approx(1 - engine.p_adopted, abs=slack)
+    assert result.p_vetoed == pytest.approx(engine.p_vetoed, abs=slack)
+    for code, p in engine.veto_prob.items():
+        assert result.veto[code] == pytest.approx(p, abs=slack)
+
+
 def test_brute_force_with_independent_members():
     # No shared shocks: members are independent, so every profile's probability is a product.
     council = Council(members=("AA", "BB", "CC", "DD"), veto_holders=("AA", "BB"), threshold=3)

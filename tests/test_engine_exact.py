@@ -171,10 +171,14 @@ def _brute_force(scenario: Scenario) -> dict:
     """Everything the engine reports, by enumerating all 4^n vote profiles.
 
     Written from DESIGN §3 alone: D_i = v_i + sum_k w_ik ((x_ik - q_k)^2 - (x_ik - s_k)^2)
-    + g G + b E + sigma_i e_i; yes if D_i > a_i, no if D_i < -(a_i + c_i), else abstain; absent
-    with probability p_i, obliged members abstain. At most one bloc may have a shock.
+    + g G + l_i b E + sigma_i e_i; yes if D_i > a_i, no if D_i < -(a_i + c_i), else abstain;
+    absent with probability p_i, obliged members abstain. v_i gains the member's affinity for
+    each key (member or camp) among the draft's sponsors, its rival term when a rival draft is
+    on the table, its amendment term for an amendment. At most one bloc may have a shock.
     """
     council, draft = scenario.council, scenario.drafts[0]
+    sponsors = set(draft.sponsors)
+    rival_on_table = bool(draft.rivals) or any(draft.id in d.rivals for d in scenario.drafts)
     codes, n = council.members, council.seats
     status_quo = scenario.status_quo_severities()
     proposal = scenario.draft_severities(draft)
@@ -185,6 +189,9 @@ def _brute_force(scenario: Scenario) -> dict:
                  - (m.ideal.get(k, status_quo.get(k, 0.0)) - proposal.get(k, 0.0)) ** 2)
             for k, w in m.salience.items()
         )
+        + sum(value for key, value in m.affinity.items()
+              if sponsors & set(scenario.camps.get(key, [key])))
+        + m.rival * rival_on_table + m.amendment * draft.amendment
         for m in stances
     ])
     veto = np.array([c in council.veto_holders and not draft.procedural for c in codes])
@@ -200,11 +207,12 @@ def _brute_force(scenario: Scenario) -> dict:
     assert len(shocked) <= 1, "the reference integrates one bloc shock only"
     bloc_loading = np.zeros(n)
     for bloc in shocked:
-        bloc_loading[[codes.index(c) for c in bloc.members]] = bloc.sd
+        for c in bloc.members:
+            bloc_loading[codes.index(c)] = bloc.sd * bloc.loadings.get(c, 1.0)
     mood_loading = np.full(n, scenario.mood_sd)
 
     def rule(loading):
-        if not np.any(loading > 0):
+        if not np.any(loading != 0):
             return np.zeros(1), np.ones(1)
         return _normal_rule(loading / sd)
 
@@ -260,7 +268,7 @@ def _assert_matches_brute_force(scenario: Scenario, tolerance: float, **options)
     reference = _brute_force(scenario)
     # The reference's own accuracy: its weights must integrate 1 to rounding.
     assert abs(reference["total"] - 1.0) <= ROUNDING
-    result = simulate(scenario, method="exact", **options)
+    result = simulate(scenario, "d", method="exact", **options)
     bound = result.std_error + tolerance
     assert abs(result.p_adopted - reference["p_adopted"]) <= bound
     assert abs(result.p_vetoed - reference["p_vetoed"]) <= bound
@@ -325,6 +333,36 @@ def test_bloc_grid_error_is_within_reported_bound():
 @given(scenarios(max_seats=6, max_blocs=1, procedural=None))
 def test_exact_matches_brute_force(scenario):
     # The engine's reported quadrature bound must cover its actual error, up to 1e-9.
+    _assert_matches_brute_force(scenario, 1e-9)
+
+
+@EXACT
+@given(scenarios(max_seats=6, max_blocs=1, procedural=None, context=True))
+def test_exact_matches_brute_force_with_signed_loadings_and_draft_context(scenario):
+    # Signed loadings (a bloc whose members move against each other), affinities for sponsors,
+    # rival and amendment terms: still exact, within the reported bound plus 1e-9.
+    _assert_matches_brute_force(scenario, 1e-9)
+
+
+def test_exact_matches_brute_force_east_west():
+    # The correlated-opposition bloc of the docs: two sides at +1 and -1, a rival draft, and
+    # affinities by camp.
+    codes = ["RUS", "CHN", "USA", "GBR", "EA"]
+    scenario = Scenario(
+        council=Council(members=codes, veto_holders=codes[:4], threshold=3),
+        camps={"east": ("RUS", "CHN"), "west": ("USA", "GBR")},
+        members=[
+            Member(code="RUS", support=0.5, affinity={"east": 1.0, "west": -2.0}, veto_cost=0.3),
+            Member(code="CHN", support=0.8, affinity={"west": -1.0}, veto_cost=0.6),
+            Member(code="USA", support=0.5, affinity={"west": 1.0, "east": -2.0}),
+            Member(code="GBR", support=0.5, affinity={"west": 1.0, "east": -2.0}),
+            Member(code="EA", support=0.6, rival=-0.4, uncertainty=0.7),
+        ],
+        blocs=[Bloc(name="east-west", members=codes[:4], sd=0.9,
+                    loadings={"USA": -1.0, "GBR": -1.0})],
+        mood_sd=0.4,
+        drafts=[Draft(id="d", sponsors=["RUS"]), Draft(id="w", sponsors=["USA"], rivals=["d"])],
+    )
     _assert_matches_brute_force(scenario, 1e-9)
 
 

@@ -62,8 +62,8 @@ def _check_against_exact(scenario: Scenario, draws: int, *, tally: bool = True) 
     Checks P(adopted), P(vetoed), each member's vote probabilities and P(decisive), and with
     ``tally`` each yes-count probability.
     """
-    exact = simulate(scenario, method="exact")
-    mc = simulate(scenario, method="monte_carlo", draws=draws, seed=SEED)
+    exact = simulate(scenario, "d", method="exact")
+    mc = simulate(scenario, "d", method="monte_carlo", draws=draws, seed=SEED)
     checks = [("p_adopted", mc.p_adopted, exact.p_adopted),
               ("p_vetoed", mc.p_vetoed, exact.p_vetoed)]
     for code in scenario.council.members:
@@ -107,6 +107,15 @@ def _scenario() -> Scenario:
 )
 @given(scenarios(procedural=None))
 def test_monte_carlo_agrees_with_exact(scenario):
+    _check_against_exact(scenario, DRAWS, tally=False)
+
+
+@settings(
+    max_examples=20, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(scenarios(procedural=None, context=True))
+def test_monte_carlo_agrees_with_exact_with_signed_loadings_and_draft_context(scenario):
     _check_against_exact(scenario, DRAWS, tally=False)
 
 
@@ -333,7 +342,35 @@ def test_fifteen_seat_council_agrees_with_exact():
     _check_against_exact(_fifteen_seats(), 200_000)
 
 
+def _fifteen_seats_east_west() -> Scenario:
+    # Correlated opposition: one bloc moving Russia and China one way and the P3 the other,
+    # affinities by camp, and a rival draft on the table.
+    scenario = _fifteen_seats()
+    blocs = [
+        Bloc(name="east-west", members=["RUS", "CHN", "USA", "GBR", "FRA"], sd=0.8,
+             loadings={"USA": -1.0, "GBR": -1.0, "FRA": -0.7}),
+        scenario.blocs[2],
+    ]
+    members = [
+        m.model_copy(update={"affinity": {"west": 0.6, "east": -0.9}, "rival": -0.2})
+        if m.code in ("USA", "GBR", "FRA", "SEN") else m
+        for m in scenario.members
+    ]
+    drafts = [Draft(id="d", sponsors=["RUS", "Belarus"], obliged_abstain=["UKR"]),
+              Draft(id="w", sponsors=["USA"], rivals=["d"])]
+    return scenario.model_copy(update={"blocs": blocs, "members": members, "drafts": drafts})
+
+
+def test_fifteen_seat_east_west_bloc_agrees_with_exact():
+    _check_against_exact(_fifteen_seats_east_west(), 200_000)
+
+
 @pytest.mark.slow
 def test_fifteen_seat_council_agrees_with_exact_closely():
     # Ten times the draws: a bias of a third of the fast test's tolerance would show here.
     _check_against_exact(_fifteen_seats(), 2_000_000)
+
+
+@pytest.mark.slow
+def test_fifteen_seat_east_west_bloc_agrees_with_exact_closely():
+    _check_against_exact(_fifteen_seats_east_west(), 2_000_000)

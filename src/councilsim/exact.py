@@ -20,6 +20,14 @@ trapezoidal rule, which converges exponentially for these smooth, fast-decaying 
 step follows the narrowest scale in play). Members outside any bloc form one more group whose
 only shift is the mood.
 
+A bloc whose members load on its shock with different loadings (signed ones among them: one
+side's shock is the other's opposite) has no single shared shift: member ``i`` moves by
+``mood_sd * G + loading_i * sd * E``. Its points are then the pairs (mood node, ``E`` point) of
+a product grid, with ``E`` on a uniform grid of its own (the trapezoidal rule again, its step
+following the narrowest scale ``sd_i / |loading_i * sd|``): each point carries a common shift
+(the mood's) and a spread (``sd * E``) that each member scales by its loading. A bloc whose
+members all share one loading ``l`` is the plain case with the shock's sd scaled by ``|l|``.
+
 P(decisive) needs the law of everyone else's votes: the product of a member's group-mates'
 factors (prefix and suffix products, no division) times the other groups' transforms, read off
 at ``threshold - 1`` yes votes.
@@ -123,14 +131,22 @@ class _Layout:
     ``to_mood[k, g, p]`` the weight of point ``p`` in the integral at mood node ``g`` (0 for
     padding points); ``point_w[k, p]`` the weight of point ``p`` in the whole integral (main
     rule); ``kernel[k, p, g]`` that weight split by mood node.
+
+    A bloc with several loadings has a layout of its own (``K = 1``) on the product grid: point
+    ``p = g * J + j`` pairs mood node ``g`` with shock point ``j``; ``spread[0, p]`` is the
+    shock there, which each member scales by its share (loading times the bloc's sd), and
+    ``shock_w`` the ``J`` shock weights. ``to_mood`` and ``kernel`` are then None: they are
+    block-diagonal, so the engine applies ``shock_w`` by reshaping instead.
     """
 
     members: np.ndarray
     gather: np.ndarray
     shift: np.ndarray
-    to_mood: np.ndarray
+    to_mood: np.ndarray | None
     point_w: np.ndarray
-    kernel: np.ndarray
+    kernel: np.ndarray | None
+    spread: np.ndarray | None = None
+    shock_w: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -158,30 +174,40 @@ def _structure(law: VoteLaw, nodes: int) -> _Structure:
     Sweeps, comparisons and negotiations evaluate many drafts of one scenario: their laws differ
     in means and cut-offs, not in how the shocks are laid out.
     """
-    if not law.unit_loadings:  # the next commit integrates them
-        raise ExactTooCostly("bloc loadings other than 1 need method='monte_carlo' for now")
     return _cached_structure(
         nodes, law.mood_sd, law.sd.tobytes(), law.bloc.astype(np.intp).tobytes(),
-        law.bloc_sd.tobytes(),
+        law.bloc_sd.tobytes(), law.loading.tobytes(),
     )
 
 
 @lru_cache(maxsize=64)
 def _cached_structure(
-    nodes: int, mood_sd: float, sd_bytes: bytes, bloc_bytes: bytes, bloc_sd_bytes: bytes
+    nodes: int, mood_sd: float, sd_bytes: bytes, bloc_bytes: bytes, bloc_sd_bytes: bytes,
+    loading_bytes: bytes,
 ) -> _Structure:
     member_sd = np.frombuffer(sd_bytes)
     bloc_of = np.frombuffer(bloc_bytes, dtype=np.intp)
     bloc_sd = np.frombuffer(bloc_sd_bytes)
-    shared = np.append(bloc_sd, 0.0)[bloc_of]  # bloc -1 (none) picks the appended 0
-    sharpness = float(np.sum(mood_sd**2 / (member_sd**2 + shared**2)))
+    loading = np.frombuffer(loading_bytes)
+    # Each member's share of its bloc's shock; bloc -1 (none) picks the appended 0.
+    shared = np.append(bloc_sd, 0.0)[bloc_of] * loading
+    # A bloc shock smooths the integrand along the mood only when it moves the bloc's members
+    # alike; with several loadings, each member counts at its own sd.
+    shocked = [np.flatnonzero((bloc_of == b) & (shared != 0.0)) for b in range(bloc_sd.size)]
+    loaded = [np.unique(loading[members]).size > 1 for members in shocked]
+    smoothing = np.where(np.append(loaded, False)[bloc_of], 0.0, shared)
+    sharpness = float(np.sum(mood_sd**2 / (member_sd**2 + smoothing**2)))
     mood_x, main_w, check_w = _mood_rules(mood_sd, sharpness, nodes)
     mood_shift = mood_sd * mood_x
-    groups = []  # (members, shift points, (mood nodes, points) weights)
-    for b, shock_sd in enumerate(bloc_sd):
-        members = np.flatnonzero(bloc_of == b)
-        if shock_sd == 0.0 or not members.size:
+    groups = []  # (members, shift points, spread points or None, (mood nodes, points) weights)
+    for members, several_loadings in zip(shocked, loaded, strict=True):
+        if not members.size:
             continue
+        if several_loadings:
+            groups.append(_loaded_group(members, member_sd, shared, mood_shift))
+            continue
+        # One loading l for all: the plain case, with the shock's sd scaled by |l|.
+        shock_sd = abs(shared[members[0]])
         # A product of m members' vote probabilities varies on a scale about sqrt(m) times
         # finer than each factor (its Fourier transform is an m-fold convolution).
         step = _SPACING * min(shock_sd, member_sd[members].min() / np.sqrt(members.size))
@@ -190,14 +216,55 @@ def _cached_structure(
         count = _grid_size(int(np.ceil(span / step)) + 1, "bloc-shock")
         grid = low + step * np.arange(count)
         kernel = np.exp(-0.5 * ((grid - mood_shift[:, None]) / shock_sd) ** 2)
-        groups.append((members, grid, kernel * (step / (shock_sd * np.sqrt(2.0 * np.pi)))))
-    free = np.flatnonzero((bloc_of < 0) | (shared == 0.0))
+        groups.append(
+            (members, grid, None, kernel * (step / (shock_sd * np.sqrt(2.0 * np.pi))))
+        )
+    free = np.flatnonzero(shared == 0.0)
     if free.size:
-        groups.append((free, mood_shift, np.eye(mood_shift.size)))
-    layouts = tuple(_padded(batch, main_w, member_sd.size) for batch in _batches(groups))
+        groups.append((free, mood_shift, None, np.eye(mood_shift.size)))
+    plain = [group for group in groups if group[2] is None]
+    layouts = tuple(_padded(batch, main_w, member_sd.size) for batch in _batches(plain)) + tuple(
+        _product_layout(group, main_w, member_sd.size) for group in groups if group[2] is not None
+    )
     weights = np.stack([main_w, check_w])
     weights.flags.writeable = False  # shared through the cache
     return _Structure(layouts, weights)
+
+
+def _loaded_group(
+    members: np.ndarray, member_sd: np.ndarray, shared: np.ndarray, mood_shift: np.ndarray
+) -> tuple:
+    """A bloc with several loadings, on the product grid (mood node, shock point).
+
+    ``shared`` holds each member's ``loading * sd``; the spread is the standard shock ``E`` and
+    member ``i`` moves by ``shift + shared_i * E``.
+    """
+    # As for plain blocs: the product of m factors varies sqrt(m) times faster than each.
+    scale = np.min(member_sd[members] / np.abs(shared[members])) / np.sqrt(members.size)
+    step = _SPACING * min(1.0, scale)
+    half = int(np.ceil(_GRID_HALF_WIDTH / step))
+    e = step * np.arange(-half, _grid_size(2 * half + 1, "bloc-shock") - half)
+    e_w = np.exp(-0.5 * e**2)
+    e_w /= e_w.sum()
+    return members, np.repeat(mood_shift, e.size), np.tile(e, mood_shift.size), e_w
+
+
+def _product_layout(group: tuple, main_w: np.ndarray, seats: int) -> _Layout:
+    members, shift, spread, shock_w = group
+    layout = _Layout(
+        members=members[None, :],
+        gather=members[None, :],
+        shift=shift[None, :],
+        to_mood=None,
+        point_w=np.outer(main_w, shock_w).reshape(1, -1),
+        kernel=None,
+        spread=spread[None, :],
+        shock_w=shock_w,
+    )
+    for array in vars(layout).values():
+        if array is not None:
+            array.flags.writeable = False  # shared through the cache
+    return layout
 
 
 def _batches(groups: list) -> list[list]:
@@ -218,16 +285,16 @@ def _batches(groups: list) -> list[list]:
 
 
 def _padded_size(groups: list) -> int:
-    return len(groups) * max(m.size for m, _, _ in groups) * max(s.size for _, s, _ in groups)
+    return len(groups) * max(g[0].size for g in groups) * max(g[1].size for g in groups)
 
 
 def _padded(groups: list, main_w: np.ndarray, seats: int) -> _Layout:
-    size = max(members.size for members, _, _ in groups)
-    points = max(shift.size for _, shift, _ in groups)
+    size = max(g[0].size for g in groups)
+    points = max(g[1].size for g in groups)
     member_table = np.full((len(groups), size), -1, dtype=np.intp)
     shift_table = np.zeros((len(groups), points))
     to_mood = np.zeros((len(groups), main_w.size, points))
-    for k, (members, shift, weights) in enumerate(groups):
+    for k, (members, shift, _, weights) in enumerate(groups):
         member_table[k, : members.size] = members
         shift_table[k, : shift.size] = shift
         to_mood[k, :, : shift.size] = weights
@@ -241,7 +308,8 @@ def _padded(groups: list, main_w: np.ndarray, seats: int) -> _Layout:
         kernel=by_mood.transpose(0, 2, 1).copy(),
     )
     for array in vars(layout).values():
-        array.flags.writeable = False  # shared through the cache
+        if array is not None:
+            array.flags.writeable = False  # shared through the cache
     return layout
 
 
@@ -251,37 +319,51 @@ def quadrature_groups(
     """The exact engine's quadrature, for analyses that need more than the count law.
 
     Returns ``(groups, weights)``: for each group of conditionally independent members,
-    ``(members, shift, to_mood)`` — council indices, the group's utility shift at each point,
-    and the ``(mood nodes, points)`` weights integrating the group's own shock out — and the
-    mood nodes' weights. Given a mood node, groups are independent; given a point, members are.
+    ``(members, shift, to_mood)`` — council indices, each member's utility shift at each
+    point ``(points, members)``, and the ``(mood nodes, points)`` weights integrating the
+    group's own shock out — and the mood nodes' weights. Given a mood node, groups are
+    independent; given a point, members are.
     """
     structure = _structure(law, nodes)
     groups = []
     for layout in structure.layouts:
+        to_mood = layout.to_mood
+        if to_mood is None:  # the product grid: node g weighs its own shock points only
+            to_mood = np.kron(np.eye(structure.weights.shape[1]), layout.shock_w)[None]
         for k, members in enumerate(layout.members):
-            valid = members >= 0
-            points = np.flatnonzero(layout.to_mood[k].any(axis=0))
-            groups.append((members[valid], layout.shift[k, points], layout.to_mood[k][:, points]))
+            members = members[members >= 0]
+            points = np.flatnonzero(to_mood[k].any(axis=0))
+            shift = np.repeat(layout.shift[k, points, None], members.size, axis=1)
+            if layout.spread is not None:
+                shift += _member_shares(law, members) * layout.spread[k, points, None]
+            groups.append((members, shift, to_mood[k][:, points]))
     return groups, structure.weights[0]
 
 
+def _member_shares(law: VoteLaw, members: np.ndarray) -> np.ndarray:
+    """Each member's ``loading * bloc sd``: what a unit of its bloc's spread moves it by."""
+    return np.append(law.bloc_sd, 0.0)[law.bloc[members]] * law.loading[members]
+
+
 # Rows of the parameter table built by _parameters.
-_MEAN, _YES_ABOVE, _NO_BELOW, _SD, _VOTING, _VETO, _ABSENT = range(7)
+_MEAN, _YES_ABOVE, _NO_BELOW, _SD, _VOTING, _VETO, _ABSENT, _SHARE = range(8)
 
 
 def _parameters(laws: Sequence[VoteLaw]) -> np.ndarray:
-    """Members' parameters, ``(7, laws, seats + 1)``; the last column serves padding.
+    """Members' parameters, ``(8, laws, seats + 1)``; the last column serves padding.
 
     ``_VOTING`` is the chance that a member casts a vote (present and not obliged to abstain);
-    the padding column never votes, so it never changes a count.
+    the padding column never votes, so it never changes a count. ``_SHARE`` is what a unit of
+    its group's spread moves a member by (its loading times its bloc's sd).
     """
     seats = laws[0].seats
-    table = np.zeros((7, len(laws), seats + 1))
+    table = np.zeros((8, len(laws), seats + 1))
     table[_SD, :, seats] = 1.0
     for d, law in enumerate(laws):
         table[:, d, :seats] = (
             law.mean, law.yes_above, law.no_below, law.sd,
             (1.0 - law.p_absent) * ~law.obliged_abstain, law.veto, law.p_absent,
+            _member_shares(law, np.arange(seats)),
         )
     return table
 
@@ -289,11 +371,13 @@ def _parameters(laws: Sequence[VoteLaw]) -> np.ndarray:
 def _probabilities(members: np.ndarray, layout: _Layout) -> np.ndarray:
     """P(yes) and P(no) of every member of a batch at every point: ``(2, laws, K, M, P)``.
 
-    ``members`` is the parameter table gathered for the batch, ``(7, laws, K, M)``.
+    ``members`` is the parameter table gathered for the batch, ``(8, laws, K, M)``.
     Abstention and absence need no array: absence does not depend on the shocks, and
     abstention is what is left.
     """
     utility = members[_MEAN][..., None] + layout.shift[:, None]  # (laws, K, M, P)
+    if layout.spread is not None:
+        utility += members[_SHARE][..., None] * layout.spread[:, None]
     scores = np.empty((2,) + utility.shape)
     np.subtract(utility, members[_YES_ABOVE][..., None], out=scores[0])
     np.subtract(members[_NO_BELOW][..., None], utility, out=scores[1])
@@ -379,6 +463,30 @@ def _decisive_readout(seats: int, threshold: int) -> np.ndarray:
     return readout
 
 
+def _integrate_group_shocks(layout: _Layout, products: np.ndarray) -> np.ndarray:
+    """Integrate each group's own shock out: ``(..., K, P, H)`` to ``(..., K, G, H)``."""
+    if layout.shock_w is None:
+        return _real_matmul(layout.to_mood, products, axis=products.ndim - 2)
+    # Product grid: points (g, j) -> sum_j shock_w[j] * value[g, j], on real pairs.
+    nodes = layout.point_w.shape[1] // layout.shock_w.size
+    by_node = products.reshape(products.shape[:-2] + (nodes, layout.shock_w.size, -1))
+    flat = np.ascontiguousarray(by_node).view(np.float64)
+    return np.ascontiguousarray(layout.shock_w @ flat).view(complex)
+
+
+def _outside_at_points(layout: _Layout, others: np.ndarray, mood_w: np.ndarray) -> np.ndarray:
+    """The other groups' transform weighted to each point of a group: ``(laws, K, P, H)``.
+
+    ``others`` is ``(laws, K, G, H)``: at each mood node, the product of every other group's
+    transform.
+    """
+    if layout.shock_w is None:
+        return _real_matmul(layout.kernel, others, axis=2)
+    by_node = others * mood_w[:, None]  # (laws, 1, G, H)
+    points = by_node[..., :, None, :] * layout.shock_w[:, None]  # (laws, 1, G, J, H)
+    return points.reshape(others.shape[:2] + (-1, others.shape[-1]))
+
+
 def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
     """Tallies, vote probabilities and P(decisive) of laws sharing one structure.
 
@@ -395,11 +503,11 @@ def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
     council = 1.0
     batches = []
     for layout in structure.layouts:
-        members = table[:, :, layout.gather]  # (7, laws, K, M)
+        members = table[:, :, layout.gather]  # (8, laws, K, M)
         probs = _probabilities(members, layout)  # (2, laws, K, M, P)
         factors = _factors(probs, members[_VETO], z)  # (2, laws, K, M, P, H)
         # Members' product at each point, then each group's own shock integrated out.
-        groups = _real_matmul(layout.to_mood, factors.prod(axis=3), axis=3)  # (2, laws, K, G, H)
+        groups = _integrate_group_shocks(layout, factors.prod(axis=3))  # (2, laws, K, G, H)
         council = council * groups.prod(axis=2)  # (2, laws, G, H): groups combined
         yes_no = (probs * layout.point_w[:, None]).sum(axis=-1)  # (2, laws, K, M)
         vote_probs[:, layout.gather, :2] = yes_no.transpose(1, 2, 3, 0)
@@ -424,7 +532,8 @@ def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
     start = 0
     for layout, veto, factors, groups in batches:
         size = groups.shape[1]
-        outside = _real_matmul(layout.kernel, others[:, start : start + size], axis=2)
+        outside = _outside_at_points(layout, others[:, start : start + size],
+                                     structure.weights[0])
         start += size
         mates = _exclusive_products(factors, axis=2)  # (laws, K, M, P, H)
         weighted = (outside[..., None] * readout).reshape(outside.shape[:2] + (-1, 2))
@@ -493,7 +602,7 @@ def run_exact_many(
     by_structure: dict[tuple, list[int]] = {}
     for i, law in enumerate(laws):
         key = (law.seats, law.threshold, law.mood_sd, law.sd.tobytes(), law.bloc.tobytes(),
-               law.bloc_sd.tobytes())
+               law.bloc_sd.tobytes(), law.loading.tobytes())
         by_structure.setdefault(key, []).append(i)
     outcomes: list[RawOutcome | None] = [None] * len(laws)
     for indices in by_structure.values():

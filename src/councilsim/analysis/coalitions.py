@@ -227,7 +227,7 @@ def _exact_patterns(law: VoteLaw, nodes: int):
     veto_acc = np.ones((w.size, 1))
     short_groups = []
     for members, shift, to_mood in groups:
-        utility = law.mean[members] + shift[:, None]  # (P, m)
+        utility = law.mean[members] + shift  # (P, m)
         sd = law.sd[members]
         yes = voting[members] * ndtr((utility - law.yes_above[members]) / sd)
         no = voting[members] * ndtr((law.no_below[members] - utility) / sd)
