@@ -1,0 +1,228 @@
+"""A reduced-form baseline: L2-penalised logistic regression of adoption on pre-vote facts.
+
+The strong baseline of the backtest (:mod:`councilsim.history.backtest`): P(adopted) is a
+logistic function of :meth:`PreVoteFacts.vector <councilsim.history.features.PreVoteFacts.vector>`
+(rival drafts, amendments, sponsor camps, topic groups, the item's recent failures), fitted with
+the backtest's rolling origin on the texts put to the vote before 1 January of each year.
+
+Training texts: every text put to the vote (adopted without a vote excluded, as the backtest
+never predicts those) whose label is confirmed (``label_unconfirmed`` excluded), including the
+failed drafts that have no member-level record; within :data:`DEFAULT_LOGISTIC` ``window``
+years before the origin. The intercept is not penalised. The settings were chosen on 2000-2009
+alone (:func:`choose_settings`; ``benchmarks/backtest_report.py --variants`` prints the grid).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import expit
+
+from councilsim.history.calibration import usable
+from councilsim.history.features import FEATURE_NAMES, PreVoteFacts, facts_table
+from councilsim.history.record import History, RecordedVote
+from councilsim.history.scoring import brier_score, log_loss
+
+__all__ = [
+    "DEFAULT_LOGISTIC",
+    "PENALTIES",
+    "WINDOWS",
+    "LogisticFit",
+    "choose_settings",
+    "fit_logistic",
+    "rolling_forecasts",
+    "trainable",
+    "training_set",
+]
+
+#: Grid searched on 2000-2009 (:func:`choose_settings`).
+PENALTIES = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+WINDOWS = (None, 30, 15)
+#: Settings of the published baseline: the lowest 2000-2009 log loss on the grid.
+DEFAULT_LOGISTIC: Mapping[str, Any] = MappingProxyType({"penalty": 1.0, "window": 15})
+
+
+def trainable(vote: RecordedVote) -> bool:
+    """Whether a text trains the logistic: put to a vote, with a confirmed label."""
+    return vote.modality != "without_vote" and vote.status != "label_unconfirmed"
+
+
+@dataclass(frozen=True)
+class LogisticFit:
+    """A fitted logistic regression.
+
+    Attributes
+    ----------
+    intercept : float
+    coef : tuple of float
+        One per column of :data:`~councilsim.history.features.FEATURE_NAMES`.
+    penalty : float
+        The L2 penalty (on the coefficients, not the intercept).
+    n_texts, n_failed : int
+        Training texts, and failed ones among them.
+    converged : bool
+    """
+
+    intercept: float
+    coef: tuple[float, ...]
+    penalty: float
+    n_texts: int
+    n_failed: int
+    converged: bool
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """P(adopted) for each row of ``X`` (columns as in :data:`FEATURE_NAMES`)."""
+        return expit(self.intercept + np.asarray(X, dtype=float) @ np.asarray(self.coef))
+
+    def predict_facts(self, facts: PreVoteFacts) -> float:
+        """P(adopted) of one text."""
+        return float(self.predict(facts.vector()[None, :])[0])
+
+    def coefficients(self) -> dict[str, float]:
+        """The coefficients by feature name, the intercept first."""
+        return {"intercept": self.intercept, **dict(zip(FEATURE_NAMES, self.coef, strict=True))}
+
+
+def fit_logistic(X: np.ndarray, adopted: Sequence[bool] | np.ndarray, *, penalty: float) -> (
+    LogisticFit
+):
+    """Fit P(adopted) = expit(b0 + X b) by penalised maximum likelihood.
+
+    Minimises ``sum_i logloss_i + penalty / 2 * |b|^2`` (b0 unpenalised) with L-BFGS and the
+    exact gradient; the problem is convex, so the optimum is unique for ``penalty > 0``.
+
+    Parameters
+    ----------
+    X : array of shape (n, k)
+    adopted : array of n bool
+    penalty : float
+        L2 penalty, > 0.
+
+    Returns
+    -------
+    LogisticFit
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(adopted, dtype=float)
+    if not penalty > 0:
+        raise ValueError(f"penalty must be > 0, got {penalty}")
+    if X.ndim != 2 or X.shape[0] != y.size or not y.size:
+        raise ValueError(f"X of shape {X.shape} does not match {y.size} outcomes")
+    design = np.hstack([np.ones((X.shape[0], 1)), X])
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        eta = design @ theta
+        # -log p(y | eta) = log(1 + e^eta) - y * eta, computed stably.
+        loss = float(np.sum(np.logaddexp(0.0, eta) - y * eta))
+        grad = design.T @ (expit(eta) - y)
+        loss += 0.5 * penalty * float(theta[1:] @ theta[1:])
+        grad[1:] += penalty * theta[1:]
+        return loss, grad
+
+    start = np.zeros(design.shape[1])
+    rate = np.clip(y.mean(), 1e-3, 1 - 1e-3)
+    start[0] = np.log(rate / (1 - rate))
+    result = minimize(objective, start, jac=True, method="L-BFGS-B",
+                      options={"maxiter": 1000, "gtol": 1e-8})
+    return LogisticFit(
+        intercept=float(result.x[0]),
+        coef=tuple(float(b) for b in result.x[1:]),
+        penalty=float(penalty),
+        n_texts=int(y.size),
+        n_failed=int((y == 0).sum()),
+        converged=bool(result.success),
+    )
+
+
+def training_set(
+    votes: Sequence[RecordedVote],
+    facts: Mapping[str, PreVoteFacts],
+    *,
+    origin: dt.date,
+    window: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Design matrix and outcomes of the texts that train the fit for ``origin``.
+
+    Those :func:`trainable` texts dated before ``origin`` and, with a ``window``, on or after
+    1 January ``origin.year - window``.
+    """
+    first = dt.date(origin.year - window, 1, 1) if window else dt.date.min
+    chosen = [v for v in votes if first <= v.date < origin and trainable(v)]
+    if not chosen:
+        raise ValueError(f"no text to train the logistic baseline on before {origin}")
+    X = np.array([facts[v.vote_id].vector() for v in chosen])
+    return X, np.array([v.adopted for v in chosen])
+
+
+def rolling_forecasts(
+    history: History,
+    years: Sequence[int],
+    *,
+    penalty: float = DEFAULT_LOGISTIC["penalty"],
+    window: int | None = DEFAULT_LOGISTIC["window"],
+    facts: Mapping[str, PreVoteFacts] | None = None,
+) -> dict[str, float]:
+    """P(adopted) of every backtest text of ``years``, each year fitted on the years before.
+
+    Parameters
+    ----------
+    history : History
+        The record.
+    years : sequence of int
+        Years predicted; the texts are those the backtest predicts
+        (:func:`~councilsim.history.calibration.usable`).
+    penalty, window
+        Settings (see :data:`DEFAULT_LOGISTIC`).
+    facts : mapping of str to PreVoteFacts, optional
+        :func:`~councilsim.history.features.facts_table` of ``history``, if already computed.
+
+    Returns
+    -------
+    dict of str to float
+        P(adopted) by ``vote_id``.
+    """
+    facts = facts_table(history) if facts is None else facts
+    out: dict[str, float] = {}
+    for year in years:
+        origin = dt.date(year, 1, 1)
+        targets = [v for v in history.filter(since=origin, before=year + 1) if usable(v)]
+        if not targets:
+            continue
+        fit = fit_logistic(*training_set(history, facts, origin=origin, window=window),
+                           penalty=penalty)
+        p = fit.predict(np.array([facts[v.vote_id].vector() for v in targets]))
+        out.update(zip((v.vote_id for v in targets), p.tolist(), strict=True))
+    return out
+
+
+def choose_settings(
+    history: History, years: Sequence[int] = tuple(range(2000, 2010))
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Pick the penalty and window of lowest rolling-origin log loss over ``years``.
+
+    Returns
+    -------
+    best : dict
+        ``{"penalty": ..., "window": ...}``.
+    grid : list of dict
+        Every setting of :data:`PENALTIES` x :data:`WINDOWS` with its ``log_loss`` and
+        ``brier`` over the texts of ``years``.
+    """
+    facts = facts_table(history)
+    grid = []
+    for window in WINDOWS:
+        for penalty in PENALTIES:
+            p = rolling_forecasts(history, years, penalty=penalty, window=window, facts=facts)
+            outcome = [history[v].adopted for v in p]
+            forecast = list(p.values())
+            grid.append({"penalty": penalty, "window": window,
+                         "log_loss": log_loss(forecast, outcome),
+                         "brier": brier_score(forecast, outcome)})
+    best = min(grid, key=lambda row: row["log_loss"])
+    return {"penalty": best["penalty"], "window": best["window"]}, grid
