@@ -49,14 +49,12 @@ executor: each year's work depends only on the record.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
 import json
 import math
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -76,7 +74,12 @@ from councilsim.history.calibration import (
     usable,
 )
 from councilsim.history.features import facts_table
-from councilsim.history.logistic import DEFAULT_LOGISTIC, fit_logistic, training_set
+from councilsim.history.logistic import (
+    DEFAULT_LOGISTIC,
+    fit_logistic,
+    one_blas_thread,
+    training_set,
+)
 from councilsim.history.record import (
     TOPIC_GROUPS,
     History,
@@ -836,7 +839,7 @@ def _year_task(
     p_logistic = logistic.predict(
         np.array([facts[v.vote_id].vector() for v, *_ in targets]).reshape(len(targets), -1)
     )
-    with _one_blas_thread():
+    with one_blas_thread():
         for (vote, lags, persist), p_reduced in zip(targets, p_logistic.tolist(), strict=True):
             # Leakage guard: the calibration saw nothing dated on or after this text.
             assert fit.last_date is None or fit.last_date < origin <= vote.date, (
@@ -895,20 +898,6 @@ def _year_task(
         "logistic_converged": logistic.converged,
     }
     return predictions, info, procedural_used
-
-
-def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
-    """Keep BLAS to one thread while simulating the year's texts.
-
-    Each text is a few small matrix products: waking BLAS threads for each made them ten times
-    slower on a busy two-core machine. Parallelism belongs to the years (``executor``). The
-    limit is process-wide, so, as in calibration, it is set only from the main thread.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 # ----------------------------------------------------------------------------------------------

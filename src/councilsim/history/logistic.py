@@ -14,7 +14,9 @@ alone (:func:`choose_settings`; ``benchmarks/backtest_report.py --variants`` pri
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -23,6 +25,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
+from threadpoolctl import threadpool_limits
 
 from councilsim.history.calibration import usable
 from councilsim.history.features import FEATURE_NAMES, PreVoteFacts, facts_table
@@ -46,6 +49,18 @@ PENALTIES = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 WINDOWS = (None, 30, 15)
 #: Settings of the published baseline: the lowest 2000-2009 log loss on the grid.
 DEFAULT_LOGISTIC: Mapping[str, Any] = MappingProxyType({"penalty": 1.0, "window": 15})
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """Keep BLAS to one thread for many small matrix products (the fits, the simulations).
+
+    Waking BLAS threads for each small product made them ten to fifteen times slower on a busy
+    two-core machine; parallelism belongs one level up (the backtest's years). The limit is
+    process-wide, so, as in calibration, it is set only from the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def trainable(vote: RecordedVote) -> bool:
@@ -94,8 +109,9 @@ def fit_logistic(X: np.ndarray, adopted: Sequence[bool] | np.ndarray, *, penalty
 ):
     """Fit P(adopted) = expit(b0 + X b) by penalised maximum likelihood.
 
-    Minimises ``sum_i logloss_i + penalty / 2 * |b|^2`` (b0 unpenalised) with L-BFGS and the
-    exact gradient; the problem is convex, so the optimum is unique for ``penalty > 0``.
+    Minimises ``sum_i logloss_i + penalty / 2 * |b|^2`` (b0 unpenalised) by a trust-region
+    Newton method with the exact gradient and Hessian; the problem is convex, so the optimum is
+    unique for ``penalty > 0``.
 
     Parameters
     ----------
@@ -125,11 +141,19 @@ def fit_logistic(X: np.ndarray, adopted: Sequence[bool] | np.ndarray, *, penalty
         grad[1:] += penalty * theta[1:]
         return loss, grad
 
+    ridge = np.full(design.shape[1], float(penalty))
+    ridge[0] = 0.0
+
+    def hessian(theta: np.ndarray) -> np.ndarray:
+        p = expit(design @ theta)
+        return design.T @ (design * (p * (1.0 - p))[:, None]) + np.diag(ridge)
+
     start = np.zeros(design.shape[1])
     rate = np.clip(y.mean(), 1e-3, 1 - 1e-3)
     start[0] = np.log(rate / (1 - rate))
-    result = minimize(objective, start, jac=True, method="L-BFGS-B",
-                      options={"maxiter": 1000, "gtol": 1e-8})
+    with one_blas_thread():
+        result = minimize(objective, start, jac=True, hess=hessian, method="trust-exact",
+                          options={"gtol": 1e-9, "maxiter": 200})
     return LogisticFit(
         intercept=float(result.x[0]),
         coef=tuple(float(b) for b in result.x[1:]),
@@ -188,16 +212,22 @@ def rolling_forecasts(
         P(adopted) by ``vote_id``.
     """
     facts = facts_table(history) if facts is None else facts
+    votes = tuple(history)
+    X = np.array([facts[v.vote_id].vector() for v in votes]).reshape(len(votes), -1)
+    year_of = np.array([v.date.year for v in votes])
+    adopted = np.array([v.adopted for v in votes])
+    trains = np.array([trainable(v) for v in votes], dtype=bool)
+    targets = np.array([usable(v) for v in votes], dtype=bool)
     out: dict[str, float] = {}
     for year in years:
-        origin = dt.date(year, 1, 1)
-        targets = [v for v in history.filter(since=origin, before=year + 1) if usable(v)]
-        if not targets:
+        chosen = np.flatnonzero(targets & (year_of == year))
+        if not chosen.size:
             continue
-        fit = fit_logistic(*training_set(history, facts, origin=origin, window=window),
-                           penalty=penalty)
-        p = fit.predict(np.array([facts[v.vote_id].vector() for v in targets]))
-        out.update(zip((v.vote_id for v in targets), p.tolist(), strict=True))
+        # Dated before 1 January of the year: earlier years (the same rows training_set picks).
+        train = trains & (year_of < year) & (year_of >= (year - window if window else -1))
+        fit = fit_logistic(X[train], adopted[train], penalty=penalty)
+        p = fit.predict(X[chosen])
+        out.update(zip((votes[i].vote_id for i in chosen), p.tolist(), strict=True))
     return out
 
 
