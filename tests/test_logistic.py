@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
 import pytest
 from scipy.special import expit
 
-from councilsim.history import load_history
+from councilsim.history import History, load_history
 from councilsim.history.features import FEATURE_NAMES, facts_table
 from councilsim.history.logistic import (
     DEFAULT_LOGISTIC,
@@ -96,3 +97,25 @@ def test_rolling_forecasts_use_only_earlier_years():
                        penalty=DEFAULT_LOGISTIC["penalty"])
     for vote_id, p in list(first.items())[:5]:
         assert fit.predict_facts(facts[vote_id]) == pytest.approx(p, rel=1e-12)
+
+
+def test_unknown_sponsors_are_learned_from_texts_before_the_origin_only():
+    """What "sponsors unknown" means to the fit comes from earlier texts, never later ones."""
+    history = load_history().filter(since=1990)
+    origin = dt.date(2016, 1, 1)
+    hidden = History([
+        dataclasses.replace(v, sponsors=(), adopted=not v.adopted) if v.date >= origin else v
+        for v in history
+    ])
+    fits = [
+        fit_logistic(*training_set(h, facts_table(h), origin=origin, window=15), penalty=1.0)
+        for h in (history, hidden)
+    ]
+    assert fits[0] == fits[1]
+    # ... and the same change before the origin moves the fit: the test can fail.
+    early = History([
+        dataclasses.replace(v, sponsors=()) if v.date.year == 2014 else v for v in history
+    ])
+    moved = fit_logistic(*training_set(early, facts_table(early), origin=origin, window=15),
+                         penalty=1.0)
+    assert moved.coefficients()["sponsors_known"] != fits[0].coefficients()["sponsors_known"]
