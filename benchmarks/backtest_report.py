@@ -59,7 +59,7 @@ from councilsim.history.features import facts_table
 from councilsim.history.logistic import (
     DEFAULT_LOGISTIC,
     choose_settings,
-    fit_logistic,
+    fit_facts,
     training_set,
 )
 
@@ -181,12 +181,15 @@ def logistic_coefficients(before: int = 2025) -> str:
     """The logistic baseline as fitted for the last origin, coefficient by coefficient."""
     history = load_history()
     facts = facts_table(history)
-    fit = fit_logistic(*training_set(history, facts, origin=dt.date(before, 1, 1),
+    fit = fit_facts(*training_set(history, facts, origin=dt.date(before, 1, 1),
                                      window=DEFAULT_LOGISTIC["window"]),
                        penalty=DEFAULT_LOGISTIC["penalty"])
     lines = [f"Logistic baseline fitted on {fit.n_texts} texts before {before} "
              f"({fit.n_failed} failed; {dict(DEFAULT_LOGISTIC)}):"]
     lines += [f"  {name:<28}{value:+.3f}" for name, value in fit.coefficients().items()]
+    lines.append("  (unknown sponsors take the training means "
+                 + ", ".join(f"{v:.3f}" for v in fit.sponsor_fill)
+                 + " of west, east, permanent, both camps; sponsors_known is not used)")
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from councilsim.history.features import FEATURE_NAMES, facts_table
 from councilsim.history.logistic import (
     DEFAULT_LOGISTIC,
     choose_settings,
+    fit_facts,
     fit_logistic,
     rolling_forecasts,
     trainable,
@@ -92,9 +93,9 @@ def test_rolling_forecasts_use_only_earlier_years():
     assert first == again and len(first) > 0
     # The same fit as training_set's rows for that origin.
     facts = facts_table(history)
-    fit = fit_logistic(*training_set(history, facts, origin=dt.date(2011, 1, 1),
-                                     window=DEFAULT_LOGISTIC["window"]),
-                       penalty=DEFAULT_LOGISTIC["penalty"])
+    fit = fit_facts(*training_set(history, facts, origin=dt.date(2011, 1, 1),
+                                  window=DEFAULT_LOGISTIC["window"]),
+                    penalty=DEFAULT_LOGISTIC["penalty"])
     for vote_id, p in list(first.items())[:5]:
         assert fit.predict_facts(facts[vote_id]) == pytest.approx(p, rel=1e-12)
 
@@ -108,7 +109,7 @@ def test_unknown_sponsors_are_learned_from_texts_before_the_origin_only():
         for v in history
     ])
     fits = [
-        fit_logistic(*training_set(h, facts_table(h), origin=origin, window=15), penalty=1.0)
+        fit_facts(*training_set(h, facts_table(h), origin=origin, window=15), penalty=1.0)
         for h in (history, hidden)
     ]
     assert fits[0] == fits[1]
@@ -116,6 +117,26 @@ def test_unknown_sponsors_are_learned_from_texts_before_the_origin_only():
     early = History([
         dataclasses.replace(v, sponsors=()) if v.date.year == 2014 else v for v in history
     ])
-    moved = fit_logistic(*training_set(early, facts_table(early), origin=origin, window=15),
-                         penalty=1.0)
-    assert moved.coefficients()["sponsors_known"] != fits[0].coefficients()["sponsors_known"]
+    moved = fit_facts(*training_set(early, facts_table(early), origin=origin, window=15),
+                      penalty=1.0)
+    assert moved.sponsor_fill != fits[0].sponsor_fill
+
+
+def test_unknown_sponsors_are_not_a_signal():
+    """Whatever the past says about texts without sponsors, "unknown" is an average text."""
+    history = load_history()
+    facts = facts_table(history)
+    X, y = training_set(history, facts, origin=dt.date(2020, 1, 1), window=15)
+    known = X[:, FEATURE_NAMES.index("sponsors_known")] == 1
+    assert not y[~known].all() or y[~known].mean() > y[known].mean()  # the trap is there
+    fit = fit_facts(X, y, penalty=1.0)
+    assert fit.coefficients()["sponsors_known"] == 0.0
+    columns = [FEATURE_NAMES.index(n) for n in ("west_sponsor", "east_sponsor",
+                                                 "permanent_sponsor", "both_camps_sponsor")]
+    assert fit.sponsor_fill == pytest.approx(tuple(X[known][:, columns].mean(axis=0)))
+    # An unknown text forecasts as the same text with the average sponsor columns.
+    unknown_row = X[~known][:1].copy()
+    average_row = unknown_row.copy()
+    average_row[0, columns] = fit.sponsor_fill
+    average_row[0, FEATURE_NAMES.index("sponsors_known")] = 1.0
+    assert fit.predict(unknown_row)[0] == pytest.approx(fit.predict(average_row)[0], rel=1e-12)

@@ -76,7 +76,7 @@ from councilsim.history.calibration import (
 from councilsim.history.features import facts_table
 from councilsim.history.logistic import (
     DEFAULT_LOGISTIC,
-    fit_logistic,
+    fit_facts,
     one_blas_thread,
     training_set,
 )
@@ -819,7 +819,7 @@ def _year_task(
     # fitted on every topic's texts before the origin.
     logistic_settings = settings.get("logistic", DEFAULT_LOGISTIC)
     facts = facts_table(up_to_year)
-    logistic = fit_logistic(
+    logistic = fit_facts(
         *training_set(up_to_year, facts, origin=origin, window=logistic_settings["window"]),
         penalty=logistic_settings["penalty"],
     )

@@ -5,6 +5,9 @@ logistic function of :meth:`PreVoteFacts.vector <councilsim.history.features.Pre
 (rival drafts, amendments, sponsor camps, topic groups, the item's recent failures), fitted with
 the backtest's rolling origin on the texts put to the vote before 1 January of each year.
 
+Unknown sponsors are made uninformative (:func:`fit_facts`): such a text is forecast as an
+average-sponsored one, with averages over the training texts.
+
 Training texts: every text put to the vote (adopted without a vote excluded, as the backtest
 never predicts those) whose label is confirmed (``label_unconfirmed`` excluded), including the
 failed drafts that have no member-level record; within :data:`DEFAULT_LOGISTIC` ``window``
@@ -15,6 +18,7 @@ alone (:func:`choose_settings`; ``benchmarks/backtest_report.py --variants`` pri
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Mapping, Sequence
@@ -38,6 +42,7 @@ __all__ = [
     "WINDOWS",
     "LogisticFit",
     "choose_settings",
+    "fit_facts",
     "fit_logistic",
     "rolling_forecasts",
     "trainable",
@@ -82,6 +87,10 @@ class LogisticFit:
     n_texts, n_failed : int
         Training texts, and failed ones among them.
     converged : bool
+    sponsor_fill : tuple of float or None
+        For a fit on pre-vote facts (:func:`fit_facts`): the values the sponsor columns of a text
+        with unknown sponsors take (their mean over the training texts whose sponsors are
+        known); None for a plain fit.
     """
 
     intercept: float
@@ -90,10 +99,14 @@ class LogisticFit:
     n_texts: int
     n_failed: int
     converged: bool
+    sponsor_fill: tuple[float, ...] | None = None
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """P(adopted) for each row of ``X`` (columns as in :data:`FEATURE_NAMES`)."""
-        return expit(self.intercept + np.asarray(X, dtype=float) @ np.asarray(self.coef))
+        X = np.asarray(X, dtype=float)
+        if self.sponsor_fill is not None:
+            X = _neutral_sponsors(X, self.sponsor_fill)
+        return expit(self.intercept + X @ np.asarray(self.coef))
 
     def predict_facts(self, facts: PreVoteFacts) -> float:
         """P(adopted) of one text."""
@@ -164,6 +177,59 @@ def fit_logistic(X: np.ndarray, adopted: Sequence[bool] | np.ndarray, *, penalty
     )
 
 
+_KNOWN = FEATURE_NAMES.index("sponsors_known")
+_SPONSOR_COLUMNS = [
+    FEATURE_NAMES.index(name)
+    for name in ("west_sponsor", "east_sponsor", "permanent_sponsor", "both_camps_sponsor")
+]
+
+
+def _neutral_sponsors(X: np.ndarray, fill: Sequence[float]) -> np.ndarray:
+    """Return ``X`` with unknown sponsors made uninformative.
+
+    The sponsor columns of rows with unknown sponsors are set to ``fill``, and the
+    ``sponsors_known`` column to 0 for every row.
+    """
+    X = np.array(X, dtype=float)
+    unknown = np.flatnonzero(X[:, _KNOWN] == 0)
+    X[np.ix_(unknown, _SPONSOR_COLUMNS)] = np.asarray(fill, dtype=float)
+    X[:, _KNOWN] = 0.0
+    return X
+
+
+def fit_facts(X: np.ndarray, adopted: Sequence[bool] | np.ndarray, *, penalty: float) -> (
+    LogisticFit
+):
+    """Fit the baseline on pre-vote facts (rows of :meth:`PreVoteFacts.vector`).
+
+    Unknown sponsors are never a signal (SOURCE.md, "Revisions": the record's researchers filled
+    failed drafts first, so in the record itself "unknown" goes with adoption). A text with
+    unknown sponsors gets, in each sponsor column, the mean of that column over the *training*
+    texts whose sponsors are known (texts before the origin only), and the ``sponsors_known``
+    column is not used (its coefficient is 0): its forecast is that of an average-sponsored text.
+
+    Parameters
+    ----------
+    X : array of shape (n, len(FEATURE_NAMES))
+    adopted : array of n bool
+    penalty : float
+        L2 penalty, > 0.
+
+    Returns
+    -------
+    LogisticFit
+        With ``sponsor_fill`` set; its :meth:`~LogisticFit.predict` applies the same rule.
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != len(FEATURE_NAMES):
+        raise ValueError(f"X of shape {X.shape}: expected {len(FEATURE_NAMES)} columns "
+                         "(FEATURE_NAMES)")
+    known = X[:, _KNOWN] == 1
+    fill = X[known][:, _SPONSOR_COLUMNS].mean(axis=0) if known.any() else np.zeros(4)
+    fit = fit_logistic(_neutral_sponsors(X, fill), adopted, penalty=penalty)
+    return dataclasses.replace(fit, sponsor_fill=tuple(float(v) for v in fill))
+
+
 def training_set(
     votes: Sequence[RecordedVote],
     facts: Mapping[str, PreVoteFacts],
@@ -225,7 +291,7 @@ def rolling_forecasts(
             continue
         # Dated before 1 January of the year: earlier years (the same rows training_set picks).
         train = trains & (year_of < year) & (year_of >= (year - window if window else -1))
-        fit = fit_logistic(X[train], adopted[train], penalty=penalty)
+        fit = fit_facts(X[train], adopted[train], penalty=penalty)
         p = fit.predict(X[chosen])
         out.update(zip((votes[i].vote_id for i in chosen), p.tolist(), strict=True))
     return out
