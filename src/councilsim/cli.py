@@ -374,17 +374,41 @@ def _cmd_backtest(args) -> None:
     from concurrent.futures import ProcessPoolExecutor
 
     from councilsim.history import backtest
+    from councilsim.history.backtest import (
+        format_scores,
+        predictions_csv,
+        read_predictions,
+        score_predictions,
+    )
 
+    if args.from_predictions:
+        # Score a saved predictions table: the report without rerunning the backtest.
+        rows = read_predictions(args.from_predictions)
+        first, last = args.start, args.end
+        reports = [score_predictions(rows, first=first, last=last)]
+        if any(row["sponsors_known"] == "0" for row in rows):
+            reports.append(score_predictions(rows, first=first, last=last, sponsors_known=True))
+        if args.format == "json":
+            _emit(json.dumps(reports, indent=2, default=str), args.out)
+        else:
+            _emit("\n\n".join(format_scores(report) for report in reports), args.out)
+        return
+    if args.predictions:
+        _checked_target(args.predictions, "--predictions")  # refuse before hours of work
     progress = _Progress("backtest (years)")
     pool = ProcessPoolExecutor(max_workers=args.workers) if args.workers > 1 else None
     try:
         with pool or nullcontext():
-            result = backtest(start=args.start, end=args.end, topic=args.topic, executor=pool,
-                              progress=progress)
+            result = backtest(start=2000 if args.start is None else args.start,
+                              end=2025 if args.end is None else args.end, topic=args.topic,
+                              executor=pool, progress=progress)
     finally:
         progress.close()
-    text = (result.to_json(predictions=args.predictions) if args.format == "json"
-            else result.summary())
+    if args.predictions:
+        with atomic_path(args.predictions, option="--predictions") as tmp:
+            Path(tmp).write_text(predictions_csv(result.rows()), encoding="utf-8", newline="")
+        print(f"wrote {args.predictions}", file=sys.stderr)
+    text = result.to_json() if args.format == "json" else result.summary()
     _emit(text, args.out)
 
 
@@ -499,14 +523,18 @@ def _parser() -> argparse.ArgumentParser:
 
     back = add("backtest", _cmd_backtest,
                "rolling-origin forecasts of every recorded vote, scored against two baselines")
-    back.add_argument("--from", dest="start", type=int, default=2000, help="first year")
-    back.add_argument("--to", dest="end", type=int, default=2025, help="last year")
+    back.add_argument("--from", dest="start", type=int, help="first year (default 2000)")
+    back.add_argument("--to", dest="end", type=int, help="last year (default 2025)")
     back.add_argument("--topic", help="only texts of this topic group")
     back.add_argument("--workers", type=_positive_int, default=1,
                       help="processes (results are identical for any number)")
     back.add_argument("--format", choices=["table", "json"], default="table")
-    back.add_argument("--predictions", action="store_true",
-                      help="with --format json: include every text's forecast")
+    back.add_argument("--predictions", metavar="FILE",
+                      help="also write every text's forecasts (model and baselines, with its "
+                           "vote_id) to this CSV file")
+    back.add_argument("--from-predictions", metavar="FILE",
+                      help="score a predictions CSV written by --predictions instead of running "
+                           "the backtest (--from/--to select the years)")
     back.add_argument("--out", metavar="PATH")
 
     history = add("history", lambda args: None, "the bundled record of Council votes")

@@ -186,12 +186,13 @@ def _requested_calibration(request: dict[str, Any], path: str | None) -> Any:
             raise _fail(f"unknown key{_did_you_mean(key, _CALIBRATION_KEYS)}; allowed in "
                         f"[calibration]: {', '.join(_CALIBRATION_KEYS)}", path,
                         f"calibration.{key}")
-    topic, effects = request.get("topic"), request.get("effects", [])
+    topic, effects = request.get("topic"), request.get("effects")
     half_life = request.get("half_life")
     if topic is not None and not isinstance(topic, str):
         raise _fail(f"must be a topic group name, got {_describe(topic)}", path,
                     "calibration.topic")
-    if not isinstance(effects, list) or not all(isinstance(e, str) for e in effects):
+    if effects is not None and (not isinstance(effects, list)
+                                or not all(isinstance(e, str) for e in effects)):
         raise _fail(f"must be a list of names, got {_describe(effects)}", path,
                     "calibration.effects")
     if half_life is not None and (isinstance(half_life, bool)
@@ -209,7 +210,8 @@ def _requested_calibration(request: dict[str, Any], path: str | None) -> Any:
                             f"calibration.{key}") from None
         dates[key] = value
     try:
-        return _calibration(topic, dates["since"], dates["before"], half_life, tuple(effects))
+        return _calibration(topic, dates["since"], dates["before"], half_life,
+                            None if effects is None else tuple(effects))
     except ValueError as err:
         raise _fail(str(err), path, "calibration") from None
 
@@ -217,10 +219,18 @@ def _requested_calibration(request: dict[str, Any], path: str | None) -> Any:
 @lru_cache(maxsize=16)
 def _calibration(topic, since, before, half_life, effects):
     # Calibrating takes seconds; scenarios loaded again in one session reuse the estimate.
+    # What the table leaves out takes the published forecasts' settings.
     from councilsim.history import calibrate, load_history
+    from councilsim.history.calibration import FORECAST_SETTINGS as DEFAULTS
 
+    if since is None and before is not None and DEFAULTS["window"]:
+        since = dt.date(before.year - int(DEFAULTS["window"]), 1, 1)
+    options = {key: DEFAULTS[key] for key in ("effect_sd", "axis", "axis_nodes", "rival_spread",
+                                              "nodes", "tolerance")}
     return calibrate(load_history(), topic=topic, since=since, before=before,
-                     half_life=half_life, effects=effects, standard_errors=False)
+                     half_life=DEFAULTS["half_life"] if half_life is None else half_life,
+                     effects=DEFAULTS["effects"] if effects is None else effects,
+                     standard_errors=False, **options)
 
 
 def _provision(kind: str, entry: Any, path: str | None) -> dict[str, Any]:

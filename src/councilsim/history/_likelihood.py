@@ -78,7 +78,7 @@ def effect_keys(
       and ``rival:<who>:<camp>`` when a rival text is on the table and the camp sponsors this
       one (scenario: ``Member.affinity`` of a scenario whose drafts all have rivals);
     * ``history:<who>:failed`` when a text on the agenda item failed recently and
-      ``history:<who>:no`` when the member itself voted no on it (scenario: ``support``).
+      ``history:<who>:vetoed`` when one on its topic was vetoed (scenario: ``support``).
     """
     kinds = set(kinds)
     who = code if permanent else "ELECTED"
@@ -105,8 +105,8 @@ def effect_keys(
     if "history" in kinds:
         if context.item_failed:
             keys.append(f"history:{who}:failed")
-        if code in context.item_no:
-            keys.append(f"history:{who}:no")
+        if context.topic_vetoed:
+            keys.append(f"history:{who}:vetoed")
     return keys
 
 

@@ -5,7 +5,8 @@ signal), whether a rival text on the same agenda item was put to the vote the sa
 it is an amendment, its agenda topic groups, and the agenda item's recent history (a failed
 text, each member's recent "no"). Everything is built from the text itself and from texts dated
 strictly *before* it, except the rival flag, which only says that competing drafts were tabled
-for the same meeting (known before the vote).
+for the same meeting (known before the vote). The facts are those of
+:mod:`councilsim.history.features`, read as the vote model uses them.
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from councilsim.history.record import (
 
 #: Default camps of sponsors: a member's response to a text depends on which camp tabled it.
 CAMPS: Mapping[str, tuple[str, ...]] = {"west": ("USA", "GBR", "FRA"), "east": ("RUS", "CHN")}
-#: How far back (years) the agenda item's history counts.
-ITEM_MEMORY_YEARS = 3.0
 #: Statuses SOURCE.md says not to use for calibration.
 UNUSABLE_STATUSES = frozenset({"incomplete", "suspect_1995", "label_unconfirmed"})
 #: Sponsor names that stand for every elected member of the Council.
@@ -131,9 +130,10 @@ class TextContext:
     topics : tuple of str
         Agenda topic groups (:func:`~councilsim.history.agenda_groups`).
     item_failed : bool
-        A text on the same agenda item failed within :data:`ITEM_MEMORY_YEARS` before.
-    item_no : frozenset of str
-        Members that voted no on the same agenda item within that time.
+        A text on the same agenda item failed in the few years before
+        (:data:`~councilsim.history.features.LOOKBACK_YEARS`).
+    topic_vetoed : bool
+        A text sharing a topic group was vetoed in that time.
     """
 
     sponsors: frozenset[str] = frozenset()
@@ -142,7 +142,7 @@ class TextContext:
     amendment: bool = False
     topics: tuple[str, ...] = ()
     item_failed: bool = False
-    item_no: frozenset[str] = frozenset()
+    topic_vetoed: bool = False
 
 
 def sponsor_codes(vote: RecordedVote) -> frozenset[str]:
@@ -168,39 +168,29 @@ def _item(vote: RecordedVote) -> str:
     return _normalise_text(vote.topic)
 
 
-def text_facts(votes: Sequence[RecordedVote]) -> list[TextContext]:
-    """The :class:`TextContext` of each of ``votes`` (in date order), from the votes themselves.
+def text_facts(votes: History) -> list[TextContext]:
+    """The :class:`TextContext` of each text of ``votes`` (a :class:`History`), in order.
 
-    The item history of a text comes only from the texts of ``votes`` dated strictly before
-    it, so pass every vote up to the one to be predicted (later ones change nothing).
+    Read from :func:`councilsim.history.features.facts_table` (the same leakage-safe facts as the
+    reduced-form baseline): a text's history comes only from texts dated strictly before it,
+    so pass every vote up to the one to be predicted (later ones change nothing).
     """
-    same_day: dict[tuple[dt.date, str], int] = {}
-    for vote in votes:
-        if vote.item_type != "amendment":
-            key = (vote.date, _item(vote))
-            same_day[key] = same_day.get(key, 0) + 1
-    memory = dt.timedelta(days=round(365.25 * ITEM_MEMORY_YEARS))
-    history: dict[str, list[RecordedVote]] = {}
-    out = []
-    for vote in votes:
-        item = _item(vote)
-        past = [old for old in history.get(item, ()) if vote.date - memory <= old.date < vote.date]
-        amendment = vote.item_type == "amendment"
-        out.append(
-            TextContext(
-                sponsors=sponsor_codes(vote),
-                sponsors_known=bool(vote.sponsors),
-                rival=not amendment and same_day[(vote.date, item)] > 1,
-                amendment=amendment,
-                topics=agenda_groups(vote),
-                item_failed=any(not old.adopted for old in past),
-                item_no=frozenset(
-                    code for old in past for code, letter in old.votes.items() if letter == "N"
-                ),
-            )
-        )
-        history.setdefault(item, []).append(vote)
-    return out
+    from councilsim.history.features import facts_table
+
+    table = facts_table(votes)
+    return [_context(table[vote.vote_id]) for vote in votes]
+
+
+def _context(facts: Any) -> TextContext:
+    return TextContext(
+        sponsors=facts.sponsors,
+        sponsors_known=facts.sponsors_known,
+        rival=facts.rival_draft,
+        amendment=facts.amendment,
+        topics=facts.topics,
+        item_failed=facts.item_failures > 0,
+        topic_vetoed=facts.topic_vetoes > 0,
+    )
 
 
 def _last_votes_table(

@@ -97,7 +97,8 @@ def calibrated_scenario(
         context = TextContext(topics=_scenario_topics(scenario, calibration))
     # Only what the scenario cannot state itself is read from the context.
     folded = TextContext(
-        topics=context.topics, item_failed=context.item_failed, item_no=context.item_no
+        topics=context.topics, item_failed=context.item_failed,
+        topic_vetoed=context.topic_vetoed,
     )
     council = scenario.council
     cost_default = calibration.veto_cost_default

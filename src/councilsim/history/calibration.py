@@ -50,6 +50,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -91,6 +92,7 @@ __all__ = [
     "CAMPS",
     "EFFECT_KINDS",
     "EFFECT_PRIOR_SD",
+    "FORECAST_SETTINGS",
     "NODES",
     "SUPPORT_PRIOR_SD",
     "UNUSABLE_STATUSES",
@@ -106,6 +108,21 @@ __all__ = [
     "usable",
 ]
 
+#: Settings of the published forecasts: the backtest's and a scenario's ``[calibration]``
+#: defaults. Chosen on the 2000-2009 backtest alone (``benchmarks/backtest_report.py --tune``
+#: prints the candidates); nothing was tuned on 2010-2025. ``window`` is in years before the
+#: calibration's cut-off.
+FORECAST_SETTINGS: Mapping[str, Any] = MappingProxyType({
+    "half_life": 3.0,
+    "window": 12,
+    "effects": EFFECT_KINDS,
+    "effect_sd": MappingProxyType(dict.fromkeys(EFFECT_KINDS, 10.0)),
+    "axis": True,
+    "axis_nodes": 5,
+    "rival_spread": True,
+    "nodes": 10,
+    "tolerance": 1e-5,
+})
 #: Beta-prior weight (in votes) pulling a member's absence share toward the pooled share.
 ABSENCE_PRIOR_VOTES = 5.0
 
