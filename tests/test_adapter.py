@@ -73,6 +73,8 @@ def test_rival_terms_only_when_every_draft_has_a_rival(fitted):
     assert with_rivals.affinity["east"] == pytest.approx(expected)
     assert without.affinity["east"] == pytest.approx(fitted.effects["sponsor:USA:east"])
     assert calibrated_scenario(both, fitted).mood_sd == pytest.approx(fitted.taus["rival"])
+    (axis,) = [b for b in calibrated_scenario(both, fitted).blocs if b.name == AXIS_BLOC]
+    assert axis.sd == pytest.approx(fitted.axis_sds["rival"])
     assert "left out" in without.why
 
 

@@ -274,6 +274,11 @@ class Problem:
         start += 1 + int(self.axis)
         self.i_tau = start + np.arange(data.n_classes)
         start += data.n_classes
+        # The East-West spread of spread classes after the first (whose spread, 1, sets the
+        # loadings' scale).
+        n_omega = data.n_classes - 1 if self.axis else 0
+        self.i_omega = start + np.arange(n_omega)
+        start += n_omega
         self.free_mu_b = self.n_el == 0
         self.i_mu_b = start if self.free_mu_b else -1
         start += int(self.free_mu_b)
@@ -314,8 +319,14 @@ class Problem:
             mu_lam=theta[self.i_mu_lam] if self.axis else 0.0,
             mu_b=mu_b,
             tau=np.exp(theta[self.i_tau]),
+            omega=np.exp(np.concatenate([[0.0], theta[self.i_omega]])),
             effects=theta[self.i_eff],
         )
+
+    def axis_spread(self, p: Mapping[str, Any]) -> np.ndarray:
+        """East-West spread of each vote type's text (1 unless a spread class has its own)."""
+        omega = p["omega"]
+        return omega[np.minimum(self.data.type_class, omega.size - 1)]
 
     def offsets(self, effects: np.ndarray) -> np.ndarray:
         """Summed effect shift of each vote type."""
@@ -352,7 +363,7 @@ class Problem:
         total -= 0.5 * float(np.sum((dev / self.eff_prior_sd) ** 2))
         grad[self.i_eff] -= dev / self.eff_prior_sd**2
         # hyper-parameters: practically flat, only to keep the Hessian definite
-        hyper = [self.i_mu_v, *self.i_tau]
+        hyper = [self.i_mu_v, *self.i_tau, *self.i_omega]
         if self.axis:
             hyper.append(self.i_mu_lam)
         if self.free_mu_b:
@@ -372,7 +383,7 @@ class Problem:
         eta = (
             (p["v"][d.type_member] + self.offsets(p["effects"]))[:, None]
             + p["tau"][d.type_class][:, None] * self.x
-            + p["lam"][d.type_member][:, None] * self.y
+            + (p["lam"][d.type_member] * self.axis_spread(p))[:, None] * self.y
         )
         n, k = eta.shape
         ll = np.empty((n, k))
@@ -432,7 +443,13 @@ class Problem:
         g_tau = np.bincount(d.type_class, weighted @ self.x, minlength=d.n_classes)
         grad[self.i_tau] = g_tau * p["tau"]
         if self.axis:
-            grad[self.i_lam] = np.bincount(d.type_member, weighted @ self.y, minlength=self.m)
+            omega = self.axis_spread(p)
+            along = weighted @ self.y
+            grad[self.i_lam] = np.bincount(d.type_member, along * omega, minlength=self.m)
+            if self.i_omega.size:
+                g_omega = np.bincount(d.type_class, along * omega * p["lam"][d.type_member],
+                                      minlength=d.n_classes)
+                grad[self.i_omega] = g_omega[1:]
         if self.n_eff:
             eff = d.type_effects
             valid = eff >= 0
@@ -496,6 +513,8 @@ class Problem:
             out[self.i_mu_lam] = "mu_loading"
         for s, i in enumerate(self.i_tau):
             out[i] = f"log_tau:{s}"
+        for s, i in enumerate(self.i_omega):
+            out[i] = f"log_axis_sd:{s + 1}"
         if self.free_mu_b:
             out[self.i_mu_b] = "mu_log_band"
         for j, name in enumerate(d.effect_names):

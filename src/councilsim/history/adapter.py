@@ -20,7 +20,8 @@ calibration fills everything else.**
   ``context``'s, else those of the drafts' common ``topic``, else the calibration's topic group)
   and the agenda item's recent history (only from a ``context``). Terms that depend on a rival
   being on the table together with who sponsors the text (``rival:<who>:<camp>``), and the
-  rival texts' own spread (``taus["rival"]``), are used when *every* draft of the scenario has
+  rival texts' own spreads (``taus["rival"]`` as ``mood_sd``, ``axis_sds["rival"]`` as the
+  ``east-west`` bloc's sd), are used when *every* draft of the scenario has
   a rival (as for each text of the backtest); otherwise they are left out and the members'
   ``why`` says so.
 """
@@ -150,7 +151,7 @@ def calibrated_scenario(
             blocs.append(Bloc(
                 name=AXIS_BLOC,
                 members=free,
-                sd=1.0,
+                sd=calibration.axis_sds.get("rival", 1.0) if all_rival else 1.0,
                 loadings={code: calibration.estimate(code).loading for code in free},
                 why="texts' East-West position, calibrated on the record (loadings per member)",
             ))

@@ -230,6 +230,9 @@ class Calibration:
         ``"rival"`` for texts with a rival on the table.
     axis : bool
         Whether the East-West position was estimated (the members' ``loading``).
+    axis_sds : dict of str to float
+        The East-West position's sd by spread class: ``"base"`` is 1 (it sets the loadings'
+        scale); with ``rival_spread``, ``"rival"`` for texts with a rival on the table.
     camps : dict of str to tuple of str
         The sponsor camps the ``sponsor:`` and ``rival:`` effects refer to.
     """
@@ -256,6 +259,7 @@ class Calibration:
     standard_errors: bool = True
     taus: Mapping[str, float] = field(default_factory=dict)
     axis: bool = False
+    axis_sds: Mapping[str, float] = field(default_factory=lambda: {"base": 1.0})
     camps: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(CAMPS))
 
     @property
@@ -764,5 +768,8 @@ def _build(
         standard_errors=standard_errors,
         taus=_ReadOnlyDict(taus),
         axis=problem.axis,
+        axis_sds=_ReadOnlyDict(
+            dict(zip(("base", "rival"), (float(w) for w in p["omega"]), strict=False))
+        ),
         camps=_ReadOnlyDict(dict(CAMPS)),
     )
