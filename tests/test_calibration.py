@@ -230,14 +230,19 @@ def test_calibration_pickles(recent):
         recent.members["RUS"] = recent.pooled  # read-only
 
 
-def test_bloc_from_residual_correlation(recent):
-    bloc = recent.bloc("russia-china", ["RUS", "CHN"])
-    assert bloc.members == ("RUS", "CHN")
-    # Russia and China vetoed together in 2011-2016: their residuals move together, and the
-    # P3's move against Russia's.
-    assert recent.residual_correlation["CHN|RUS"] > 0.3
-    assert bloc.sd > 0.5
-    assert recent.residual_correlation["RUS|USA"] < 0
+def test_east_west_axis_takes_up_the_correlated_opposition(recent):
+    # Russia and China vetoed together in 2011-2016 and the P3 voted against Russia's texts.
+    # Without the East-West axis that is left in the residuals (and a bloc from them); with it
+    # the loadings carry it: same sign for Russia and China, opposite for the United States.
+    flat = calibrate(load_history(), since=2008, before=2017, half_life=4.0,
+                     effects=("topic", "sponsor"), axis=False, standard_errors=False)
+    assert flat.residual_correlation["CHN|RUS"] > 0.3
+    assert flat.bloc("russia-china", ["RUS", "CHN"]).sd > 0.5
+    assert flat.residual_correlation["RUS|USA"] < 0
+    assert abs(recent.residual_correlation["CHN|RUS"]) < flat.residual_correlation["CHN|RUS"] - 0.2
+    loading = {code: recent.members[code].loading for code in ("RUS", "CHN", "USA")}
+    assert loading["RUS"] * loading["CHN"] > 0 > loading["RUS"] * loading["USA"]
+    assert recent.log_likelihood > flat.log_likelihood
     assert all(-1 <= r <= 1 for r in recent.residual_correlation.values())
 
 
