@@ -64,9 +64,9 @@ from councilsim.history.logistic import (
 REPO = Path(__file__).resolve().parents[1]
 VARIANTS = {
     # Candidates compared on 2000-2009 (text log loss); the published one is FORECAST_SETTINGS.
-    "window 12, half-life 3, effect sd 10 (published)": {},
-    "window 20, half-life 6, effect sd 10": dict(window=20, half_life=6.0),
-    "window 12, half-life 3, effect sd 3": dict(effect_sd=dict.fromkeys(EFFECT_KINDS, 3.0)),
+    "window 20, half-life 6, effect sd 10 (published)": {},
+    "window 12, half-life 3, effect sd 10": dict(window=12, half_life=3.0),
+    "window 20, half-life 6, effect sd 3": dict(effect_sd=dict.fromkeys(EFFECT_KINDS, 3.0)),
     "no East-West axis": dict(axis=False),
     "no rival spread": dict(rival_spread=False),
 }

@@ -517,7 +517,8 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--since", help="first date used (YYYY-MM-DD)")
     calibrate.add_argument("--before", help="use only votes before this date (YYYY-MM-DD)")
     calibrate.add_argument("--half-life", type=float, help="years for a vote's weight to halve")
-    calibrate.add_argument("--effects", help="covariates, comma-separated: topic, sponsor, lag")
+    calibrate.add_argument("--effects", help="effects of pre-vote facts, comma-separated: topic, "
+                           "sponsor, rival, amendment, history")
     calibrate.add_argument("--format", choices=["table", "json"], default="table")
     calibrate.add_argument("--out", metavar="PATH")
 
