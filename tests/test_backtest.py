@@ -18,6 +18,7 @@ import pytest
 from councilsim.cli import main as cli_main
 from councilsim.history import History, load_history
 from councilsim.history.backtest import (
+    DEFAULT_SETTINGS,
     PREDICTION_COLUMNS,
     BacktestResult,
     backtest,
@@ -33,7 +34,8 @@ from councilsim.history.calibration import calibrate, usable
 
 # The package re-exports the function ``backtest`` under the module's name.
 backtest_module = importlib.import_module("councilsim.history.backtest")
-FAST = dict(half_life=4.0, window=None, effects=("topic", "sponsor"), nodes=24)
+FAST = dict(half_life=4.0, window=None, effects=("topic", "sponsor", "rival"), nodes=12,
+            axis_nodes=4, tolerance=1e-4)
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +177,7 @@ def test_leaky_calibration_trips_the_guard(monkeypatch, short_history):
         return calibrate(short_history, **options)
 
     monkeypatch.setattr(backtest_module, "calibrate", leaky)
-    with pytest.raises(AssertionError, match="calibration for 2015 saw a vote"):
+    with pytest.raises(RuntimeError, match="leakage: the calibration for 2015 saw a vote"):
         backtest(short_history, start=2015, end=2015, **FAST)
 
 
@@ -332,7 +334,7 @@ def test_input_validation(short_history):
 def test_default_backtest_small_window():
     result = backtest(start=2015, end=2016)
     data = json.loads(result.to_json())
-    assert data["settings"]["half_life"] == 4.0
+    assert data["settings"]["half_life"] == DEFAULT_SETTINGS["half_life"]
     assert data["n_texts"] == sum(v["model"]["n"] for v in data["per_year"].values())
     for name in ("base_rate", "persistence"):
         assert data["baselines"][name]["brier"] >= 0

@@ -112,7 +112,9 @@ def calibrated_scenario(
         )
     )
     members = []
-    for code in council.members:
+    # The scenario's own entries first, in its order (as a file lists them), then the others.
+    stated = [member.code for member in scenario.members]
+    for code in [*stated, *(code for code in council.members if code not in stated)]:
         estimate = calibration.estimate(code)
         who = code if estimate.permanent else "ELECTED"
         affinity = {}
