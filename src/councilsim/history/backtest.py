@@ -3,15 +3,18 @@
 Rolling origin. For every year ``Y`` from ``start`` to ``end``:
 
 1. calibrate (:func:`~councilsim.history.calibration.calibrate`) on the votes dated strictly
-   before 1 January ``Y`` — an assertion inside the loop checks that the calibration saw no vote
-   dated on or after any text it predicts;
+   before 1 January ``Y`` (the settings of :data:`DEFAULT_SETTINGS`) — a guard inside the loop
+   raises if the calibration saw a vote dated on or after any text it predicts;
 2. predict every text put to the vote in ``Y`` that has a complete member-level record
    (:func:`~councilsim.history.calibration.usable`: failed and vetoed drafts included, texts adopted
    without a vote and ``incomplete``/``suspect_1995``/``label_unconfirmed`` records skipped):
    P(adopted) and each member's vote probabilities come from :func:`councilsim.simulate` (exact
-   method) on a :class:`~councilsim.models.Scenario` built from the calibrated members, the
-   council of the record (:meth:`RecordedVote.council`), ``mood_sd = tau`` and the record's
-   procedural flag;
+   method) on the :class:`~councilsim.models.Scenario` that
+   :func:`~councilsim.history.adapter.text_scenario` builds: the council of the record
+   (:meth:`RecordedVote.council`), a draft with the text's sponsors on the Council, its rival
+   (an empty second draft when another text on the item was put to the vote that day), its
+   amendment and procedural flags, and every stance, affinity, ``mood_sd`` and the East-West
+   bloc from the calibration through the one adapter every forecast uses;
 3. score them, and the same texts under three baselines:
 
    * ``base_rate``: P(adopted) is the share adopted among *all* texts put to the vote before
@@ -29,10 +32,10 @@ Rolling origin. For every year ``Y`` from ``start`` to ``end``:
      before 1 January ``Y`` (text level only: it forecasts no member's vote).
 
 Information used for a text of date ``d``: member parameters from votes before 1 January of its
-year; topic groups from its agenda wording only (:func:`agenda_groups`, never the title, which the
-record has only for adopted texts); each member's last vote on the topic from votes dated strictly
-before ``d``. The procedural flag is taken from the record, which sets it
-only on adopted texts that a permanent member voted against (ten texts, one after 2000:
+year; the text's pre-vote facts (:mod:`councilsim.history.features`: sponsors, rival drafts of
+the same day, amendment, topic groups from its agenda wording only, never the title, and the
+item's failures dated strictly before ``d``). The procedural flag is taken from the record,
+which sets it only on adopted texts that a permanent member voted against (ten texts, one after 2000:
 S/RES/2623(2022)), so it carries a little hindsight; it is reported in ``leaks``.
 
 Scores: Brier score and log loss of P(adopted) (probabilities clipped to [1e-6, 1 - 1e-6]), a

@@ -360,6 +360,10 @@ class Calibration:
             "converged": self.converged,
             "iterations": self.iterations,
             "standard_errors": self.standard_errors,
+            "taus": dict(self.taus),
+            "axis": self.axis,
+            "axis_sds": dict(self.axis_sds),
+            "camps": {name: list(codes) for name, codes in self.camps.items()},
         }
 
     def to_json(self, **kwargs: Any) -> str:
@@ -394,9 +398,11 @@ class Calibration:
             f"Calibration: {self.n_texts} texts, {self.n_votes} member votes ({window})",
             f"  mood_sd (tau) = {self.tau:.3f} +/- {se(self.tau_se)}   "
             f"log-likelihood {self.log_likelihood:.1f}",
+            *([f"  rival texts: mood_sd {self.taus['rival']:.3f}, East-West sd "
+               f"{self.axis_sds.get('rival', 1.0):.3f}"] if "rival" in self.taus else []),
             "",
             f"{'member':<8}{'votes':>6}{'support':>9}{'(se)':>7}{'band':>7}{'(se)':>7}"
-            f"{'veto':>7}{'(se)':>7}{'absent':>8}",
+            f"{'veto':>7}{'(se)':>7}{'absent':>8}" + (f"{'E-W':>7}" if self.axis else ""),
         ]
         ordered = sorted(self.members.values(), key=lambda m: (not m.permanent, -m.n_votes, m.code))
         for m in [*ordered, self.pooled]:
@@ -404,9 +410,10 @@ class Calibration:
             lines.append(
                 f"{m.code:<8}{m.n_votes:>6}{m.support:>9.2f}{se(m.support_se):>7}"
                 f"{m.abstention:>7.2f}{se(m.abstention_se):>7}{veto}{m.absence:>8.3f}"
+                + (f"{m.loading:>+7.2f}" if self.axis else "")
             )
         if self.effects:
-            lines += ["", "Covariate effects on support (largest first):"]
+            lines += ["", "Effects of pre-vote facts on support (largest first):"]
             ranked = sorted(self.effects.items(), key=lambda item: -abs(item[1]))
             for key, value in ranked[:25]:
                 error = se(self.effects_se.get(key, math.nan))
