@@ -35,8 +35,8 @@ Information used for a text of date ``d``: member parameters from votes before 1
 year; the text's pre-vote facts (:mod:`councilsim.history.features`: sponsors, rival drafts of
 the same day, amendment, topic groups from its agenda wording only, never the title, and the
 item's failures dated strictly before ``d``). The procedural flag is taken from the record,
-which sets it only on adopted texts that a permanent member voted against (ten texts, one after 2000:
-S/RES/2623(2022)), so it carries a little hindsight; it is reported in ``leaks``.
+which sets it only on adopted texts that a permanent member voted against (ten texts, one
+after 2000: S/RES/2623(2022)), so it carries a little hindsight; it is reported in ``leaks``.
 
 Scores: Brier score and log loss of P(adopted) (probabilities clipped to [1e-6, 1 - 1e-6]), a
 10-bin reliability table, and per-member vote accuracy (the most likely vote equals the recorded
