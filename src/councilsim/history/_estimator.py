@@ -24,8 +24,10 @@ def fit(problem: Problem, *, max_iterations: int, tolerance: float = 1e-6) -> An
             problem.start(),
             jac=True,
             method="L-BFGS-B",
-            options={"maxiter": max_iterations, "maxfun": 2 * max_iterations,
-                     "gtol": tolerance, "ftol": 1e-12},
+            # A longer memory (30 pairs) and a relative objective tolerance of 1e-9 halve the
+            # iterations of the record's fits at the same optimum (log posterior to 1e-3).
+            options={"maxiter": max_iterations, "maxfun": 2 * max_iterations, "maxcor": 30,
+                     "gtol": tolerance, "ftol": 1e-9},
         )
 
 
