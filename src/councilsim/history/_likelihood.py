@@ -5,8 +5,9 @@ Member ``i`` on text ``j`` has net utility ::
     D_ij = v_i + x_ij' delta + a_j + lambda_i * w_j + e_ij
 
 with the text's general appeal ``a_j ~ N(0, tau_s^2)`` (``s``: the text's spread class, rival
-texts may have their own), its East-West position ``w_j ~ N(0, 1)`` read by each member with a
-signed loading ``lambda_i``, and ``e_ij ~ N(0, 1)``. The member votes yes if ``D > b_i``, no if
+texts may have their own), its East-West position ``w_j ~ N(0, omega_s^2)`` (``omega_0 = 1``)
+read by each permanent member with a signed loading ``lambda_i`` (0 for elected members), and
+``e_ij ~ N(0, 1)``. The member votes yes if ``D > b_i``, no if
 ``D < -(b_i + c_i)`` (``c_i`` only for a veto holder on a substantive text), else abstains. Both
 text terms are integrated out by a product Gauss-Hermite rule, so the likelihood is the
 marginal likelihood of the scenario that :mod:`councilsim.history.adapter` builds: ``tau`` is
@@ -41,10 +42,10 @@ BAND_PRIOR_SD = 1.0
 PERMANENT_SUPPORT_PRIOR_SD = 3.0
 #: Prior of a permanent member's log veto cost: N(log 0.5, 2^2) (weak; keeps it finite at 0).
 VETO_COST_PRIOR = (math.log(0.5), 2.0)
-#: Prior sd of a permanent member's East-West loading (around 0) and of an elected member's
-#: loading around the elected members' mean loading.
+#: Prior sd of a permanent member's East-West loading (around 0). Elected members do not read
+#: the axis (loading 0): their common moves are the general appeal's, and a bloc over five
+#: members keeps the exact engine fast.
 PERMANENT_LOADING_PRIOR_SD = 1.5
-ELECTED_LOADING_PRIOR_SD = 0.5
 #: Kinds of text effects (see :func:`effect_keys`).
 EFFECT_KINDS = ("topic", "sponsor", "rival", "amendment", "history")
 #: Default prior sd (utility units) of each kind of effect; effects shrink toward 0.
@@ -242,8 +243,9 @@ class Problem:
     """Negative log posterior and its gradient over the packed parameter vector.
 
     Layout: support ``v`` (members), log band ``beta`` (elected), log veto cost ``gamma``
-    (permanent), East-West loading ``lam`` (members), ``mu_v``, ``mu_lam`` (elected loadings'
-    mean), ``log tau`` per spread class, [``mu_b`` without elected members], then the effects.
+    (permanent), East-West loading ``lam`` (permanent), ``mu_v``, ``log tau`` per spread class,
+    log East-West sd per spread class after the first, [``mu_b`` without elected members],
+    then the effects.
 
     Veto holders' log band is the mean of the elected members' log bands (``pool @ theta``): a
     permanent member's yes and no cut-offs identify ``v - b`` and ``v + b + c`` only.
@@ -267,11 +269,10 @@ class Problem:
         self.i_beta = m + np.arange(self.n_el)
         self.i_gamma = m + self.n_el + np.arange(self.n_perm)
         start = m + self.n_el + self.n_perm
-        self.i_lam = start + np.arange(m) if self.axis else np.zeros(0, dtype=np.intp)
+        self.i_lam = start + np.arange(self.n_perm) if self.axis else np.zeros(0, dtype=np.intp)
         start += self.i_lam.size
         self.i_mu_v = start
-        self.i_mu_lam = start + 1 if self.axis else -1
-        start += 1 + int(self.axis)
+        start += 1
         self.i_tau = start + np.arange(data.n_classes)
         start += data.n_classes
         # The East-West spread of spread classes after the first (whose spread, 1, sets the
@@ -314,14 +315,19 @@ class Problem:
             v=theta[self.i_v],
             band=np.exp(log_band),
             cost=cost,
-            lam=theta[self.i_lam] if self.axis else np.zeros(self.m),
+            lam=self._loadings(theta),
             mu_v=theta[self.i_mu_v],
-            mu_lam=theta[self.i_mu_lam] if self.axis else 0.0,
             mu_b=mu_b,
             tau=np.exp(theta[self.i_tau]),
             omega=np.exp(np.concatenate([[0.0], theta[self.i_omega]])),
             effects=theta[self.i_eff],
         )
+
+    def _loadings(self, theta: np.ndarray) -> np.ndarray:
+        lam = np.zeros(self.m)
+        if self.axis:
+            lam[self.perm] = theta[self.i_lam]
+        return lam
 
     def axis_spread(self, p: Mapping[str, Any]) -> np.ndarray:
         """East-West spread of each vote type's text (1 unless a spread class has its own)."""
@@ -356,16 +362,12 @@ class Problem:
         normal(self.i_beta, beta.mean() if self.n_el else 0.0, BAND_PRIOR_SD)
         normal(self.i_gamma, VETO_COST_PRIOR[0], VETO_COST_PRIOR[1])
         if self.axis:
-            normal(self.i_lam[self.perm], 0.0, PERMANENT_LOADING_PRIOR_SD)
-            normal(self.i_lam[self.elected], theta[self.i_mu_lam], ELECTED_LOADING_PRIOR_SD,
-                   self.i_mu_lam)
+            normal(self.i_lam, 0.0, PERMANENT_LOADING_PRIOR_SD)
         dev = theta[self.i_eff]
         total -= 0.5 * float(np.sum((dev / self.eff_prior_sd) ** 2))
         grad[self.i_eff] -= dev / self.eff_prior_sd**2
         # hyper-parameters: practically flat, only to keep the Hessian definite
         hyper = [self.i_mu_v, *self.i_tau, *self.i_omega]
-        if self.axis:
-            hyper.append(self.i_mu_lam)
         if self.free_mu_b:
             hyper.append(self.i_mu_b)
         for i in hyper:
@@ -445,7 +447,8 @@ class Problem:
         if self.axis:
             omega = self.axis_spread(p)
             along = weighted @ self.y
-            grad[self.i_lam] = np.bincount(d.type_member, along * omega, minlength=self.m)
+            grad[self.i_lam] = np.bincount(d.type_member, along * omega,
+                                           minlength=self.m)[self.perm]
             if self.i_omega.size:
                 g_omega = np.bincount(d.type_class, along * omega * p["lam"][d.type_member],
                                       minlength=d.n_classes)
@@ -492,8 +495,8 @@ class Problem:
         if self.axis:
             # The axis's sign is fixed by where it starts: east positive.
             sign = {"RUS": 0.5, "CHN": 0.5, "USA": -0.5, "GBR": -0.5, "FRA": -0.5}
-            for i in self.perm:
-                theta[self.i_lam[i]] = sign.get(d.codes[i], 0.0)
+            for j, i in enumerate(self.perm):
+                theta[self.i_lam[j]] = sign.get(d.codes[i], 0.0)
         return theta
 
     def names(self) -> list[str]:
@@ -502,15 +505,14 @@ class Problem:
         out = [""] * self.size
         for i, code in enumerate(d.codes):
             out[self.i_v[i]] = f"support:{code}"
-            if self.axis:
-                out[self.i_lam[i]] = f"loading:{code}"
+        if self.axis:
+            for j, i in enumerate(self.perm):
+                out[self.i_lam[j]] = f"loading:{d.codes[i]}"
         for j, i in enumerate(self.elected):
             out[self.i_beta[j]] = f"log_band:{d.codes[i]}"
         for j, i in enumerate(self.perm):
             out[self.i_gamma[j]] = f"log_veto_cost:{d.codes[i]}"
         out[self.i_mu_v] = "mu_support"
-        if self.axis:
-            out[self.i_mu_lam] = "mu_loading"
         for s, i in enumerate(self.i_tau):
             out[i] = f"log_tau:{s}"
         for s, i in enumerate(self.i_omega):

@@ -13,9 +13,9 @@ calibration fills everything else.**
   entry writes, the arguments a ``Member(...)`` call passes). ``ideal`` and ``salience`` (the
   provisions, on which the record says nothing) are always the scenario's.
 * ``mood_sd`` is the calibrated ``tau`` unless the scenario sets it.
-* The calibrated East-West position becomes a bloc ``east-west`` (sd 1, each member's
-  ``loading``) over the council members that no bloc of the scenario already claims: a
-  member belongs to at most one bloc, and the scenario's own blocs win.
+* The calibrated East-West position becomes a bloc ``east-west`` (sd 1, each permanent
+  member's ``loading``) over the members with a loading that no bloc of the scenario already
+  claims: a member belongs to at most one bloc, and the scenario's own blocs win.
 * What the scenario has no field for is folded into ``support``: the agenda topic groups (the
   ``context``'s, else those of the drafts' common ``topic``, else the calibration's topic group)
   and the agenda item's recent history (only from a ``context``). Terms that depend on a rival
@@ -148,7 +148,8 @@ def calibrated_scenario(
     blocs = list(scenario.blocs)
     if calibration.axis:
         claimed = {code for bloc in scenario.blocs for code in bloc.members}
-        free = tuple(code for code in council.members if code not in claimed)
+        free = tuple(code for code in council.members
+                     if code not in claimed and calibration.estimate(code).loading != 0.0)
         if free and AXIS_BLOC not in {bloc.name for bloc in blocs}:
             blocs.append(Bloc(
                 name=AXIS_BLOC,

@@ -19,8 +19,8 @@ fitted is the model that predicts (:mod:`councilsim.history.adapter` builds the 
   scenario's ``mood_sd``. Texts with a rival on the table may have their own spread
   (``rival_spread``), ``taus["rival"]``;
 * ``w_j``, the text's East-West position, is read by each member with a signed ``loading``
-  (permanent members free but shrunk toward 0, elected members shrunk toward their mean
-  loading): the scenario's ``east-west`` bloc of sd 1 with these ``loadings``. This is the
+  (permanent members, shrunk toward 0; elected members read it not): the scenario's
+  ``east-west`` bloc of sd 1 over the permanent members, with these ``loadings``. This is the
   correlated opposition of the record: Russia and China voting no together, the three Western
   members together against them;
 * ``delta``: effects of what is known of a text before its vote (:func:`effect_keys`): who
@@ -33,9 +33,9 @@ fitted is the model that predicts (:mod:`councilsim.history.adapter` builds the 
 
 Not identified by votes alone and pinned down by design: a permanent member's band (its yes and
 no cut-offs identify ``v - b`` and ``v + b + c`` only) is the elected members' pooled band, and
-``veto_cost`` is what it needs beyond that before it says no; each elected member's support, log
-band and loading have normal priors centred on the elected members' means, so a member with a
-handful of votes gets the pooled stance. Time-decay weights (``half_life``) let stances drift.
+``veto_cost`` is what it needs beyond that before it says no; each elected member's support and
+log band have normal priors centred on the elected members' means, so a member with a handful
+of votes gets the pooled stance. Time-decay weights (``half_life``) let stances drift.
 
 Blocs "from what is left": :meth:`Calibration.bloc` turns the partial correlation of members'
 generalised residuals into a :class:`~councilsim.models.Bloc` sd (``s^2 / (1 + s^2)``): a rough
@@ -693,10 +693,11 @@ def _build(
             support, support_se = p["mu_v"], se[problem.i_mu_v]
             band, band_se = band_pooled, band_pooled * mu_b_se
             cost, cost_se = 0.0, float("nan")
-            loading, loading_se = float(p["mu_lam"]), float("nan")
+            loading, loading_se = 0.0, 0.0
         else:
             loading = float(p["lam"][i])
-            loading_se = float(se[problem.i_lam[i]]) if problem.axis else 0.0
+            loading_se = (float(se[problem.i_lam[problem.gamma_of[i]]])
+                          if problem.axis and is_perm else 0.0)
             support, support_se = float(p["v"][i]), float(se[problem.i_v[i]])
             band = float(p["band"][i])
             if is_perm:
@@ -738,8 +739,6 @@ def _build(
         n_votes=int(n_el),
         counts=_ReadOnlyDict({}),
         weight=0.0,
-        loading=float(p["mu_lam"]),
-        loading_se=float(se[problem.i_mu_lam]) if problem.axis else 0.0,
     )
     effects = {name: float(p["effects"][j]) for j, name in enumerate(data.effect_names)}
     effects_se = {name: float(se[problem.i_eff[j]]) for j, name in enumerate(data.effect_names)}
