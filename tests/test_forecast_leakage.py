@@ -8,6 +8,7 @@ import importlib
 
 import pytest
 
+from councilsim.errors import LeakageError
 from councilsim.history import calibration, load_history
 from councilsim.history._textfacts import text_facts
 
@@ -25,7 +26,7 @@ def test_calibrate_refuses_a_vote_on_or_after_before(monkeypatch):
         return [*honest(record, topic=topic, since=since, before=before), *late]
 
     monkeypatch.setattr(calibration, "_select", leaky)
-    with pytest.raises(ValueError, match="leakage"):
+    with pytest.raises(LeakageError, match="leakage"):
         calibration.calibrate(history, since="2015-01-01", before="2016-01-01", **QUICK)
 
 
@@ -37,7 +38,7 @@ def test_backtest_refuses_a_calibration_that_saw_the_year(monkeypatch):
         return dataclasses.replace(fit, last_date=kwargs["before"])
 
     monkeypatch.setattr(backtest_module, "calibrate", leaky)
-    with pytest.raises(RuntimeError, match="leakage"):
+    with pytest.raises(LeakageError, match="leakage"):
         backtest_module.backtest(start=2016, end=2016, window=2)
 
 

@@ -49,6 +49,7 @@ from functools import cache, lru_cache
 import numpy as np
 from scipy.special import ndtr
 
+from councilsim.errors import EngineLimitError
 from councilsim.results import RawOutcome
 from councilsim.votemodel import VoteLaw
 
@@ -76,8 +77,11 @@ _GRID_HALF_WIDTH = 8.5
 MAX_GRID_POINTS = 4001
 
 
-class ExactTooCostly(ValueError):
-    """The exact engine would need an unreasonably fine grid for this scenario."""
+class ExactTooCostly(EngineLimitError, ValueError):
+    """The exact engine would need an unreasonably fine grid for this scenario.
+
+    Also a ``ValueError``, as it was before the error hierarchy, so that existing handlers work.
+    """
 
 
 @cache

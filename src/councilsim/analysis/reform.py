@@ -158,6 +158,7 @@ def council_scenario(scenario: Scenario | str | os.PathLike, council: str | Coun
         b.model_copy(update={"members": tuple(c for c in b.members if c in seats),
                              "loadings": {c: v for c, v in b.loadings.items() if c in seats}})
         for b in scenario.blocs
+        if seats.intersection(b.members)  # a bloc with no seat left is dropped
     ]
     # A sponsor that leaves the Council is still a state: it goes by its name.
     drafts = [
@@ -173,7 +174,7 @@ def council_scenario(scenario: Scenario | str | os.PathLike, council: str | Coun
         council=council.model_dump(),
         camps=camps,
         members=[m.model_dump() for m in members],
-        blocs=[b.model_dump() for b in blocs if b.members],
+        blocs=[b.model_dump() for b in blocs],
         drafts=[d.model_dump() for d in drafts],
     )
     return Scenario.model_validate(data)

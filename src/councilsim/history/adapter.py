@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from councilsim.errors import InputError
 from councilsim.history._textfacts import TextContext, _agenda_groups
 from councilsim.history.calibration import Calibration
 from councilsim.history.record import TOPIC_GROUPS, RecordedVote
@@ -83,13 +84,13 @@ def calibrated_scenario(
 
     Raises
     ------
-    ValueError
+    InputError
         When the scenario's camps differ from those the calibration's sponsor effects refer to.
     """
     own = {name: set(codes) for name, codes in scenario.camps.items()}
     for name, codes in calibration.camps.items():
         if "sponsor" in calibration.effect_kinds and own.get(name, set(codes)) != set(codes):
-            raise ValueError(
+            raise InputError(
                 f"camps.{name}: the calibration's camp {name!r} is {', '.join(codes)}; a "
                 "calibrated scenario must keep that camp (name another camp differently)"
             )

@@ -68,6 +68,7 @@ from typing import Any
 
 import numpy as np
 
+from councilsim.errors import InputError, LeakageError
 from councilsim.history._textfacts import _last_votes_table, agenda_groups, text_facts, usable
 from councilsim.history.adapter import text_scenario
 from councilsim.history.calibration import FORECAST_SETTINGS, calibrate
@@ -401,7 +402,7 @@ class BacktestResult:
         """Scores of the model and the baselines over the texts of years ``first..last``."""
         chosen = [p for p in self.predictions if first <= p.date.year <= last]
         if not chosen:
-            raise ValueError(f"no predictions in {first}-{last}")
+            raise InputError(f"no predictions in {first}-{last}")
         return _scores(chosen)
 
     def to_dict(self, *, predictions: bool = False) -> dict[str, Any]:
@@ -828,7 +829,7 @@ def _year_task(
         for (vote, persist), p_reduced in zip(targets, p_logistic.tolist(), strict=True):
             # Leakage guard: the calibration saw nothing dated on or after this text.
             if fit.last_date is not None and not fit.last_date < origin <= vote.date:
-                raise RuntimeError(
+                raise LeakageError(
                     f"leakage: the calibration for {year} saw a vote of {fit.last_date}, "
                     f"predicting {vote.date}"
                 )
@@ -942,7 +943,7 @@ def backtest(
     BacktestResult
     """
     if not isinstance(start, int) or not isinstance(end, int) or start > end:
-        raise ValueError(f"start and end must be years with start <= end, got {start}, {end}")
+        raise InputError(f"start and end must be years with start <= end, got {start}, {end}")
     clock = time.perf_counter()
     settings = {
         "half_life": half_life,
@@ -976,7 +977,7 @@ def backtest(
         if preds:
             per_year[year] = _scores(preds)
     if not predictions:
-        raise ValueError(f"no usable recorded vote to predict in {start}-{end} (topic {topic!r})")
+        raise InputError(f"no usable recorded vote to predict in {start}-{end} (topic {topic!r})")
     overall = _scores(predictions)
     w_start, w_end = max(WINDOW[0], start), min(WINDOW[1], end)
     in_window = [p for p in predictions if w_start <= p.date.year <= w_end]

@@ -55,6 +55,7 @@ from typing import Any
 
 import numpy as np
 
+from councilsim.errors import InputError, LeakageError
 from councilsim.history import _estimator
 from councilsim.history._likelihood import (
     AXIS_NODES,
@@ -513,9 +514,10 @@ def calibrate(
 
     Raises
     ------
-    ValueError
-        When no usable vote is selected, or (a leakage guard) when the record handed over
-        contains a vote dated on or after ``before`` that the selection would have used.
+    InputError
+        When no usable vote is selected or an option is out of range.
+    LeakageError
+        (A guard) when the selection used a vote dated on or after ``before``.
 
     Examples
     --------
@@ -531,28 +533,28 @@ def calibrate(
     before_date = None if before is None else _as_date(before, "before")
     since_date = None if since is None else _as_date(since, "since")
     if half_life is not None and not half_life > 0:
-        raise ValueError(f"half_life must be a positive number of years, got {half_life!r}")
+        raise InputError(f"half_life must be a positive number of years, got {half_life!r}")
     if not 2 <= int(nodes) <= 200:
-        raise ValueError(f"nodes must be from 2 to 200, got {nodes!r}")
+        raise InputError(f"nodes must be from 2 to 200, got {nodes!r}")
     kinds = tuple(dict.fromkeys(effects))
     unknown = [kind for kind in kinds if kind not in EFFECT_KINDS]
     if unknown:
-        raise ValueError(f"unknown effects {unknown}; allowed: {', '.join(EFFECT_KINDS)}")
+        raise InputError(f"unknown effects {unknown}; allowed: {', '.join(EFFECT_KINDS)}")
     prior_sd = {**EFFECT_PRIOR_SD, **(effect_sd or {})}
     if any(not value > 0 for value in prior_sd.values()):
-        raise ValueError(f"effect_sd values must be positive, got {prior_sd}")
+        raise InputError(f"effect_sd values must be positive, got {prior_sd}")
     if not 1 <= int(axis_nodes) <= 100:
-        raise ValueError(f"axis_nodes must be from 1 to 100, got {axis_nodes!r}")
+        raise InputError(f"axis_nodes must be from 1 to 100, got {axis_nodes!r}")
     known = history.filter(before=before_date) if before_date is not None else history
     facts = dict(zip((v.vote_id for v in known), text_facts(known), strict=True))
     votes = _select(known, topic=topic, since=since_date, before=before_date)
     if not votes:
-        raise ValueError(
+        raise InputError(
             "no usable recorded vote matches "
             f"topic={topic!r}, since={since_date}, before={before_date}"
         )
     if before_date is not None and votes[-1].date >= before_date:
-        raise ValueError(f"leakage: calibration before {before_date} selected a vote of "
+        raise LeakageError(f"leakage: calibration before {before_date} selected a vote of "
                          f"{votes[-1].date} ({votes[-1].vote_id})")
     reference = before_date or (votes[-1].date + dt.timedelta(days=1))
     if half_life is None:
@@ -569,7 +571,7 @@ def calibrate(
         rival_spread=rival_spread,
     )
     if not data.codes:
-        raise ValueError("the selected votes contain no Y, N or A vote to learn from")
+        raise InputError("the selected votes contain no Y, N or A vote to learn from")
     problem = Problem(data, nodes=int(nodes), axis_nodes=int(axis_nodes) if axis else 1,
                       effect_sd=prior_sd)
     fit = _estimator.fit(problem, max_iterations=max_iterations, tolerance=tolerance)
