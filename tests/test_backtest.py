@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from councilsim.cli import main as cli_main
+from councilsim.errors import LeakageError
 from councilsim.history import History, load_history
 from councilsim.history.backtest import (
     PREDICTION_COLUMNS,
@@ -175,7 +176,8 @@ def test_leaky_calibration_trips_the_guard(monkeypatch, short_history):
         return calibrate(short_history, **options)
 
     monkeypatch.setattr(backtest_module, "calibrate", leaky)
-    with pytest.raises(AssertionError, match="calibration for 2015 saw a vote"):
+    # A LeakageError, not an assert: python -O must not remove the guard.
+    with pytest.raises(LeakageError, match="calibration for 2015 saw a vote"):
         backtest(short_history, start=2015, end=2015, **FAST)
 
 

@@ -22,10 +22,7 @@ from councilsim import Council, Draft, Member, Scenario, load_scenario, simulate
 from councilsim.analysis import BlockingCoalitions, blocking_coalitions
 from councilsim.exact import MAX_NODES
 
-try:
-    from strategies import scenarios
-except ImportError:  # tests/ turned into a package
-    from tests.strategies import scenarios
+from strategies import scenarios
 
 DPRK = Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml"
 #: The exact method's own quadrature differs from the engine's; both are accurate far below this.

@@ -4,6 +4,7 @@ import doctest
 
 import pytest
 
+import councilsim._frozen
 import councilsim.api
 import councilsim.catalog
 import councilsim.models
@@ -11,7 +12,8 @@ import councilsim.rules
 
 
 @pytest.mark.parametrize(
-    "module", [councilsim.api, councilsim.catalog, councilsim.models, councilsim.rules]
+    "module",
+    [councilsim._frozen, councilsim.api, councilsim.catalog, councilsim.models, councilsim.rules],
 )
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

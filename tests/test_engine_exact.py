@@ -38,10 +38,7 @@ from councilsim import (
 from councilsim.exact import MAX_NODES
 from councilsim.rules import NO, YES
 
-try:
-    from strategies import POLICY_KIND, scenarios
-except ImportError:  # tests/ turned into a package
-    from tests.strategies import POLICY_KIND, scenarios
+from strategies import POLICY_KIND, scenarios
 
 #: Rounding floor: sums of a few dozen products of probabilities lose at most ~1e-15 each.
 ROUNDING = 1e-12

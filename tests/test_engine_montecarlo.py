@@ -29,10 +29,7 @@ from councilsim import (
 )
 from councilsim.rules import NO, YES
 
-try:
-    from strategies import scenarios
-except ImportError:  # tests/ turned into a package
-    from tests.strategies import scenarios
+from strategies import scenarios
 
 #: Two-sided tail probability of 4 standard errors under the normal law.
 TAIL = 2.0 * norm.sf(4.0)

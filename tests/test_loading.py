@@ -33,10 +33,11 @@ _SEATS_2017 = "CHN, FRA, RUS, GBR, USA, ETH, SEN, EGY, JPN, KAZ, URY, BOL, ITA, 
 _TOP_LEVEL = (
     "[scenario] (title, date, description, council, mood_sd); [council] (an inline council: "
     "members, veto_holders, threshold, name, names); [simulation] (method, draws, seed); "
-    "[status_quo] (provisions in force before the vote, one key per kind); [bloc] ([[bloc]] "
-    "entries: name, members, sd, why); [member] ([[member]] entries: code, support, ideal, "
-    "salience, uncertainty, ...); [draft] ([[draft]] entries: id, title, provisions, procedural, "
-    "obliged_abstain, ...); [catalog] (extra provision kinds, one table per kind); "
+    "[status_quo] (provisions in force before the vote, one key per kind); [camps] (named "
+    "groups of members that affinities respond to, one key per camp); [bloc] ([[bloc]] "
+    "entries: name, members, sd, loadings, why); [member] ([[member]] entries: code, support, "
+    "ideal, salience, uncertainty, ...); [draft] ([[draft]] entries: id, title, provisions, "
+    "sponsors, rivals, amendment, ...); [catalog] (extra provision kinds, one table per kind); "
     "[calibration] (stances estimated from the recorded votes: topic, since, before, half_life, "
     "effects)"
 )
@@ -107,6 +108,26 @@ BAD_FILES = {
         " member[0].ideal: ideal severity for 'oil_crude' must be in [0, 1], got 1.5"),
     "not-utf8.toml": (
         1, 31, None, "1:31: not UTF-8 text: byte 0xe9 cannot be decoded; save the file as UTF-8"),
+    "unknown-sponsor.toml": (
+        None, None, "draft[0].sponsors",
+        " draft[0].sponsors: 'JPM' is not on the council (did you mean 'JPN'?); give a member "
+        f"code ({_SEATS_2017}) or, for a state outside the Council, its name (\"Ukraine\")"),
+    "unknown-rival.toml": (
+        None, None, "draft[0].rivals",
+        " draft[0].rivals: no draft 's-2016-874' in the scenario (did you mean 's-2016-847'?); "
+        "its drafts are s-2016-846, s-2016-847"),
+    "affinity-unknown-camp.toml": (
+        None, None, "member[0].affinity",
+        " member[0].affinity: unknown key 'wset' (did you mean 'west'?); allowed: a member code "
+        f"({_SEATS_2017}) or a camp (west, east)"),
+    "loading-non-member.toml": (
+        None, None, "bloc[0].loadings",
+        " bloc[0].loadings: 'JPN' is not a member of bloc 'east-west'; its members are RUS, CHN, "
+        "USA, GBR, FRA"),
+    "camp-unknown-member.toml": (
+        None, None, "camps.a3",
+        " camps.a3: 'EGI' is not on the council (did you mean 'EGY'?); the council's members are "
+        f"{_SEATS_2017}"),
     "empty.toml": (
         None, None, None,
         ' the file is empty (or holds only comments); a scenario needs at least a [scenario] '
@@ -161,6 +182,25 @@ def test_byte_order_mark_is_accepted(tmp_path):
 def test_comments_only_counts_as_empty():
     with pytest.raises(ScenarioError, match="the file is empty"):
         parse_scenario("# nothing here\n\n")
+
+
+def test_sponsors_rivals_camps_and_loadings_load():
+    scenario = parse_scenario(
+        '[scenario]\ncouncil = "unsc-2019"\n[camps]\nbolivarian = ["RUS", "CHN"]\n'
+        '[[bloc]]\nname = "east-west"\nmembers = ["RUS", "CHN", "USA"]\nsd = 0.8\n'
+        'loadings = { USA = -1.0 }\n'
+        '[[member]]\ncode = "USA"\naffinity = { bolivarian = -1.5, DEU = 0.5 }\nrival = -0.2\n'
+        'amendment = 0.3\n'
+        '[[draft]]\nid = "a"\nsponsors = ["USA", "Venezuela"]\nrivals = ["b"]\n'
+        'topic = "Venezuela"\n[[draft]]\nid = "b"\namendment = true\n')
+    assert scenario.camps == {"bolivarian": ("RUS", "CHN")}  # a file's camps replace the default
+    assert scenario.blocs[0].loading("USA") == -1.0 and scenario.blocs[0].loading("RUS") == 1.0
+    usa = scenario.member("USA")
+    assert (dict(usa.affinity), usa.rival, usa.amendment) == ({"bolivarian": -1.5, "DEU": 0.5},
+                                                              -0.2, 0.3)
+    a, b = scenario.drafts
+    assert a.sponsors == ("USA", "Venezuela") and a.topic == "Venezuela" and b.amendment
+    assert scenario.has_rival(a) and scenario.has_rival(b)  # b is a's rival: the relation is mutual
 
 
 def test_status_quo_shorthand_and_table_agree():
@@ -383,8 +423,8 @@ def test_doc_mentions_every_key_of_every_table():
             assert f"| `{name}` |" in doc, f"{model.__name__}.{name} is not documented"
     for name in ("title", "date", "description", "council", "mood_sd"):
         assert f"| `{name}` |" in doc
-    for table in ("[scenario]", "[council]", "[simulation]", "[status_quo]", "[[bloc]]",
-                  "[[member]]", "[[draft]]", "[catalog.<kind>]"):
+    for table in ("[scenario]", "[council]", "[simulation]", "[status_quo]", "[camps]",
+                  "[[bloc]]", "[[member]]", "[[draft]]", "[catalog.<kind>]"):
         assert f"`{table}`" in doc
 
 
@@ -411,3 +451,7 @@ def test_doc_examples_load():
     scenario = parse_scenario(MINIMAL.replace('id = "d"\n', 'id = "d"\n' + provisions + "\n")
                               + status_quo)
     assert len(scenario.status_quo) == 5 and len(scenario.drafts[0].provisions) == 4
+    camps = parse_scenario(MINIMAL + _indented_block_after(doc, "## `[camps]`"))
+    assert camps.camps == Scenario(council=camps.council).camps  # the documented defaults
+    rivals = parse_scenario(_indented_block_after(doc, "## Rival drafts"))
+    assert rivals.has_rival(rivals.draft("russian-text"))  # listed on the other draft only

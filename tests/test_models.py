@@ -280,3 +280,69 @@ def test_content_hash_tracks_content():
     b = Scenario(council=COUNCIL, drafts=[Draft(id="d")])
     c = Scenario(council=COUNCIL, drafts=[Draft(id="d")], mood_sd=0.6)
     assert a.content_hash() == b.content_hash() != c.content_hash()
+
+
+# --- sponsors, rivals, camps, affinities and loadings --------------------------------------------
+
+
+def test_sponsor_that_looks_like_a_code_must_sit_on_the_council():
+    _fails(lambda: Scenario(council=COUNCIL, drafts=[Draft(id="d", sponsors=["AA", "CCC"])]),
+           "drafts[0].sponsors", "'CCC' is not on the council (did you mean 'CC'?)")
+    # States outside the Council go by name.
+    assert Scenario(council=COUNCIL, drafts=[Draft(id="d", sponsors=["AA", "Ukraine"])])
+
+
+def test_rival_must_be_another_draft_of_the_scenario():
+    _fails(lambda: Scenario(council=COUNCIL, drafts=[Draft(id="a", rivals=["c"]), Draft(id="b")]),
+           "drafts[0].rivals", "no draft 'c' in the scenario; its drafts are a, b")
+    _fails(lambda: Scenario(council=COUNCIL, drafts=[Draft(id="a", rivals=["a"])]),
+           "drafts[0].rivals", "a draft cannot be its own rival ('a')")
+
+
+def test_rival_relation_is_mutual():
+    scenario = Scenario(council=COUNCIL,
+                        drafts=[Draft(id="a", rivals=["b"]), Draft(id="b"), Draft(id="c")])
+    assert [scenario.has_rival(d) for d in scenario.drafts] == [True, True, False]
+
+
+def test_affinity_keys_are_member_codes_or_camps():
+    camps = {"north": ("AA", "BB")}
+    _fails(lambda: Scenario(council=COUNCIL, camps=camps,
+                            members=[Member(code="CC", affinity={"nort": 1.0})]),
+           "members[0].affinity", "unknown key 'nort' (did you mean 'north'?)",
+           "allowed: a member code (AA, BB, CC) or a camp (north)")
+    assert Scenario(council=COUNCIL, camps=camps,
+                    members=[Member(code="CC", affinity={"north": 1.0, "AA": -1.0})])
+
+
+def test_own_camps_must_sit_on_the_council():
+    _fails(lambda: Scenario(council=COUNCIL, camps={"north": ("AA", "DD")}),
+           "camps.north", "'DD' is not on the council")
+    _fails(lambda: Scenario(council=COUNCIL, camps={"AA": ("AA",)}),
+           "camps.AA", "a camp may not be named after a member code")
+    # The default camps (west, east) serve councils without those seats.
+    assert Scenario(council=COUNCIL).camps == {"west": ("USA", "GBR", "FRA"),
+                                               "east": ("RUS", "CHN")}
+
+
+def test_loadings_only_for_members_of_the_bloc():
+    _fails(lambda: Bloc(name="b", members=["AA", "BB"], loadings={"CC": -1.0}),
+           "loadings", "'CC' is not a member of bloc 'b'; its members are AA, BB")
+    _fails(lambda: Bloc(name="b", members=["AA"], loadings={"AA": float("nan")}),
+           "loadings", "the loading of AA must be a finite number")
+    assert Bloc(name="b", members=["AA", "BB"], loadings={"BB": -1.0}).loading("AA") == 1.0
+
+
+@pytest.mark.parametrize("field", ["rival", "amendment"])
+def test_context_terms_must_be_finite(field):
+    _fails(lambda: Member(code="AA", **{field: float("inf")}), field, "must be a finite number")
+
+
+def test_new_fields_at_their_defaults_keep_the_content_hash():
+    plain = Scenario(council=COUNCIL, drafts=[Draft(id="d")], members=[Member(code="AA")])
+    spelled_out = Scenario(council=COUNCIL, drafts=[Draft(id="d", rivals=(), amendment=False)],
+                           members=[Member(code="AA", affinity={}, rival=0.0)],
+                           camps={"west": ("USA", "GBR", "FRA"), "east": ("RUS", "CHN")})
+    used = Scenario(council=COUNCIL, drafts=[Draft(id="d", amendment=True)],
+                    members=[Member(code="AA")])
+    assert plain.content_hash() == spelled_out.content_hash() != used.content_hash()

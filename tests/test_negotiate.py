@@ -29,10 +29,7 @@ from councilsim.analysis import Negotiation, negotiate, scenario_toml
 from councilsim.catalog import ProvisionKind
 from councilsim.loading import parse_scenario
 
-try:
-    from strategies import scenarios
-except ImportError:  # tests/ turned into a package
-    from tests.strategies import scenarios
+from strategies import scenarios
 
 DPRK = Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml"
 KINDS = ("oil_refined", "maritime_interdiction", "textile_ban")
@@ -65,7 +62,7 @@ def bargaining_scenario(support_shift: float = 0.0) -> Scenario:
         blocs=(Bloc(name="ab", members=("AA", "BB"), sd=0.3),),
         mood_sd=0.3,
         status_quo=(Provision(kind="oil_refined", value=4_500_000.0, unit="barrels/year"),),
-        drafts=(Draft(id="full", sponsors=("ZZZ", "AA"), provisions=(
+        drafts=(Draft(id="full", sponsors=("Zedland", "AA"), provisions=(
             Provision(kind="oil_refined", value=0.0, unit="barrels/year"),
             Provision(kind="maritime_interdiction", value="force"),
             Provision(kind="textile_ban", value=True),
@@ -178,7 +175,7 @@ def test_argument_errors():
     with pytest.raises(ValueError, match="forms"):
         negotiate(scenario, "full", forms="levels")
     nobody = scenario.model_copy(update={"drafts": (scenario.drafts[0].model_copy(
-        update={"sponsors": ("ZZZ",)}),)})
+        update={"sponsors": ("Zedland",)}),)})
     with pytest.raises(ValueError, match="no sponsor on the council"):
         negotiate(nobody, "full")
 
@@ -227,7 +224,7 @@ def tricky_scenario() -> Scenario:
         ),
         drafts=(
             Draft(id="d-1", title="ünïcode ✓", procedural=True, obliged_abstain=("BB",),
-                  sponsors=("XXX", "AA"), note="n'''ote",
+                  sponsors=("Xland", "AA"), note="n'''ote",
                   provisions=(Provision(kind="custom_kind", value="hard", note="x"),
                               Provision(kind="textile_ban", value=False))),
             Draft(id="empty"),

@@ -116,7 +116,7 @@ def test_heatmap_has_one_row_per_member_and_marks_permanent_members(result):
     labels = ax.get_yticklabels()
     assert len(labels) == 15
     bold = {label.get_text().split(" (")[0] for label in labels if label.get_fontweight() == "bold"}
-    assert bold == {"China", "France", "Russia", "United Kingdom", "United States"}
+    assert bold == {"China", "France", "Russian Federation", "United Kingdom", "United States"}
     assert [t.get_text() for t in ax.get_xticklabels()] == ["yes", "no", "abstain", "absent"]
     assert len(ax.texts) == 15 * 4  # every cell annotated
     assert len(ax.figure.axes) == 2  # the heatmap and its colorbar
@@ -142,7 +142,7 @@ def test_sweep_marks_each_crossing_in_real_units(oil_sweep, scenario):
     assert set(target.get_ydata()) == {0.85}
     assert ax.get_xlabel() == "Refined petroleum supplied to the DPRK (barrels/year)"
     labels = [line.get_label() for line in ax.get_lines()]
-    assert {"P(adopted)", "P(no) Russia (veto)", "P(no) China (veto)"} <= set(labels)
+    assert {"P(adopted)", "P(no) Russian Federation (veto)", "P(no) China (veto)"} <= set(labels)
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), oil_sweep.p_adopted)
 
 

@@ -24,10 +24,7 @@ from hypothesis import strategies as st
 from councilsim.analysis.power import PowerIndices, power_indices
 from councilsim.models import Council
 
-try:
-    from strategies import council_codes, councils
-except ImportError:  # tests/ turned into a package: import it by its package name
-    from tests.strategies import council_codes, councils
+from strategies import council_codes, councils
 
 P5 = ("CHN", "FRA", "GBR", "RUS", "USA")
 ELECTED_10 = ("ALB", "BRA", "ECU", "GAB", "GHA", "IRL", "KEN", "MEX", "NOR", "ARE")

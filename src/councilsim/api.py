@@ -11,6 +11,7 @@ from typing import Literal
 import numpy as np
 
 from councilsim._version import __version__
+from councilsim.errors import InputError
 from councilsim.exact import DEFAULT_NODES, MAX_NODES, ExactTooCostly, run_exact, run_exact_many
 from councilsim.models import Draft, Scenario
 from councilsim.montecarlo import resolve_seed, run_monte_carlo
@@ -35,13 +36,13 @@ def _as_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
 
 def _simulate_iv(method: str, draws: int | None, nodes: int | None) -> None:
     if method not in _METHODS:
-        raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}")
+        raise InputError(f"method must be one of {', '.join(_METHODS)}; got {method!r}")
     if draws is not None and (isinstance(draws, bool) or not isinstance(draws, int | np.integer)
                               or draws < 1):
-        raise ValueError(f"draws must be a positive integer, got {draws!r}")
+        raise InputError(f"draws must be a positive integer, got {draws!r}")
     whole = isinstance(nodes, int | np.integer) and not isinstance(nodes, bool)
     if nodes is not None and (not whole or not 2 <= nodes <= MAX_NODES):
-        raise ValueError(f"nodes must be an integer from 2 to {MAX_NODES}, got {nodes!r}")
+        raise InputError(f"nodes must be an integer from 2 to {MAX_NODES}, got {nodes!r}")
 
 
 def simulate(
@@ -137,14 +138,14 @@ class _Job:
         is_law = isinstance(prepared, VoteLaw)
         council = scenario.council
         if is_law and prepared.seats != council.seats:
-            raise ValueError(
+            raise InputError(
                 f"the vote model gave laws for {prepared.seats} members; the council has "
                 f"{council.seats}"
             )
         if method == "exact" and not is_law:
-            raise ValueError("this vote model has no exact form; use method='monte_carlo'")
+            raise InputError("this vote model has no exact form; use method='monte_carlo'")
         if method == "exact" and keep_draws:
-            raise ValueError("keep_draws=True needs method='monte_carlo'")
+            raise InputError("keep_draws=True needs method='monte_carlo'")
         # The rule applied: the model's own when it states one (a VoteLaw), else the council's.
         if is_law:
             veto, threshold = prepared.veto, prepared.threshold
@@ -288,6 +289,6 @@ def compare(
     scenario = _as_scenario(scenario)
     ids = drafts if drafts is not None else [draft.id for draft in scenario.drafts]
     if not ids:
-        raise ValueError("the scenario has no drafts to compare")
+        raise InputError("the scenario has no drafts to compare")
     options["seed"] = shared_seed(scenario, options.get("seed"))
     return Comparison(dict(zip(ids, simulate_texts(scenario, ids, **options), strict=True)))

@@ -11,12 +11,15 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from councilsim._frozen import FrozenDict, FrozenModel
+from councilsim.errors import InputError
 
 __all__ = ["ProvisionKind", "builtin_catalog", "severity_of"]
 
 
-class ProvisionKind(BaseModel):
+class ProvisionKind(FrozenModel):
     """One dimension of the policy space: what a provision does and how it is measured.
 
     Parameters
@@ -39,33 +42,37 @@ class ProvisionKind(BaseModel):
         What the level severities encode (they are judgements, not facts).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     label: str
     scale: Literal["cap", "ban", "levels"]
     unit: str | None = None
     baseline: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     baseline_source: str | None = None
-    levels: dict[str, float] = Field(default_factory=dict)
+    levels: FrozenDict[str, float] = Field(default_factory=FrozenDict)
     why: str | None = None
 
     @model_validator(mode="after")
     def _check_scale(self) -> ProvisionKind:
         if self.scale == "cap" and (self.baseline is None or self.unit is None):
-            raise ValueError("a 'cap' kind needs both 'unit' and 'baseline' (> 0)")
+            raise InputError("a 'cap' kind needs both 'unit' and 'baseline' (> 0)")
         if self.scale == "levels" and not self.levels:
-            raise ValueError("a 'levels' kind needs a non-empty 'levels' table")
+            raise InputError("a 'levels' kind needs a non-empty 'levels' table")
         for name, value in self.levels.items():
             if not 0.0 <= value <= 1.0:
-                raise ValueError(f"level {name!r} has severity {value}; must be in [0, 1]")
+                raise InputError(f"level {name!r} has severity {value}; must be in [0, 1]")
         return self
 
 
 @cache
-def builtin_catalog() -> dict[str, ProvisionKind]:
-    """Return the provision kinds shipped with councilsim, keyed by kind name."""
+def builtin_catalog() -> FrozenDict[str, ProvisionKind]:
+    """Return the provision kinds shipped with councilsim, keyed by kind name (read-only).
+
+    Parsed once per process and shared, hence read-only: build a scenario ``catalog`` to add or
+    override kinds.
+    """
     text = resources.files("councilsim").joinpath("data/catalog.toml").read_text("utf-8")
-    return {name: ProvisionKind(**entry) for name, entry in tomllib.loads(text).items()}
+    return FrozenDict(
+        {name: ProvisionKind(**entry) for name, entry in tomllib.loads(text).items()}
+    )
 
 
 def severity_of(
@@ -108,29 +115,29 @@ def severity_of(
     """
     if isinstance(value, bool):
         if kind.scale != "ban":
-            raise ValueError(
+            raise InputError(
                 f"{kind_name!r} is not a ban; give {_allowed(kind)} instead of true/false"
             )
         return 1.0 if value else 0.0
     if isinstance(value, str):
         if value not in kind.levels:
-            raise ValueError(
+            raise InputError(
                 f"unknown level {value!r} for {kind_name!r}; allowed: {_allowed(kind)}"
             )
         return kind.levels[value]
     if isinstance(value, int | float):
         if kind.baseline is None:
-            raise ValueError(
+            raise InputError(
                 f"{kind_name!r} takes no number; allowed: {_allowed(kind)}"
             )
         if unit is not None and unit != kind.unit:
-            raise ValueError(
+            raise InputError(
                 f"unit {unit!r} does not match {kind_name!r}, which is in {kind.unit!r}"
             )
         if not math.isfinite(value) or value < 0:
-            raise ValueError(f"{kind_name!r} needs a finite value >= 0 {kind.unit}, got {value}")
+            raise InputError(f"{kind_name!r} needs a finite value >= 0 {kind.unit}, got {value}")
         return min(1.0, max(0.0, 1.0 - value / kind.baseline))
-    raise ValueError(f"{kind_name!r} needs a value; allowed: {_allowed(kind)}")
+    raise InputError(f"{kind_name!r} needs a value; allowed: {_allowed(kind)}")
 
 
 def _allowed(kind: ProvisionKind) -> str:

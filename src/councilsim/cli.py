@@ -18,22 +18,17 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from councilsim._version import __version__
-from councilsim.errors import CouncilsimError
+from councilsim.errors import CouncilsimError, InputError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class _BadInput(Exception):
-    """A problem with what the user asked for, reported as one line with exit code 2."""
-
 
 def _checked_target(path: str | os.PathLike, option: str) -> Path:
     """The output path, refused with a clear message if it cannot be written as a file."""
     target = Path(path)
     if target.is_dir():
-        raise _BadInput(f"{option} {target}: is a directory; give a file path")
+        raise InputError(f"{option} {target}: is a directory; give a file path")
     if not target.parent.exists():
-        raise _BadInput(f"{option} {target}: folder {target.parent} does not exist")
+        raise InputError(f"{option} {target}: folder {target.parent} does not exist")
     return target
 
 
@@ -182,7 +177,7 @@ def _simulate_all(args, drafts: Sequence[str] | None):
 
     scenario = _load(args.file)
     if not scenario.drafts:  # said here to name the file, in the file's terms
-        raise _BadInput(f"{args.file}: the scenario has no [[draft]] to simulate")
+        raise InputError(f"{args.file}: the scenario has no [[draft]] to simulate")
     progress = _Progress("simulating")
     try:
         # compare() shares one seed across the drafts and batches the exact ones.
@@ -199,11 +194,11 @@ def _check_plot_target(path: str) -> None:
         # Imported only when --plot is given: plain runs never load matplotlib.
         from matplotlib.backend_bases import FigureCanvasBase
     except ImportError:
-        raise _BadInput("--plot needs matplotlib: pip install 'councilsim[plot]'") from None
+        raise InputError("--plot needs matplotlib: pip install 'councilsim[plot]'") from None
     fmt = target.suffix[1:].lower() or "png"
     supported = FigureCanvasBase.get_supported_filetypes()
     if fmt not in supported:
-        raise _BadInput(f"--plot {target}: cannot write .{fmt} files; use one of "
+        raise InputError(f"--plot {target}: cannot write .{fmt} files; use one of "
                         + ", ".join(f".{name}" for name in sorted(supported)))
 
 
@@ -304,7 +299,9 @@ def _sweep_values(args) -> list:
                 values.append({"true": True, "false": False}.get(item.lower(), item))
         return values
     if args.start is None or args.stop is None:
-        raise _BadInput("give the values to sweep: --from A --to B [--points N], or --values a,b,c")
+        raise InputError(
+            "give the values to sweep: --from A --to B [--points N], or --values a,b,c"
+        )
     import numpy as np
 
     return list(np.linspace(args.start, args.stop, args.points))
@@ -361,11 +358,18 @@ def _cmd_reform(args) -> None:
     _analysis_output(result, args, table=result.summary())
 
 
+def _history(args):
+    """The bundled record with the files of ``--record`` added (checked row by row)."""
+    from councilsim.history import load_history
+
+    return load_history(records=args.record or ())
+
+
 def _cmd_calibrate(args) -> None:
-    from councilsim.history import calibrate, load_history
+    from councilsim.history import calibrate
 
     effects = [e for e in (args.effects or "").split(",") if e]
-    result = calibrate(load_history(), topic=args.topic, since=args.since, before=args.before,
+    result = calibrate(_history(args), topic=args.topic, since=args.since, before=args.before,
                        half_life=args.half_life, effects=effects)
     _analysis_output(result, args, table=result.summary())
 
@@ -395,12 +399,15 @@ def _cmd_backtest(args) -> None:
         return
     if args.predictions:
         _checked_target(args.predictions, "--predictions")  # refuse before hours of work
+    # Without --record the workers load the bundled record themselves (cached).
+    history = _history(args) if args.record else None
+    end = args.end if args.end is not None else (history[-1].date.year if history else 2025)
     progress = _Progress("backtest (years)")
     pool = ProcessPoolExecutor(max_workers=args.workers) if args.workers > 1 else None
     try:
         with pool or nullcontext():
-            result = backtest(start=2000 if args.start is None else args.start,
-                              end=2025 if args.end is None else args.end, topic=args.topic,
+            result = backtest(history, start=2000 if args.start is None else args.start,
+                              end=end, topic=args.topic,
                               executor=pool, progress=progress)
     finally:
         progress.close()
@@ -415,10 +422,146 @@ def _cmd_backtest(args) -> None:
 def _cmd_replay(args) -> None:
     from councilsim.history import replay
 
-    report = replay()
+    report = replay(_history(args))
     _analysis_output(report, args, table=report.summary())
     if report.unexplained:
-        raise _BadInput(f"{len(report.unexplained)} recorded outcomes the rules do not reproduce")
+        raise InputError(f"{len(report.unexplained)} recorded outcomes the rules do not reproduce")
+
+
+_OUTCOMES = {
+    "adopted": {"adopted": True},
+    "failed": {"adopted": False},
+    "vetoed": {"vetoed": True},
+    "short": {"adopted": False, "vetoed": False},
+}
+
+
+def _selected(args):
+    """The texts of the record that ``history list|search`` selects."""
+    history = _history(args)
+    since, before = args.since, args.before
+    if args.year is not None:
+        if since is not None or before is not None:
+            raise InputError("give --year, or --since/--before, not both")
+        since, before = args.year, args.year + 1
+    try:
+        return history.filter(since=since, before=before, topic=args.topic,
+                              sponsor=args.sponsor, vetoed_by=args.vetoer, symbol=args.symbol,
+                              text=" ".join(getattr(args, "words", None) or ()) or None,
+                              **_OUTCOMES.get(args.outcome or "", {}))
+    except ValueError as err:
+        raise InputError(_in_option_terms(str(err))) from None
+
+
+def _in_option_terms(message: str) -> str:
+    # History.filter speaks of its arguments; the command line user knows the options.
+    for argument, option in (("since=", "--since "), ("before=", "--before "),
+                             ("vetoed_by=", "--vetoer "), ("give a datetime.date, an ISO date "
+                              "string such as", "give a date such as")):
+        message = message.replace(argument, option)
+    return message
+
+
+_LIST_COLUMNS = ("vote_id", "date", "item_type", "outcome", "yes", "no", "abstain", "vetoed_by",
+                 "sponsors", "topic")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(map(str, value))
+    return str(value)
+
+
+def _csv_text(rows: Sequence[dict], columns: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_cell(row[c]) for c in columns] for row in rows)
+    return buffer.getvalue()
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _cmd_history_list(args) -> None:
+    selected = _selected(args)
+    rows = [vote.to_dict() for vote in selected]
+    if args.format == "json":
+        _emit(json.dumps(rows, indent=2, ensure_ascii=False), args.out)
+        return
+    if args.format == "csv":
+        _emit(_csv_text(rows, (*_LIST_COLUMNS, "symbol", "title", "source")), args.out)
+        return
+    lines = [f"{'vote_id':<22}{'date':<12}{'type':<11}{'outcome':<9}{'Y-N-A':<9}"
+             f"{'veto':<9}{'sponsors':<28}topic"]
+    for row in rows:
+        counts = "-".join("?" if row[k] is None else str(row[k]) for k in ("yes", "no", "abstain"))
+        lines.append(f"{row['vote_id']:<22}{row['date']:<12}{row['item_type']:<11}"
+                     f"{row['outcome']:<9}{counts:<9}{_cell(row['vetoed_by']):<9}"
+                     f"{_short(_cell(row['sponsors']), 27):<28}{_short(row['topic'], 60)}")
+    c = selected.counts()
+    lines.append(f"{_plural(c['texts'], 'text')}: {c['adopted']} adopted, {c['failed']} failed "
+                 f"({c['vetoed']} vetoed)")
+    _emit("\n".join(lines), args.out)
+
+
+def _find_text(history, key: str):
+    try:
+        return history[key]
+    except KeyError as err:
+        by_symbol = [vote for vote in history if vote.symbol == "".join(key.split())]
+        if len(by_symbol) == 1:
+            return by_symbol[0]
+        raise InputError(err.args[0]) from None
+
+
+def _cmd_history_show(args) -> None:
+    vote = _find_text(_history(args), args.symbol)
+    data = vote.to_dict(members=True)
+    if args.format == "json":
+        _emit(json.dumps(data, indent=2, ensure_ascii=False), args.out)
+        return
+    if args.format == "csv":
+        rows = [{"vote_id": vote.vote_id, "date": data["date"], **member}
+                for member in data["members"]]
+        _emit(_csv_text(rows, ("vote_id", "date", "code", "name", "permanent", "vote")),
+              args.out)
+        return
+    counts = "-".join("?" if data[k] is None else str(data[k]) for k in ("yes", "no", "abstain"))
+    vetoed = f" by {', '.join(vote.vetoed_by)}" if vote.vetoed_by else ""
+    lines = [f"{vote.vote_id}  {vote.date}  {vote.item_type}, {vote.outcome}{vetoed} "
+             f"({counts})" + (f"  {vote.meeting}" if vote.meeting else "")]
+    for label, value in (("topic", vote.topic), ("title", vote.title),
+                         ("sponsors", ", ".join(vote.sponsors) or "not recorded")):
+        if value:
+            lines.append(f"  {label + ':':<10}{value}")
+    if vote.votes:
+        lines.append(f"  member votes ({vote.date.year} names):")
+        words = {"Y": "yes", "N": "no", "A": "abstain", "X": "did not vote"}
+        for member in data["members"]:
+            mark = "permanent" if member["permanent"] else ""
+            lines.append(f"    {member['code']:<5}{member['name']:<40}"
+                         f"{words[member['vote']]:<14}{mark}")
+    else:
+        lines.append("  no member-level record (counts only)")
+    lines.append(f"  status {vote.status}; source {vote.source}"
+                 + (f"; notes: {vote.notes}" if vote.notes else ""))
+    _emit("\n".join(lines), args.out)
+
+
+def _cmd_new(args) -> None:
+    from councilsim.loading import load_scenario
+    from councilsim.scaffold import new_scenario
+
+    text = new_scenario(args.date, args.topic, history=_history(args), title=args.title)
+    with atomic_path(args.out) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8", newline="")
+        load_scenario(tmp)  # what is written must load: checked before it replaces anything
+    print(f"wrote {args.out}: fill in the draft's sponsors and provisions, then "
+          f"councilsim run {args.out}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -456,6 +599,11 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("file", metavar="FILE")
     schema = add("schema", _cmd_schema, "print the JSON Schema of scenario files")
     schema.add_argument("--out", metavar="PATH")
+
+    def record_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--record", action="append", metavar="CSV",
+                         help="a drafts or votes file with votes the bundled record lacks "
+                              "(repeatable; layout: docs/record.md)")
 
     def analysis_options(sub: argparse.ArgumentParser, *, formats=("table", "json", "csv"),
                          out_help: str = "write here (atomically) instead of stdout") -> None:
@@ -520,11 +668,13 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--effects", help="covariates, comma-separated: topic, sponsor, lag")
     calibrate.add_argument("--format", choices=["table", "json"], default="table")
     calibrate.add_argument("--out", metavar="PATH")
+    record_option(calibrate)
 
     back = add("backtest", _cmd_backtest,
-               "rolling-origin forecasts of every recorded vote, scored against two baselines")
+               "rolling-origin forecasts of every recorded vote, scored against three baselines")
     back.add_argument("--from", dest="start", type=int, help="first year (default 2000)")
-    back.add_argument("--to", dest="end", type=int, help="last year (default 2025)")
+    back.add_argument("--to", dest="end", type=int,
+                      help="last year (default: the record's last, 2025 without --record)")
     back.add_argument("--topic", help="only texts of this topic group")
     back.add_argument("--workers", type=_positive_int, default=1,
                       help="processes (results are identical for any number)")
@@ -536,6 +686,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="score a predictions CSV written by --predictions instead of running "
                            "the backtest (--from/--to select the years)")
     back.add_argument("--out", metavar="PATH")
+    record_option(back)
 
     history = add("history", lambda args: None, "the bundled record of Council votes")
     history_commands = history.add_subparsers(dest="history_command", metavar="COMMAND",
@@ -546,6 +697,55 @@ def _parser() -> argparse.ArgumentParser:
     replay.set_defaults(handler=_cmd_replay)
     replay.add_argument("--format", choices=["table", "json"], default="table")
     replay.add_argument("--out", metavar="PATH")
+    record_option(replay)
+
+    def selection_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--symbol", help="part of the symbol or vote id, e.g. S/2017/")
+        sub.add_argument("--year", type=int, help="texts voted in this year")
+        sub.add_argument("--since", metavar="DATE", help="first date included (YYYY-MM-DD)")
+        sub.add_argument("--before", metavar="DATE", help="first date excluded (YYYY-MM-DD)")
+        sub.add_argument("--topic", help="topic group (dprk, syria, ...) or agenda words")
+        sub.add_argument("--sponsor", help="a seat code (USA) or part of a sponsor's name")
+        sub.add_argument("--vetoer", metavar="CODE", help="vetoed by this permanent member")
+        sub.add_argument("--outcome", choices=list(_OUTCOMES),
+                         help="short: failed without a veto")
+        sub.add_argument("--format", choices=["table", "json", "csv"], default="table")
+        sub.add_argument("--out", metavar="PATH", help="write here (atomically) instead of stdout")
+        record_option(sub)
+
+    listing = history_commands.add_parser(
+        "list", help="list the recorded texts (all, or those the options select)",
+        description="list the recorded texts (all, or those the options select)")
+    listing.set_defaults(handler=_cmd_history_list)
+    selection_options(listing)
+    search = history_commands.add_parser(
+        "search", help="texts whose symbol, topic, title or sponsors contain WORDS",
+        description="texts whose symbol, topic, title or sponsors contain every one of WORDS, "
+                    "narrowed by the options")
+    search.set_defaults(handler=_cmd_history_list)
+    search.add_argument("words", nargs="+", metavar="WORDS")
+    selection_options(search)
+    show = history_commands.add_parser(
+        "show", help="one text: its outcome, sponsors and every member's vote",
+        description="one text: its outcome, sponsors and every member's vote, with the "
+                    "members' names as the UN wrote them that year")
+    show.set_defaults(handler=_cmd_history_show)
+    show.add_argument("symbol", metavar="SYMBOL", help="vote id or symbol, e.g. S/RES/2375(2017)")
+    show.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    show.add_argument("--out", metavar="PATH", help="write here (atomically) instead of stdout")
+    record_option(show)
+
+    new = add("new", _cmd_new,
+              "write a runnable scenario for the Council sitting on a date: its members with "
+              "stances calibrated on the votes before it, their recent votes on the topic, "
+              "the blocs the record supports, and a draft to fill in")
+    new.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="day of the vote")
+    new.add_argument("--topic", required=True,
+                     help="topic group: dprk, syria, ukraine, sanctions, middle-east, ...")
+    new.add_argument("--out", required=True, metavar="FILE",
+                     help="the scenario file to write (atomically)")
+    new.add_argument("--title", help="the scenario's title")
+    record_option(new)
 
     reform = add("reform", _cmd_reform,
                  "power and P(adopted) of the same draft in reformed councils")
@@ -585,7 +785,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "out", None):
             _checked_target(args.out, "--out")  # before any work, not after hours of it
         args.handler(args)
-    except (CouncilsimError, _BadInput, ValueError) as err:
+    except CouncilsimError as err:  # raised on purpose: bad input, or beyond an engine's reach
         print(f"councilsim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -593,7 +793,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as err:  # noqa: BLE001 - the last line of defence: one line, no traceback
+    except Exception as err:  # noqa: BLE001 - anything else is a bug: one line, no traceback
         if args.debug:
             raise
         print(f"councilsim: internal error: {type(err).__name__}: {err}\n"

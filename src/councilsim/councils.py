@@ -7,6 +7,7 @@ import tomllib
 from functools import cache
 from importlib import resources
 
+from councilsim.errors import InputError
 from councilsim.models import Council
 
 __all__ = ["council_names", "council_info", "named_council"]
@@ -48,7 +49,7 @@ def named_council(name: str) -> Council:
             threshold=entry["threshold"],
             name=name,
         )
-    raise ValueError(
+    raise InputError(
         f"unknown council {name!r}; allowed: 'unsc-YYYY' for any year 1946-2026, or one of "
         + ", ".join(council_names())
     )

@@ -1,15 +1,53 @@
-"""The package's own error types: what went wrong with the user's input, in the user's terms."""
+"""The package's own error types, all under one root, :class:`CouncilsimError`.
+
+* :class:`InputError` (also a ``ValueError``): a value the caller gave is not allowed; the
+  message names it and says what is allowed. :class:`ScenarioError` is one for scenario files.
+* :class:`EngineLimitError`: the request is valid but beyond what an engine can compute
+  (e.g. the exact engine's grids would be too large); the message says what to use instead.
+* :class:`DataIntegrityError`: the bundled data is damaged or inconsistent.
+* :class:`LeakageError`: a forecast would use information from after its own date.
+
+The command line reports any of them in one line with exit code 2; any other exception is a
+bug in councilsim and is reported as one.
+"""
 
 from __future__ import annotations
 
-__all__ = ["CouncilsimError", "ScenarioError"]
+__all__ = [
+    "CouncilsimError",
+    "DataIntegrityError",
+    "EngineLimitError",
+    "InputError",
+    "LeakageError",
+    "ScenarioError",
+]
 
 
 class CouncilsimError(Exception):
     """Base class of every error councilsim raises on purpose."""
 
 
-class ScenarioError(CouncilsimError, ValueError):
+class InputError(CouncilsimError, ValueError):
+    """A value the caller gave is not allowed (the message says what is)."""
+
+
+class EngineLimitError(CouncilsimError):
+    """A valid request that an engine cannot compute within its limits."""
+
+
+class DataIntegrityError(CouncilsimError):
+    """The bundled data failed a check: damaged, edited, or inconsistent."""
+
+
+class LeakageError(CouncilsimError):
+    """A forecast or calibration would see information from on or after its own date.
+
+    Raised by explicit checks (not ``assert``, which ``python -O`` removes): it signals a bug,
+    but one whose consequence — scores that look better than they are — must never pass silently.
+    """
+
+
+class ScenarioError(InputError):
     """A scenario file (or document) that cannot be read or is invalid.
 
     Attributes

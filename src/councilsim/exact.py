@@ -41,6 +41,7 @@ from functools import cache, lru_cache
 import numpy as np
 from scipy.special import ndtr
 
+from councilsim.errors import EngineLimitError
 from councilsim.results import RawOutcome
 from councilsim.votemodel import VoteLaw
 
@@ -68,8 +69,11 @@ _GRID_HALF_WIDTH = 8.5
 MAX_GRID_POINTS = 4001
 
 
-class ExactTooCostly(ValueError):
-    """The exact engine would need an unreasonably fine grid for this scenario."""
+class ExactTooCostly(EngineLimitError, ValueError):
+    """The exact engine would need an unreasonably fine grid for this scenario.
+
+    Also a ``ValueError``, as it was before the error hierarchy, so that existing handlers work.
+    """
 
 
 @cache
@@ -158,6 +162,8 @@ def _structure(law: VoteLaw, nodes: int) -> _Structure:
     Sweeps, comparisons and negotiations evaluate many drafts of one scenario: their laws differ
     in means and cut-offs, not in how the shocks are laid out.
     """
+    if not law.unit_loadings:  # the next commit integrates them
+        raise ExactTooCostly("bloc loadings other than 1 need method='monte_carlo' for now")
     return _cached_structure(
         nodes, law.mood_sd, law.sd.tobytes(), law.bloc.astype(np.intp).tobytes(),
         law.bloc_sd.tobytes(),

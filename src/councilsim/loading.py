@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import difflib
 import os
 import re
 import tomllib
@@ -20,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from councilsim.errors import ScenarioError
-from councilsim.models import Council, Scenario
+from councilsim.models import Council, Scenario, _did_you_mean
 
 __all__ = ["load_scenario", "parse_scenario", "scenario_file_schema", "scenario_from_document"]
 
@@ -30,9 +29,10 @@ _TABLES = {
     "council": "an inline council: members, veto_holders, threshold, name, names",
     "simulation": "method, draws, seed",
     "status_quo": "provisions in force before the vote, one key per kind",
-    "bloc": "[[bloc]] entries: name, members, sd, why",
+    "camps": "named groups of members that affinities respond to, one key per camp",
+    "bloc": "[[bloc]] entries: name, members, sd, loadings, why",
     "member": "[[member]] entries: code, support, ideal, salience, uncertainty, ...",
-    "draft": "[[draft]] entries: id, title, provisions, procedural, obliged_abstain, ...",
+    "draft": "[[draft]] entries: id, title, provisions, sponsors, rivals, amendment, ...",
     "catalog": "extra provision kinds, one table per kind",
     "calibration": "stances estimated from the recorded votes: topic, since, before, "
                    "half_life, effects",
@@ -154,6 +154,8 @@ def _document_to_fields(document: dict[str, Any], path: str | None) -> dict[str,
         fields["catalog"] = _table(document["catalog"], "catalog", path)
     status_quo = _table(document.get("status_quo", {}), "status_quo", path)
     fields["status_quo"] = [_provision(kind, entry, path) for kind, entry in status_quo.items()]
+    if "camps" in document:
+        fields["camps"] = _table(document["camps"], "camps", path)
     fields["blocs"] = _array_of_tables(document.get("bloc", []), "bloc", path)
     fields["members"] = _array_of_tables(document.get("member", []), "member", path)
     fields["drafts"] = _array_of_tables(document.get("draft", []), "draft", path)
@@ -277,7 +279,7 @@ def _first_error(err: ValidationError, status_quo_kinds: list[str]) -> tuple[str
     if detail["type"] in _DATE_ERRORS:
         problem = f"must be a date such as 2017-09-11, got {_show(detail.get('input'))}"
     # Cross-reference errors raised by the model carry their own path (in API terms).
-    found = re.match(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): (.*)$", problem, re.S)
+    found = re.match(r"^([a-z_]+(?:\[\d+\])?(?:\.[\w-]+(?:\[\d+\])?)*): (.*)$", problem, re.S)
     if not loc and found:
         return _file_path(found.group(1), status_quo_kinds), found.group(2)
     if not loc:
@@ -325,11 +327,6 @@ def _problem(detail: dict[str, Any]) -> str:
     if kind == "value_error":
         return str(ctx.get("error", detail["msg"]))
     return f"{detail['msg'][0].lower()}{detail['msg'][1:]}, got {_show(got)}"
-
-
-def _did_you_mean(key: str, allowed) -> str:
-    close = difflib.get_close_matches(str(key), list(allowed), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _number(value: Any) -> str:
@@ -397,6 +394,7 @@ def scenario_file_schema() -> dict[str, Any]:
                               {"$ref": "#/$defs/StatusQuoEntry"}],
                 },
             },
+            "camps": props["camps"],
             "bloc": {"type": "array", "items": {"$ref": "#/$defs/Bloc"}},
             "member": {"type": "array", "items": {"$ref": "#/$defs/Member"}},
             "draft": {"type": "array", "items": {"$ref": "#/$defs/Draft"}},

@@ -8,6 +8,7 @@ and abstention lists; provision kinds) are checked when a :class:`Scenario` is b
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
 import re
@@ -16,16 +17,17 @@ from functools import cached_property
 from typing import Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PositiveInt,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from councilsim._bundled import unsc_membership
+from councilsim._frozen import FrozenDict, FrozenModel
 from councilsim.catalog import ProvisionKind, builtin_catalog, severity_of
+from councilsim.errors import InputError
 
 __all__ = [
     "Bloc",
@@ -38,23 +40,31 @@ __all__ = [
 ]
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
 def _check_code(code: str) -> str:
     if not _CODE.match(code):
-        raise ValueError(
+        raise InputError(
             f"member code {code!r} must be 2-16 upper-case letters, digits or '_' starting with a "
             "letter (ISO 3166-1 alpha-3 such as 'USA' for states)"
         )
     return code
 
 
+def _did_you_mean(key: str, allowed) -> str:
+    close = difflib.get_close_matches(str(key), list(allowed), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _finite_number(value: float) -> bool:
+    return value == value and abs(value) != float("inf")
+
+
 def _duplicates(items: list[str] | tuple[str, ...]) -> list[str]:
     return [item for item, count in Counter(items).items() if count > 1]
 
 
-class Council(BaseModel):
+class Council(FrozenModel):
     """Who sits on the council, who holds a veto, and how many yes votes adopt a text.
 
     Parameters
@@ -78,19 +88,17 @@ class Council(BaseModel):
     ('AA',)
     """
 
-    model_config = _FROZEN
-
     members: tuple[str, ...] = Field(min_length=1)
     veto_holders: tuple[str, ...] = ()
     threshold: PositiveInt
     name: str | None = None
-    names: dict[str, str] = Field(default_factory=dict)
+    names: FrozenDict[str, str] = Field(default_factory=FrozenDict)
 
     @field_validator("threshold", mode="before")
     @classmethod
     def _whole_number(cls, value: object) -> object:
         if isinstance(value, bool):  # pydantic would quietly read true as 1
-            raise ValueError(f"must be a whole number of votes, got {value!r}")
+            raise InputError(f"must be a whole number of votes, got {value!r}")
         return value
 
     @field_validator("members", "veto_holders")
@@ -99,24 +107,24 @@ class Council(BaseModel):
         for code in codes:
             _check_code(code)
         if dup := _duplicates(codes):
-            raise ValueError(f"duplicate member codes: {', '.join(dup)}")
+            raise InputError(f"duplicate member codes: {', '.join(dup)}")
         return codes
 
     @model_validator(mode="after")
     def _consistent(self) -> Council:
         unknown = [code for code in self.veto_holders if code not in self.members]
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"veto_holders {unknown} are not members; members are {list(self.members)}"
             )
         if self.threshold > len(self.members):
-            raise ValueError(
+            raise InputError(
                 f"threshold {self.threshold} is above the number of seats ({len(self.members)}); "
                 f"allowed: 1 to {len(self.members)}"
             )
         unknown = [code for code in self.names if code not in self.members]
         if unknown:
-            raise ValueError(f"names given for non-members {unknown}")
+            raise InputError(f"names given for non-members {unknown}")
         return self
 
     @classmethod
@@ -159,14 +167,21 @@ class Council(BaseModel):
 
 _SEVERITY = Field(ge=0.0, le=1.0)
 
+#: The camps a scenario has unless it names its own: the Western and the Eastern permanent
+#: members, whose sponsorship divides the Council most often.
+DEFAULT_CAMPS: FrozenDict[str, tuple[str, ...]] = FrozenDict(
+    {"west": ("USA", "GBR", "FRA"), "east": ("RUS", "CHN")}
+)
 
-class Member(BaseModel):
+
+class Member(FrozenModel):
     """A member's stance: the parameters of the random-utility vote model (DESIGN §3).
 
     Net utility of a draft over the status quo::
 
-        D = support + sum_k salience_k * ((ideal_k - q_k)^2 - (ideal_k - s_k)^2)
-            + mood_sd * G + bloc_sd * E_bloc + uncertainty * e
+        D = support + affinity (sponsors) + rival + amendment
+            + sum_k salience_k * ((ideal_k - q_k)^2 - (ideal_k - s_k)^2)
+            + mood_sd * G + loading * bloc_sd * E_bloc + uncertainty * e
 
     Vote yes if ``D > abstention``, no if ``D < -(abstention + veto_cost)``, else abstain.
 
@@ -188,37 +203,55 @@ class Member(BaseModel):
         Extra opposition (>= 0) a veto holder needs before casting a no (0 for others).
     absence : float
         Probability in [0, 1) that it does not vote at all ("X").
+    affinity : dict of str to float
+        Added to ``support`` for a draft whose sponsors include the state a key names (a member
+        code) or any member of the camp it names (see :attr:`Scenario.camps`); the values of
+        every matching key add up.
+    rival : float
+        Added to ``support`` when another draft on the same item is on the table
+        (:meth:`Scenario.has_rival`).
+    amendment : float
+        Added to ``support`` when the draft is an amendment.
     why : str, optional
         The facts this stance rests on, with their sources.
     """
 
-    model_config = _FROZEN
-
     code: str
     support: float = 0.0
-    ideal: dict[str, float] = Field(default_factory=dict)
-    salience: dict[str, float] = Field(default_factory=dict)
+    ideal: FrozenDict[str, float] = Field(default_factory=FrozenDict)
+    salience: FrozenDict[str, float] = Field(default_factory=FrozenDict)
     uncertainty: float = Field(default=1.0, gt=0.0, allow_inf_nan=False)
     abstention: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
     veto_cost: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
     absence: float = Field(default=0.0, ge=0.0, lt=1.0)
+    affinity: FrozenDict[str, float] = Field(default_factory=FrozenDict)
+    rival: float = 0.0
+    amendment: float = 0.0
     why: str | None = None
 
     _check_member_code = field_validator("code")(_check_code)
 
-    @field_validator("support")
+    @field_validator("support", "rival", "amendment")
     @classmethod
     def _finite(cls, value: float) -> float:
-        if value != value or abs(value) == float("inf"):
-            raise ValueError("must be a finite number")
+        if not _finite_number(value):
+            raise InputError("must be a finite number")
         return value
+
+    @field_validator("affinity")
+    @classmethod
+    def _affinity_finite(cls, affinity: dict[str, float]) -> dict[str, float]:
+        for key, value in affinity.items():
+            if not _finite_number(value):
+                raise InputError(f"affinity for {key!r} must be a finite number, got {value}")
+        return affinity
 
     @field_validator("ideal")
     @classmethod
     def _ideal_in_unit_interval(cls, ideal: dict[str, float]) -> dict[str, float]:
         for kind, value in ideal.items():
             if not 0.0 <= value <= 1.0:
-                raise ValueError(f"ideal severity for {kind!r} must be in [0, 1], got {value}")
+                raise InputError(f"ideal severity for {kind!r} must be in [0, 1], got {value}")
         return ideal
 
     @field_validator("salience")
@@ -226,11 +259,11 @@ class Member(BaseModel):
     def _salience_nonnegative(cls, salience: dict[str, float]) -> dict[str, float]:
         for kind, value in salience.items():
             if not 0.0 <= value < float("inf"):
-                raise ValueError(f"salience of {kind!r} must be finite and >= 0, got {value}")
+                raise InputError(f"salience of {kind!r} must be finite and >= 0, got {value}")
         return salience
 
 
-class Bloc(BaseModel):
+class Bloc(FrozenModel):
     """Members whose votes share a common shock (``E_bloc``), so they tend to move together.
 
     Parameters
@@ -241,19 +274,43 @@ class Bloc(BaseModel):
         Member codes; a member belongs to at most one bloc.
     sd : float
         Standard deviation (>= 0) of the shared shock, in utility units.
+    loadings : dict of str to float
+        How strongly, and in which direction, the shared shock moves each member: member ``i``
+        gets ``loading_i * sd * E_bloc`` (1 for members not listed). Opposite signs make members
+        move against each other: an ``east-west`` bloc with RUS and CHN at +1 and USA, GBR and
+        FRA at -1 makes the two sides' votes anti-correlated.
     why : str, optional
         Why these members move together.
     """
 
-    model_config = _FROZEN
-
     name: str = Field(min_length=1)
     members: tuple[str, ...] = Field(min_length=1)
     sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
+    loadings: FrozenDict[str, float] = Field(default_factory=FrozenDict)
     why: str | None = None
 
+    @field_validator("loadings")
+    @classmethod
+    def _loadings_of_members(
+        cls, loadings: dict[str, float], info: ValidationInfo
+    ) -> dict[str, float]:
+        members = info.data.get("members", ())  # absent when invalid: that error comes first
+        for code, value in loadings.items():
+            if code not in members:
+                raise InputError(
+                    f"{code!r} is not a member of bloc {info.data.get('name')!r}"
+                    f"{_did_you_mean(code, members)}; its members are {', '.join(members)}"
+                )
+            if not _finite_number(value):
+                raise InputError(f"the loading of {code} must be a finite number, got {value}")
+        return loadings
 
-class Provision(BaseModel):
+    def loading(self, code: str) -> float:
+        """The loading of member ``code`` on the bloc's shock (1 unless stated)."""
+        return self.loadings.get(code, 1.0)
+
+
+class Provision(FrozenModel):
     """One measure in a draft or in the status quo, in real units or as a severity.
 
     Give exactly one of ``value`` (in the catalog's unit, ``true``/``false`` for a ban, or a level
@@ -265,8 +322,6 @@ class Provision(BaseModel):
     'oil_refined'
     """
 
-    model_config = _FROZEN
-
     kind: str = Field(min_length=1)
     value: bool | float | str | None = None
     severity: float | None = Field(default=None, ge=0.0, le=1.0)
@@ -276,11 +331,11 @@ class Provision(BaseModel):
     @model_validator(mode="after")
     def _one_of_value_or_severity(self) -> Provision:
         if (self.value is None) == (self.severity is None):
-            raise ValueError("give exactly one of 'value' (in real units) or 'severity' (0 to 1)")
+            raise InputError("give exactly one of 'value' (in real units) or 'severity' (0 to 1)")
         return self
 
 
-class Draft(BaseModel):
+class Draft(FrozenModel):
     """A text put to the vote.
 
     Parameters
@@ -296,12 +351,19 @@ class Draft(BaseModel):
     obliged_abstain : tuple of str
         Members that must abstain as parties to a dispute (Art. 27(3), Chapter VI decisions).
     sponsors : tuple of str
-        Sponsoring states (need not be Council members).
+        Sponsoring states: Council members by code (``"FRA"``), other states by name
+        (``"Ukraine"``). Members respond to them through :attr:`Member.affinity`.
+    rivals : tuple of str
+        Ids of the scenario's other drafts tabled on the same item at the same meeting. The
+        relation is symmetric: a draft has a rival on the table when it lists one or another
+        draft lists it (:meth:`Scenario.has_rival`).
+    amendment : bool
+        The text amends another draft rather than standing on its own.
+    topic : str, optional
+        Agenda topic, free text (``"Syria"``).
     note : str, optional
         What the draft is and where its content is documented.
     """
-
-    model_config = _FROZEN
 
     id: str = Field(min_length=1)
     title: str | None = None
@@ -309,27 +371,28 @@ class Draft(BaseModel):
     procedural: bool = False
     obliged_abstain: tuple[str, ...] = ()
     sponsors: tuple[str, ...] = ()
+    rivals: tuple[str, ...] = ()
+    amendment: bool = False
+    topic: str | None = None
     note: str | None = None
 
     @field_validator("provisions")
     @classmethod
     def _one_provision_per_kind(cls, provisions: tuple[Provision, ...]) -> tuple[Provision, ...]:
         if dup := _duplicates([p.kind for p in provisions]):
-            raise ValueError(f"provision kinds given twice: {', '.join(dup)}")
+            raise InputError(f"provision kinds given twice: {', '.join(dup)}")
         return provisions
 
 
-class SimulationSettings(BaseModel):
+class SimulationSettings(FrozenModel):
     """Defaults for :func:`councilsim.simulate` stored with a scenario."""
-
-    model_config = _FROZEN
 
     method: Literal["auto", "exact", "monte_carlo"] = "auto"
     draws: PositiveInt = 100_000
     seed: int | None = Field(default=None, ge=0)
 
 
-class Scenario(BaseModel):
+class Scenario(FrozenModel):
     """A complete situation: the council, members' stances, blocs, status quo and drafts.
 
     Council members without a :class:`Member` entry get the default stance
@@ -350,6 +413,11 @@ class Scenario(BaseModel):
         Groups of members sharing a shock.
     mood_sd : float
         Standard deviation (>= 0) of the council-wide shock ``G`` that moves every member.
+    camps : dict of str to tuple of str
+        Named groups of members that :attr:`Member.affinity` can respond to as one: a draft
+        is sponsored by a camp when its sponsors include any of the camp's members. Default
+        ``west`` (USA, GBR, FRA) and ``east`` (RUS, CHN), for any council; a scenario's own
+        camps replace them, and their members must sit on the council.
     status_quo : tuple of Provision
         Measures already in force; kinds not listed are at severity 0.
     drafts : tuple of Draft
@@ -360,8 +428,6 @@ class Scenario(BaseModel):
         Default method, draws and seed.
     """
 
-    model_config = _FROZEN
-
     council: Council
     title: str = "untitled scenario"
     date: dt.date | None = None
@@ -369,9 +435,10 @@ class Scenario(BaseModel):
     members: tuple[Member, ...] = ()
     blocs: tuple[Bloc, ...] = ()
     mood_sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
+    camps: FrozenDict[str, tuple[str, ...]] = Field(default_factory=lambda: FrozenDict(DEFAULT_CAMPS))
     status_quo: tuple[Provision, ...] = ()
     drafts: tuple[Draft, ...] = ()
-    catalog: dict[str, ProvisionKind] = Field(default_factory=dict)
+    catalog: FrozenDict[str, ProvisionKind] = Field(default_factory=FrozenDict)
     simulation: SimulationSettings = SimulationSettings()
 
     @model_validator(mode="after")
@@ -380,57 +447,76 @@ class Scenario(BaseModel):
         allowed = f"the council's members are {', '.join(seats)}"
         codes = [member.code for member in self.members]
         if dup := _duplicates(codes):
-            raise ValueError(f"members: duplicate member codes {', '.join(dup)}")
+            raise InputError(f"members: duplicate member codes {', '.join(dup)}")
         for i, member in enumerate(self.members):
             if member.code not in seats:
-                raise ValueError(
+                raise InputError(
                     f"members[{i}].code: {member.code!r} is not on the council; {allowed}"
                 )
             if member.veto_cost > 0 and member.code not in self.council.veto_holders:
-                raise ValueError(
+                raise InputError(
                     f"members[{i}].veto_cost: {member.code} holds no veto, "
                     "so its veto_cost must be 0"
                 )
             kinds = set(member.ideal) | set(member.salience)
             for kind in sorted(kinds - set(self.provision_kinds)):
-                raise ValueError(
+                raise InputError(
                     f"members[{i}]: unknown provision kind {kind!r}; {self._kinds_hint()}"
                 )
+            for key in member.affinity:
+                if key not in seats and key not in self.camps:
+                    raise InputError(
+                        f"members[{i}].affinity: unknown key {key!r}"
+                        f"{_did_you_mean(key, (*seats, *self.camps))}; allowed: a member code "
+                        f"({', '.join(seats)}) or a camp "
+                        f"({', '.join(self.camps) or 'none defined'})"
+                    )
+        # The default camps serve any council: only a scenario's own camps must sit on it.
+        own_camps = {} if self.camps == DEFAULT_CAMPS else self.camps
+        for name, camp in own_camps.items():
+            if name in seats:
+                raise InputError(f"camps.{name}: a camp may not be named after a member code")
+            for code in camp:
+                if code not in seats:
+                    raise InputError(
+                        f"camps.{name}: {code!r} is not on the council"
+                        f"{_did_you_mean(code, seats)}; {allowed}"
+                    )
         seen: dict[str, str] = {}
         if dup := _duplicates([bloc.name for bloc in self.blocs]):
-            raise ValueError(f"blocs: duplicate bloc names {', '.join(dup)}")
+            raise InputError(f"blocs: duplicate bloc names {', '.join(dup)}")
         for b, bloc in enumerate(self.blocs):
             for code in bloc.members:
                 if code not in seats:
-                    raise ValueError(
+                    raise InputError(
                         f"blocs[{b}].members: {code!r} is not on the council; {allowed}"
                     )
                 if code in seen:
-                    raise ValueError(
+                    raise InputError(
                         f"blocs[{b}].members: {code} is already in bloc {seen[code]!r}; "
                         "a member belongs to at most one bloc"
                     )
                 seen[code] = bloc.name
         if dup := _duplicates([draft.id for draft in self.drafts]):
-            raise ValueError(f"drafts: duplicate draft ids {', '.join(dup)}")
+            raise InputError(f"drafts: duplicate draft ids {', '.join(dup)}")
         for d, draft in enumerate(self.drafts):
             self.check_draft(draft, where=f"drafts[{d}]")
         for p, provision in enumerate(self.status_quo):
             self._severity(provision, f"status_quo[{p}]")
         if dup := _duplicates([p.kind for p in self.status_quo]):
-            raise ValueError(f"status_quo: provision kinds given twice: {', '.join(dup)}")
+            raise InputError(f"status_quo: provision kinds given twice: {', '.join(dup)}")
         return self
 
     @property
-    def provision_kinds(self) -> dict[str, ProvisionKind]:
+    def provision_kinds(self) -> FrozenDict[str, ProvisionKind]:
         """The built-in catalog with this scenario's additions."""
         return self._provision_kinds
 
     @cached_property
-    def _provision_kinds(self) -> dict[str, ProvisionKind]:
-        # Cached (the model is frozen): every severity looks a kind up here. Private, so that
-        # dict(scenario) lists fields only.
-        return {**builtin_catalog(), **self.catalog}
+    def _provision_kinds(self) -> FrozenDict[str, ProvisionKind]:
+        # Cached (the model and its mappings are read-only): every severity looks a kind up
+        # here. Private, so that dict(scenario) lists fields only.
+        return FrozenDict({**builtin_catalog(), **self.catalog})
 
     def _kinds_hint(self) -> str:
         return "known kinds: " + ", ".join(sorted(self.provision_kinds))
@@ -438,7 +524,7 @@ class Scenario(BaseModel):
     def _severity(self, provision: Provision, where: str) -> float:
         kinds = self.provision_kinds
         if provision.kind not in kinds:
-            raise ValueError(
+            raise InputError(
                 f"{where}.kind: unknown provision kind {provision.kind!r}; {self._kinds_hint()}"
             )
         if provision.severity is not None:
@@ -448,7 +534,7 @@ class Scenario(BaseModel):
                 provision.kind, kinds[provision.kind], value=provision.value, unit=provision.unit
             )
         except ValueError as err:
-            raise ValueError(f"{where}.value: {err}") from None
+            raise InputError(f"{where}.value: {err}") from None
 
     def check_draft(self, draft: Draft, *, where: str = "draft") -> None:
         """Check a draft against this scenario: council members, provision kinds and values.
@@ -461,12 +547,39 @@ class Scenario(BaseModel):
         seats = self.council.members
         for code in draft.obliged_abstain:
             if code not in seats:
-                raise ValueError(
+                raise InputError(
                     f"{where}.obliged_abstain: {code!r} is not on the council; the council's "
                     f"members are {', '.join(seats)}"
                 )
+        for code in draft.sponsors:
+            # A code-like entry is a Council member; states outside the Council go by name.
+            if _CODE.match(code) and code not in seats:
+                raise InputError(
+                    f"{where}.sponsors: {code!r} is not on the council"
+                    f"{_did_you_mean(code, seats)}; give a member code "
+                    f"({', '.join(seats)}) or, for a state outside the Council, its name "
+                    "(\"Ukraine\")"
+                )
+        ids = [other.id for other in self.drafts]
+        for rival in draft.rivals:
+            if rival == draft.id:
+                raise InputError(f"{where}.rivals: a draft cannot be its own rival ({rival!r})")
+            if rival not in ids:
+                raise InputError(
+                    f"{where}.rivals: no draft {rival!r} in the scenario"
+                    f"{_did_you_mean(rival, ids)}; its drafts are {', '.join(ids)}"
+                )
         for p, provision in enumerate(draft.provisions):
             self._severity(provision, f"{where}.provisions[{p}]")
+
+    def has_rival(self, draft: Draft) -> bool:
+        """Whether another draft on the same item is on the table with ``draft``.
+
+        True when ``draft`` lists a rival or another draft of the scenario lists it.
+        """
+        return bool(draft.rivals) or any(
+            draft.id in other.rivals for other in self.drafts if other.id != draft.id
+        )
 
     def severity(self, provision: Provision) -> float:
         """Severity in [0, 1] of ``provision`` under this scenario's catalog.
@@ -492,7 +605,7 @@ class Scenario(BaseModel):
         ids = [draft.id for draft in self.drafts]
         if draft_id is None:
             if len(self.drafts) != 1:
-                raise ValueError(
+                raise InputError(
                     f"the scenario has {len(self.drafts)} drafts; name one of: {', '.join(ids)}"
                     if self.drafts
                     else "the scenario has no drafts to simulate"
@@ -501,7 +614,7 @@ class Scenario(BaseModel):
         for draft in self.drafts:
             if draft.id == draft_id:
                 return draft
-        raise ValueError(
+        raise InputError(
             f"unknown draft id {draft_id!r}; the scenario's drafts are: {', '.join(ids)}"
         )
 
@@ -524,20 +637,33 @@ class Scenario(BaseModel):
         """SHA-256 of the scenario's canonical JSON form: identifies exactly what was simulated."""
         return self._content_hash
 
-    def model_copy(self, *, update: dict | None = None, deep: bool = False) -> Scenario:
-        """A copy, with ``update`` applied and validated like any other scenario.
-
-        Unlike pydantic's default, the updated copy is validated (cross-references, severities)
-        and never inherits the original's cached content hash.
-        """
-        if update:
-            return type(self).model_validate({**dict(self), **update})
-        copy = super().model_copy(deep=deep)
-        copy.__dict__.pop("_content_hash", None)
-        return copy
-
     @cached_property
     def _content_hash(self) -> str:
-        # Frozen model: computed once per scenario, not once per simulation.
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        # Computed once per scenario, not once per simulation. It cannot go stale: fields cannot
+        # be assigned, mappings are FrozenDicts, sequences tuples, and every copy is validated.
+        canonical = json.dumps(
+            _without_later_defaults(self.model_dump(mode="json")),
+            sort_keys=True,
+            separators=(",", ":"),
+        )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# Fields added after the first release, with their defaults: left out of the content hash when
+# at their default, so that a scenario that does not use them keeps the hash it always had.
+_LATER_DEFAULTS = {
+    "members": {"affinity": {}, "rival": 0.0, "amendment": 0.0},
+    "blocs": {"loadings": {}},
+    "drafts": {"rivals": [], "amendment": False, "topic": None},
+}
+
+
+def _without_later_defaults(dump: dict) -> dict:
+    if dump.get("camps") == {name: list(codes) for name, codes in DEFAULT_CAMPS.items()}:
+        del dump["camps"]
+    for field, defaults in _LATER_DEFAULTS.items():
+        for entry in dump.get(field, ()):
+            for key, default in defaults.items():
+                if entry.get(key) == default:
+                    del entry[key]
+    return dump

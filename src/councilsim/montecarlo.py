@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from councilsim.errors import InputError
 from councilsim.results import RawOutcome
 from councilsim.rules import ABSENT, ABSTAIN, NO, YES
 from councilsim.votemodel import VoteLaw, VoteSampler, votes_from_masks
@@ -42,7 +43,7 @@ def resolve_seed(
     if isinstance(seed, np.random.SeedSequence):
         # Results record the seed as one integer, which must reproduce the run on its own.
         if seed.spawn_key or not isinstance(seed.entropy, int | np.integer):
-            raise ValueError(
+            raise InputError(
                 "a SeedSequence seed must be a root with integer entropy (no spawn key), so "
                 "that the recorded seed reproduces the run; pass an int or a Generator instead"
             )
@@ -148,12 +149,12 @@ def _run_task(task: _Task) -> _Counts:
 def _checked_votes(votes: np.ndarray, size: int, seats: int) -> np.ndarray:
     votes = np.asarray(votes)
     if votes.shape != (size, seats) or votes.dtype.kind not in "iu":
-        raise ValueError(
+        raise InputError(
             f"a vote sampler must return integer votes of shape ({size}, {seats}); "
             f"got {votes.dtype} of shape {votes.shape}"
         )
     if votes.size and (votes.min() < 0 or votes.max() > 3):
-        raise ValueError("a vote sampler must return vote codes 0 (Y), 1 (N), 2 (A) or 3 (X)")
+        raise InputError("a vote sampler must return vote codes 0 (Y), 1 (N), 2 (A) or 3 (X)")
     return votes.astype(np.int8, copy=False)
 
 

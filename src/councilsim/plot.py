@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from councilsim.errors import InputError
 from councilsim.results import _wilson
 
 if TYPE_CHECKING:  # only for annotations: importing these at run time would load matplotlib
@@ -371,7 +372,7 @@ def tornado(sensitivity: Sensitivity, ax: Axes | None = None, top: int = 15, *,
     matplotlib.axes.Axes
     """
     if not isinstance(top, int) or top < 1:
-        raise ValueError(f"top must be a positive integer, got {top!r}")
+        raise InputError(f"top must be a positive integer, got {top!r}")
     rows = sorted(sensitivity.rows, key=lambda r: -abs(r.swing))[:top]
     # An empty band below the bars, as tall as a few bars, holds the legend: the narrowest bars
     # are at the bottom, but a legend beside them still covers some.
@@ -430,7 +431,7 @@ def _power_entries(data: Any) -> list[tuple[str, PowerIndices]]:
             )
         entries.append((item.council_name or f"council {i + 1}", item))
     if not entries:
-        raise ValueError("power_bars needs at least one council")
+        raise InputError("power_bars needs at least one council")
     return entries
 
 
@@ -458,7 +459,7 @@ def power_bars(councils_or_indices: Any, ax: Axes | None = None, *,
     indices = {"shapley_shubik": ["shapley_shubik"], "banzhaf": ["banzhaf"],
                "both": ["shapley_shubik", "banzhaf"]}
     if index not in indices:
-        raise ValueError(f"index must be one of {', '.join(indices)}; got {index!r}")
+        raise InputError(f"index must be one of {', '.join(indices)}; got {index!r}")
     entries = _power_entries(councils_or_indices)
     series = []  # (label, colour, hatch, values)
     names = {"shapley_shubik": "Shapley–Shubik", "banzhaf": "Banzhaf"}
@@ -596,7 +597,7 @@ def _replace_provisions(scenario: Scenario, draft: Draft, values: Mapping[str, A
     provisions = {p.kind: p for p in draft.provisions}
     for kind, value in values.items():
         if kind not in kinds:
-            raise ValueError(f"unknown provision kind {kind!r}; known: {', '.join(sorted(kinds))}")
+            raise InputError(f"unknown provision kind {kind!r}; known: {', '.join(sorted(kinds))}")
         if isinstance(value, Provision):
             provisions[kind] = value
             continue

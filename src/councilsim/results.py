@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from councilsim.errors import InputError
 from councilsim.rules import VOTES
 
 __all__ = ["Comparison", "RawOutcome", "SimulationResult"]
@@ -246,7 +247,7 @@ class SimulationResult:
 
         charts = {"tally": plot.tally, "votes": plot.vote_heatmap}
         if kind not in charts:
-            raise ValueError(f"kind must be one of {', '.join(charts)}; got {kind!r}")
+            raise InputError(f"kind must be one of {', '.join(charts)}; got {kind!r}")
         return charts[kind](self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from councilsim.errors import InputError
 from councilsim.models import Council
 
 __all__ = ["VOTES", "YES", "NO", "ABSTAIN", "ABSENT", "adopted", "adopted_array", "encode_votes"]
@@ -30,18 +31,18 @@ def encode_votes(votes: Mapping[str, str], council: Council) -> np.ndarray:
     """
     unknown = sorted(set(votes) - set(council.members))
     if unknown:
-        raise ValueError(
+        raise InputError(
             f"votes given for non-members {unknown}; the council's members are "
             f"{', '.join(council.members)}"
         )
     missing = [code for code in council.members if code not in votes]
     if missing:
-        raise ValueError(f"no vote given for {missing}; use 'X' for a member that did not vote")
+        raise InputError(f"no vote given for {missing}; use 'X' for a member that did not vote")
     codes = []
     for code in council.members:
         letter = votes[code]
         if letter not in VOTES:
-            raise ValueError(
+            raise InputError(
                 f"vote of {code} is {letter!r}; allowed: 'Y' (yes), 'N' (no), 'A' (abstain), "
                 "'X' (absent or did not vote)"
             )
@@ -91,7 +92,7 @@ def adopted_array(votes: np.ndarray, council: Council, *, procedural: bool = Fal
     """
     votes = np.asarray(votes)
     if votes.shape[-1:] != (council.seats,):
-        raise ValueError(
+        raise InputError(
             f"votes must have the council's {council.seats} seats on the last axis, "
             f"got shape {votes.shape}"
         )

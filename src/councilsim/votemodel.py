@@ -43,10 +43,10 @@ class VoteModel(Protocol):
 class VoteLaw:
     """Each member's latent-utility law for one draft, in council order.
 
-    Member ``i``'s utility is ``D_i = mean_i + mood_sd * G + bloc_sd[bloc_i] * E[bloc_i] +
-    sd_i * e_i`` with independent standard normals; it votes yes if ``D_i > yes_above_i``, no if
-    ``D_i < no_below_i`` and abstains otherwise, unless it is absent (probability ``p_absent_i``)
-    or obliged to abstain.
+    Member ``i``'s utility is ``D_i = mean_i + mood_sd * G + loading_i * bloc_sd[bloc_i] *
+    E[bloc_i] + sd_i * e_i`` with independent standard normals; it votes yes if
+    ``D_i > yes_above_i``, no if ``D_i < no_below_i`` and abstains otherwise, unless it is
+    absent (probability ``p_absent_i``) or obliged to abstain.
 
     Attributes
     ----------
@@ -60,6 +60,9 @@ class VoteLaw:
         Index into ``bloc_sd`` of each member's bloc, -1 for none.
     bloc_sd : ndarray of float, shape (blocs,)
         Standard deviation of each bloc's shared shock.
+    loading : ndarray of float, shape (seats,)
+        Each member's loading on its bloc's shock (1 for members outside any bloc); signed, so
+        members of one bloc can move against each other.
     mood_sd : float
         Standard deviation of the council-wide shock.
     veto : ndarray of bool, shape (seats,)
@@ -80,6 +83,16 @@ class VoteLaw:
     mood_sd: float
     veto: np.ndarray
     threshold: int
+    loading: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.loading is None:
+            object.__setattr__(self, "loading", np.ones(len(self.codes)))
+
+    @property
+    def unit_loadings(self) -> bool:
+        """Whether every member loads 1 on its bloc's shock (blocs as in DESIGN §3)."""
+        return bool(np.all(self.loading == 1.0))
 
     @property
     def seats(self) -> int:
@@ -102,13 +115,20 @@ class VoteLaw:
         shared = z[: 1 + n_blocs]
         shared[0] *= self.mood_sd
         shared[1:] *= self.bloc_sd[:, None]
+        # Members loading other than 1 take the mood and their share of the bloc's shock apart.
+        scaled = self.loading != 1.0
+        bloc_shock = shared[1:].copy() if scaled.any() else None
         shared[1:] += shared[0]
         utility = z[1 + n_blocs :]
         utility *= self.sd[:, None]
         utility += self.mean[:, None]
         # Row by row, in place: indexing ``shared`` by member would copy a whole block.
-        for row, source in zip(utility, self.bloc + 1, strict=True):
-            row += shared[source]
+        for row, source, loading in zip(utility, self.bloc + 1, self.loading, strict=True):
+            if loading == 1.0 or source == 0:
+                row += shared[source]
+            else:
+                row += shared[0]
+                row += loading * bloc_shock[source - 1]
         yes = utility > self.yes_above[:, None]
         no = utility < self.no_below[:, None]
         if self.obliged_abstain.any():
@@ -146,8 +166,11 @@ class RandomUtilityModel:
     """The default vote model (DESIGN §3): quadratic policy utility plus hierarchical shocks.
 
     A member's mean utility is ``support + sum_k salience_k * ((ideal_k - q_k)^2 -
-    (ideal_k - s_k)^2)``, where ``q`` is the status quo and ``s`` the draft's severities.
-    A member with no ideal for a kind it weighs is taken to prefer the status quo on it.
+    (ideal_k - s_k)^2)``, where ``q`` is the status quo and ``s`` the draft's severities,
+    plus what the draft's circumstances add: the member's ``affinity`` for each key (member
+    or camp) among the draft's sponsors, its ``rival`` term when another draft on the item is
+    on the table, its ``amendment`` term for an amendment. A member with no ideal for a kind
+    it weighs is taken to prefer the status quo on it.
     """
 
     def prepare(self, scenario: Scenario, draft: Draft) -> VoteLaw:
@@ -159,9 +182,12 @@ class RandomUtilityModel:
         gain = table.salience * ((table.ideal - table.status_quo) ** 2 - (table.ideal - s) ** 2)
         council = scenario.council
         veto = table.veto_holder & (not draft.procedural)
+        mean = table.support + gain.sum(axis=1)
+        if not table.context_free:
+            mean = mean + _context_shift(table, scenario, draft)
         return VoteLaw(
             codes=council.members,
-            mean=table.support + gain.sum(axis=1),
+            mean=mean,
             sd=table.uncertainty,
             yes_above=table.abstention,
             no_below=-(table.abstention + np.where(veto, table.veto_cost, 0.0)),
@@ -172,7 +198,20 @@ class RandomUtilityModel:
             mood_sd=float(scenario.mood_sd),
             veto=veto,
             threshold=council.threshold,
+            loading=table.loading,
         )
+
+
+def _context_shift(table: _StanceTable, scenario: Scenario, draft: Draft) -> np.ndarray:
+    """What the draft's sponsors, rivals and amendment status add to each member's support."""
+    sponsors = set(draft.sponsors)
+    matched = np.array([not sponsors.isdisjoint(codes) for codes in table.affinity_keys])
+    shift = table.affinity @ matched if matched.size else np.zeros(len(table.support))
+    if scenario.has_rival(draft):
+        shift = shift + table.rival
+    if draft.amendment:
+        shift = shift + table.amendment
+    return shift
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,6 +230,12 @@ class _StanceTable:
     veto_holder: np.ndarray
     bloc: np.ndarray
     bloc_sd: np.ndarray
+    loading: np.ndarray  # (members,): loading on the bloc's shock, 1 outside any bloc
+    affinity_keys: tuple[frozenset[str], ...]  # the members each affinity key stands for
+    affinity: np.ndarray  # (members, keys)
+    rival: np.ndarray
+    amendment: np.ndarray
+    context_free: bool  # no affinity, rival or amendment term: the mean ignores the context
 
 
 _TABLES: dict[str, _StanceTable] = {}
@@ -219,6 +264,12 @@ def _build_stance_table(scenario: Scenario) -> _StanceTable:
     salience = np.array([[stance.salience.get(kind, 0.0) for kind in kinds]
                          for stance in stances]).reshape(len(stances), len(kinds))
     bloc_index = {code: b for b, bloc in enumerate(scenario.blocs) for code in bloc.members}
+    loadings = {code: bloc.loading(code) for bloc in scenario.blocs for code in bloc.members}
+    keys = tuple(sorted({key for stance in stances for key in stance.affinity}))
+    affinity = np.array([[stance.affinity.get(key, 0.0) for key in keys]
+                         for stance in stances]).reshape(len(stances), len(keys))
+    rival = np.array([stance.rival for stance in stances], dtype=float)
+    amendment = np.array([stance.amendment for stance in stances], dtype=float)
     return _StanceTable(
         kinds=kinds,
         support=np.array([stance.support for stance in stances], dtype=float),
@@ -232,4 +283,10 @@ def _build_stance_table(scenario: Scenario) -> _StanceTable:
         veto_holder=np.array([code in council.veto_holders for code in council.members]),
         bloc=np.array([bloc_index.get(code, -1) for code in council.members], dtype=np.intp),
         bloc_sd=np.array([bloc.sd for bloc in scenario.blocs], dtype=float),
+        loading=np.array([loadings.get(code, 1.0) for code in council.members], dtype=float),
+        affinity_keys=tuple(frozenset(scenario.camps.get(key, (key,))) for key in keys),
+        affinity=affinity,
+        rival=rival,
+        amendment=amendment,
+        context_free=not (affinity.any() or rival.any() or amendment.any()),
     )

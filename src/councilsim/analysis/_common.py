@@ -22,6 +22,7 @@ from councilsim.api import (
     simulate,
 )
 from councilsim.catalog import ProvisionKind, severity_of
+from councilsim.errors import InputError
 from councilsim.models import Draft, Provision, Scenario
 from councilsim.results import _import_pandas  # noqa: F401 - shared by the analysis modules
 
@@ -41,7 +42,7 @@ def _as_draft(scenario: Scenario, draft: str | Draft | None) -> Draft:
 
 def _method_iv(method: str, draws: int | None, nodes: int | None = None) -> None:
     if method not in _METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}; got {method!r}")
+        raise InputError(f"method must be one of {', '.join(map(repr, _METHODS))}; got {method!r}")
     _simulate_iv(method, draws, nodes)  # draws and nodes: exactly what simulate() accepts
 
 
@@ -63,7 +64,7 @@ def _kind(scenario: Scenario, kind: str) -> ProvisionKind:
     kinds = scenario.provision_kinds
     if not isinstance(kind, str) or kind not in kinds:
         known = ", ".join(sorted(kinds))
-        raise ValueError(f"unknown provision kind {kind!r}; known kinds: {known}")
+        raise InputError(f"unknown provision kind {kind!r}; known kinds: {known}")
     return kinds[kind]
 
 
@@ -86,14 +87,14 @@ def _provision_for(
     value = _plain(value)
     if severity:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
-            raise ValueError(f"severities of {kind!r} must be numbers in [0, 1], got {value!r}")
+            raise InputError(f"severities of {kind!r} must be numbers in [0, 1], got {value!r}")
         return Provision(kind=kind, severity=float(value), note=note)
     if isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     try:
         severity_of(kind, entry, value=value)  # the message lists the allowed forms
     except ValueError as err:
-        raise ValueError(f"{err} (to give severities, pass severity=True)") from None
+        raise InputError(f"{err} (to give severities, pass severity=True)") from None
     unit = entry.unit if isinstance(value, float) else None
     return Provision(kind=kind, value=value, unit=unit, note=note)
 
@@ -175,7 +176,7 @@ def _format_value(value: Any, unit: str | None = None) -> str:
 
 def _target_iv(target: float) -> float:
     if isinstance(target, bool) or not isinstance(target, int | float) or not 0.0 < target < 1.0:
-        raise ValueError(f"target must be a probability strictly between 0 and 1, got {target!r}")
+        raise InputError(f"target must be a probability strictly between 0 and 1, got {target!r}")
     return float(target)
 
 

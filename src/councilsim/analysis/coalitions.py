@@ -46,6 +46,7 @@ from councilsim.analysis._common import (
     _table,
 )
 from councilsim.api import simulate
+from councilsim.errors import InputError
 from councilsim.exact import DEFAULT_NODES, quadrature_groups
 from councilsim.models import Draft, Scenario
 from councilsim.rules import NO, YES
@@ -309,20 +310,20 @@ def blocking_coalitions(
     scenario = _as_scenario(scenario)
     draft = _as_draft(scenario, draft)
     if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
-        raise ValueError(f"top must be a positive integer, got {top!r}")
+        raise InputError(f"top must be a positive integer, got {top!r}")
     seats = scenario.council.seats
     if method == "auto":
         method = "exact" if seats <= MAX_EXACT_SEATS else "monte_carlo"
     if method not in ("exact", "monte_carlo"):
-        raise ValueError(f"method must be 'auto', 'exact' or 'monte_carlo'; got {method!r}")
+        raise InputError(f"method must be 'auto', 'exact' or 'monte_carlo'; got {method!r}")
     _method_iv(method, draws, nodes)
     if method == "exact" and seats > MAX_EXACT_SEATS:
-        raise ValueError(
+        raise InputError(
             f"the exact method enumerates 2**seats vote patterns and allows at most "
             f"{MAX_EXACT_SEATS} seats; this council has {seats}: use method='monte_carlo'"
         )
     if seats > 62:  # coalitions are int64 bitmasks
-        raise ValueError(f"at most 62 seats can be counted as coalitions, got {seats}")
+        raise InputError(f"at most 62 seats can be counted as coalitions, got {seats}")
     codes = scenario.council.members
     threshold = scenario.council.threshold
     veto_holders = () if draft.procedural else scenario.council.veto_holders

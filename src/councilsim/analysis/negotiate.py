@@ -51,6 +51,7 @@ from councilsim.analysis._common import (
     _target_iv,
 )
 from councilsim.catalog import ProvisionKind
+from councilsim.errors import InputError
 from councilsim.models import Council, Draft, Provision, Scenario, SimulationSettings
 from councilsim.votemodel import RandomUtilityModel
 
@@ -486,13 +487,13 @@ def _sponsor_iv(scenario: Scenario, draft: Draft, sponsor: str | None) -> str:
     if sponsor is None:
         on_council = [code for code in draft.sponsors if code in members]
         if not on_council:
-            raise ValueError(
+            raise InputError(
                 f"draft {draft.id!r} has no sponsor on the council; name one with sponsor=, "
                 f"one of: {', '.join(members)}"
             )
         return on_council[0]
     if sponsor not in members:
-        raise ValueError(
+        raise InputError(
             f"sponsor {sponsor!r} is not on the council; its utility comes from its stance, so "
             f"the sponsor must be one of: {', '.join(members)}"
         )
@@ -561,9 +562,9 @@ def negotiate(
     _method_iv(method, draws, nodes)
     target = _target_iv(target)
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+        raise InputError(f"steps must be a positive integer, got {steps!r}")
     if forms not in ("continuous", "named"):
-        raise ValueError(f"forms must be 'continuous' or 'named', got {forms!r}")
+        raise InputError(f"forms must be 'continuous' or 'named', got {forms!r}")
     sponsor = _sponsor_iv(scenario, base, sponsor)
     sponsor_index = scenario.council.members.index(sponsor)
     root, entropy = _common_seed(scenario, method, seed)

@@ -54,6 +54,7 @@ from math import comb, factorial
 from typing import Any, Protocol
 
 from councilsim.analysis._common import _table
+from councilsim.errors import InputError
 
 __all__ = ["CouncilLike", "PowerIndices", "power_indices"]
 
@@ -276,16 +277,16 @@ def _validate(council: CouncilLike) -> tuple[tuple[str, ...], tuple[str, ...], i
     members = tuple(council.members)
     veto_holders = tuple(council.veto_holders)
     if not members:
-        raise ValueError("council has no members")
+        raise InputError("council has no members")
     if len(set(members)) != len(members):
         duplicates = sorted({code for code in members if members.count(code) > 1})
-        raise ValueError(f"council members must be distinct; repeated: {duplicates}")
+        raise InputError(f"council members must be distinct; repeated: {duplicates}")
     if len(set(veto_holders)) != len(veto_holders):
         duplicates = sorted({code for code in veto_holders if veto_holders.count(code) > 1})
-        raise ValueError(f"veto holders must be distinct; repeated: {duplicates}")
+        raise InputError(f"veto holders must be distinct; repeated: {duplicates}")
     outsiders = [code for code in veto_holders if code not in set(members)]
     if outsiders:
-        raise ValueError(f"veto holders must be council members; not members: {outsiders}")
+        raise InputError(f"veto holders must be council members; not members: {outsiders}")
 
     raw_threshold = council.threshold
     # bool is an int subclass, but threshold=True is surely a mistake, not "1".
@@ -297,7 +298,7 @@ def _validate(council: CouncilLike) -> tuple[tuple[str, ...], tuple[str, ...], i
     except TypeError:
         raise TypeError(f"threshold must be an integer, got {raw_threshold!r}") from None
     if not 1 <= threshold <= len(members):
-        raise ValueError(
+        raise InputError(
             f"threshold must be between 1 and the number of members ({len(members)}), "
             f"got {threshold}"
         )

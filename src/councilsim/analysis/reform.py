@@ -22,8 +22,9 @@ Moving a scenario to another council
   - ``uncertainty``: the root mean square of ``sqrt(uncertainty^2 + bloc_sd^2)`` over them, so
     the placeholder's own shock also carries the bloc-shock variance it no longer shares;
   - no bloc, and ``veto_cost`` 0 (also for new veto holders such as the Ezulwini model's).
-* Blocs keep the members that sit on the new council; a bloc left empty is dropped.
-  Drafts' ``obliged_abstain`` lists keep only members of the new council.
+* Blocs, their loadings and camps keep the members that sit on the new council; a bloc left
+  empty is dropped. Drafts' ``obliged_abstain`` lists keep only members of the new council;
+  a sponsor not on it goes by its name (``"Albania"``), and affinities for it are dropped.
 """
 
 from __future__ import annotations
@@ -146,19 +147,34 @@ def council_scenario(scenario: Scenario | str | os.PathLike, council: str | Coun
             stance = average.model_copy(update={"code": code})
         members.append(stance)
     seats = set(council.members)
-    blocs = [
-        b.model_copy(update={"members": tuple(c for c in b.members if c in seats)})
-        for b in scenario.blocs
+    camps = {name: tuple(c for c in camp if c in seats) for name, camp in scenario.camps.items()}
+    # An affinity for a state off the new council has no sponsor code left to match.
+    members = [
+        m.model_copy(update={"affinity": {key: value for key, value in m.affinity.items()
+                                          if key in seats or key in camps}})
+        for m in members
     ]
+    blocs = [
+        b.model_copy(update={"members": tuple(c for c in b.members if c in seats),
+                             "loadings": {c: v for c, v in b.loadings.items() if c in seats}})
+        for b in scenario.blocs
+        if seats.intersection(b.members)  # a bloc with no seat left is dropped
+    ]
+    # A sponsor that leaves the Council is still a state: it goes by its name.
     drafts = [
-        d.model_copy(update={"obliged_abstain": tuple(c for c in d.obliged_abstain if c in seats)})
+        d.model_copy(update={
+            "obliged_abstain": tuple(c for c in d.obliged_abstain if c in seats),
+            "sponsors": tuple(c if c in seats or c not in old else scenario.council.label(c)
+                              for c in d.sponsors),
+        })
         for d in scenario.drafts
     ]
     data = scenario.model_dump()
     data.update(
         council=council.model_dump(),
+        camps=camps,
         members=[m.model_dump() for m in members],
-        blocs=[b.model_dump() for b in blocs if b.members],
+        blocs=[b.model_dump() for b in blocs],
         drafts=[d.model_dump() for d in drafts],
     )
     return Scenario.model_validate(data)

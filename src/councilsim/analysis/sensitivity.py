@@ -35,6 +35,7 @@ from councilsim.analysis._common import (
     _simulate,
     _table,
 )
+from councilsim.errors import InputError
 from councilsim.models import Draft, Scenario
 
 __all__ = ["Sensitivity", "SensitivityRow", "sensitivity"]
@@ -178,7 +179,7 @@ def _steps_iv(step: float | Mapping[str, float]) -> dict[str, float]:
     if isinstance(step, Mapping):
         unknown = sorted(set(step) - set(RANGES))
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"unknown parameter families in step: {unknown}; allowed: {', '.join(RANGES)}"
             )
         given = step
@@ -189,7 +190,7 @@ def _steps_iv(step: float | Mapping[str, float]) -> dict[str, float]:
         if isinstance(value, bool) or not isinstance(value, int | float) or not (
             0 < value < math.inf
         ):
-            raise ValueError(f"step for {family!r} must be a positive number, got {value!r}")
+            raise InputError(f"step for {family!r} must be a positive number, got {value!r}")
     return {family: float(value) for family, value in steps.items()}
 
 

@@ -37,6 +37,7 @@ from councilsim.analysis._common import (
     _with_provision,
 )
 from councilsim.api import simulate_texts
+from councilsim.errors import InputError
 from councilsim.exact import BATCH_LAWS
 from councilsim.models import Draft, Provision, Scenario
 
@@ -90,11 +91,11 @@ def _grid_values(
 ) -> tuple[list[Any], list[Provision], np.ndarray]:
     """Validate one axis: values as Python scalars, their provisions and severities."""
     if isinstance(values, str | bytes) or not isinstance(values, Iterable | np.ndarray):
-        raise ValueError(f"values for {kind!r} must be a sequence (list, array), got {values!r}")
+        raise InputError(f"values for {kind!r} must be a sequence (list, array), got {values!r}")
     items = values.ravel().tolist() if isinstance(values, np.ndarray) else list(values)
     plain = [_plain(v) for v in items]
     if not plain:
-        raise ValueError(f"values for {kind!r} must not be empty")
+        raise InputError(f"values for {kind!r} must not be empty")
     note = "swept (severity)" if severity else "swept"
     provisions = [_provision_for(scenario, kind, v, severity=severity, note=note) for v in plain]
     severities = np.array([scenario.severity(p) for p in provisions])
@@ -570,15 +571,15 @@ def sweep_grid(
     target = _target_iv(target)
     flags = (severity, severity) if isinstance(severity, bool) else tuple(severity)
     if len(flags) != 2 or not all(isinstance(f, bool) for f in flags):
-        raise ValueError(f"severity must be a bool or a pair of bools, got {severity!r}")
+        raise InputError(f"severity must be a bool or a pair of bools, got {severity!r}")
     axes = []
     for name, pair in (("first", first), ("second", second)):
         if not isinstance(pair, tuple | list) or len(pair) != 2:
-            raise ValueError(f"{name} must be a (provision kind, values) pair, got {pair!r}")
+            raise InputError(f"{name} must be a (provision kind, values) pair, got {pair!r}")
         axes.append(pair)
     (kind0, values0), (kind1, values1) = axes
     if kind0 == kind1:
-        raise ValueError(f"the two provisions must differ; both are {kind0!r}")
+        raise InputError(f"the two provisions must differ; both are {kind0!r}")
     entries = (_kind(scenario, kind0), _kind(scenario, kind1))
     plain0, provs0, sev0 = _grid_values(scenario, kind0, values0, flags[0])
     plain1, provs1, sev1 = _grid_values(scenario, kind1, values1, flags[1])

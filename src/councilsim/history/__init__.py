@@ -1,7 +1,8 @@
 """The historical record of Security Council votes, and checks of the rules against it.
 
 - :func:`load_history` returns the bundled record (1946-2025) as a :class:`History` of
-  :class:`RecordedVote`, after verifying the files against ``MANIFEST.toml``.
+  :class:`RecordedVote`, after verifying the files against ``MANIFEST.toml``; with
+  ``records=[...]`` it adds users' own drafts and votes files (:mod:`councilsim.history.extra`).
 - :func:`replay` applies the Art. 27 rules (:mod:`councilsim.rules`) to every recorded vote and
   reports which outcomes they reproduce (:class:`ReplayReport`).
 - :func:`calibrate` estimates members' stances from the recorded votes (:class:`Calibration`);
@@ -21,7 +22,9 @@ from councilsim.history.calibration import (
     calibrate,
     calibrated_scenario,
 )
+from councilsim.history.extra import ExtraRecordError
 from councilsim.history.record import (
+    BUNDLED,
     ITEM_TYPES,
     RECORD_FILES,
     TOPIC_GROUPS,
@@ -42,6 +45,7 @@ from councilsim.history.replay import (
 )
 
 __all__ = [
+    "BUNDLED",
     "EXPLAINED_STATUSES",
     "ITEM_TYPES",
     "RECORD_FILES",
@@ -50,6 +54,7 @@ __all__ = [
     "TOPIC_GROUPS",
     "BacktestResult",
     "Calibration",
+    "ExtraRecordError",
     "History",
     "MemberEstimate",
     "Mismatch",

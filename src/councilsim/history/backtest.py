@@ -65,6 +65,7 @@ from typing import Any
 
 import numpy as np
 
+from councilsim.errors import InputError, LeakageError
 from councilsim.history.calibration import (
     NODES,
     TextContext,
@@ -266,7 +267,7 @@ def _split(text: str, *, where: str) -> dict[str, str]:
     for part in text.split(";"):
         code, sep, value = part.partition(":")
         if not sep or not code:
-            raise ValueError(f"{where}: {part!r} is not CODE:VALUE (e.g. 'USA:Y' or 'RUS:0.4')")
+            raise InputError(f"{where}: {part!r} is not CODE:VALUE (e.g. 'USA:Y' or 'RUS:0.4')")
         out[code] = value
     return out
 
@@ -408,7 +409,7 @@ class BacktestResult:
         """Scores of the model and the baselines over the texts of years ``first..last``."""
         chosen = [p for p in self.predictions if first <= p.date.year <= last]
         if not chosen:
-            raise ValueError(f"no predictions in {first}-{last}")
+            raise InputError(f"no predictions in {first}-{last}")
         return _scores(chosen)
 
     def to_dict(self, *, predictions: bool = False) -> dict[str, Any]:
@@ -562,13 +563,13 @@ def read_predictions(path: str | os.PathLike) -> list[dict[str, str]]:
             reader = csv.DictReader(handle)
             missing = [c for c in PREDICTION_COLUMNS if c not in (reader.fieldnames or ())]
             if missing:
-                raise ValueError(
+                raise InputError(
                     f"{name}, line 1: missing column(s) {', '.join(missing)}; a predictions "
                     f"table has the columns {', '.join(PREDICTION_COLUMNS)}"
                 )
             rows = [dict(row) for row in reader]
     except OSError as err:
-        raise ValueError(f"{name}: cannot read the predictions table ({err.strerror})") from None
+        raise InputError(f"{name}: cannot read the predictions table ({err.strerror})") from None
     for line, row in enumerate(rows, start=2):
         _parse_row(row, where=f"{name}, line {line}")
     return rows
@@ -581,24 +582,24 @@ def _parse_row(row: Mapping[str, str], *, where: str) -> dict[str, Any]:
         try:
             value = float(text)
         except (TypeError, ValueError):
-            raise ValueError(f"{where}, column {column}: {text!r} is not a number") from None
+            raise InputError(f"{where}, column {column}: {text!r} is not a number") from None
         if not 0.0 <= value <= 1.0:
-            raise ValueError(f"{where}, column {column}: {value} is not a probability in [0, 1]")
+            raise InputError(f"{where}, column {column}: {value} is not a probability in [0, 1]")
         return value
 
     def flag(column: str) -> bool:
         if row.get(column) not in ("0", "1"):
-            raise ValueError(f"{where}, column {column}: {row.get(column)!r}; allowed: 0, 1")
+            raise InputError(f"{where}, column {column}: {row.get(column)!r}; allowed: 0, 1")
         return row[column] == "1"
 
     try:
         date = dt.date.fromisoformat(row["date"])
     except (TypeError, ValueError):
-        raise ValueError(f"{where}, column date: {row['date']!r} is not YYYY-MM-DD") from None
+        raise InputError(f"{where}, column date: {row['date']!r} is not YYYY-MM-DD") from None
     votes = _split(row["votes"], where=f"{where}, column votes")
     bad = sorted(set(votes.values()) - set(VOTES))
     if bad:
-        raise ValueError(f"{where}, column votes: votes {bad}; allowed: {', '.join(VOTES)}")
+        raise InputError(f"{where}, column votes: votes {bad}; allowed: {', '.join(VOTES)}")
     return {
         "vote_id": row["vote_id"],
         "date": date,
@@ -663,7 +664,7 @@ def score_predictions(
         and (sponsors_known is None or row["sponsors_known"] is sponsors_known)
     ]
     if not chosen:
-        raise ValueError(f"no predicted text in {first}-{last} (sponsors_known={sponsors_known})")
+        raise InputError(f"no predicted text in {first}-{last} (sponsors_known={sponsors_known})")
     adopted_ = np.array([row["adopted"] for row in chosen])
     vetoed = [row for row in chosen if row["vetoed_by"]]
     forecasts: dict[str, dict[str, Any]] = {}
@@ -842,9 +843,10 @@ def _year_task(
     with one_blas_thread():
         for (vote, lags, persist), p_reduced in zip(targets, p_logistic.tolist(), strict=True):
             # Leakage guard: the calibration saw nothing dated on or after this text.
-            assert fit.last_date is None or fit.last_date < origin <= vote.date, (
-                f"calibration for {year} saw a vote of {fit.last_date}, predicting {vote.date}"
-            )
+            if not (fit.last_date is None or fit.last_date < origin <= vote.date):
+                raise LeakageError(
+                    f"calibration for {year} saw a vote of {fit.last_date}, predicting {vote.date}"
+                )
             council = vote.council()
             context = TextContext.of(vote, lags)
             scenario = Scenario(
@@ -957,7 +959,7 @@ def backtest(
     BacktestResult
     """
     if not isinstance(start, int) or not isinstance(end, int) or start > end:
-        raise ValueError(f"start and end must be years with start <= end, got {start}, {end}")
+        raise InputError(f"start and end must be years with start <= end, got {start}, {end}")
     clock = time.perf_counter()
     settings = {
         "half_life": half_life,
@@ -987,7 +989,7 @@ def backtest(
         if preds:
             per_year[year] = _scores(preds)
     if not predictions:
-        raise ValueError(f"no usable recorded vote to predict in {start}-{end} (topic {topic!r})")
+        raise InputError(f"no usable recorded vote to predict in {start}-{end} (topic {topic!r})")
     overall = _scores(predictions)
     w_start, w_end = max(WINDOW[0], start), min(WINDOW[1], end)
     in_window = [p for p in predictions if w_start <= p.date.year <= w_end]

@@ -74,6 +74,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, sparse
 from scipy.special import log_ndtr, ndtr, ndtri
 
+from councilsim.errors import InputError, LeakageError
 from councilsim.history.record import (
     TOPIC_GROUPS,
     DateLike,
@@ -1192,24 +1193,24 @@ def calibrate(
     before_date = None if before is None else _as_date(before, "before")
     since_date = None if since is None else _as_date(since, "since")
     if half_life is not None and not half_life > 0:
-        raise ValueError(f"half_life must be a positive number of years, got {half_life!r}")
+        raise InputError(f"half_life must be a positive number of years, got {half_life!r}")
     if not 2 <= int(nodes) <= 200:
-        raise ValueError(f"nodes must be from 2 to 200, got {nodes!r}")
+        raise InputError(f"nodes must be from 2 to 200, got {nodes!r}")
     kinds = tuple(dict.fromkeys(effects))
     unknown = [kind for kind in kinds if kind not in EFFECT_KINDS]
     if unknown:
-        raise ValueError(f"unknown effects {unknown}; allowed: {', '.join(EFFECT_KINDS)}")
+        raise InputError(f"unknown effects {unknown}; allowed: {', '.join(EFFECT_KINDS)}")
     prior_sd = {**EFFECT_PRIOR_SD, **(effect_sd or {})}
     if any(not value > 0 for value in prior_sd.values()):
-        raise ValueError(f"effect_sd values must be positive, got {prior_sd}")
+        raise InputError(f"effect_sd values must be positive, got {prior_sd}")
     votes = _select(history, topic=topic, since=since_date, before=before_date)
     if not votes:
-        raise ValueError(
+        raise InputError(
             "no usable recorded vote matches "
             f"topic={topic!r}, since={since_date}, before={before_date}"
         )
-    if before_date is not None:
-        assert votes[-1].date < before_date, "calibration selected a vote on or after 'before'"
+    if before_date is not None and not votes[-1].date < before_date:
+        raise LeakageError("calibration selected a vote on or after 'before'")
     reference = before_date or (votes[-1].date + dt.timedelta(days=1))
     if half_life is None:
         weights = np.ones(len(votes))
@@ -1223,7 +1224,7 @@ def calibrate(
         kinds=kinds,
     )
     if not data.codes:
-        raise ValueError("the selected votes contain no Y, N or A vote to learn from")
+        raise InputError("the selected votes contain no Y, N or A vote to learn from")
     problem = _Problem(data, nodes=int(nodes), effect_sd=prior_sd)
     start = problem.start()
     with _single_threaded_blas():
@@ -1465,7 +1466,7 @@ def calibrated_scenario(
     Scenario
     """
     if blocs not in ("keep", "calibrated", "none"):
-        raise ValueError(f"blocs must be 'keep', 'calibrated' or 'none', got {blocs!r}")
+        raise InputError(f"blocs must be 'keep', 'calibrated' or 'none', got {blocs!r}")
     council = scenario.council
     calibrated = {m.code: m for m in calibration.members_for(council, context)}
     members = []

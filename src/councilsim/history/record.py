@@ -25,8 +25,10 @@ import gc
 import gzip
 import hashlib
 import io
+import os
 import re
 import tomllib
+import unicodedata
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,9 +37,12 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn, overload
 
+from councilsim.errors import DataIntegrityError, InputError
+from councilsim._bundled import member_names_by_code
 from councilsim.models import Council
 
 __all__ = [
+    "BUNDLED",
     "ITEM_TYPES",
     "RECORD_FILES",
     "TOPIC_GROUPS",
@@ -66,6 +71,9 @@ _PACKAGE = "councilsim"
 _DATA_DIR = "data/unsc"
 _MANIFEST = "MANIFEST.toml"
 
+#: ``RecordedVote.source`` of the texts of the shipped record.
+BUNDLED = "bundled"
+
 # The enlarged Council (15 seats, 9 votes to adopt; Charter amendment in force 31 August 1965)
 # first sat on 1 January 1966. Every member-level record before that date lists 11 seats.
 ENLARGEMENT = dt.date(1966, 1, 1)
@@ -76,8 +84,10 @@ def _seats_and_threshold(date: dt.date) -> tuple[int, int]:
     return (11, 7) if date < ENLARGEMENT else (15, 9)
 
 
-class RecordIntegrityError(ValueError):
+class RecordIntegrityError(DataIntegrityError, ValueError):
     """A bundled record file does not match ``MANIFEST.toml`` (damaged or edited data).
+
+    Also a ``ValueError``, as it was before the error hierarchy, so that existing handlers work.
 
     Parameters
     ----------
@@ -205,6 +215,10 @@ class RecordedVote:
         texts without member-level votes.
     notes : str
         Cleaning notes from the record (e.g. the DHL's differing count for ``conflicts_with_dhl``).
+    source : str
+        Where the text comes from: ``"bundled"`` for the shipped record, else the user's drafts
+        file and line (``"extra-drafts.csv:2; member votes extra-votes.csv"``), see
+        :func:`load_history`'s ``records``.
     """
 
     vote_id: str
@@ -224,6 +238,7 @@ class RecordedVote:
     meeting: str = ""
     tally: Tally = Tally(None, None, None, None)
     notes: str = ""
+    source: str = BUNDLED
 
     @property
     def has_member_votes(self) -> bool:
@@ -234,6 +249,67 @@ class RecordedVote:
     def vetoed(self) -> bool:
         """Whether a permanent member's "no" defeated the text (DHL veto list)."""
         return bool(self.vetoed_by)
+
+    @property
+    def outcome(self) -> str:
+        """``"adopted"``, ``"vetoed"``, or ``"failed"`` (short of votes, or no veto recorded)."""
+        return "adopted" if self.adopted else "vetoed" if self.vetoed_by else "failed"
+
+    def member_names(self) -> dict[str, str]:
+        """Each seat's member name as the UN wrote it in the year of the vote, by seat code.
+
+        From :meth:`Council.unsc` of the vote's year (``members_by_year.csv``'s UN names); a
+        seat that table does not list that year keeps its latest recorded name, else its code.
+        """
+        known = _names_of_year(self.date.year)
+        return {
+            code: known.get(code) or (member_names_by_code().get(code) or (code,))[0]
+            for code in self.votes
+        }
+
+    def to_dict(self, *, members: bool = False) -> dict[str, Any]:
+        """Return the text as plain data (JSON-ready).
+
+        Parameters
+        ----------
+        members : bool, default False
+            Add ``"members"``: one entry per seat with its code, name, whether permanent, and
+            vote.
+        """
+        data: dict[str, Any] = {
+            "vote_id": self.vote_id,
+            "date": self.date.isoformat(),
+            "symbol": self.symbol,
+            "item_type": self.item_type,
+            "outcome": self.outcome,
+            "adopted": self.adopted,
+            "yes": self.tally.yes,
+            "no": self.tally.no,
+            "abstain": self.tally.abstain,
+            "non_voting": self.tally.non_voting,
+            "vetoed_by": list(self.vetoed_by),
+            "procedural": self.procedural,
+            "modality": self.modality,
+            "meeting": self.meeting,
+            "topic": self.topic,
+            "title": self.title,
+            "sponsors": list(self.sponsors),
+            "status": self.status,
+            "notes": self.notes,
+            "source": self.source,
+        }
+        if members:
+            names = self.member_names()
+            data["members"] = [
+                {
+                    "code": code,
+                    "name": names[code],
+                    "permanent": code in self.permanent,
+                    "vote": letter,
+                }
+                for code, letter in self.votes.items()
+            ]
+        return data
 
     def council(self) -> Council:
         """Return the Council that cast this vote, built from the member-level record itself.
@@ -259,20 +335,28 @@ class RecordedVote:
         (11, 7)
         """
         if not self.votes:
-            raise ValueError(
+            raise InputError(
                 f"{self.vote_id} ({self.date}) has no member-level record (status "
                 f"{self.status!r}); Council.unsc({self.date.year}) gives that year's composition "
                 "from the membership table"
             )
         threshold = _seats_and_threshold(self.date)[1]
         if len(self.votes) < threshold:
-            raise ValueError(
+            raise InputError(
                 f"{self.vote_id} ({self.date}): the member-level record lists only "
                 f"{len(self.votes)} seats ({', '.join(self.votes)}; status {self.status!r}), "
                 f"fewer than the {threshold} votes needed to adopt, so it cannot describe the "
                 "Council that voted"
             )
         return _council(tuple(self.votes), self.permanent, threshold)
+
+
+@cache
+def _names_of_year(year: int) -> Mapping[str, str]:
+    try:
+        return MappingProxyType(Council.unsc(year).names)
+    except ValueError:  # a year the membership table does not cover
+        return MappingProxyType({})
 
 
 @cache
@@ -747,23 +831,40 @@ def _parse_record() -> _Record:
     return _Record(History(built.votes), exceptions, built.seat_codes, built.member_codes)
 
 
-def load_history() -> History:
+def load_history(*, records: Iterable[str | os.PathLike] = ()) -> History:
     """Return the bundled record of Council votes, verified against ``MANIFEST.toml``.
 
     Parsed once per process and cached; the returned :class:`History` is immutable, so sharing it
     is safe.
 
+    Parameters
+    ----------
+    records : iterable of path-like, optional
+        Users' drafts and votes files in the bundled layout, for votes the shipped record does
+        not have yet (:mod:`councilsim.history.extra` lists the columns and checks). Their texts
+        are added, each with ``source`` naming its file and line; rows repeating a bundled text
+        are merged when identical and refused when they differ.
+
     Returns
     -------
     History
-        Every text put to the vote, 1946 to 2025, sorted by date then ``vote_id``.
+        Every text put to the vote, 1946 to 2025 (and the extra records'), sorted by date then
+        ``vote_id``.
 
     Raises
     ------
     RecordIntegrityError
         When a bundled file's SHA-256 or row count differs from the manifest.
+    councilsim.history.extra.ExtraRecordError
+        For a row of an extra file that fails a check (file, line, column, what is allowed).
     """
-    return _load_record().history
+    bundled = _load_record().history
+    paths = [records] if isinstance(records, str | os.PathLike) else list(records)
+    if not paths:
+        return bundled
+    from councilsim.history.extra import read_extra_records
+
+    return History((*bundled, *read_extra_records(paths, bundled=bundled)))
 
 
 def _clear_cache() -> None:
@@ -809,7 +910,7 @@ def _as_date(value: DateLike, argument: str) -> dt.date:
             return dt.date(int(text), 1, 1) if text.isdigit() else dt.date.fromisoformat(text)
         except ValueError:
             pass
-    raise ValueError(
+    raise InputError(
         f"{argument}={value!r} is not a date; give a datetime.date, an ISO date string such as "
         "'2017-09-11', or a year such as 2017 (meaning 1 January)"
     )
@@ -838,7 +939,7 @@ class History(Sequence[RecordedVote]):
         index: dict[str, int] = {}
         for position, vote in enumerate(ordered):
             if vote.vote_id in index:
-                raise ValueError(f"vote_id {vote.vote_id!r} occurs twice; ids must be unique")
+                raise InputError(f"vote_id {vote.vote_id!r} occurs twice; ids must be unique")
             index[vote.vote_id] = position
         object.__setattr__(self, "_votes", ordered)
         object.__setattr__(self, "_index", MappingProxyType(index))
@@ -924,6 +1025,11 @@ class History(Sequence[RecordedVote]):
         with_member_votes: bool | None = None,
         item_type: str | Collection[str] | None = None,
         adopted: bool | None = None,
+        vetoed: bool | None = None,
+        vetoed_by: str | None = None,
+        sponsor: str | None = None,
+        symbol: str | None = None,
+        text: str | None = None,
     ) -> History:
         """Select votes; every condition given must hold.
 
@@ -945,6 +1051,18 @@ class History(Sequence[RecordedVote]):
             ``"resolution"``, ``"draft"``, ``"amendment"``, or several of them.
         adopted : bool, optional
             Keep only adopted (True) or failed (False) texts.
+        vetoed : bool, optional
+            Keep only vetoed (True) or not vetoed (False) texts (``vetoed_by``: the DHL's sense,
+            a permanent member's no on a text with the required majority).
+        vetoed_by : str, optional
+            Seat code of a permanent member that vetoed the text (``SUN`` is read as ``RUS``).
+        sponsor : str, optional
+            A seat code (``"USA"``: the member under any name the record gives it) or part of a
+            sponsor's name (``"korea"``); case, accents and the kind of apostrophe are ignored.
+        symbol : str, optional
+            Part of the document symbol or vote id (``"S/2017/"``), spaces and case ignored.
+        text : str, optional
+            Words looked for in the symbol, agenda topic, title and sponsors (all must occur).
 
         Returns
         -------
@@ -981,7 +1099,7 @@ class History(Sequence[RecordedVote]):
             kinds = {item_type} if isinstance(item_type, str) else set(item_type)
             unknown = sorted(kinds - set(ITEM_TYPES))
             if unknown:
-                raise ValueError(
+                raise InputError(
                     f"unknown item_type {', '.join(map(repr, unknown))}; allowed: "
                     f"{', '.join(ITEM_TYPES)}"
                 )
@@ -989,6 +1107,34 @@ class History(Sequence[RecordedVote]):
         if adopted is not None:
             outcome = bool(adopted)
             tests.append(lambda vote: vote.adopted is outcome)
+        if vetoed is not None:
+            wanted_veto = bool(vetoed)
+            tests.append(lambda vote: vote.vetoed is wanted_veto)
+        if vetoed_by is not None:
+            vetoer = _vetoer_code(vetoed_by)
+            tests.append(lambda vote: vetoer in vote.vetoed_by)
+        if sponsor is not None:
+            tests.append(_sponsor_test(sponsor))
+        if symbol is not None:
+            part = "".join(symbol.split()).casefold()
+            if not part:
+                raise InputError("symbol must not be empty")
+            tests.append(
+                lambda vote: part in vote.symbol.casefold() or part in vote.vote_id.casefold()
+            )
+        if text is not None:
+            words = _plain(text).split()
+            if not words:
+                raise InputError("text must not be empty")
+            tests.append(
+                lambda vote: all(
+                    word in _plain(
+                        f"{vote.vote_id} {vote.symbol} {vote.topic} {vote.title} "
+                        + " ".join(vote.sponsors)
+                    )
+                    for word in words
+                )
+            )
         return History._from_sorted(
             tuple(vote for vote in self._votes if all(test(vote) for test in tests))
         )
@@ -1115,8 +1261,40 @@ def _topic_test(topic: str) -> Callable[[RecordedVote], bool]:
         return in_group
     needle = _normalise_text(topic)
     if not needle:
-        raise ValueError("topic must not be empty")
+        raise InputError("topic must not be empty")
     return lambda vote: needle in _searchable(vote.topic, "")
+
+
+_PERMANENT_SEATS = ("CHN", "FRA", "GBR", "RUS", "USA")
+
+
+def _vetoer_code(code: str) -> str:
+    seat = code.strip().upper()
+    seat = "RUS" if seat == "SUN" else seat
+    if seat not in _PERMANENT_SEATS:
+        raise InputError(
+            f"vetoed_by={code!r}: only permanent members veto; allowed: "
+            f"{', '.join(_PERMANENT_SEATS)} (SUN for the USSR)"
+        )
+    return seat
+
+
+def _plain(text: str) -> str:
+    """Text for matching names: case, accents, apostrophe kinds and spacing ignored."""
+    decomposed = unicodedata.normalize("NFKD", _normalise_text(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _sponsor_test(sponsor: str) -> Callable[[RecordedVote], bool]:
+    code = sponsor.strip().upper()
+    names = member_names_by_code().get(code)
+    if names is not None:
+        wanted = frozenset(_plain(name) for name in names)
+        return lambda vote: any(_plain(name) in wanted for name in vote.sponsors)
+    needle = _plain(sponsor)
+    if not needle:
+        raise InputError("sponsor must not be empty")
+    return lambda vote: any(needle in _plain(name) for name in vote.sponsors)
 
 
 def _seat_code(member: str) -> str:
@@ -1124,12 +1302,12 @@ def _seat_code(member: str) -> str:
     code = member.strip().upper()
     if code in record.member_codes:
         seat = record.member_codes[code]
-        raise ValueError(
+        raise InputError(
             f"{code} sat in the seat coded {seat!r}; use member={seat!r} (with before=... to "
             f"restrict to {code}'s years)"
         )
     if code not in record.seat_codes:
-        raise ValueError(
+        raise InputError(
             f"{member!r} never sat on the Council in the member-level record; use ISO 3166-1 "
             "alpha-3 seat codes such as 'USA', 'RUS', 'JPN'"
         )

@@ -1,0 +1,304 @@
+"""A new case in one call: a runnable scenario for the Council sitting on a given date.
+
+:func:`new_scenario` writes the TOML text of a scenario for a text not yet voted on: the
+members of the Council that sits on the date, their stances calibrated on the recorded votes
+before it (with the settings the backtest scores), each member's recent votes on the topic as
+comments, the blocs the record supports, and a draft skeleton whose sponsors and provisions the
+user fills in. ``councilsim new`` is its command-line form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import tomli_w
+
+from councilsim._bundled import LAST_YEAR, read_record
+from councilsim._version import __version__
+from councilsim.catalog import builtin_catalog
+from councilsim.errors import CouncilsimError
+from councilsim.history import (
+    TOPIC_GROUPS,
+    History,
+    RecordedVote,
+    TextContext,
+    calibrate,
+    calibrated_scenario,
+    load_history,
+)
+from councilsim.history.backtest import DEFAULT_SETTINGS
+from councilsim.models import Bloc, Council, Draft, Scenario
+
+__all__ = ["RECENT_VOTES", "NewCaseError", "new_scenario"]
+
+#: How many of the topic's latest recorded texts the comments show for each member.
+RECENT_VOTES = 6
+# Blocs tried, in this order; a bloc is kept when the members' residual correlation on the record
+# is positive (Calibration.bloc gives it an sd above 0). Each member joins at most one bloc.
+_CANDIDATE_BLOCS = (
+    ("western", lambda council, groups: [c for c in ("USA", "GBR", "FRA") if c in council]),
+    ("russia-china", lambda council, groups: [c for c in ("RUS", "CHN") if c in council]),
+    ("a3", lambda council, groups: [c for c in council if groups.get(c) == "african"]),
+)
+_DIGITS = 3  # stances are estimates: more digits would only look precise
+
+
+class NewCaseError(CouncilsimError, ValueError):
+    """A date or topic for which no scenario can be written (the message says what is allowed)."""
+
+
+@dataclass(frozen=True)
+class _Case:
+    date: dt.date
+    topic: str
+    council: Council
+    recent: tuple[RecordedVote, ...]
+
+
+def _check(date: dt.date, topic: str, history: History) -> None:
+    if topic not in TOPIC_GROUPS:
+        close = difflib.get_close_matches(topic, TOPIC_GROUPS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise NewCaseError(f"unknown topic {topic!r}{hint}; topics: {', '.join(TOPIC_GROUPS)}")
+    first, last = history[0].date, history[-1].date
+    latest = dt.date(LAST_YEAR, 12, 31)
+    if not first < date <= latest:
+        raise NewCaseError(
+            f"date {date} is outside the record: give a date from "
+            f"{first + dt.timedelta(days=1)} (the day after the first recorded vote) to {latest} "
+            f"(the last year whose Council membership is known); the recorded votes run from "
+            f"{first} to {last}"
+        )
+
+
+def _round(value: float) -> float:
+    return round(float(value), _DIGITS)
+
+
+def _comment(text: str) -> str:
+    return "\n".join(f"# {line}".rstrip() for line in text.splitlines())
+
+
+def _table(header: str, content: dict[str, Any]) -> str:
+    # tomli-w writes the values (quoting, escapes, dates); the header is written here so that a
+    # table of plain keys stays a [[member]] table rather than an inline one.
+    return f"{header}\n{tomli_w.dumps(content)}"
+
+
+def _member_table(member: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"code": member.code, "support": _round(member.support)}
+    for name in ("uncertainty", "abstention", "veto_cost", "absence"):
+        value = getattr(member, name)
+        if value is not None:
+            entry[name] = _round(value)
+    entry["why"] = member.why
+    return entry
+
+
+def _recent_line(code: str, recent: Iterable[RecordedVote]) -> str:
+    letters = [vote.votes.get(code, "-") for vote in recent]
+    return " ".join(letters) if letters else "none recorded"
+
+
+def _last_votes(code: str, recent: Iterable[RecordedVote]) -> str | None:
+    for vote in reversed(tuple(recent)):
+        if vote.votes.get(code) in ("Y", "N", "A"):
+            return vote.votes[code]
+    return None
+
+
+def _calibration_settings() -> dict[str, Any]:
+    settings = dict(DEFAULT_SETTINGS)
+    return {
+        "half_life": settings.get("half_life"),
+        "window": settings.get("window"),
+        "effects": tuple(settings.get("effects", ())),
+        "nodes": settings.get("nodes"),
+    }
+
+
+def new_scenario(
+    date: dt.date | str,
+    topic: str,
+    *,
+    history: History | None = None,
+    title: str | None = None,
+) -> str:
+    """Return the TOML text of a runnable scenario for a text on ``topic`` voted on ``date``.
+
+    Parameters
+    ----------
+    date : datetime.date or str
+        Day of the vote (``"YYYY-MM-DD"``): after the first recorded vote and within the last
+        year whose membership the bundled table knows. Only votes before it are used.
+    topic : str
+        A topic group of :data:`~councilsim.history.TOPIC_GROUPS` (``"dprk"``, ``"syria"``...).
+    history : History, optional
+        The record (default: the bundled one); pass ``load_history(records=...)`` to use votes
+        the bundled record lacks.
+    title : str, optional
+        The scenario's title.
+
+    Returns
+    -------
+    str
+        TOML that :func:`~councilsim.load_scenario` reads and ``councilsim run`` runs.
+
+    Raises
+    ------
+    NewCaseError
+        For an unknown topic (the topics are listed) or a date outside the record (the range
+        is given).
+    """
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date.strip())
+        except ValueError:
+            raise NewCaseError(f"date {date!r} is not a date; write it as YYYY-MM-DD") from None
+    history = load_history() if history is None else history
+    _check(date, topic, history)
+    council = Council.unsc(date.year)
+    on_topic = history.filter(topic=topic, before=date, with_member_votes=True)
+    recent = tuple(v for v in on_topic if v.modality != "without_vote")[-RECENT_VOTES:]
+    settings = _calibration_settings()
+    window = settings["window"]
+    since = dt.date(date.year - int(window), date.month, 1) if window else None
+    calibration = calibrate(
+        history,
+        before=date,
+        since=since,
+        half_life=settings["half_life"],
+        effects=settings["effects"],
+        nodes=settings["nodes"],
+        standard_errors=False,
+    )
+    groups = {
+        row["seat_code"]: row["regional_group"]
+        for row in read_record("members_by_year")
+        if int(row["year"]) == date.year
+    }
+    blocs, used = [], set()
+    for name, members_of in _CANDIDATE_BLOCS:
+        codes = [c for c in members_of(council.members, groups) if c not in used]
+        if len(codes) >= 2:
+            blocs.append(Bloc(name=name, members=tuple(codes), sd=0.0))
+            used.update(codes)
+    context = TextContext(
+        topics=(topic,),
+        last_votes={
+            code: letter
+            for code in council.members
+            if (letter := _last_votes(code, recent)) is not None
+        },
+    )
+    skeleton = Scenario(
+        council=council,
+        title=title or f"A {topic} text before the Council on {date}",
+        date=date,
+        blocs=tuple(blocs),
+        drafts=(Draft(id="draft-1"),),
+    )
+    scenario = calibrated_scenario(skeleton, calibration, context=context, blocs="calibrated")
+    return _render(_Case(date, topic, council, recent), scenario, calibration, since, settings)
+
+
+def _render(case: _Case, scenario: Scenario, calibration: Any, since: dt.date | None,
+            settings: dict[str, Any]) -> str:
+    council, recent = case.council, case.recent
+    how = (
+        f"calibrate(load_history(), before={case.date.isoformat()!r}"
+        + (f", since={since.isoformat()!r}" if since else "")
+        + f", half_life={settings['half_life']}, effects={list(settings['effects'])})"
+    )
+    parts = [
+        _comment(
+            f"{scenario.title}\n"
+            f"Written by `councilsim new` (councilsim {__version__}) on "
+            f"{dt.date.today().isoformat()}.\n\n"
+            f"Run it:   councilsim run THIS-FILE\n"
+            f"Format:   docs/scenario-format.md\n\n"
+            f"Stances are calibrated on the {calibration.n_texts} recorded texts put to the vote\n"
+            f"before {case.date} (the settings the backtest scores):\n    {how}\n"
+            f"with this topic's shift in support. The record says nothing about provisions:\n"
+            f"add `ideal` and `salience` to a member to make drafts differ by content."
+        ),
+        _table(
+            "[scenario]",
+            {
+                "title": scenario.title,
+                "date": case.date,
+                "council": council.name,
+                "mood_sd": _round(scenario.mood_sd),
+            },
+        ),
+    ]
+    parts.append(
+        _comment(
+            "What is in force before the vote, one key per provision kind, e.g.\n"
+            '    arms_embargo = "heavy_weapons"\n'
+            "Kinds of the built-in catalog: " + ", ".join(builtin_catalog()) + "."
+        )
+        + "\n[status_quo]\n"
+    )
+    for bloc in scenario.blocs:
+        table = {"name": bloc.name, "members": list(bloc.members), "sd": _round(bloc.sd)}
+        if bloc.sd > 0:
+            table["why"] = bloc.why
+            parts.append(_table("[[bloc]]", table))
+        else:
+            parts.append(
+                _comment(
+                    f"Bloc {bloc.name} ({', '.join(bloc.members)}) left out: the record does not "
+                    f"support it ({bloc.why})."
+                )
+                + "\n"
+            )
+    if recent:
+        listing = "\n".join(
+            f"  {i}. {vote.vote_id} ({vote.date}, {vote.outcome})"
+            for i, vote in enumerate(recent, 1)
+        )
+        parts.append(
+            _comment(
+                f"Members' votes on the {len(recent)} latest {case.topic} texts before "
+                f"{case.date}, oldest first\n(Y yes, N no, A abstain, X did not vote, - not "
+                f"on the Council):\n{listing}"
+            )
+            + "\n"
+        )
+    else:
+        parts.append(_comment(f"No recorded {case.topic} vote before {case.date}.") + "\n")
+    names = council.names
+    for member in scenario.members:
+        veto = " (permanent)" if member.code in council.veto_holders else ""
+        parts.append(
+            _comment(
+                f"{names.get(member.code, member.code)}{veto}: recent {case.topic} votes "
+                f"{_recent_line(member.code, recent)}"
+            )
+            + "\n"
+            + _table("[[member]]", _member_table(member))
+        )
+    parts.append(
+        _comment(
+            "The text to forecast. Fill in its sponsors (Council members by code, other\n"
+            "states by name) and provisions, e.g.\n"
+            '    provisions = [{ kind = "arms_embargo", value = "all_arms" }]\n'
+            "Without provisions it is a typical text on the topic, at the status quo."
+        )
+        + "\n"
+        + _table(
+            "[[draft]]",
+            {
+                "id": "draft-1",
+                "title": f"Draft on {case.topic}, {case.date}",
+                "sponsors": [],
+                "provisions": [],
+            },
+        )
+    )
+    return "\n".join(part.rstrip("\n") + "\n" for part in parts)

@@ -1,0 +1,101 @@
+"""A new case in one command: councilsim new (issue 11 item 8)."""
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from councilsim import load_scenario, simulate
+from councilsim.cli import main
+from councilsim.history import TOPIC_GROUPS, load_history
+from councilsim.models import Council
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+DATE = "2017-08-01"
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    out = tmp_path_factory.mktemp("new") / "case.toml"
+    assert main(["new", "--date", DATE, "--topic", "dprk", "--out", str(out)]) == 0
+    return out
+
+
+def test_written_file_loads_and_runs(written, capsys):
+    scenario = load_scenario(written)
+    council = Council.unsc(2017)
+    assert scenario.council.members == council.members
+    assert [m.code for m in scenario.members] == list(council.members)
+    assert scenario.date == dt.date(2017, 8, 1)
+    assert [d.id for d in scenario.drafts] == ["draft-1"]
+    result = simulate(scenario, "draft-1")
+    assert 0.0 < result.p_adopted < 1.0
+    assert main(["run", str(written)]) == 0
+    assert "P(adopted)" in capsys.readouterr().out
+
+
+def test_comments_give_each_member_its_recent_votes_on_the_topic(written):
+    text = written.read_text(encoding="utf-8")
+    recent = [v for v in load_history().filter(topic="dprk", before=DATE, with_member_votes=True)
+              if v.modality != "without_vote"][-6:]
+    for i, vote in enumerate(recent, 1):
+        assert f"#   {i}. {vote.vote_id} ({vote.date}, " in text
+    names = Council.unsc(2017).names
+    for code in ("RUS", "CHN", "SWE"):
+        letters = " ".join(vote.votes.get(code, "-") for vote in recent)
+        assert f"# {names[code]}" in text
+        line = next(line for line in text.splitlines() if line.startswith(f"# {names[code]}"))
+        assert line.endswith(f"recent dprk votes {letters}")
+
+
+def test_stances_are_calibrated_on_votes_before_the_date_only(written):
+    document = tomllib.loads(written.read_text(encoding="utf-8"))
+    members = {m["code"]: m for m in document["member"]}
+    assert all(m["why"].endswith(f"before {DATE}") for m in members.values())
+    # Veto costs only for the permanent members; everyone votes with the calibration's scale.
+    assert {c for c, m in members.items() if m["veto_cost"] > 0} <= set(
+        Council.unsc(2017).veto_holders)
+    assert all(m["uncertainty"] == 1.0 for m in members.values())
+    for bloc in document.get("bloc", []):
+        assert bloc["sd"] > 0 and "residual correlation" in bloc["why"]
+    draft = document["draft"][0]
+    assert draft["sponsors"] == [] and draft["provisions"] == []
+
+
+def test_extra_records_reach_the_new_case(tmp_path):
+    out = tmp_path / "case.toml"
+    assert main(["new", "--date", "2026-05-01", "--topic", "dprk", "--out", str(out),
+                 "--record", str(EXAMPLES / "extra-drafts.csv"),
+                 "--record", str(EXAMPLES / "extra-votes.csv")]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "#   6. S/2026/901 (2026-04-20, vetoed)" in text
+    assert "# Russian Federation (permanent): recent dprk votes Y N Y N A N" in text
+    load_scenario(out)
+
+
+@pytest.mark.parametrize(
+    ("date", "topic", "message"),
+    [
+        ("2017-08-01", "dprkk", "unknown topic 'dprkk' (did you mean 'dprk'?); topics: "
+                                + ", ".join(TOPIC_GROUPS)),
+        ("1946-01-25", "dprk", "date 1946-01-25 is outside the record: give a date from "
+                               "1946-01-26 (the day after the first recorded vote) to 2026-12-31"),
+        ("2027-01-01", "dprk", "date 2027-01-01 is outside the record"),
+        ("2017-02-30", "dprk", "date '2017-02-30' is not a date; write it as YYYY-MM-DD"),
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, date, topic, message):
+    out = tmp_path / "case.toml"
+    code = main(["new", "--date", date, "--topic", topic, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"councilsim: error: {message}") and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_out_folder_is_refused_before_any_work(tmp_path, capsys):
+    code = main(["new", "--date", DATE, "--topic", "dprk", "--out",
+                 str(tmp_path / "no" / "case.toml")])
+    assert code == 2
+    assert "folder" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
