@@ -787,6 +787,12 @@ def _base_rates(
     return rate, shares
 
 
+def _year_task_one_blas_thread(year: int, **options: Any) -> Any:
+    """:func:`_year_task` with BLAS kept to one thread (see :func:`one_blas_thread`)."""
+    with one_blas_thread():
+        return _year_task(year, **options)
+
+
 def _year_task(
     year: int,
     *,
@@ -815,53 +821,49 @@ def _year_task(
     )
     in_topic = _topic_of(topic)
     base_rate, base_shares = _base_rates(past, in_topic)
-    up_to_year = history.filter(before=dt.date(year + 1, 1, 1))
+    upto = history.filter(before=dt.date(year + 1, 1, 1))
     # The reduced-form baseline: pre-vote facts read from earlier (and same-day) texts only,
     # fitted on every topic's texts before the origin.
     logistic_settings = settings.get("logistic", DEFAULT_LOGISTIC)
-    facts = facts_table(up_to_year)
+    pre_vote = facts_table(upto)
     logistic = fit_facts(
-        *training_set(up_to_year, facts, origin=origin, window=logistic_settings["window"]),
+        *training_set(upto, pre_vote, origin=origin, window=logistic_settings["window"]),
         penalty=logistic_settings["penalty"],
     )
     # Every usable vote up to the end of the year, for features built from earlier dates only.
-    known = [vote for vote in up_to_year if usable(vote)]
+    known = [vote for vote in upto if usable(vote)]
     last_votes = _last_votes_table(known)
     # Persistence: the last vote on the topic, absences included, else the last vote at all.
     persistence = _last_votes_table(known, letters=VOTES, fallback="Y")
     pooled = dict.fromkeys(VOTES, 1.0 / len(VOTES))
     predictions: list[TextPrediction] = []
     procedural_used = []
-    targets = [
-        (vote, lags, persist)
-        for vote, lags, persist in zip(known, last_votes, persistence, strict=True)
-        if vote.date >= origin and in_topic(vote)
-    ]
-    p_logistic = logistic.predict(
-        np.array([facts[v.vote_id].vector() for v, *_ in targets]).reshape(len(targets), -1)
-    )
-    with one_blas_thread():
-        for (vote, lags, persist), p_reduced in zip(targets, p_logistic.tolist(), strict=True):
-            # Leakage guard: the calibration saw nothing dated on or after this text.
-            if not (fit.last_date is None or fit.last_date < origin <= vote.date):
-                raise LeakageError(
-                    f"calibration for {year} saw a vote of {fit.last_date}, predicting {vote.date}"
-                )
-            council = vote.council()
-            context = TextContext.of(vote, lags)
-            scenario = Scenario(
-                council=council,
-                title=vote.vote_id,
-                members=fit.members_for(council, context),
-                mood_sd=fit.tau,
-                drafts=(Draft(id="text", procedural=vote.procedural),),
+    for vote, lags, persist in zip(known, last_votes, persistence, strict=True):
+        if vote.date < origin or not in_topic(vote):
+            continue
+        # Leakage guard: the calibration saw nothing dated on or after this text.
+        if not (fit.last_date is None or fit.last_date < origin <= vote.date):
+            raise LeakageError(
+                f"calibration for {year} saw a vote of {fit.last_date}, predicting {vote.date}"
             )
-            result = simulate(scenario, "text", method="exact")
-            base_probs = {code: base_shares.get(code, pooled) for code in council.members}
-            base_votes = {code: _most_likely(probs) for code, probs in base_probs.items()}
-            persist_votes = {code: persist[code] for code in council.members}
-            permanent = council.veto_holders
-            predictions.append(TextPrediction(
+        council = vote.council()
+        context = TextContext.of(vote, lags)
+        scenario = Scenario(
+            council=council,
+            title=vote.vote_id,
+            members=fit.members_for(council, context),
+            mood_sd=fit.tau,
+            drafts=(Draft(id="text", procedural=vote.procedural),),
+        )
+        result = simulate(scenario, "text", method="exact")
+        if vote.procedural:
+            procedural_used.append(vote.vote_id)
+        base_probs = {code: base_shares.get(code, pooled) for code in council.members}
+        base_votes = {code: _most_likely(probs) for code, probs in base_probs.items()}
+        persist_votes = {code: persist[code] for code in council.members}
+        permanent = council.veto_holders
+        predictions.append(
+            TextPrediction(
                 vote_id=vote.vote_id,
                 date=vote.date,
                 adopted=vote.adopted,
@@ -874,7 +876,7 @@ def _year_task(
                 persistence_votes=persist_votes,
                 base_rate_probs=base_probs,
                 groups=context.topics,
-                p_logistic=p_reduced,
+                p_logistic=logistic.predict_facts(pre_vote[vote.vote_id]),
                 sponsors_known=bool(vote.sponsors),
                 vetoed_by=vote.vetoed_by,
                 veto_risk={
@@ -882,9 +884,8 @@ def _year_task(
                     "base_rate": {code: base_probs[code]["N"] for code in permanent},
                     "persistence": {code: float(persist_votes[code] == "N") for code in permanent},
                 },
-            ))
-            if vote.procedural:
-                procedural_used.append(vote.vote_id)
+            )
+        )
     info = {
         "before": origin.isoformat(),
         "since": None if since is None else since.isoformat(),
@@ -971,7 +972,7 @@ def backtest(
     }
     years = list(range(start, end + 1))
     # Workers load the bundled record themselves (cached) rather than receive it pickled.
-    task = partial(_year_task, history=history, topic=topic, settings=settings)
+    task = partial(_year_task_one_blas_thread, history=history, topic=topic, settings=settings)
     mapper = map if executor is None else executor.map
     outputs = []
     for i, output in enumerate(mapper(task, years)):
