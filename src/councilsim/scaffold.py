@@ -20,7 +20,7 @@ import tomli_w
 from councilsim._bundled import LAST_YEAR, read_record
 from councilsim._version import __version__
 from councilsim.catalog import builtin_catalog
-from councilsim.errors import CouncilsimError
+from councilsim.errors import InputError
 from councilsim.history import (
     TOPIC_GROUPS,
     History,
@@ -47,7 +47,7 @@ _CANDIDATE_BLOCS = (
 _DIGITS = 3  # stances are estimates: more digits would only look precise
 
 
-class NewCaseError(CouncilsimError, ValueError):
+class NewCaseError(InputError):
     """A date or topic for which no scenario can be written (the message says what is allowed)."""
 
 
@@ -95,7 +95,8 @@ def _member_table(member: Any) -> dict[str, Any]:
         value = getattr(member, name)
         if value is not None:
             entry[name] = _round(value)
-    entry["why"] = member.why
+    # calibrated_scenario prefixes its note with "calibrated: "; said once is enough here.
+    entry["why"] = member.why.replace("calibrated: calibrated on", "calibrated on")
     return entry
 
 

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from councilsim._bundled import FIRST_YEAR, LAST_YEAR, read_record
-from councilsim.errors import CouncilsimError
+from councilsim.errors import InputError
 from councilsim.history.record import (
     ITEM_TYPES,
     History,
@@ -123,7 +123,7 @@ _PERMANENT_SEATS = ("CHN", "FRA", "GBR", "RUS", "USA")
 _STATUS_WITH_VOTES, _STATUS_WITHOUT_VOTES = "user_record", "none"
 
 
-class ExtraRecordError(CouncilsimError, ValueError):
+class ExtraRecordError(InputError):
     """A row of a user's drafts or votes file that cannot be used.
 
     Attributes

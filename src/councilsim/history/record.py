@@ -37,8 +37,8 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn, overload
 
-from councilsim.errors import DataIntegrityError, InputError
 from councilsim._bundled import member_names_by_code
+from councilsim.errors import DataIntegrityError, InputError
 from councilsim.models import Council
 
 __all__ = [
@@ -1236,6 +1236,7 @@ class History(Sequence[RecordedVote]):
                     "topic": vote.topic,
                     "title": vote.title,
                     "sponsors": ";".join(vote.sponsors),
+                    "source": vote.source,
                 }
                 for vote in self._votes
             ]
