@@ -178,10 +178,11 @@ def text_facts(votes: History) -> list[TextContext]:
     from councilsim.history.features import facts_table
 
     table = facts_table(votes)
-    return [_context(table[vote.vote_id]) for vote in votes]
+    return [context_from_facts(table[vote.vote_id]) for vote in votes]
 
 
-def _context(facts: Any) -> TextContext:
+def context_from_facts(facts: Any) -> TextContext:
+    """The :class:`TextContext` of :class:`~councilsim.history.features.PreVoteFacts`."""
     return TextContext(
         sponsors=facts.sponsors,
         sponsors_known=facts.sponsors_known,

@@ -69,7 +69,12 @@ from typing import Any
 import numpy as np
 
 from councilsim.errors import InputError, LeakageError
-from councilsim.history._textfacts import _last_votes_table, agenda_groups, text_facts, usable
+from councilsim.history._textfacts import (
+    _last_votes_table,
+    agenda_groups,
+    context_from_facts,
+    usable,
+)
 from councilsim.history.adapter import text_scenario
 from councilsim.history.calibration import FORECAST_SETTINGS, calibrate
 from councilsim.history.features import facts_table
@@ -260,7 +265,7 @@ def _split(text: str, *, where: str) -> dict[str, str]:
     for part in text.split(";"):
         code, sep, value = part.partition(":")
         if not sep or not code:
-            raise ValueError(f"{where}: {part!r} is not CODE:VALUE (e.g. 'USA:Y' or 'RUS:0.4')")
+            raise InputError(f"{where}: {part!r} is not CODE:VALUE (e.g. 'USA:Y' or 'RUS:0.4')")
         out[code] = value
     return out
 
@@ -556,13 +561,13 @@ def read_predictions(path: str | os.PathLike) -> list[dict[str, str]]:
             reader = csv.DictReader(handle)
             missing = [c for c in PREDICTION_COLUMNS if c not in (reader.fieldnames or ())]
             if missing:
-                raise ValueError(
+                raise InputError(
                     f"{name}, line 1: missing column(s) {', '.join(missing)}; a predictions "
                     f"table has the columns {', '.join(PREDICTION_COLUMNS)}"
                 )
             rows = [dict(row) for row in reader]
     except OSError as err:
-        raise ValueError(f"{name}: cannot read the predictions table ({err.strerror})") from None
+        raise InputError(f"{name}: cannot read the predictions table ({err.strerror})") from None
     for line, row in enumerate(rows, start=2):
         _parse_row(row, where=f"{name}, line {line}")
     return rows
@@ -575,24 +580,24 @@ def _parse_row(row: Mapping[str, str], *, where: str) -> dict[str, Any]:
         try:
             value = float(text)
         except (TypeError, ValueError):
-            raise ValueError(f"{where}, column {column}: {text!r} is not a number") from None
+            raise InputError(f"{where}, column {column}: {text!r} is not a number") from None
         if not 0.0 <= value <= 1.0:
-            raise ValueError(f"{where}, column {column}: {value} is not a probability in [0, 1]")
+            raise InputError(f"{where}, column {column}: {value} is not a probability in [0, 1]")
         return value
 
     def flag(column: str) -> bool:
         if row.get(column) not in ("0", "1"):
-            raise ValueError(f"{where}, column {column}: {row.get(column)!r}; allowed: 0, 1")
+            raise InputError(f"{where}, column {column}: {row.get(column)!r}; allowed: 0, 1")
         return row[column] == "1"
 
     try:
         date = dt.date.fromisoformat(row["date"])
     except (TypeError, ValueError):
-        raise ValueError(f"{where}, column date: {row['date']!r} is not YYYY-MM-DD") from None
+        raise InputError(f"{where}, column date: {row['date']!r} is not YYYY-MM-DD") from None
     votes = _split(row["votes"], where=f"{where}, column votes")
     bad = sorted(set(votes.values()) - set(VOTES))
     if bad:
-        raise ValueError(f"{where}, column votes: votes {bad}; allowed: {', '.join(VOTES)}")
+        raise InputError(f"{where}, column votes: votes {bad}; allowed: {', '.join(VOTES)}")
     return {
         "vote_id": row["vote_id"],
         "date": date,
@@ -657,7 +662,7 @@ def score_predictions(
         and (sponsors_known is None or row["sponsors_known"] is sponsors_known)
     ]
     if not chosen:
-        raise ValueError(f"no predicted text in {first}-{last} (sponsors_known={sponsors_known})")
+        raise InputError(f"no predicted text in {first}-{last} (sponsors_known={sponsors_known})")
     adopted_ = np.array([row["adopted"] for row in chosen])
     vetoed = [row for row in chosen if row["vetoed_by"]]
     forecasts: dict[str, dict[str, Any]] = {}
@@ -780,6 +785,12 @@ def _base_rates(
     return rate, shares
 
 
+def _year_task_one_blas_thread(year: int, **options: Any) -> Any:
+    """:func:`_year_task` with BLAS kept to one thread (see :func:`one_blas_thread`)."""
+    with one_blas_thread():
+        return _year_task(year, **options)
+
+
 def _year_task(
     year: int,
     *,
@@ -799,49 +810,44 @@ def _year_task(
                     **options)
     in_topic = _topic_of(topic)
     base_rate, base_shares = _base_rates(past, in_topic)
-    up_to_year = history.filter(before=dt.date(year + 1, 1, 1))
+    upto = history.filter(before=dt.date(year + 1, 1, 1))
     # The reduced-form baseline: pre-vote facts read from earlier (and same-day) texts only,
     # fitted on every topic's texts before the origin.
     logistic_settings = settings.get("logistic", DEFAULT_LOGISTIC)
-    facts = facts_table(up_to_year)
+    pre_vote = facts_table(upto)
     logistic = fit_facts(
-        *training_set(up_to_year, facts, origin=origin, window=logistic_settings["window"]),
+        *training_set(upto, pre_vote, origin=origin, window=logistic_settings["window"]),
         penalty=logistic_settings["penalty"],
     )
-    # Every usable vote up to the end of the year; the model's facts, like the logistic's, are
-    # read from earlier texts (and the same day's rival texts, tabled before the vote).
-    known = [vote for vote in up_to_year if usable(vote)]
-    contexts = dict(zip(up_to_year.vote_ids, text_facts(up_to_year), strict=True))
+    # Every usable vote up to the end of the year. The model reads the same pre-vote facts as the
+    # logistic: earlier texts only (and the same day's rival texts, tabled before the vote).
+    known = [vote for vote in upto if usable(vote)]
     # Persistence: the last vote on the topic, absences included, else the last vote at all.
     persistence = _last_votes_table(known, letters=VOTES, fallback="Y")
     pooled = dict.fromkeys(VOTES, 1.0 / len(VOTES))
     predictions: list[TextPrediction] = []
     procedural_used = []
-    targets = [
-        (vote, persist)
-        for vote, persist in zip(known, persistence, strict=True)
-        if vote.date >= origin and in_topic(vote)
-    ]
-    p_logistic = logistic.predict(
-        np.array([facts[v.vote_id].vector() for v, *_ in targets]).reshape(len(targets), -1)
-    )
-    with one_blas_thread():
-        for (vote, persist), p_reduced in zip(targets, p_logistic.tolist(), strict=True):
-            # Leakage guard: the calibration saw nothing dated on or after this text.
-            if fit.last_date is not None and not fit.last_date < origin <= vote.date:
-                raise LeakageError(
-                    f"leakage: the calibration for {year} saw a vote of {fit.last_date}, "
-                    f"predicting {vote.date}"
-                )
-            context = contexts[vote.vote_id]
-            scenario = text_scenario(vote, context, fit)
-            council = scenario.council
-            result = simulate(scenario, "text", method="exact")
-            base_probs = {code: base_shares.get(code, pooled) for code in council.members}
-            base_votes = {code: _most_likely(probs) for code, probs in base_probs.items()}
-            persist_votes = {code: persist[code] for code in council.members}
-            permanent = council.veto_holders
-            predictions.append(TextPrediction(
+    for vote, persist in zip(known, persistence, strict=True):
+        if vote.date < origin or not in_topic(vote):
+            continue
+        # Leakage guard: the calibration saw nothing dated on or after this text.
+        if not (fit.last_date is None or fit.last_date < origin <= vote.date):
+            raise LeakageError(
+                f"leakage: the calibration for {year} saw a vote of {fit.last_date}, "
+                f"predicting {vote.date}"
+            )
+        context = context_from_facts(pre_vote[vote.vote_id])
+        scenario = text_scenario(vote, context, fit)
+        council = scenario.council
+        result = simulate(scenario, "text", method="exact")
+        if vote.procedural:
+            procedural_used.append(vote.vote_id)
+        base_probs = {code: base_shares.get(code, pooled) for code in council.members}
+        base_votes = {code: _most_likely(probs) for code, probs in base_probs.items()}
+        persist_votes = {code: persist[code] for code in council.members}
+        permanent = council.veto_holders
+        predictions.append(
+            TextPrediction(
                 vote_id=vote.vote_id,
                 date=vote.date,
                 adopted=vote.adopted,
@@ -854,7 +860,7 @@ def _year_task(
                 persistence_votes=persist_votes,
                 base_rate_probs=base_probs,
                 groups=context.topics,
-                p_logistic=p_reduced,
+                p_logistic=logistic.predict_facts(pre_vote[vote.vote_id]),
                 sponsors_known=bool(vote.sponsors),
                 vetoed_by=vote.vetoed_by,
                 veto_risk={
@@ -862,9 +868,8 @@ def _year_task(
                     "base_rate": {code: base_probs[code]["N"] for code in permanent},
                     "persistence": {code: float(persist_votes[code] == "N") for code in permanent},
                 },
-            ))
-            if vote.procedural:
-                procedural_used.append(vote.vote_id)
+            )
+        )
     info = {
         "before": origin.isoformat(),
         "since": None if since is None else since.isoformat(),
@@ -959,7 +964,7 @@ def backtest(
     }
     years = list(range(start, end + 1))
     # Workers load the bundled record themselves (cached) rather than receive it pickled.
-    task = partial(_year_task, history=history, topic=topic, settings=settings)
+    task = partial(_year_task_one_blas_thread, history=history, topic=topic, settings=settings)
     mapper = map if executor is None else executor.map
     outputs = []
     for i, output in enumerate(mapper(task, years)):

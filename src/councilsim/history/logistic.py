@@ -31,6 +31,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
+from councilsim.errors import InputError
 from councilsim.history.calibration import usable
 from councilsim.history.features import FEATURE_NAMES, PreVoteFacts, facts_table
 from councilsim.history.record import History, RecordedVote
@@ -140,9 +141,9 @@ def fit_logistic(X: np.ndarray, adopted: Sequence[bool] | np.ndarray, *, penalty
     X = np.asarray(X, dtype=float)
     y = np.asarray(adopted, dtype=float)
     if not penalty > 0:
-        raise ValueError(f"penalty must be > 0, got {penalty}")
+        raise InputError(f"penalty must be > 0, got {penalty}")
     if X.ndim != 2 or X.shape[0] != y.size or not y.size:
-        raise ValueError(f"X of shape {X.shape} does not match {y.size} outcomes")
+        raise InputError(f"X of shape {X.shape} does not match {y.size} outcomes")
     design = np.hstack([np.ones((X.shape[0], 1)), X])
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -222,7 +223,7 @@ def fit_facts(X: np.ndarray, adopted: Sequence[bool] | np.ndarray, *, penalty: f
     """
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != len(FEATURE_NAMES):
-        raise ValueError(f"X of shape {X.shape}: expected {len(FEATURE_NAMES)} columns "
+        raise InputError(f"X of shape {X.shape}: expected {len(FEATURE_NAMES)} columns "
                          "(FEATURE_NAMES)")
     known = X[:, _KNOWN] == 1
     fill = X[known][:, _SPONSOR_COLUMNS].mean(axis=0) if known.any() else np.zeros(4)
@@ -245,7 +246,7 @@ def training_set(
     first = dt.date(origin.year - window, 1, 1) if window else dt.date.min
     chosen = [v for v in votes if first <= v.date < origin and trainable(v)]
     if not chosen:
-        raise ValueError(f"no text to train the logistic baseline on before {origin}")
+        raise InputError(f"no text to train the logistic baseline on before {origin}")
     X = np.array([facts[v.vote_id].vector() for v in chosen])
     return X, np.array([v.adopted for v in chosen])
 

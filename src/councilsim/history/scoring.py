@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
+from councilsim.errors import InputError
+
 __all__ = [
     "CLIP",
     "brier_score",
@@ -197,10 +199,10 @@ def class_scores(
     pred = np.asarray(predicted, dtype=object)
     true = np.asarray(actual, dtype=object)
     if pred.shape != true.shape:
-        raise ValueError(f"{pred.size} predictions for {true.size} recorded values")
+        raise InputError(f"{pred.size} predictions for {true.size} recorded values")
     outside = set(true.tolist()) - set(classes)
     if outside:
-        raise ValueError(f"recorded classes {sorted(outside)} are not among {list(classes)}")
+        raise InputError(f"recorded classes {sorted(outside)} are not among {list(classes)}")
     recall, f1 = {}, {}
     for k in classes:
         support = int((true == k).sum())
