@@ -67,6 +67,8 @@ def test_rival_terms_only_when_every_draft_has_a_rival(fitted):
         Draft(id="a", sponsors=("FRA",), rivals=("b",)), Draft(id="b", sponsors=("RUS",))))
     one = Scenario(council=council, drafts=(
         Draft(id="a", sponsors=("FRA",), rivals=("b",)), Draft(id="b"), Draft(id="c")))
+    assert "left out" not in calibrated_scenario(Scenario(council=council), fitted).member(
+        "USA").why
     with_rivals = calibrated_scenario(both, fitted).member("USA")
     without = calibrated_scenario(one, fitted).member("USA")
     expected = fitted.effects["sponsor:USA:east"] + fitted.effects.get("rival:USA:east", 0.0)

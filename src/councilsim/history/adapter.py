@@ -105,11 +105,12 @@ def calibrated_scenario(
     council = scenario.council
     cost_default = calibration.veto_cost_default
     effects = calibration.effects
-    note = "calibrated on the record" + "".join(
+    mixed = not all_rival and any(scenario.has_rival(d) for d in scenario.drafts)
+    where = "".join(
         part for part in (
+            " (rival-by-camp terms left out: not every draft has a rival)" if mixed else "",
             f", topic {calibration.topic}" if calibration.topic else "",
             f", before {calibration.before}" if calibration.before else "",
-            "" if all_rival else " (rival-by-camp terms left out: not every draft has a rival)",
         )
     )
     members = []
@@ -143,7 +144,7 @@ def calibrated_scenario(
         explicit = old.model_fields_set - {"code"}
         stance = {**old.model_dump(), **calibrated}
         stance.update({name: getattr(old, name) for name in explicit})
-        why = f"{note} ({estimate.n_votes} votes)"
+        why = f"calibrated on {estimate.n_votes} recorded votes{where}"
         stance["why"] = f"{old.why} | {why}" if old.why else why
         members.append(Member(**stance))
     blocs = list(scenario.blocs)
