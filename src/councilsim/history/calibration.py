@@ -114,10 +114,10 @@ __all__ = [
 #: prints the candidates); nothing was tuned on 2010-2025. ``window`` is in years before the
 #: calibration's cut-off.
 FORECAST_SETTINGS: Mapping[str, Any] = MappingProxyType({
-    "half_life": 6.0,
-    "window": 20,
+    "half_life": 2.0,
+    "window": 12,
     "effects": EFFECT_KINDS,
-    "effect_sd": MappingProxyType(dict.fromkeys(EFFECT_KINDS, 10.0)),
+    "effect_sd": MappingProxyType(dict.fromkeys(EFFECT_KINDS, 3.0)),
     "axis": True,
     "axis_nodes": 5,
     "rival_spread": True,
