@@ -307,7 +307,7 @@ class Problem:
         """Named parameters (natural scale) of a packed vector."""
         log_band = np.empty(self.m)
         log_band[self.elected] = theta[self.i_beta]
-        mu_b = float(self.pool @ theta)
+        mu_b = float((self.pool * theta).sum())
         log_band[self.perm] = mu_b
         cost = np.zeros(self.m)
         cost[self.perm] = np.exp(theta[self.i_gamma])
@@ -427,7 +427,7 @@ class Problem:
         top = per_node.max(axis=1, keepdims=True)
         log_lik_pat = top[:, 0] + np.log(np.exp(per_node - top).sum(axis=1))
         post = np.exp(per_node - log_lik_pat[:, None])
-        log_lik = float(d.pattern_weight @ log_lik_pat)
+        log_lik = float((d.pattern_weight * log_lik_pat).sum())
         type_node = self.counts_t @ (post * d.pattern_weight[:, None])
         weighted = type_node * d_eta
         g_eta = weighted.sum(axis=1)
@@ -442,11 +442,13 @@ class Problem:
             d.type_member, (type_node * d_cost).sum(axis=1), minlength=self.m
         ) * p["cost"]
         grad[self.i_gamma] = cost_member[self.perm]
-        g_tau = np.bincount(d.type_class, weighted @ self.x, minlength=d.n_classes)
+        # Reductions rather than BLAS products: a BLAS sum's order may depend on its thread
+        # count, and the estimate's last digits must not depend on the executor.
+        g_tau = np.bincount(d.type_class, (weighted * self.x).sum(axis=1), minlength=d.n_classes)
         grad[self.i_tau] = g_tau * p["tau"]
         if self.axis:
             omega = self.axis_spread(p)
-            along = weighted @ self.y
+            along = (weighted * self.y).sum(axis=1)
             grad[self.i_lam] = np.bincount(d.type_member, along * omega,
                                            minlength=self.m)[self.perm]
             if self.i_omega.size:
