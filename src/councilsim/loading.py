@@ -362,12 +362,29 @@ def scenario_file_schema() -> dict[str, Any]:
     entry["description"] = ("A measure in force: the key in [status_quo] names the kind; give "
                             "exactly one of 'value' or 'severity'.")
     defs["StatusQuoEntry"] = entry
+    calibration = {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Stances calibrated on the recorded votes fill what the file leaves "
+                       "unset (docs/scenario-format.md, [calibration]).",
+        "properties": {
+            "topic": {"type": "string", "description": "topic group of the votes used"},
+            "since": {"type": "string", "format": "date", "description": "first date used"},
+            "before": {"type": "string", "format": "date",
+                       "description": "only votes before this date"},
+            "half_life": {"type": "number", "exclusiveMinimum": 0,
+                          "description": "years for a vote's weight to halve"},
+            "effects": {"type": "array", "items": {"type": "string"},
+                        "description": "effects of pre-vote facts to estimate"},
+        },
+    }
     scenario_table = {
         "type": "object",
         "additionalProperties": False,
         "description": "Title, date, description, the council by name, and the mood shock.",
         "properties": {
             **{key: props[key] for key in ("title", "date", "description", "mood_sd")},
+            "calibration": calibration,
             "council": {
                 "type": "string",
                 "description": "'unsc-YYYY' (1946-2026) or a bundled model such as 'g4-2005'; "
@@ -394,6 +411,7 @@ def scenario_file_schema() -> dict[str, Any]:
                 },
             },
             "camps": props["camps"],
+            "calibration": calibration,
             "bloc": {"type": "array", "items": {"$ref": "#/$defs/Bloc"}},
             "member": {"type": "array", "items": {"$ref": "#/$defs/Member"}},
             "draft": {"type": "array", "items": {"$ref": "#/$defs/Draft"}},
