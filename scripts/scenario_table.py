@@ -57,6 +57,12 @@ RECORDED: tuple[Recorded, ...] = (
     Recorded("syria-2016-10.toml", "s-2016-847", False, (),
              "not adopted, 4-9-2: short of votes (8 Oct 2016)",
              "seeds/syria-2016-10.toml#s-2016-847-failed"),
+    Recorded("venezuela-2019-02.toml", "s-2019-186", False, ("CHN", "RUS"),
+             "vetoed by CHN, RUS, 9-3-3 (28 Feb 2019)",
+             "seeds/venezuela-2019-02.toml#s-2019-186-vetoed"),
+    Recorded("venezuela-2019-02.toml", "s-2019-190", False, (),
+             "not adopted, 4-7-4: short of votes (28 Feb 2019)",
+             "seeds/venezuela-2019-02.toml#s-2019-190-failed"),
     Recorded("ukraine-2022-02.toml", "s-2022-155", False, ("RUS",),
              "vetoed by RUS, 11-1-3 (25 Feb 2022)", "seeds/ukraine-2022-02.toml#s-2022-155-vetoed"),
     Recorded("ukraine-2022-02.toml", "res-2623", True, (),
@@ -79,7 +85,7 @@ def p_enough_votes(result) -> float:
 
 
 def top_vetoers(result, count: int) -> set[str]:
-    """Return the ``count`` veto holders most likely to vote no."""
+    """Return the ``count`` veto holders most likely to veto."""
     ranked = sorted(result.veto_prob, key=lambda code: -result.veto_prob[code])
     return set(ranked[:count])
 
@@ -141,9 +147,9 @@ def markdown(only_recorded: bool = False) -> tuple[str, bool]:
     lines += [
         "",
         "P(adopted) from the exact engine, with each scenario as shipped. Top veto risk: the veto "
-        "holder most likely to vote no. A no vote on a text that lacks the required yes votes "
-        "is not counted as a veto in the record (S/2016/847), but the model still reports it "
-        "as veto risk.",
+        "holder most likely to veto, that is to vote no on a text that has the required yes "
+        "votes, as the Council and the record count a veto (a no on a text short of votes, "
+        "like France's on S/2016/847, is not one).",
     ]
     return "\n".join(lines), all_match
 

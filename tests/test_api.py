@@ -157,10 +157,14 @@ def test_result_fields(result):
     assert isinstance(result.ci, tuple) and low <= result.p_adopted <= high
     assert all(isinstance(p, float) for p in (result.p_vetoed, result.p_short, result.std_error))
     assert math.isclose(result.p_adopted + result.p_vetoed + result.p_short, 1.0, abs_tol=1e-12)
-    # veto_prob only for veto holders, and it is their probability of voting no.
-    assert list(result.veto_prob) == ["AAA", "CCC"]
+    # veto_prob only for veto holders: a veto needs the required yes votes, so it is at most
+    # the holder's probability of voting no (p_no), and the vetoes cover p_vetoed.
+    assert list(result.veto_prob) == ["AAA", "CCC"] == list(result.p_no)
     for code, p in result.veto_prob.items():
-        assert p == result.vote_probs[code]["N"]
+        assert result.p_no[code] == result.vote_probs[code]["N"]
+        assert 0.0 <= p <= result.p_no[code] + 1e-12
+    assert max(result.veto_prob.values()) <= result.p_vetoed + 1e-12
+    assert result.p_vetoed <= sum(result.veto_prob.values()) + 1e-12
     assert list(result.vote_probs) == list(scenario.council.members)
     for code, probs in result.vote_probs.items():
         assert list(probs) == ["Y", "N", "A", "X"], code
@@ -208,7 +212,12 @@ def test_to_dict_and_to_json_round_trip(result):
     assert json.loads(result.to_json()) == as_dict
     assert json.loads(result.to_json(indent=None)) == as_dict
     expected = {f.name for f in dataclasses.fields(SimulationResult)} - {"votes"}
-    assert set(as_dict) == expected
+    # Plus two derived values a reader of the JSON needs: P(no) beside the veto risks, and what
+    # the interval is.
+    assert set(as_dict) == expected | {"p_no", "interval_kind"}
+    assert as_dict["p_no"] == result.p_no
+    assert as_dict["interval_kind"] == (
+        "error_bound" if result.method == "exact" else "confidence_95")
 
 
 def test_summary_and_html_name_the_draft_and_members(result):

@@ -315,7 +315,7 @@ def test_sponsor_codes_and_last_votes():
 def test_last_votes_table_matches_the_slow_definition():
     history = load_history().filter(since=2016, before=2018)
     votes = [vote for vote in history if usable(vote)]
-    table = _textfacts._last_votes_table(votes)
+    table = _textfacts.last_votes_table(votes)
     for vote, row in list(zip(votes, table, strict=True))[::7]:
         assert row == last_votes_before(history, vote), vote.vote_id
 

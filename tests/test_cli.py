@@ -60,7 +60,7 @@ def test_run_prints_a_table_per_draft():
     for draft_id in FLAGSHIP_DRAFTS:
         assert f"{draft_id}: " in out
     assert out.count("P(adopted) = ") == 3
-    assert out.count("veto risk: ") == 3
+    assert out.count("veto (the required yes votes and its no): ") == 3
     assert "member" in out and "decisive" in out
     assert "RUS" in out and "Russia" in out
     assert "scenario sha256" in out
@@ -122,6 +122,13 @@ def test_validate_good_file():
     assert ", ".join(FLAGSHIP_DRAFTS) in proc.stdout
 
 
+def test_validate_names_rival_drafts():
+    proc = councilsim_cli("validate", ROOT / "scenarios" / "venezuela-2019-02.toml")
+    assert proc.returncode == EXIT_OK, proc.stderr
+    assert ("2 drafts: s-2019-186 (rival of s-2019-190), s-2019-190 (rival of s-2019-186)"
+            in proc.stdout)
+
+
 def test_validate_bad_file_prints_the_loaders_message():
     path = BAD / "negative-uncertainty.toml"
     proc = councilsim_cli("validate", path)
@@ -153,11 +160,12 @@ def test_no_command_shows_help_and_exits_2():
 def test_compare_one_line_per_draft():
     proc = councilsim_cli("compare", FLAGSHIP)
     assert proc.returncode == EXIT_OK, proc.stderr
-    lines = proc.stdout.splitlines()
-    assert lines[0].split()[:2] == ["draft", "P(adopted)"]
+    lines = [line for line in proc.stdout.splitlines() if not line.startswith("--")]
+    assert lines[0].split()[:3] == ["draft", "P(adopted)", "uncertainty"]
     assert [line.split()[0] for line in lines[1:]] == FLAGSHIP_DRAFTS
     first = lines[1].split()
     assert first[-2] in {"CHN", "RUS"}  # most likely veto of the first US draft
+    assert "quadrature error ≤" in lines[1] and "95%" not in proc.stdout
 
 
 def test_schema_is_json():

@@ -98,11 +98,13 @@ def test_brute_force_with_independent_members():
         p = math.prod(law[c][v] for c, v in zip(council.members, profile, strict=True))
         vetoers = tuple(c for c, v in zip(council.members, profile, strict=True)
                         if v == "N" and c in council.veto_holders)
-        if vetoers:
-            key = ("veto", vetoers)
-        elif profile.count("Y") < council.threshold:
+        # As the Council counts: short of votes whatever the veto holders did; a veto only
+        # with the required yes votes.
+        if profile.count("Y") < council.threshold:
             key = ("short", tuple(c for c, v in zip(council.members, profile, strict=True)
                                   if v != "Y"))
+        elif vetoers:
+            key = ("veto", vetoers)
         else:
             continue
         expected[key] = expected.get(key, 0.0) + p

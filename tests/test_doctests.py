@@ -8,12 +8,14 @@ import councilsim._frozen
 import councilsim.api
 import councilsim.catalog
 import councilsim.models
+import councilsim.options
 import councilsim.rules
 
 
 @pytest.mark.parametrize(
     "module",
-    [councilsim._frozen, councilsim.api, councilsim.catalog, councilsim.models, councilsim.rules],
+    [councilsim._frozen, councilsim.api, councilsim.catalog, councilsim.models, councilsim.options,
+     councilsim.rules],
 )
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

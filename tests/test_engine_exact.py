@@ -5,7 +5,7 @@ Three kinds of evidence:
 * known answers in closed form (53/64; a lone member's normal vote probabilities);
 * an independent brute force: every vote profile of a small council is enumerated, and its
   probability integrated over the mood and bloc shocks with a product trapezoidal rule written
-  here from DESIGN §3 (not from ``votemodel.py`` or ``exact.py``); outcomes come from the
+  here from docs/model.md (not from ``votemodel.py`` or ``exact.py``); outcomes come from the
   Charter rule ``councilsim.rules.adopted_array``;
 * hypothesis properties that must hold for any council and stances (monotonicity, invariance
   under member order, what a permanent member's abstention or a procedural draft means).
@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from known_answers import thirds, thirds_closed_form
 from scipy.special import ndtr
 
 from councilsim import (
@@ -79,7 +81,7 @@ def _sure_p5_coin_elected(council: Council) -> Scenario:
 
 
 def test_known_answer_53_over_64():
-    # DESIGN §6: adopted iff at least 4 of the 10 coin-flipping elected members say yes.
+    # Known answer (53/64): adopted iff at least 4 of the 10 coin-flipping elected members say yes.
     result = simulate(_sure_p5_coin_elected(Council.unsc(2017)), method="exact")
     assert abs(result.p_adopted - 53 / 64) <= ROUNDING
     assert result.p_vetoed == 0.0
@@ -91,6 +93,23 @@ def test_known_answer_53_over_64():
     for code in result.p_decisive:
         expected = 53 / 64 if code in result.veto_prob else 21 / 128
         assert abs(result.p_decisive[code] - expected) <= ROUNDING, code
+
+
+@pytest.mark.parametrize("year", [2017, 1950])
+def test_known_answer_thirds(year):
+    # Every member yes, no or abstain with 1/3 each: a veto needs the required yes votes, so a
+    # holder's veto is far rarer than its no (1/3), and the three outcomes add up to 1.
+    council = Council.unsc(year)
+    expected = thirds_closed_form(council)
+    result = simulate(thirds(council), method="exact")
+    assert abs(result.p_adopted - float(expected["p_adopted"])) <= ROUNDING
+    assert abs(result.p_vetoed - float(expected["p_vetoed"])) <= ROUNDING
+    assert abs(result.p_short - float(expected["p_short"])) <= ROUNDING
+    assert expected["p_adopted"] + expected["p_vetoed"] + expected["p_short"] == 1
+    assert list(result.veto_prob) == list(council.veto_holders)
+    for code in council.veto_holders:
+        assert abs(result.veto_prob[code] - float(expected["veto"])) <= ROUNDING, code
+        assert abs(result.p_no[code] - 1 / 3) <= ROUNDING, code
 
 
 def test_known_answer_before_1966():
@@ -138,7 +157,7 @@ def test_single_member_vote_probabilities_are_normal(mood_sd, bloc_sd, veto_cost
     assert abs(probs["N"] - p_no) <= 1e-10
     assert abs(probs["A"] - (1 - absence - p_yes - p_no)) <= 1e-10
     assert abs(probs["X"] - absence) <= 1e-10
-    assert abs(result.veto_prob["AAA"] - p_no) <= 1e-10
+    assert abs(result.p_no["AAA"] - p_no) <= 1e-10
 
 
 # --- brute force -----------------------------------------------------------------------------
@@ -167,7 +186,7 @@ def _normal_rule(loadings_over_sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _brute_force(scenario: Scenario) -> dict:
     """Everything the engine reports, by enumerating all 4^n vote profiles.
 
-    Written from DESIGN §3 alone: D_i = v_i + sum_k w_ik ((x_ik - q_k)^2 - (x_ik - s_k)^2)
+    Written from docs/model.md alone: D_i = v_i + sum_k w_ik ((x_ik - q_k)^2 - (x_ik - s_k)^2)
     + g G + l_i b E + sigma_i e_i; yes if D_i > a_i, no if D_i < -(a_i + c_i), else abstain;
     absent with probability p_i, obliged members abstain. v_i gains the member's affinity for
     each key (member or camp) among the draft's sponsors, its rival term when a rival draft is
@@ -239,7 +258,9 @@ def _brute_force(scenario: Scenario) -> dict:
 
     passed = adopted_array(profiles, council, procedural=draft.procedural)
     yes_count = np.count_nonzero(profiles == YES, axis=1)
-    vetoed = np.any((profiles == NO) & veto, axis=1)
+    # A veto as the Council counts it: the required yes votes, and a veto holder's no.
+    enough = yes_count >= council.threshold
+    vetoed = enough & np.any((profiles == NO) & veto, axis=1)
     decisive = []
     for i in range(n):
         as_yes, as_no = profiles.copy(), profiles.copy()
@@ -252,6 +273,11 @@ def _brute_force(scenario: Scenario) -> dict:
         "total": profile_prob.sum(),
         "p_adopted": profile_prob[passed].sum(),
         "p_vetoed": profile_prob[vetoed].sum(),
+        "p_short": profile_prob[~enough].sum(),
+        "veto_prob": {
+            code: profile_prob[enough & (profiles[:, i] == NO)].sum()
+            for i, code in enumerate(codes) if veto[i]
+        },
         "tally": np.bincount(yes_count, weights=profile_prob, minlength=n + 1),
         "vote_probs": {
             code: [profile_prob[profiles[:, i] == v].sum() for v in range(4)]
@@ -269,6 +295,10 @@ def _assert_matches_brute_force(scenario: Scenario, tolerance: float, **options)
     bound = result.std_error + tolerance
     assert abs(result.p_adopted - reference["p_adopted"]) <= bound
     assert abs(result.p_vetoed - reference["p_vetoed"]) <= bound
+    assert abs(result.p_short - reference["p_short"]) <= bound
+    assert result.veto_prob.keys() == reference["veto_prob"].keys()
+    for code, p in reference["veto_prob"].items():
+        assert abs(result.veto_prob[code] - p) <= bound, code
     assert np.abs(np.array(result.tally) - reference["tally"]).sum() <= bound
     for code, probs in result.vote_probs.items():
         expected = reference["vote_probs"][code]
@@ -630,3 +660,26 @@ def test_compare_equals_one_simulation_per_draft():
     for draft in scenario.drafts:
         alone = simulate(scenario, draft.id)
         assert together[draft.id] == alone  # every field, provenance included
+
+
+def test_product_grid_work_arrays_are_reused_safely():
+    # A bloc with signed loadings reuses its work arrays across calls (one set per thread):
+    # repeated and concurrent evaluations of different laws give each its own numbers.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from councilsim import load_scenario
+    from councilsim.exact import run_exact
+    from councilsim.votemodel import RandomUtilityModel
+
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+                             / "venezuela-2019-02.toml")
+    laws = [RandomUtilityModel().prepare(scenario, draft) for draft in scenario.drafts] * 4
+    alone = [run_exact(law) for law in laws[:2]]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(run_exact, laws))
+    for k, outcome in enumerate(together):
+        expected = alone[k % 2]
+        assert np.array_equal(outcome.tally, expected.tally)
+        assert np.array_equal(outcome.p_decisive, expected.p_decisive)
+        assert np.array_equal(outcome.vote_probs, expected.vote_probs)
+    assert not np.array_equal(alone[0].tally, alone[1].tally)

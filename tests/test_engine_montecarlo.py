@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from known_answers import thirds, thirds_closed_form
 from scipy.stats import binom, norm
 
 from councilsim import (
@@ -56,13 +57,16 @@ def _band_message(name, estimate, n, p, bound):
 def _check_against_exact(scenario: Scenario, draws: int, *, tally: bool = True) -> None:
     """Every probability of a Monte Carlo run within the binomial band of the exact one's.
 
-    Checks P(adopted), P(vetoed), each member's vote probabilities and P(decisive), and with
+    Checks P(adopted), P(vetoed), P(short), each holder's veto probability, each member's vote
+    probabilities and P(decisive), and with
     ``tally`` each yes-count probability.
     """
     exact = simulate(scenario, "d", method="exact")
     mc = simulate(scenario, "d", method="monte_carlo", draws=draws, seed=SEED)
     checks = [("p_adopted", mc.p_adopted, exact.p_adopted),
-              ("p_vetoed", mc.p_vetoed, exact.p_vetoed)]
+              ("p_vetoed", mc.p_vetoed, exact.p_vetoed),
+              ("p_short", mc.p_short, exact.p_short)]
+    checks += [(f"{code} veto", mc.veto_prob[code], p) for code, p in exact.veto_prob.items()]
     for code in scenario.council.members:
         checks += [(f"{code} {v}", mc.vote_probs[code][v], exact.vote_probs[code][v])
                    for v in "YNAX"]
@@ -242,9 +246,14 @@ def _counts_from_votes(votes: np.ndarray, scenario: Scenario) -> dict:
         as_yes[:, i], as_no[:, i] = YES, NO
         decisive.append(int(np.count_nonzero(
             adopted_array(as_yes, **rule) != adopted_array(as_no, **rule))))
+    # A veto as the Council counts it: the required yes votes, and a veto holder's no.
+    enough = np.count_nonzero(votes == YES, axis=1) >= council.threshold
     return {
         "adopted": int(np.count_nonzero(adopted_array(votes, **rule))),
-        "vetoed": int(np.count_nonzero(np.any(votes[:, veto] == NO, axis=1))),
+        "vetoed": int(np.count_nonzero(enough & np.any(votes[:, veto] == NO, axis=1))),
+        "short": int(np.count_nonzero(~enough)),
+        "veto": {council.members[i]: int(np.count_nonzero(enough & (votes[:, i] == NO)))
+                 for i in veto},
         "tally": np.bincount(np.count_nonzero(votes == YES, axis=1), minlength=council.seats + 1),
         "votes": [np.bincount(votes[:, i], minlength=4) for i in range(council.seats)],
         "decisive": decisive,
@@ -260,6 +269,8 @@ def _assert_counts_match(result, scenario: Scenario) -> None:
     # Compare as counts: every reported probability is some count over n.
     assert round(result.p_adopted * n) == counted["adopted"]
     assert round(result.p_vetoed * n) == counted["vetoed"]
+    assert round(result.p_short * n) == counted["short"]
+    assert {code: round(p * n) for code, p in result.veto_prob.items()} == counted["veto"]
     assert [round(p * n) for p in result.tally] == counted["tally"].tolist()
     for i, code in enumerate(codes):
         assert [round(result.vote_probs[code][v] * n) for v in "YNAX"] == \
@@ -333,6 +344,22 @@ def _fifteen_seats() -> Scenario:
         mood_sd=0.5,
         drafts=[Draft(id="d", obliged_abstain=["UKR"])],
     )
+
+
+def test_thirds_agree_with_closed_form():
+    # Every member yes, no or abstain with 1/3 each on the 2017 Council: the veto figures
+    # against their closed form (tests/test_engine_exact.py), within the binomial band.
+    council = Council.unsc(2017)
+    expected = thirds_closed_form(council)
+    draws = 200_000
+    mc = simulate(thirds(council), method="monte_carlo", draws=draws, seed=SEED)
+    checks = [(name, getattr(mc, name), float(expected[name]))
+              for name in ("p_adopted", "p_vetoed", "p_short")]
+    checks += [(code, p, float(expected["veto"])) for code, p in mc.veto_prob.items()]
+    failures = [_band_message(name, estimate, draws, p, 0.0) for name, estimate, p in checks
+                if not _consistent(estimate, draws, p, 0.0)]
+    assert not failures, failures
+    assert mc.p_adopted + mc.p_vetoed + mc.p_short == pytest.approx(1.0, abs=1e-12)
 
 
 def test_fifteen_seat_council_agrees_with_exact():

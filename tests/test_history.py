@@ -263,7 +263,7 @@ def test_sponsors_are_split_into_names(history):
     names = {name for vote in history for name in vote.sponsors}
     assert "Bosnia and Herzegovina" in names  # a name with "and" in it stays whole
     assert not [name for name in names if "_x000D_" in name or name.startswith("the ")]
-    assert record_module._split_sponsors(
+    assert record_module.split_sponsors(
         "Mexico and the United Kingdom of Great Britain and Northern Ireland"
     ) == ("Mexico", "United Kingdom of Great Britain and Northern Ireland")
 

@@ -215,7 +215,7 @@ def test_provision_kind_given_twice_in_a_draft():
 
 
 def test_severity_from_real_units():
-    # DESIGN §3: refined petroleum capped at 2,000,000 barrels/year against 4,500,000.
+    # docs/model.md: refined petroleum capped at 2,000,000 barrels/year against 4,500,000.
     draft = Draft(id="d", provisions=[
         Provision(kind="oil_refined", value=2_000_000, unit="barrels/year"),
         Provision(kind="textile_ban", value=True),

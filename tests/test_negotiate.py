@@ -32,6 +32,7 @@ from councilsim.loading import parse_scenario
 from strategies import scenarios
 
 DPRK = Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml"
+VENEZUELA = DPRK.with_name("venezuela-2019-02.toml")
 KINDS = ("oil_refined", "maritime_interdiction", "textile_ban")
 
 
@@ -214,9 +215,11 @@ def tricky_scenario() -> Scenario:
             Member(code="AA", support=-0.25, ideal={"custom_kind": 0.125},
                    salience={"custom_kind": 2.5e-7}, veto_cost=1e20, absence=0.1,
                    why="multi\nline"),
-            Member(code="CC", uncertainty=0.3, abstention=0.0),
+            Member(code="CC", uncertainty=0.3, abstention=0.0, rival=-0.5, amendment=0.25,
+                   affinity={"side a": 1.5, "AA": -0.5}),
         ),
-        blocs=(Bloc(name="b 1", members=("AA", "CC"), sd=0.0),),
+        camps={"side a": ("AA", "BB")},
+        blocs=(Bloc(name="b 1", members=("AA", "CC"), sd=0.0, loadings={"CC": -1.0}),),
         mood_sd=0.0,
         status_quo=(
             Provision(kind="custom_kind", severity=0.3),
@@ -224,7 +227,8 @@ def tricky_scenario() -> Scenario:
         ),
         drafts=(
             Draft(id="d-1", title="ünïcode ✓", procedural=True, obliged_abstain=("BB",),
-                  sponsors=("Xland", "AA"), note="n'''ote",
+                  sponsors=("Xland", "AA"), rivals=("empty",), amendment=True,
+                  topic="a topic", note="n'''ote",
                   provisions=(Provision(kind="custom_kind", value="hard", note="x"),
                               Provision(kind="textile_ban", value=False))),
             Draft(id="empty"),
@@ -237,7 +241,8 @@ def tricky_scenario() -> Scenario:
     )
 
 
-@pytest.mark.parametrize("make", [lambda: load_scenario(DPRK), tricky_scenario])
+@pytest.mark.parametrize("make", [lambda: load_scenario(DPRK), tricky_scenario,
+                                  lambda: load_scenario(VENEZUELA)])
 def test_toml_round_trip(make, tmp_path):
     scenario = make()
     text = scenario_toml(scenario)
@@ -264,4 +269,11 @@ def test_named_council_written_by_name_and_negotiated_scenario_round_trips(barga
           suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(procedural=None))
 def test_toml_round_trip_of_generated_scenarios(scenario):
+    assert parse_scenario(scenario_toml(scenario)) == scenario
+
+
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(procedural=None, context=True))
+def test_toml_round_trip_of_camps_affinities_loadings_and_rivals(scenario):
     assert parse_scenario(scenario_toml(scenario)) == scenario

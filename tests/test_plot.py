@@ -73,12 +73,19 @@ def test_tally_has_a_bar_per_count_and_the_threshold_line(result):
     ax = plot.tally(result)
     seats = len(result.tally) - 1
     bars = [bar for container in ax.containers for bar in container]
-    heights = [bar.get_height() for bar in bars]
-    centres = [bar.get_x() + bar.get_width() / 2 for bar in bars]
-    assert len(heights) == seats + 1 == 16
-    order = np.argsort(centres)
-    np.testing.assert_allclose(np.array(centres)[order], np.arange(seats + 1))
-    np.testing.assert_allclose(np.array(heights)[order], result.tally)
+    # Stacked at and above the threshold (adopted, then vetoed): heights add up per count.
+    centres = np.array([bar.get_x() + bar.get_width() / 2 for bar in bars])
+    heights = np.array([bar.get_height() for bar in bars])
+    np.testing.assert_allclose(np.unique(centres), np.arange(seats + 1))
+    assert seats == 15
+    per_count = np.bincount(np.round(centres).astype(int), weights=heights)
+    np.testing.assert_allclose(per_count, result.tally, atol=1e-15)
+    labels = {container.get_label(): container for container in ax.containers}
+    vetoed = labels["vetoed (enough votes, a veto holder's no)"]
+    assert sum(bar.get_height() for bar in vetoed) == pytest.approx(result.p_vetoed, abs=1e-12)
+    assert sum(bar.get_height() for bar in labels["adopted"]) == pytest.approx(
+        result.p_adopted, abs=1e-12)
+    assert "quadrature error ≤" in ax.get_title() and "95%" not in ax.get_title()
     (line,) = _lines(ax, "threshold")
     # Between threshold - 1 and threshold votes: bars right of the line have enough votes.
     assert set(line.get_xdata()) == {result.threshold - 0.5}
@@ -142,7 +149,7 @@ def test_sweep_marks_each_crossing_in_real_units(oil_sweep, scenario):
     assert set(target.get_ydata()) == {0.85}
     assert ax.get_xlabel() == "Refined petroleum supplied to the DPRK (barrels/year)"
     labels = [line.get_label() for line in ax.get_lines()]
-    assert {"P(adopted)", "P(no) Russian Federation (veto)", "P(no) China (veto)"} <= set(labels)
+    assert {"P(adopted)", "P(veto) Russian Federation", "P(veto) China"} <= set(labels)
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), oil_sweep.p_adopted)
 
 

@@ -162,3 +162,19 @@ def test_report_outputs(report):
     assert "2830" in text and "unexplained 0" in text and "S/RES/2781(2025)" in text
     with pytest.raises(AttributeError):
         report.checked = 0  # type: ignore[misc]
+
+
+def test_replay_classifies_failures_as_the_record_does(report, history):
+    # Each failed text: vetoed (the required yes votes and a permanent member's no) or short of
+    # votes whatever the permanent members did, as the record's vetoed_by says.
+    assert report.failures_checked == 111
+    assert report.failure_mismatches == (), "\n" + report.summary()
+    # Not vacuous: failed texts short of votes on which a permanent member voted no, which
+    # counting every permanent "no" as a veto would misclassify (S/2016/847 among them).
+    short_with_p5_no = [
+        v.vote_id for v in history
+        if v.votes and not v.adopted and not v.vetoed_by and v.modality != "without_vote"
+        and any(v.votes.get(code) == "N" for code in v.permanent)
+    ]
+    assert "S/2016/847" in short_with_p5_no and len(short_with_p5_no) >= 30
+    assert json.loads(report.to_json())["failure_mismatches"] == []

@@ -21,6 +21,9 @@ __all__ = ["FrozenDict", "FrozenModel"]
 class FrozenDict(dict):
     """A ``dict`` that refuses changes; also the pydantic annotation of read-only mapping fields.
 
+    Every read-only mapping of councilsim is one: model fields, the built-in catalog, and the
+    recorded votes shared by the cached :class:`~councilsim.history.History`.
+
     Annotate a field ``FrozenDict[str, float]``: values are validated as ``dict[str, float]``
     would be and stored read-only; ``model_dump`` and the JSON Schema see an ordinary mapping.
     Unlike ``types.MappingProxyType`` it pickles (process pools), hashes (frozen models hash
@@ -34,15 +37,15 @@ class FrozenDict(dict):
     >>> weights["oil_refined"] = 3.0  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    TypeError: this mapping is read-only; change a copy, e.g. {**mapping, key: value}, ...
+    TypeError: this mapping is read-only; change a copy, e.g. dict(mapping) or ...
     """
 
     __slots__ = ()
 
     def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError(
-            "this mapping is read-only; change a copy, e.g. {**mapping, key: value}, and build a "
-            "new model from it"
+            "this mapping is read-only; change a copy, e.g. dict(mapping) or "
+            "{**mapping, key: value} (and build a new model from it)"
         )
 
     __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]

@@ -5,44 +5,41 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from councilsim._version import __version__
 from councilsim.errors import InputError
-from councilsim.exact import DEFAULT_NODES, MAX_NODES, ExactTooCostly, run_exact, run_exact_many
+from councilsim.exact import DEFAULT_NODES, ExactTooCostly, run_exact, run_exact_many
 from councilsim.models import Draft, Scenario
 from councilsim.montecarlo import resolve_seed, run_monte_carlo
-from councilsim.results import Comparison, SimulationResult
-from councilsim.votemodel import RandomUtilityModel, VoteLaw, VoteModel, VoteSampler
+from councilsim.options import EngineOptions, Method, SeedLike
+from councilsim.results import Comparison, SimulationResult, simulation_result
+from councilsim.votemodel import VoteLaw, VoteModel, VoteSampler
 
 __all__ = ["compare", "simulate"]
 
-Method = Literal["auto", "exact", "monte_carlo"]
-_METHODS = ("auto", "exact", "monte_carlo")
+#: Reads a scenario file. Files are the io layer's business, above this one, so the package root
+#: (``councilsim/__init__.py``) installs the reader; see docs/architecture.md.
+_scenario_reader: list[Callable[[str | os.PathLike], Scenario]] = []
 
 
-def _as_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
+def set_scenario_reader(reader: Callable[[str | os.PathLike], Scenario]) -> None:
+    """Install the function that turns a scenario file's path into a Scenario (internal)."""
+    _scenario_reader[:] = [reader]
+
+
+def as_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
+    """``scenario`` itself, or the scenario read from the file at that path (internal)."""
     if isinstance(scenario, Scenario):
         return scenario
     if isinstance(scenario, str | os.PathLike):
-        from councilsim.loading import load_scenario
-
-        return load_scenario(scenario)
+        if not _scenario_reader:
+            raise RuntimeError("no scenario reader installed; import councilsim first")
+        return _scenario_reader[0](scenario)
     raise TypeError(f"scenario must be a Scenario or a path to a TOML file, got {type(scenario)}")
-
-
-def _simulate_iv(method: str, draws: int | None, nodes: int | None) -> None:
-    if method not in _METHODS:
-        raise InputError(f"method must be one of {', '.join(_METHODS)}; got {method!r}")
-    if draws is not None and (isinstance(draws, bool) or not isinstance(draws, int | np.integer)
-                              or draws < 1):
-        raise InputError(f"draws must be a positive integer, got {draws!r}")
-    whole = isinstance(nodes, int | np.integer) and not isinstance(nodes, bool)
-    if nodes is not None and (not whole or not 2 <= nodes <= MAX_NODES):
-        raise InputError(f"nodes must be an integer from 2 to {MAX_NODES}, got {nodes!r}")
 
 
 def simulate(
@@ -50,7 +47,7 @@ def simulate(
     draft: str | Draft | None = None,
     *,
     draws: int | None = None,
-    seed: None | int | np.random.SeedSequence | np.random.Generator = None,
+    seed: SeedLike = None,
     method: Method | None = None,
     model: VoteModel | None = None,
     nodes: int | None = None,
@@ -59,6 +56,7 @@ def simulate(
     chunk_draws: int | None = None,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
+    options: EngineOptions | None = None,
 ) -> SimulationResult:
     """Estimate how a draft resolution fares: adoption, vetoes, votes, decisive members.
 
@@ -93,6 +91,9 @@ def simulate(
         Runs Monte Carlo tasks in parallel; results are identical for any executor.
     progress : callable, optional
         ``progress(done, total)`` after each Monte Carlo task.
+    options : EngineOptions, optional
+        method, draws, seed, nodes, model and executor in one object; the keyword arguments
+        above, when given, take precedence over it.
 
     Returns
     -------
@@ -105,11 +106,11 @@ def simulate(
     >>> round(simulate(scenario).p_adopted, 6)  # everyone indifferent, no shared shocks
     0.006969
     """
-    scenario = _as_scenario(scenario)
-    job = _Job.make(scenario, draft, method=method, draws=draws, nodes=nodes, model=model,
-                    keep_draws=keep_draws)
-    return job.run(decisive=decisive, draws=draws, seed=seed, chunk_draws=chunk_draws,
-                   executor=executor, progress=progress)
+    scenario = as_scenario(scenario)
+    options = EngineOptions.of(options, method=method, draws=draws, seed=seed, nodes=nodes,
+                               model=model, executor=executor)
+    job = _Job.make(scenario, draft, options, keep_draws=keep_draws)
+    return job.run(decisive=decisive, chunk_draws=chunk_draws, progress=progress)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class _Job:
     scenario: Scenario
     draft: Draft
     prepared: VoteLaw | VoteSampler
+    options: EngineOptions
     method: str
     nodes: int
     veto: np.ndarray
@@ -127,14 +129,14 @@ class _Job:
     keep_draws: bool
 
     @classmethod
-    def make(cls, scenario: Scenario, draft, *, method, draws, nodes, model, keep_draws) -> _Job:
+    def make(cls, scenario: Scenario, draft, options: EngineOptions, *, keep_draws) -> _Job:
         if isinstance(draft, Draft):
             scenario.check_draft(draft)  # a draft from elsewhere meets the scenario's own checks
         else:
             draft = scenario.draft(draft)
-        method = method or ("monte_carlo" if keep_draws else scenario.simulation.method)
-        _simulate_iv(method, draws, nodes)
-        prepared = (model or RandomUtilityModel()).prepare(scenario, draft)
+        method = options.method or ("monte_carlo" if keep_draws else scenario.simulation.method)
+        nodes = options.nodes
+        prepared = options.vote_model.prepare(scenario, draft)
         is_law = isinstance(prepared, VoteLaw)
         council = scenario.council
         if is_law and prepared.seats != council.seats:
@@ -156,7 +158,7 @@ class _Job:
         veto_holders = tuple(
             code for code, holds in zip(council.members, veto, strict=True) if holds
         )
-        return cls(scenario, draft, prepared, method, int(nodes or DEFAULT_NODES), veto,
+        return cls(scenario, draft, prepared, options, method, int(nodes or DEFAULT_NODES), veto,
                    threshold, veto_holders, bool(keep_draws))
 
     @property
@@ -165,7 +167,7 @@ class _Job:
         return (self.method in ("auto", "exact") and isinstance(self.prepared, VoteLaw)
                 and not self.keep_draws)
 
-    def run(self, *, decisive, draws, seed, chunk_draws, executor, progress) -> SimulationResult:
+    def run(self, *, decisive, chunk_draws, progress) -> SimulationResult:
         """The exact engine when it applies and its grids stay reasonable, else Monte Carlo."""
         if self.exact_first:
             try:
@@ -175,16 +177,16 @@ class _Job:
             except ExactTooCostly:
                 if self.method == "exact":
                     raise
-        settings = self.scenario.simulation
-        root = resolve_seed(settings.seed if seed is None else seed)
+        options = self.options
+        root = resolve_seed(self.scenario.simulation.seed if options.seed is None else options.seed)
         raw = run_monte_carlo(
             self.prepared,
             veto=self.veto,
             threshold=self.threshold,
-            draws=int(draws or settings.draws),
+            draws=int(options.draws or self.scenario.simulation.draws),
             seed=root,
             chunk_draws=chunk_draws,
-            executor=executor,
+            executor=options.executor,
             keep_draws=self.keep_draws,
             progress=progress,
         )
@@ -194,7 +196,7 @@ class _Job:
         return self._result(raw, method="exact", nodes=self.nodes, seed=None)
 
     def _result(self, raw, **engine) -> SimulationResult:
-        return SimulationResult.from_outcome(
+        return simulation_result(
             raw,
             codes=self.scenario.council.members,
             veto_holders=self.veto_holders,
@@ -212,16 +214,11 @@ class _Job:
 def simulate_texts(
     scenario: Scenario,
     drafts: list[str | Draft],
+    options: EngineOptions,
     *,
-    draws: int | None = None,
-    seed: None | int | np.random.SeedSequence | np.random.Generator = None,
-    method: Method | None = None,
-    model: VoteModel | None = None,
-    nodes: int | None = None,
     keep_draws: bool = False,
     decisive: bool = True,
     chunk_draws: int | None = None,
-    executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[SimulationResult]:
     """:func:`simulate` for several drafts of one scenario; the same results, faster (internal).
@@ -231,45 +228,33 @@ def simulate_texts(
     sweeps and searches; the others (and any the exact grids cannot handle) run one by one,
     exactly as :func:`simulate` runs them.
     """
-    jobs = [
-        _Job.make(scenario, draft, method=method, draws=draws, nodes=nodes, model=model,
-                  keep_draws=keep_draws)
-        for draft in drafts
-    ]
+    jobs = [_Job.make(scenario, draft, options, keep_draws=keep_draws) for draft in drafts]
     results: list[SimulationResult | None] = [None] * len(jobs)
     exact = [i for i, job in enumerate(jobs) if job.exact_first]
     try:
         outcomes = run_exact_many([jobs[i].prepared for i in exact],
-                                  nodes=int(nodes or DEFAULT_NODES), decisive=decisive)
+                                  nodes=int(options.nodes or DEFAULT_NODES), decisive=decisive)
     except ExactTooCostly:
         exact, outcomes = [], []  # each job decides alone: exact raises again, auto falls back
     for i, raw in zip(exact, outcomes, strict=True):
         results[i] = jobs[i].exact_result(raw)
     return [
         result if result is not None else job.run(
-            decisive=decisive, draws=draws, seed=seed, chunk_draws=chunk_draws,
-            executor=executor, progress=progress,
+            decisive=decisive, chunk_draws=chunk_draws, progress=progress
         )
         for result, job in zip(results, jobs, strict=True)
     ]
 
 
-def shared_seed(
-    scenario: Scenario, seed: None | int | np.random.SeedSequence | np.random.Generator
-) -> int:
-    """One seed, resolved once, for every text of a comparison or analysis.
-
-    Common random numbers make differences between texts free of sampling noise, and the
-    returned integer (the scenario's ``simulation.seed`` or fresh entropy when ``seed`` is None)
-    repeats the whole run exactly.
-    """
-    return int(resolve_seed(scenario.simulation.seed if seed is None else seed).entropy)
-
-
 def compare(
     scenario: Scenario | str | os.PathLike,
     drafts: list[str] | None = None,
-    **options,
+    options: EngineOptions | None = None,
+    keep_draws: bool = False,
+    decisive: bool = True,
+    chunk_draws: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    **engine: Any,
 ) -> Comparison:
     """Simulate several drafts of one scenario (all of them by default).
 
@@ -278,17 +263,21 @@ def compare(
     scenario : Scenario or path
     drafts : list of str, optional
         Draft ids, in the order wanted; all the scenario's drafts when None.
-    **options
-        Keyword options of :func:`simulate`. With Monte Carlo, one seed serves every draft
-        (common random numbers), so differences between drafts are not noise.
+    options, keep_draws, decisive, chunk_draws, progress, **engine
+        As for :func:`simulate` (``engine``: its method, draws, seed, nodes, model, executor).
+        With Monte Carlo, one seed serves every draft (common random numbers), so differences
+        between drafts are not noise.
 
     Returns
     -------
     Comparison
     """
-    scenario = _as_scenario(scenario)
+    scenario = as_scenario(scenario)
     ids = drafts if drafts is not None else [draft.id for draft in scenario.drafts]
     if not ids:
         raise InputError("the scenario has no drafts to compare")
-    options["seed"] = shared_seed(scenario, options.get("seed"))
-    return Comparison(dict(zip(ids, simulate_texts(scenario, ids, **options), strict=True)))
+    options = EngineOptions.of(options, **engine)
+    options = replace(options, seed=options.root_entropy(scenario))
+    results = simulate_texts(scenario, ids, options, keep_draws=keep_draws, decisive=decisive,
+                             chunk_draws=chunk_draws, progress=progress)
+    return Comparison(dict(zip(ids, results, strict=True)))

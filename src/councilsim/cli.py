@@ -6,9 +6,6 @@ Exit codes: 0 success, 2 bad input (a clear message, never a traceback), 1 inter
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import os
 import sys
 import tempfile
@@ -17,8 +14,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
+from councilsim._export import csv_text, dumps
 from councilsim._version import __version__
 from councilsim.errors import CouncilsimError, InputError
+from councilsim.presentation import format_comparison, format_results
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "atomic_path", "main", "write_atomically"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -69,72 +70,6 @@ def _emit(text: str, out: str | None) -> None:
         print(f"wrote {out}", file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
-
-
-def _results_csv(results) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["draft", "member", "name", "p_yes", "p_no", "p_abstain", "p_absent",
-                     "p_veto", "p_decisive", "p_adopted", "ci_low", "ci_high", "method",
-                     "draws", "seed"])
-    for result in results:
-        for code, probs in result.vote_probs.items():
-            writer.writerow([
-                result.draft_id, code, result.names.get(code, code),
-                *(f"{probs[k]:.6g}" for k in "YNAX"),
-                f"{result.veto_prob[code]:.6g}" if code in result.veto_prob else "",
-                f"{result.p_decisive.get(code, float('nan')):.6g}", f"{result.p_adopted:.6g}",
-                f"{result.ci[0]:.6g}", f"{result.ci[1]:.6g}", result.method,
-                result.draws if result.draws is not None else "",
-                result.seed if result.seed is not None else "",
-            ])
-    return buffer.getvalue()
-
-
-def _render_tables(results) -> str:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(file=io.StringIO(), width=110, force_terminal=False, color_system=None)
-    for result in results:
-        low, high = result.ci
-        how = (f"exact (quadrature error <= {result.std_error:.1e})"
-               if result.method == "exact"
-               else f"Monte Carlo ({result.draws:,} draws, seed {result.seed}; 95% interval)")
-        console.print(f"[bold]{result.draft_id}[/bold]: {result.draft_title or ''}")
-        console.print(
-            f"  P(adopted) = {result.p_adopted:.3f}  [{low:.3f}, {high:.3f}]   "
-            f"P(vetoed) = {result.p_vetoed:.3f}   P(short of {result.threshold} votes) = "
-            f"{result.p_short:.3f}"
-        )
-        console.print(f"  {how}")
-        if result.veto_prob:
-            risks = ", ".join(f"{code} {p:.3f}" for code, p in
-                              sorted(result.veto_prob.items(), key=lambda item: -item[1]))
-            console.print(f"  veto risk: {risks}")
-        decisive = sorted(result.p_decisive.items(), key=lambda item: -item[1])[:3]
-        console.print("  most often decisive: "
-                      + ", ".join(f"{code} {p:.3f}" for code, p in decisive))
-        table = Table(show_edge=False, pad_edge=False, box=None)
-        for column in ("member", "", "yes", "no", "abstain", "absent", "decisive"):
-            table.add_column(column, justify="left" if column in ("member", "") else "right")
-        for code, probs in result.vote_probs.items():
-            table.add_row(code, ("veto " if code in result.veto_prob else "")
-                          + result.names.get(code, ""),
-                          *(f"{probs[k]:.3f}" for k in "YNAX"),
-                          f"{result.p_decisive.get(code, float('nan')):.3f}")
-        console.print(table)
-        console.print()
-    console.print(f"councilsim {__version__}; scenario sha256 {results[0].scenario_hash[:16]}")
-    return console.file.getvalue()
-
-
-def _format(results, fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps({r.draft_id: r.to_dict() for r in results}, indent=2)
-    if fmt == "csv":
-        return _results_csv(results)
-    return _render_tables(results)
 
 
 # -- progress -----------------------------------------------------------------------------
@@ -225,27 +160,17 @@ def _write_plot(results, path: str) -> None:
 
 
 def _cmd_run(args) -> None:
-    if args.plot:
-        _check_plot_target(args.plot)
     results = _simulate_all(args, [args.draft] if args.draft else None)
     if args.plot:
         _write_plot(results, args.plot)
-    _emit(_format(results, args.format), args.out)
+    _emit(format_results(results, args.format), args.out)
 
 
 def _cmd_compare(args) -> None:
     results = _simulate_all(args, None)
-    if args.format != "table":
-        _emit(_format(results, args.format), args.out)
-        return
-    lines = [f"{'draft':<24}{'P(adopted)':>11}  {'interval':<17}{'P(vetoed)':>10}"
-             f"{'P(short)':>10}  most likely veto"]
-    for r in results:
-        veto = ("none (procedural)" if not r.veto_prob else
-                "{} {:.3f}".format(*max(r.veto_prob.items(), key=lambda item: item[1])))
-        lines.append(f"{r.draft_id:<24}{r.p_adopted:>11.3f}  [{r.ci[0]:.3f}, {r.ci[1]:.3f}]  "
-                     f"{r.p_vetoed:>10.3f}{r.p_short:>10.3f}  {veto}")
-    _emit("\n".join(lines), args.out)
+    if args.plot:
+        _write_plot(results, args.plot)
+    _emit(format_comparison(results, args.format), args.out)
 
 
 def _cmd_validate(args) -> None:
@@ -254,7 +179,15 @@ def _cmd_validate(args) -> None:
           f"({scenario.council.seats} seats, {scenario.council.threshold} votes to adopt); "
           f"{_plural(len(scenario.members), 'member stance')}, "
           f"{_plural(len(scenario.blocs), 'bloc')}, "
-          f"{_plural(len(scenario.drafts), 'draft')}: {', '.join(d.id for d in scenario.drafts)}")
+          f"{_plural(len(scenario.drafts), 'draft')}: "
+          f"{', '.join(_draft_label(scenario, d) for d in scenario.drafts)}")
+
+
+def _draft_label(scenario, draft) -> str:
+    """A draft's id, with its rivals on the table (the relation is mutual)."""
+    rivals = [d.id for d in scenario.drafts
+              if d.id != draft.id and (d.id in draft.rivals or draft.id in d.rivals)]
+    return f"{draft.id} (rival of {', '.join(rivals)})" if rivals else draft.id
 
 
 def _plural(count: int, noun: str) -> str:
@@ -264,14 +197,28 @@ def _plural(count: int, noun: str) -> str:
 def _cmd_schema(args) -> None:
     from councilsim.loading import scenario_file_schema
 
-    _emit(json.dumps(scenario_file_schema(), indent=2), args.out)
+    _emit(dumps(scenario_file_schema()), args.out)
+
+
+def _save_chart(draw: Callable, path: str) -> None:
+    """Draw a chart with ``draw(ax)`` on a new figure and write it atomically to ``path``."""
+    from matplotlib.figure import Figure  # no pyplot: no GUI backend, nothing global
+
+    figure = Figure(figsize=(8.5, 5.4), layout="constrained")
+    draw(figure.subplots())
+    target = Path(path)
+    with atomic_path(target, option="--plot") as tmp:
+        figure.savefig(tmp, format=target.suffix[1:].lower() or "png", dpi=150)
+    print(f"wrote {path}", file=sys.stderr)
 
 
 def _analysis_output(result, args, *, table: str) -> None:
+    if getattr(args, "plot", None):
+        _save_chart(lambda ax: result.plot(ax=ax), args.plot)
     if args.format == "json":
         _emit(result.to_json(), args.out)
     elif args.format == "csv":
-        _emit(result.to_frame().to_csv(), args.out)
+        _emit(csv_text(*result.to_table()), args.out)  # no pandas needed
     else:
         _emit(table, args.out)
 
@@ -282,8 +229,12 @@ def _cmd_power(args) -> None:
 
     results = [power_indices(Council.named(name), procedural=args.procedural)
                for name in args.council or ["unsc-2026"]]
+    if args.plot:
+        from councilsim import plot
+
+        _save_chart(lambda ax: plot.power_bars(results, ax=ax), args.plot)
     if args.format == "json":
-        _emit(json.dumps([r.to_dict() for r in results], indent=2), args.out)
+        _emit(dumps([r.to_dict() for r in results]), args.out)
     else:
         _emit("\n\n".join(r.summary() for r in results), args.out)
 
@@ -311,7 +262,7 @@ def _cmd_sweep(args) -> None:
     from councilsim.analysis import sweep
 
     result = sweep(_load(args.file), args.draft, args.provision, _sweep_values(args),
-                   severity=args.severity, method=args.method or "exact", draws=args.draws,
+                   severity=args.severity, method=args.method, draws=args.draws,
                    seed=args.seed, target=args.target)
     _analysis_output(result, args, table=result.summary(max_rows=args.rows))
 
@@ -320,7 +271,7 @@ def _cmd_sensitivity(args) -> None:
     from councilsim.analysis import sensitivity
 
     result = sensitivity(_load(args.file), args.draft, step=args.step,
-                         method=args.method or "exact", draws=args.draws, seed=args.seed)
+                         method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary(top=args.top))
 
 
@@ -328,7 +279,7 @@ def _cmd_negotiate(args) -> None:
     from councilsim.analysis import negotiate
 
     result = negotiate(_load(args.file), args.draft, target=args.target, sponsor=args.sponsor,
-                       steps=args.steps, forms=args.forms, method=args.method or "exact",
+                       steps=args.steps, forms=args.forms, method=args.method,
                        draws=args.draws, seed=args.seed)
     text = result.summary()
     if args.versus:
@@ -346,7 +297,7 @@ def _cmd_coalitions(args) -> None:
     from councilsim.analysis import blocking_coalitions
 
     result = blocking_coalitions(_load(args.file), args.draft, top=args.top,
-                                 method=args.method or "auto", draws=args.draws, seed=args.seed)
+                                 method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary())
 
 
@@ -354,7 +305,7 @@ def _cmd_reform(args) -> None:
     from councilsim.analysis import DEFAULT_COUNCILS, compare_councils
 
     result = compare_councils(_load(args.file), args.draft, args.council or DEFAULT_COUNCILS,
-                              method=args.method or "exact", draws=args.draws, seed=args.seed)
+                              method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary())
 
 
@@ -393,7 +344,7 @@ def _cmd_backtest(args) -> None:
         if any(row["sponsors_known"] == "0" for row in rows):
             reports.append(score_predictions(rows, first=first, last=last, sponsors_known=True))
         if args.format == "json":
-            _emit(json.dumps(reports, indent=2, default=str), args.out)
+            _emit(dumps(reports, default=str), args.out)
         else:
             _emit("\n\n".join(format_scores(report) for report in reports), args.out)
         return
@@ -415,7 +366,10 @@ def _cmd_backtest(args) -> None:
         with atomic_path(args.predictions, option="--predictions") as tmp:
             Path(tmp).write_text(predictions_csv(result.rows()), encoding="utf-8", newline="")
         print(f"wrote {args.predictions}", file=sys.stderr)
-    text = result.to_json() if args.format == "json" else result.summary()
+    if args.plot:
+        _save_chart(lambda ax: result.plot(ax=ax), args.plot)
+    text = (result.to_json(timing=args.timing)
+            if args.format == "json" else result.summary())
     _emit(text, args.out)
 
 
@@ -475,11 +429,7 @@ def _cell(value) -> str:
 
 
 def _csv_text(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([_cell(row[c]) for c in columns] for row in rows)
-    return buffer.getvalue()
+    return csv_text(columns, [[row[c] for c in columns] for row in rows])
 
 
 def _short(text: str, width: int) -> str:
@@ -490,7 +440,7 @@ def _cmd_history_list(args) -> None:
     selected = _selected(args)
     rows = [vote.to_dict() for vote in selected]
     if args.format == "json":
-        _emit(json.dumps(rows, indent=2, ensure_ascii=False), args.out)
+        _emit(dumps(rows, ensure_ascii=False), args.out)
         return
     if args.format == "csv":
         _emit(_csv_text(rows, (*_LIST_COLUMNS, "symbol", "title", "source")), args.out)
@@ -522,7 +472,7 @@ def _cmd_history_show(args) -> None:
     vote = _find_text(_history(args), args.symbol)
     data = vote.to_dict(members=True)
     if args.format == "json":
-        _emit(json.dumps(data, indent=2, ensure_ascii=False), args.out)
+        _emit(dumps(data, ensure_ascii=False), args.out)
         return
     if args.format == "csv":
         rows = [{"vote_id": vote.vote_id, "date": data["date"], **member}
@@ -578,6 +528,10 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
+    def plot_option(sub: argparse.ArgumentParser, what: str) -> None:
+        sub.add_argument("--plot", metavar="PATH",
+                         help=f"also save {what} here, e.g. chart.png (needs matplotlib)")
+
     def simulation_options(sub: argparse.ArgumentParser, *, formats: Sequence[str]) -> None:
         sub.add_argument("file", metavar="FILE", help="scenario TOML file")
         sub.add_argument("--draws", type=_positive_int, help="Monte Carlo draws")
@@ -595,6 +549,7 @@ def _parser() -> argparse.ArgumentParser:
                           "tally.png (needs matplotlib)")
     compare = add("compare", _cmd_compare, "one line per draft: P(adopted), vetoes")
     simulation_options(compare, formats=["table", "json", "csv"])
+    plot_option(compare, "the chart of yes votes, one panel per draft")
     validate = add("validate", _cmd_validate, "check a scenario file and say what it holds")
     validate.add_argument("file", metavar="FILE")
     schema = add("schema", _cmd_schema, "print the JSON Schema of scenario files")
@@ -610,9 +565,10 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("file", metavar="FILE", help="scenario TOML file")
         sub.add_argument("--draft", metavar="ID",
                          help="the draft (may be omitted when the scenario has one)")
-        sub.add_argument("--method", choices=["auto", "exact", "monte_carlo"])
+        sub.add_argument("--method", choices=["auto", "exact", "monte_carlo"],
+                         help="engine (default: the scenario's, normally auto = exact)")
         sub.add_argument("--draws", type=_positive_int, help="Monte Carlo draws")
-        sub.add_argument("--seed", type=_seed, help="Monte Carlo seed")
+        sub.add_argument("--seed", type=_seed, help="Monte Carlo seed (default: the scenario's)")
         sub.add_argument("--format", choices=list(formats), default="table")
         sub.add_argument("--out", metavar="PATH", help=out_help)
 
@@ -622,6 +578,7 @@ def _parser() -> argparse.ArgumentParser:
     power.add_argument("--procedural", action="store_true", help="a procedural vote: no veto")
     power.add_argument("--format", choices=["table", "json"], default="table")
     power.add_argument("--out", metavar="PATH")
+    plot_option(power, "the power of a veto seat and another seat, council by council")
 
     sweep = add("sweep", _cmd_sweep,
                 "P(adopted) and veto risks as one provision varies, in real units")
@@ -636,12 +593,14 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--target", type=float, default=0.5,
                        help="report where P(adopted) crosses this (default 0.5)")
     sweep.add_argument("--rows", type=_positive_int, default=25, help="rows of the table")
+    plot_option(sweep, "P(adopted) and the veto risks against the value")
 
     sens = add("sensitivity", _cmd_sensitivity,
                "which stance parameters move P(adopted) most (a tornado's data)")
     analysis_options(sens)
     sens.add_argument("--step", type=float, default=0.1, help="finite-difference step")
     sens.add_argument("--top", type=_positive_int, default=20, help="rows to show")
+    plot_option(sens, "the tornado diagram")
 
     neg = add("negotiate", _cmd_negotiate,
               "the sponsor's best text that still reaches a target P(adopted)")
@@ -658,6 +617,7 @@ def _parser() -> argparse.ArgumentParser:
     coal = add("coalitions", _cmd_coalitions, "the most likely sets of members that defeat a draft")
     analysis_options(coal)
     coal.add_argument("--top", type=_positive_int, default=10, help="coalitions to list")
+    plot_option(coal, "the bars of the listed coalitions")
 
     calibrate = add("calibrate", _cmd_calibrate,
                     "estimate members' stances from the recorded votes (ordered probit)")
@@ -686,7 +646,10 @@ def _parser() -> argparse.ArgumentParser:
     back.add_argument("--from-predictions", metavar="FILE",
                       help="score a predictions CSV written by --predictions instead of running "
                            "the backtest (--from/--to select the years)")
+    back.add_argument("--timing", action="store_true",
+                      help="with --format json: include the run's wall-clock seconds")
     back.add_argument("--out", metavar="PATH")
+    plot_option(back, "the reliability diagram")
     record_option(back)
 
     history = add("history", lambda args: None, "the bundled record of Council votes")
@@ -753,6 +716,7 @@ def _parser() -> argparse.ArgumentParser:
     analysis_options(reform)
     reform.add_argument("--council", action="append", metavar="NAME",
                         help="council to compare (repeatable; default: the bundled models)")
+    plot_option(reform, "adopted / vetoed / short of votes before each council")
     return parser
 
 
@@ -785,6 +749,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if getattr(args, "out", None):
             _checked_target(args.out, "--out")  # before any work, not after hours of it
+        if getattr(args, "plot", None):
+            if args.out and Path(args.out).resolve() == Path(args.plot).resolve():
+                raise InputError(f"--out and --plot both name {args.plot}; give two files")
+            _check_plot_target(args.plot)
         args.handler(args)
     except CouncilsimError as err:  # raised on purpose: bad input, or beyond an engine's reach
         print(f"councilsim: error: {err}", file=sys.stderr)

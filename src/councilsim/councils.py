@@ -1,16 +1,17 @@
-"""Councils by name: the Security Council of any year, and reform models kept as data."""
+"""Councils by name: the reform models kept as data (``data/councils.toml``).
+
+Data only, below the models: :meth:`councilsim.models.Council.named` builds the councils.
+"""
 
 from __future__ import annotations
 
-import re
 import tomllib
 from functools import cache
 from importlib import resources
 
 from councilsim.errors import InputError
-from councilsim.models import Council
 
-__all__ = ["council_names", "council_info", "named_council"]
+__all__ = ["council_definition", "council_info", "council_names"]
 
 
 @cache
@@ -20,7 +21,7 @@ def _catalog() -> dict[str, dict]:
 
 
 def council_names() -> list[str]:
-    """Names accepted by :func:`named_council` besides ``"unsc-YYYY"``."""
+    """Names accepted by ``Council.named`` besides ``"unsc-YYYY"``."""
     return list(_catalog())
 
 
@@ -30,25 +31,17 @@ def council_info(name: str) -> dict[str, str]:
     return {key: entry[key] for key in ("title", "source", "threshold_note") if key in entry}
 
 
-def named_council(name: str) -> Council:
-    """The council called ``name``: ``"unsc-YYYY"`` (1946–2026) or a bundled model.
+def council_definition(name: str) -> dict[str, object]:
+    """Members, veto holders and threshold of the bundled council model ``name``.
 
     Raises
     ------
-    ValueError
-        For an unknown name, listing the names allowed.
+    InputError
+        For a name that is neither ``"unsc-YYYY"`` nor a bundled model, listing those allowed.
     """
-    year = re.fullmatch(r"unsc-(\d{4})", name)
-    if year:
-        return Council.unsc(int(year.group(1)))
     if name in _catalog():
         entry = _catalog()[name]
-        return Council(
-            members=entry["members"],
-            veto_holders=entry["veto_holders"],
-            threshold=entry["threshold"],
-            name=name,
-        )
+        return {key: entry[key] for key in ("members", "veto_holders", "threshold")}
     raise InputError(
         f"unknown council {name!r}; allowed: 'unsc-YYYY' for any year 1946-2026, or one of "
         + ", ".join(council_names())

@@ -9,8 +9,10 @@ factor at the ``n = seats + 1`` roots of unity (half of them, by symmetry), so t
 members is one product along an array axis, the combination of blocs another, and a final
 inverse real discrete Fourier transform returns the exact count probabilities (no aliasing:
 counts never exceed ``seats``; at this size it is one small matrix product). Two channels are
-carried: every outcome, and outcomes without a veto (a veto holder's no contributes 0 to the
-second).
+carried: every outcome, and outcomes without a veto holder's no (which contributes 0 to the
+second). A veto, as the Council counts it, is a holder's no on a text with the required yes
+votes: the second channel's complement at or above the threshold, and per holder
+P(its no) times P(the others reach the threshold) (:func:`_p_veto`).
 
 Integrals: the mood is integrated by the trapezoidal rule on a uniform grid whose step follows
 the integrand (see :func:`_mood_rules`). A bloc's total shift ``t = mood_sd * G + sd * E``
@@ -42,6 +44,7 @@ the reported bound is the total change of the tally.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -50,7 +53,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from councilsim.errors import EngineLimitError
-from councilsim.results import RawOutcome
+from councilsim.outcome import RawOutcome
 from councilsim.votemodel import VoteLaw
 
 __all__ = [
@@ -372,6 +375,35 @@ def _parameters(laws: Sequence[VoteLaw]) -> np.ndarray:
     return table
 
 
+_WORKSPACE = threading.local()
+#: Largest work array kept for reuse (a single law's product grid needs a few megabytes).
+_REUSED_BYTES = 8 * 2**20
+
+
+def _buffer(layout: _Layout, name: str, shape: tuple, dtype=np.float64) -> np.ndarray:
+    """An uninitialised array, reused across calls for product-grid layouts.
+
+    A product grid's arrays run to megabytes; allocated afresh on every call, the allocator
+    can hand the memory back to the system each time, and touching it again costs page faults
+    that, on a busy machine, made one evaluation several times slower. Plain layouts' arrays are
+    small and are allocated as usual, and so are arrays above :data:`_REUSED_BYTES` (batches of
+    many laws), which the store would keep alive. One store per thread, so concurrent calls
+    never share.
+    """
+    if layout.shock_w is None or np.prod(shape) * np.dtype(dtype).itemsize > _REUSED_BYTES:
+        return np.empty(shape, dtype)
+    store = getattr(_WORKSPACE, "arrays", None)
+    if store is None:
+        store = _WORKSPACE.arrays = {}
+    key = (id(layout), name, shape, np.dtype(dtype).char)
+    array = store.get(key)
+    if array is None:
+        if len(store) >= 64:
+            store.clear()
+        array = store[key] = np.empty(shape, dtype)
+    return array
+
+
 def _probabilities(members: np.ndarray, layout: _Layout) -> np.ndarray:
     """P(yes) and P(no) of every member of a batch at every point: ``(2, laws, K, M, P)``.
 
@@ -379,10 +411,14 @@ def _probabilities(members: np.ndarray, layout: _Layout) -> np.ndarray:
     Abstention and absence need no array: absence does not depend on the shocks, and
     abstention is what is left.
     """
-    utility = members[_MEAN][..., None] + layout.shift[:, None]  # (laws, K, M, P)
+    shape = members.shape[1:] + layout.shift.shape[-1:]
+    utility = _buffer(layout, "utility", shape)  # (laws, K, M, P)
+    np.add(members[_MEAN][..., None], layout.shift[:, None], out=utility)
     if layout.spread is not None:
-        utility += members[_SHARE][..., None] * layout.spread[:, None]
-    scores = np.empty((2,) + utility.shape)
+        spread = _buffer(layout, "spread", shape)
+        np.multiply(members[_SHARE][..., None], layout.spread[:, None], out=spread)
+        utility += spread
+    scores = _buffer(layout, "scores", (2,) + shape)
     np.subtract(utility, members[_YES_ABOVE][..., None], out=scores[0])
     np.subtract(members[_NO_BELOW][..., None], utility, out=scores[1])
     scores /= members[_SD][..., None]
@@ -391,34 +427,45 @@ def _probabilities(members: np.ndarray, layout: _Layout) -> np.ndarray:
     return scores
 
 
-def _factors(probs: np.ndarray, veto: np.ndarray, z: np.ndarray) -> np.ndarray:
+def _factors(probs: np.ndarray, veto: np.ndarray, z: np.ndarray, layout: _Layout) -> np.ndarray:
     """Each member's generating-function factor at each root: ``(2, laws, K, M, P, H)``.
 
     Channel 0 counts outcomes without a veto: ``(1 - p_yes - p_veto) + p_yes z``; channel 1
     every outcome, so adds ``p_veto`` back. Channels first, so that each is contiguous.
     """
     p_yes, p_no = probs[..., None]
-    p_veto = p_no * veto[..., None, None]
-    factors = np.empty((2,) + p_yes.shape[:-1] + z.shape, dtype=complex)
+    p_veto = _buffer(layout, "p_veto", p_no.shape)
+    np.multiply(p_no, veto[..., None, None], out=p_veto)
+    factors = _buffer(layout, "factors", (2,) + p_yes.shape[:-1] + z.shape, complex)
     np.multiply(p_yes, z, out=factors[0])
-    factors[0] += 1.0 - p_yes - p_veto
+    neither = _buffer(layout, "neither", p_yes.shape)
+    np.subtract(1.0, p_yes, out=neither)
+    neither -= p_veto
+    factors[0] += neither
     np.add(factors[0], p_veto, out=factors[1])
     return factors
 
 
-def _exclusive_products(factors: np.ndarray, axis: int) -> np.ndarray:
+def _exclusive_products(factors: np.ndarray, axis: int, layout: _Layout | None = None
+                        ) -> np.ndarray:
     """For each entry along ``axis``, the product of all the others (no division).
 
     Prefix products forward, then suffix products backward; explicit loops over the (short)
-    axis beat ``np.cumprod``, which accumulates complex numbers element by element.
+    axis beat ``np.cumprod``, which accumulates complex numbers element by element. With a
+    ``layout``, its work arrays are reused (:func:`_buffer`).
     """
     at = (slice(None),) * axis
     size = factors.shape[axis]
-    out = np.empty_like(factors)
+    if layout is None:
+        out = np.empty_like(factors)
+        suffix = factors[at + (size - 1,)].copy()
+    else:
+        out = _buffer(layout, "mates", factors.shape, factors.dtype)
+        suffix = _buffer(layout, "suffix", factors[at + (size - 1,)].shape, factors.dtype)
+        suffix[...] = factors[at + (size - 1,)]
     out[at + (0,)] = 1.0
     for i in range(1, size):
         np.multiply(out[at + (i - 1,)], factors[at + (i - 1,)], out=out[at + (i,)])
-    suffix = factors[at + (size - 1,)].copy()
     for i in range(size - 2, -1, -1):
         out[at + (i,)] *= suffix
         suffix *= factors[at + (i,)]
@@ -487,15 +534,18 @@ def _outside_at_points(layout: _Layout, others: np.ndarray, mood_w: np.ndarray) 
     if layout.shock_w is None:
         return _real_matmul(layout.kernel, others, axis=2)
     by_node = others * mood_w[:, None]  # (laws, 1, G, H)
-    points = by_node[..., :, None, :] * layout.shock_w[:, None]  # (laws, 1, G, J, H)
+    points = _buffer(layout, "outside", by_node.shape[:-1] + layout.shock_w.shape
+                     + by_node.shape[-1:], complex)  # (laws, 1, G, J, H)
+    np.multiply(by_node[..., :, None, :], layout.shock_w[:, None], out=points)
     return points.reshape(others.shape[:2] + (-1, others.shape[-1]))
 
 
 def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
-    """Tallies, vote probabilities and P(decisive) of laws sharing one structure.
+    """Tallies, vote probabilities, veto probabilities and P(decisive) of laws of one structure.
 
     Every array has a leading axis over the laws; tallies are ``(laws, rule, yes count,
-    vetoed)`` for the main rule and the error check. ``decisive=False`` skips P(decisive)
+    a veto holder voted no)`` for the main rule and the error check; veto probabilities are
+    :func:`_p_veto`'s. ``decisive=False`` skips P(decisive)
     (returned as None), about 40% of the work on the flagship. Each law's numbers depend on
     that law alone: the arithmetic on its slice is the same in any batch.
     """
@@ -505,17 +555,22 @@ def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
     table = _parameters(laws)
     vote_probs = np.zeros((len(laws), seats + 1, 4))  # the last row takes padding
     council = 1.0
-    batches = []
+    batches, holders = [], []
     for layout in structure.layouts:
         members = table[:, :, layout.gather]  # (8, laws, K, M)
         probs = _probabilities(members, layout)  # (2, laws, K, M, P)
-        factors = _factors(probs, members[_VETO], z)  # (2, laws, K, M, P, H)
+        factors = _factors(probs, members[_VETO], z, layout)  # (2, laws, K, M, P, H)
         # Members' product at each point, then each group's own shock integrated out.
-        groups = _integrate_group_shocks(layout, factors.prod(axis=3))  # (2, laws, K, G, H)
+        product = _buffer(layout, "product", factors.shape[:3] + factors.shape[4:], complex)
+        np.prod(factors, axis=3, out=product)
+        groups = _integrate_group_shocks(layout, product)  # (2, laws, K, G, H)
         council = council * groups.prod(axis=2)  # (2, laws, G, H): groups combined
-        yes_no = (probs * layout.point_w[:, None]).sum(axis=-1)  # (2, laws, K, M)
+        weighted = _buffer(layout, "weighted", probs.shape)
+        np.multiply(probs, layout.point_w[:, None], out=weighted)
+        yes_no = weighted.sum(axis=-1)  # (2, laws, K, M)
         vote_probs[:, layout.gather, :2] = yes_no.transpose(1, 2, 3, 0)
         batches.append((layout, members[_VETO], factors[0], groups[0]))
+        holders.append((layout, members[_VETO], probs[1], factors[1], groups[1]))
     # Both channels' count laws under both rules: (channel, laws, rule, counts).
     joint = _counts(_real_matmul(structure.weights, council, axis=2), seats)
     tallies = np.empty(joint.shape[1:] + (2,))
@@ -524,8 +579,9 @@ def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
     vote_probs = vote_probs[:, :seats]
     vote_probs[..., 3] = table[_ABSENT, :, :seats]
     np.maximum(1.0 - vote_probs.sum(axis=-1), 0.0, out=vote_probs[..., 2])  # abstention
+    p_veto = _p_veto(holders, seats, threshold, structure.weights[0])
     if not decisive:
-        return tallies, vote_probs, None
+        return tallies, vote_probs, p_veto, None
     # Everyone but member i: its group-mates (at its group's points) times the other groups
     # (at each mood node). Integrating the other groups against the kernel first leaves one
     # weight per point; and as only two numbers of the others' count law are needed (P(T - 1
@@ -539,11 +595,63 @@ def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
         outside = _outside_at_points(layout, others[:, start : start + size],
                                      structure.weights[0])
         start += size
-        mates = _exclusive_products(factors, axis=2)  # (laws, K, M, P, H)
-        weighted = (outside[..., None] * readout).reshape(outside.shape[:2] + (-1, 2))
+        mates = _exclusive_products(factors, axis=2, layout=layout)  # (laws, K, M, P, H)
+        weighted = _buffer(layout, "readout", outside.shape + readout.shape[-1:], complex)
+        np.multiply(outside[..., None], readout, out=weighted)
+        weighted = weighted.reshape(outside.shape[:2] + (-1, 2))
         both = (mates.reshape(mates.shape[:3] + (-1,)) @ weighted).real  # (laws, K, M, 2)
         p_decisive[:, layout.gather] = np.where(veto > 0, both[..., 1], both[..., 0])
-    return tallies, vote_probs, p_decisive[:, :seats]
+    return tallies, vote_probs, p_veto, p_decisive[:, :seats]
+
+
+@cache
+def _at_least_readout(seats: int, threshold: int) -> np.ndarray:
+    """``(H,)`` complex weights reading P(at least T yes votes) off a transform.
+
+    As :func:`_decisive_readout`.
+    """
+    matrix = _inverse_dft(seats)
+    readout = (matrix[0::2] - 1j * matrix[1::2])[:, threshold:].sum(axis=1)
+    readout.flags.writeable = False  # shared through the cache
+    return readout
+
+
+def _p_veto(holders: list, seats: int, threshold: int, mood_w: np.ndarray) -> np.ndarray:
+    """P(the required yes votes and member i votes no) for veto holders, ``(laws, seats)``.
+
+    That is a veto as the Council counts it (a text short of votes fails whatever the permanent
+    members did). Given the shocks, member i's no and the others' votes are independent, and
+    i's no adds no yes vote: the integrand is P(i no) times P(the others cast at least
+    ``threshold`` yes votes), the latter read off the product of every other member's factor
+    in the all-outcomes channel (the other groups' by exclusive products, as for
+    P(decisive)). 0 for members without a veto. ``holders`` holds ``(layout, veto, p_no,
+    factors, groups)`` per batch, the last three of the all-outcomes channel; ``mood_w`` the
+    mood nodes' weights (for product-grid layouts, :func:`_outside_at_points`).
+    """
+    laws = holders[0][1].shape[0]
+    p_veto = np.zeros((laws, seats + 1))
+    if not any(veto.any() for _, veto, *_ in holders):
+        return p_veto[:, :seats]  # procedural texts: no veto
+    others = _exclusive_products(np.concatenate([g for *_, g in holders], axis=1), axis=1)
+    readout = _at_least_readout(seats, threshold)  # (H,)
+    start = 0
+    for layout, veto, p_no, factors, groups in holders:
+        group, slot = np.nonzero(veto.any(axis=0))  # each holder's group and place in it
+        if group.size:
+            # Only the holders' groups: their members' exclusive products (the others in the
+            # group) times the holder's P(no) times the other groups, read at >= threshold.
+            used, which = np.unique(group, return_inverse=True)
+            mates = _exclusive_products(factors[:, used], axis=2)[:, which, slot]  # (laws,V,P,H)
+            if layout.shock_w is None:
+                outside = _real_matmul(layout.kernel[used], others[:, start + used], axis=2)
+            else:  # a product grid (mood node x shock point): no kernel
+                outside = _outside_at_points(layout, others[:, start + used], mood_w)
+            outside = outside[:, which]
+            joint = mates * outside * p_no[:, group, slot, :, None]
+            value = (joint @ readout).real.sum(axis=-1)  # (laws, V)
+            p_veto[:, layout.gather[group, slot]] = np.where(veto[:, group, slot] > 0, value, 0.0)
+        start += groups.shape[1]
+    return p_veto[:, :seats]
 
 
 #: Laws evaluated together by :func:`run_exact_many`: enough to amortise numpy's per-call cost,
@@ -619,10 +727,11 @@ def run_exact_many(
 
 
 def _outcomes(laws: Sequence[VoteLaw], nodes: int, decisive: bool) -> list[RawOutcome]:
-    tallies, vote_probs, p_decisive = _evaluate(laws, nodes, decisive)
+    tallies, vote_probs, p_veto, p_decisive = _evaluate(laws, nodes, decisive)
     # Round-off of the transforms can leave -1e-17 where a probability is 0.
     # (np.maximum and np.minimum: np.clip costs several times more at this size.)
     np.minimum(np.maximum(tallies, 0.0, out=tallies), 1.0, out=tallies)
+    np.minimum(np.maximum(p_veto, 0.0, out=p_veto), 1.0, out=p_veto)
     if p_decisive is not None:
         np.minimum(np.maximum(p_decisive, 0.0, out=p_decisive), 1.0, out=p_decisive)
     errors = np.abs(tallies[:, 0] - tallies[:, 1]).sum(axis=(1, 2))
@@ -634,6 +743,7 @@ def _outcomes(laws: Sequence[VoteLaw], nodes: int, decisive: bool) -> list[RawOu
             threshold=law.threshold,
             error=float(errors[d]),
             draws=None,
+            p_veto=p_veto[d],
         )
         for d, law in enumerate(laws)
     ]

@@ -19,7 +19,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from councilsim.errors import ScenarioError
-from councilsim.models import Council, Scenario, _did_you_mean
+from councilsim.history import calibrate, calibrated_scenario, load_history
+from councilsim.history.calibration import FORECAST_SETTINGS as DEFAULTS
+from councilsim.models import Council, Scenario, did_you_mean
 
 __all__ = ["load_scenario", "parse_scenario", "scenario_file_schema", "scenario_from_document"]
 
@@ -117,8 +119,6 @@ def scenario_from_document(document: dict[str, Any], *, path: str | None = None)
         raise ScenarioError(problem, path=path, field=field) from None
     if calibration is None:
         return scenario
-    from councilsim.history.adapter import calibrated_scenario
-
     try:
         return calibrated_scenario(scenario, calibration)
     except (ValueError, ValidationError) as err:
@@ -146,15 +146,15 @@ def _document_to_fields(document: dict[str, Any], path: str | None) -> dict[str,
     unknown = [key for key in document if key not in _TABLES]
     if unknown:
         allowed = "; ".join(f"[{key}] ({what})" for key, what in _TABLES.items())
-        raise _fail(f"unknown top-level key {unknown[0]!r}{_did_you_mean(unknown[0], _TABLES)}; "
+        raise _fail(f"unknown top-level key {unknown[0]!r}{did_you_mean(unknown[0], _TABLES)}; "
                     f"allowed: {allowed}", path)
     head = _table(document.get("scenario", {}), "scenario", path)
     for key in head:
         if key not in _SCENARIO_KEYS:
-            raise _fail(f"unknown key{_did_you_mean(key, _SCENARIO_KEYS)}; allowed in [scenario]: "
+            raise _fail(f"unknown key{did_you_mean(key, _SCENARIO_KEYS)}; allowed in [scenario]: "
                         f"{', '.join(_SCENARIO_KEYS)}", path, f"scenario.{key}")
     fields: dict[str, Any] = {k: head[k] for k in _IN_SCENARIO_TABLE if k in head}
-    fields["council"] = _council(head.get("council"), document.get("council"), path)
+    fields["council"] = _council_of_file(head.get("council"), document.get("council"), path)
     if "simulation" in document:
         fields["simulation"] = _table(document["simulation"], "simulation", path)
     if "catalog" in document:
@@ -183,7 +183,7 @@ def _requested_calibration(request: dict[str, Any], path: str | None) -> Any:
     """
     for key in request:
         if key not in _CALIBRATION_KEYS:
-            raise _fail(f"unknown key{_did_you_mean(key, _CALIBRATION_KEYS)}; allowed in "
+            raise _fail(f"unknown key{did_you_mean(key, _CALIBRATION_KEYS)}; allowed in "
                         f"[calibration]: {', '.join(_CALIBRATION_KEYS)}", path,
                         f"calibration.{key}")
     topic, effects = request.get("topic"), request.get("effects")
@@ -220,9 +220,6 @@ def _requested_calibration(request: dict[str, Any], path: str | None) -> Any:
 def _calibration(topic, since, before, half_life, effects):
     # Calibrating takes seconds; scenarios loaded again in one session reuse the estimate.
     # What the table leaves out takes the published forecasts' settings.
-    from councilsim.history import calibrate, load_history
-    from councilsim.history.calibration import FORECAST_SETTINGS as DEFAULTS
-
     if since is None and before is not None and DEFAULTS["window"]:
         since = dt.date(before.year - int(DEFAULTS["window"]), 1, 1)
     options = {key: DEFAULTS[key] for key in ("effect_sd", "axis", "axis_nodes", "rival_spread",
@@ -243,7 +240,7 @@ def _provision(kind: str, entry: Any, path: str | None) -> dict[str, Any]:
     return {"kind": kind, "value": entry}
 
 
-def _council(named: Any, inline: Any, path: str | None) -> Council | dict[str, Any]:
+def _council_of_file(named: Any, inline: Any, path: str | None) -> Council | dict[str, Any]:
     if named is not None and inline is not None:
         raise _fail("give the council either by name in [scenario] or as a [council] table, "
                     "not both", path, "council")

@@ -27,6 +27,7 @@ from pydantic import (
 from councilsim._bundled import unsc_membership
 from councilsim._frozen import FrozenDict, FrozenModel
 from councilsim.catalog import ProvisionKind, builtin_catalog, severity_of
+from councilsim.councils import council_definition
 from councilsim.errors import InputError
 
 __all__ = [
@@ -51,7 +52,7 @@ def _check_code(code: str) -> str:
     return code
 
 
-def _did_you_mean(key: str, allowed) -> str:
+def did_you_mean(key: str, allowed) -> str:
     close = difflib.get_close_matches(str(key), list(allowed), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -151,9 +152,10 @@ class Council(FrozenModel):
         The reform models (``councilsim/data/councils.toml``) are listed by
         :func:`councilsim.councils.council_names`.
         """
-        from councilsim.councils import named_council
-
-        return named_council(name)
+        year = re.fullmatch(r"unsc-(\d{4})", name)
+        if year:
+            return cls.unsc(int(year.group(1)))
+        return cls(**council_definition(name), name=name)
 
     @property
     def seats(self) -> int:
@@ -175,7 +177,7 @@ DEFAULT_CAMPS: FrozenDict[str, tuple[str, ...]] = FrozenDict(
 
 
 class Member(FrozenModel):
-    """A member's stance: the parameters of the random-utility vote model (DESIGN §3).
+    """A member's stance: the parameters of the random-utility vote model (docs/model.md).
 
     Net utility of a draft over the status quo::
 
@@ -299,7 +301,7 @@ class Bloc(FrozenModel):
             if code not in members:
                 raise InputError(
                     f"{code!r} is not a member of bloc {info.data.get('name')!r}"
-                    f"{_did_you_mean(code, members)}; its members are {', '.join(members)}"
+                    f"{did_you_mean(code, members)}; its members are {', '.join(members)}"
                 )
             if not _finite_number(value):
                 raise InputError(f"the loading of {code} must be a finite number, got {value}")
@@ -435,7 +437,9 @@ class Scenario(FrozenModel):
     members: tuple[Member, ...] = ()
     blocs: tuple[Bloc, ...] = ()
     mood_sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
-    camps: FrozenDict[str, tuple[str, ...]] = Field(default_factory=lambda: FrozenDict(DEFAULT_CAMPS))
+    camps: FrozenDict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: FrozenDict(DEFAULT_CAMPS)
+    )
     status_quo: tuple[Provision, ...] = ()
     drafts: tuple[Draft, ...] = ()
     catalog: FrozenDict[str, ProvisionKind] = Field(default_factory=FrozenDict)
@@ -467,7 +471,7 @@ class Scenario(FrozenModel):
                 if key not in seats and key not in self.camps:
                     raise InputError(
                         f"members[{i}].affinity: unknown key {key!r}"
-                        f"{_did_you_mean(key, (*seats, *self.camps))}; allowed: a member code "
+                        f"{did_you_mean(key, (*seats, *self.camps))}; allowed: a member code "
                         f"({', '.join(seats)}) or a camp "
                         f"({', '.join(self.camps) or 'none defined'})"
                     )
@@ -480,7 +484,7 @@ class Scenario(FrozenModel):
                 if code not in seats:
                     raise InputError(
                         f"camps.{name}: {code!r} is not on the council"
-                        f"{_did_you_mean(code, seats)}; {allowed}"
+                        f"{did_you_mean(code, seats)}; {allowed}"
                     )
         seen: dict[str, str] = {}
         if dup := _duplicates([bloc.name for bloc in self.blocs]):
@@ -556,7 +560,7 @@ class Scenario(FrozenModel):
             if _CODE.match(code) and code not in seats:
                 raise InputError(
                     f"{where}.sponsors: {code!r} is not on the council"
-                    f"{_did_you_mean(code, seats)}; give a member code "
+                    f"{did_you_mean(code, seats)}; give a member code "
                     f"({', '.join(seats)}) or, for a state outside the Council, its name "
                     "(\"Ukraine\")"
                 )
@@ -567,7 +571,7 @@ class Scenario(FrozenModel):
             if rival not in ids:
                 raise InputError(
                     f"{where}.rivals: no draft {rival!r} in the scenario"
-                    f"{_did_you_mean(rival, ids)}; its drafts are {', '.join(ids)}"
+                    f"{did_you_mean(rival, ids)}; its drafts are {', '.join(ids)}"
                 )
         for p, provision in enumerate(draft.provisions):
             self._severity(provision, f"{where}.provisions[{p}]")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from councilsim.errors import InputError
-from councilsim.results import RawOutcome
+from councilsim.outcome import RawOutcome
 from councilsim.rules import ABSENT, ABSTAIN, NO, YES
 from councilsim.votemodel import VoteLaw, VoteSampler, votes_from_masks
 
@@ -70,9 +70,10 @@ class _Task:
 
 @dataclass(frozen=True)
 class _Counts:
-    joint: np.ndarray  # (seats + 1, 2): draws by yes count and vetoed
+    joint: np.ndarray  # (seats + 1, 2): draws by yes count and whether a veto holder voted no
     member_votes: np.ndarray  # (seats, 4)
     decisive: np.ndarray  # (seats,)
+    vetoes: np.ndarray  # (seats,): draws with the required yes votes and this holder's no
     votes: np.ndarray | None
 
 
@@ -118,7 +119,9 @@ def _count(
     lone_veto_no = _row_counts(packed_no & np.packbits((veto_count == 1) & enough))
     holder = np.count_nonzero(no_veto & enough) - yes_at_t1 + lone_veto_no
     decisive = np.where(veto, holder, ordinary)
-    return _Counts(joint, member_votes, decisive, None)
+    # A veto as the Council counts it: the required yes votes, and the holder's no.
+    vetoes = np.where(veto, _row_counts(packed_no & np.packbits(yes_count >= threshold)), 0)
+    return _Counts(joint, member_votes, decisive, vetoes, None)
 
 
 def _masks(sampler: VoteSampler, rng: np.random.Generator, size: int, seats: int):
@@ -133,6 +136,7 @@ def _run_task(task: _Task) -> _Counts:
     joint = np.zeros((seats + 1, 2), dtype=np.int64)
     member_votes = np.zeros((seats, 4), dtype=np.int64)
     decisive = np.zeros(seats, dtype=np.int64)
+    vetoes = np.zeros(seats, dtype=np.int64)
     kept = []
     for index, size in task.blocks:
         child = np.random.SeedSequence(task.entropy, spawn_key=task.spawn_key + (index,))
@@ -141,9 +145,10 @@ def _run_task(task: _Task) -> _Counts:
         joint += counts.joint
         member_votes += counts.member_votes
         decisive += counts.decisive
+        vetoes += counts.vetoes
         if task.keep_draws:
             kept.append(votes_from_masks(*masks))
-    return _Counts(joint, member_votes, decisive, np.concatenate(kept) if kept else None)
+    return _Counts(joint, member_votes, decisive, vetoes, np.concatenate(kept) if kept else None)
 
 
 def _checked_votes(votes: np.ndarray, size: int, seats: int) -> np.ndarray:
@@ -243,11 +248,13 @@ def run_monte_carlo(
     joint = np.zeros((seats + 1, 2), dtype=np.int64)
     member_votes = np.zeros((seats, 4), dtype=np.int64)
     decisive = np.zeros(seats, dtype=np.int64)
+    vetoes = np.zeros(seats, dtype=np.int64)
     kept, done = [], 0
     for task, counts in outputs:
         joint += counts.joint
         member_votes += counts.member_votes
         decisive += counts.decisive
+        vetoes += counts.vetoes
         if keep_draws:
             kept.append(counts.votes)
         done += sum(size for _, size in task.blocks)
@@ -262,4 +269,5 @@ def run_monte_carlo(
         draws=draws,
         votes=np.concatenate(kept) if keep_draws else None,
         counts=joint,
+        p_veto=vetoes,
     )

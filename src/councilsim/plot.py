@@ -4,9 +4,11 @@ Every chart function takes the result it draws and an optional matplotlib ``ax``
 figure is made when none is given) and returns the Axes, so the chart can be restyled, combined
 into a larger figure or saved: ``tally(result).figure.savefig("tally.png")``.
 
-* :func:`tally` — the distribution of yes votes, the adoption threshold and the veto risk;
+* :func:`tally` — the distribution of yes votes, split into adopted, vetoed and short of votes;
 * :func:`vote_heatmap` — each member's probability of voting yes, no, abstaining, being absent;
-* :func:`sweep_curves` — P(adopted) and the veto holders' P(no) along one provision, in real units;
+* :func:`sweep_curves` — P(adopted) and the veto holders' veto risks along one provision;
+* :func:`coalition_bars` — the most likely blocking coalitions;
+* :func:`council_outcomes` — a draft's fate before several councils;
 * :func:`tornado` — the stance parameters that move P(adopted) most;
 * :func:`power_bars` — a-priori voting power of a veto seat and another seat, council by council;
 * :func:`reliability` — forecast against outcome in a backtest, with the baselines;
@@ -29,17 +31,26 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from councilsim.analysis import (
+    BlockingCoalitions,
+    CouncilComparison,
+    PowerIndices,
+    Sensitivity,
+    SweepResult,
+    power_indices,
+)
+from councilsim.api import as_scenario, simulate
 from councilsim.errors import InputError
-from councilsim.results import _wilson
+from councilsim.models import Council, Draft, Provision, Scenario
+from councilsim.presentation import VOTE_LABELS
+from councilsim.results import SimulationResult, wilson_interval
 
-if TYPE_CHECKING:  # only for annotations: importing these at run time would load matplotlib
+if TYPE_CHECKING:  # only for annotations: importing it at run time would load matplotlib
     from matplotlib.axes import Axes
 
-    from councilsim.analysis import PowerIndices, Sensitivity, SweepResult
-    from councilsim.models import Draft, Scenario
-    from councilsim.results import SimulationResult
-
 __all__ = [
+    "coalition_bars",
+    "council_outcomes",
     "explorer_html",
     "power_bars",
     "provision_explorer",
@@ -59,7 +70,6 @@ GREY = "#7F7F7F"
 LIGHT_GREY = "#BBBBBB"
 #: One colour per veto holder in sweep charts, in council order.
 VETO_COLOURS = (VERMILLION, ORANGE, PURPLE, SKY, GREEN, YELLOW, GREY)
-_VOTE_LABELS = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,9 +115,8 @@ def _draft_heading(draft_id: str, title: str | None) -> str:
 
 
 def _interval_text(result: SimulationResult) -> str:
-    low, high = result.ci
     how = "exact" if result.method == "exact" else f"Monte Carlo, {result.draws:,} draws"
-    return f"P(adopted) = {result.p_adopted:.3f}, 95% interval [{low:.3f}, {high:.3f}] ({how})"
+    return f"P(adopted) = {result.p_adopted:.3f}, {result.interval_text()} ({how})"
 
 
 def _compact(value: float, _pos: Any = None) -> str:
@@ -144,12 +153,14 @@ def _percent(p: float) -> str:
 
 
 def tally(result: SimulationResult, ax: Axes | None = None, **bar_kwargs: Any) -> Axes:
-    """Bar chart of the number of yes votes, with the threshold and the veto risk.
+    """Bar chart of the number of yes votes, split into adopted, vetoed and short of votes.
 
-    Bars ``k = 0 .. seats`` give P(exactly k yes votes); bars at or above the threshold are
-    coloured apart. A vertical line (``gid="threshold"``) sits between ``threshold - 1`` and
-    ``threshold`` votes. Bars right of it count outcomes with enough votes *including* those a
-    veto blocks, so the box in the corner splits the outcome: adopted, vetoed, short of votes.
+    Bars ``k = 0 .. seats`` give P(exactly k yes votes). Below the threshold the text fails for
+    lack of votes (grey); at or above it, each bar is split into the part adopted (blue) and the
+    part a veto holder's no blocks (vermillion). A vertical line (``gid="threshold"``) sits
+    between ``threshold - 1`` and ``threshold`` votes; the box in the corner gives the totals.
+    The title gives P(adopted) with its quadrature error bound (exact) or 95% confidence
+    interval (Monte Carlo).
 
     Parameters
     ----------
@@ -170,12 +181,15 @@ def tally(result: SimulationResult, ax: Axes | None = None, **bar_kwargs: Any) -
     enough = k >= threshold
     bar_kwargs.setdefault("width", 0.8)
     bar_kwargs.setdefault("edgecolor", "white")
+    vetoed_k = np.asarray(result.tally_vetoed or np.zeros_like(p), dtype=float)
+    vetoed_k = np.where(enough, np.minimum(vetoed_k, p), 0.0)
     ax.bar(k[~enough], p[~enough], color=LIGHT_GREY,
-           label=f"< {threshold} yes votes: fails", **bar_kwargs)
-    veto_note = ": adopted" if result.procedural else ": adopted unless vetoed"
-    ax.bar(k[enough], p[enough], color=BLUE, label=f"≥ {threshold} yes votes{veto_note}",
-           **bar_kwargs)
-    ax.axvline(threshold - 0.5, color=VERMILLION, linestyle="--", linewidth=1.5, gid="threshold",
+           label=f"short: < {threshold} yes votes", **bar_kwargs)
+    ax.bar(k[enough], (p - vetoed_k)[enough], color=BLUE, label="adopted", **bar_kwargs)
+    if not result.procedural:
+        ax.bar(k[enough], vetoed_k[enough], bottom=(p - vetoed_k)[enough], color=VERMILLION,
+               label="vetoed (enough votes, a veto holder's no)", **bar_kwargs)
+    ax.axvline(threshold - 0.5, color="black", linestyle="--", linewidth=1.5, gid="threshold",
                label=f"threshold: {threshold} votes")
     vetoed = "no veto (procedural)" if result.procedural else f"vetoed: {_percent(result.p_vetoed)}"
     # The top third of the axes is kept free of bars (see set_ylim) for the box and the legend.
@@ -232,7 +246,7 @@ def vote_heatmap(result: SimulationResult, ax: Axes | None = None, *, cmap: str 
             value = data[i, j]
             ax.text(j, i, f"{value:.2f}" if value >= 0.005 else "·", ha="center", va="center",
                     fontsize=9, color="white" if value > 0.6 else "black")
-    ax.set_xticks(range(len(letters)), [_VOTE_LABELS[v] for v in letters])
+    ax.set_xticks(range(len(letters)), [VOTE_LABELS[v] for v in letters])
     ax.xaxis.tick_top()
     ax.tick_params(axis="x", length=0)
     veto = set(result.veto_prob)
@@ -265,7 +279,10 @@ def vote_heatmap(result: SimulationResult, ax: Axes | None = None, *, cmap: str 
 
 def sweep_curves(sweep: SweepResult, ax: Axes | None = None, *,
                  names: Mapping[str, str] | None = None, min_veto: float = 0.005) -> Axes:
-    """P(adopted) and each veto holder's P(no) against a swept provision's value.
+    """P(adopted) and each veto holder's veto risk against a swept provision's value.
+
+    A veto risk is the probability of the required yes votes and that holder's no
+    (:attr:`SweepResult.veto_prob`).
 
     The x axis is in the provision's real units when the sweep was given numbers (e.g.
     "Refined petroleum supplied to the DPRK (barrels/year)"), else its severity. The target line
@@ -281,8 +298,8 @@ def sweep_curves(sweep: SweepResult, ax: Axes | None = None, *,
     names : mapping of str to str, optional
         Display names of members (e.g. ``scenario.council.names``); codes otherwise.
     min_veto : float
-        Veto holders whose P(no) stays below this everywhere are not drawn (they are named in a
-        note instead), so the lines that matter stand out.
+        Veto holders whose veto risk stays below this everywhere are not drawn (they are named
+        in a note instead), so the lines that matter stand out.
 
     Returns
     -------
@@ -296,7 +313,7 @@ def sweep_curves(sweep: SweepResult, ax: Axes | None = None, *,
     error = np.asarray(sweep.error, dtype=float)
     if float(error.max(initial=0.0)) > 1e-4:  # only Monte Carlo sweeps have a visible band
         ax.fill_between(x, np.clip(p - 1.96 * error, 0, 1), np.clip(p + 1.96 * error, 0, 1),
-                        color=BLUE, alpha=0.2, linewidth=0, label="95% interval")
+                        color=BLUE, alpha=0.2, linewidth=0, label="95% confidence interval")
     quiet = []
     colours = VETO_COLOURS * (len(sweep.veto_prob) // len(VETO_COLOURS) + 1)
     for colour, (code, probs) in zip(colours, sweep.veto_prob.items(), strict=False):
@@ -305,7 +322,7 @@ def sweep_curves(sweep: SweepResult, ax: Axes | None = None, *,
             quiet.append((names or {}).get(code, code))
             continue
         ax.plot(x, probs, color=colour, linewidth=1.8, linestyle="--",
-                label=f"P(no) {(names or {}).get(code, code)} (veto)")
+                label=f"P(veto) {(names or {}).get(code, code)}")
     ax.axhline(sweep.target, color=GREY, linestyle=":", linewidth=1.4, gid="target",
                label=f"target P(adopted) = {sweep.target:.0%}")
     unit = sweep.unit if in_units else None
@@ -339,11 +356,15 @@ def sweep_curves(sweep: SweepResult, ax: Axes | None = None, *,
     else:
         side = "above" if p[0] > sweep.target else "below"
         verdict = f"P(adopted) stays {side} {sweep.target:.0%} over this range"
-    ax.set_title(_wrap(f"Draft {sweep.draft_id}: {sweep.label} varied", 70) + f"\n{verdict}",
-                 fontsize=10)
+    if sweep.method == "exact":
+        how = f"exact, quadrature error ≤ {float(error.max(initial=0.0)):.1e}"
+    else:
+        how = f"Monte Carlo, {sweep.draws:,} draws per point"
+    ax.set_title(_wrap(f"Draft {sweep.draft_id}: {sweep.label} varied ({how})", 80)
+                 + f"\n{verdict}", fontsize=10)
     legend = ax.legend(loc="center right", fontsize=9, framealpha=0.9)
     if quiet:
-        legend.set_title(_wrap(f"P(no) < {min_veto:.1%} throughout: {', '.join(quiet)}", 40),
+        legend.set_title(_wrap(f"P(veto) < {min_veto:.1%} throughout: {', '.join(quiet)}", 40),
                          prop={"size": 8})
     ax.grid(color="#E5E5E5", linewidth=0.8)
     ax.set_axisbelow(True)
@@ -400,8 +421,13 @@ def tornado(sensitivity: Sensitivity, ax: Axes | None = None, top: int = 15, *,
     steps = sorted(set(sensitivity.steps.values()))
     step_text = f"±{steps[0]:g}" if len(steps) == 1 else "± the family's step"
     ax.set_xlabel(f"P(adopted) with the parameter moved {step_text} (in its own units)")
+    if sensitivity.method == "exact":
+        how = f"exact, quadrature error ≤ {sensitivity.error:.1e}"
+    else:
+        how = (f"Monte Carlo, {sensitivity.draws:,} draws per point, one seed; standard error "
+               f"{sensitivity.error:.1e}")
     ax.set_title(_wrap(f"What moves P(adopted) of {sensitivity.draft_id}: the {len(rows)} most "
-                       f"influential of {len(sensitivity.rows)} stance parameters", 70),
+                       f"influential of {len(sensitivity.rows)} stance parameters ({how})", 80),
                  fontsize=10)
     ax.set_ylim(-0.4, band + len(rows) - 0.4)
     ax.legend(loc="lower right", fontsize=9, framealpha=0.9)
@@ -411,9 +437,6 @@ def tornado(sensitivity: Sensitivity, ax: Axes | None = None, top: int = 15, *,
 
 
 def _power_entries(data: Any) -> list[tuple[str, PowerIndices]]:
-    from councilsim.analysis import CouncilComparison, PowerIndices, power_indices
-    from councilsim.models import Council
-
     if isinstance(data, CouncilComparison):
         return [(row.name, row.power) for row in data.rows]
     if isinstance(data, PowerIndices | Council | str):
@@ -555,13 +578,14 @@ def reliability(backtest_result: Any, ax: Axes | None = None, *, baselines: bool
         px = np.array([r["mean_predicted"] for r in rows])
         py = np.array([r["observed"] for r in rows])
         counts = np.array([r["count"] for r in rows])
-        bounds = np.array([_wilson(o, n) for o, n in zip(py, counts, strict=True)])
+        bounds = np.array([wilson_interval(o, n) for o, n in zip(py, counts, strict=True)])
         # Clipped at 0: rounding can put a Wilson bound a hair inside the observed share.
         yerr = np.clip([py - bounds[:, 0], bounds[:, 1] - py], 0.0, None)
         ax.errorbar(px, py, yerr=yerr, fmt="none",
                     ecolor=BLUE, elinewidth=1.2, capsize=3, zorder=4)
         ax.scatter(px, py, s=30 + 250 * np.sqrt(counts / counts.max()), color=BLUE,
-                   edgecolor="white", zorder=5, label=label("model", "model (95% interval)"))
+                   edgecolor="white", zorder=5,
+                   label=label("model", "model (95% confidence interval)"))
         for xi, yi, n in zip(px, py, counts, strict=True):
             ax.annotate(f"n={n}", (xi, yi), xytext=(-8, 0), textcoords="offset points",
                         ha="right", va="center", fontsize=8, color=NAVY)
@@ -585,14 +609,114 @@ def reliability(backtest_result: Any, ax: Axes | None = None, *, baselines: bool
     return ax
 
 
+def coalition_bars(coalitions: BlockingCoalitions, ax: Axes | None = None, *,
+                   names: Mapping[str, str] | None = None) -> Axes:
+    """The most likely blocking coalitions of a draft, as horizontal bars, most likely on top.
+
+    Vermillion bars are vetoes (the required yes votes and these holders' no), grey bars
+    texts short of votes (these members withheld a yes). Monte Carlo results carry a 95%
+    confidence interval on each bar; exact ones say their method in the title.
+
+    Parameters
+    ----------
+    coalitions : BlockingCoalitions
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+    names : mapping of str to str, optional
+        Display names of members; codes otherwise.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    listed = coalitions.coalitions
+    ax = _axes(ax, (8.5, 1.6 + 0.42 * max(len(listed), 1)))
+    y = np.arange(len(listed))[::-1]
+    probs = np.array([c.probability for c in listed])
+    colours = [VERMILLION if c.kind == "veto" else LIGHT_GREY for c in listed]
+    ax.barh(y, probs, height=0.7, color=colours)
+    if coalitions.method == "monte_carlo":
+        errors = np.array([1.96 * (c.std_error or 0.0) for c in listed])
+        ax.errorbar(probs, y, xerr=errors, fmt="none", ecolor="black", elinewidth=1, capsize=3)
+
+    def label(c) -> str:
+        members = ", ".join((names or {}).get(m, m) for m in c.members)
+        if c.kind == "veto":
+            return _wrap(f"veto: {members}", 48)
+        return _wrap(f"short by {c.missing_yes}: {members}", 48)
+
+    ax.set_yticks(y, [label(c) for c in listed], fontsize=8)
+    for yi, p in zip(y, probs, strict=True):
+        ax.annotate(_percent(p), (p, yi), xytext=(4, 0), textcoords="offset points",
+                    va="center", fontsize=8)
+    ax.set_xlim(0, max(float(probs.max(initial=0.0)) * 1.25, 0.01))
+    _percent_axis(ax.xaxis)
+    ax.set_xlabel("Probability that this is the coalition that defeats the draft")
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=VERMILLION, label="vetoed (enough yes votes, a holder's no)"),
+               Patch(color=LIGHT_GREY, label="short of votes (these withheld a yes)")]
+    ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
+    how = ("exact" if coalitions.method == "exact"
+           else f"Monte Carlo, {coalitions.draws:,} draws; bars: 95% confidence interval")
+    ax.set_title(_wrap(
+        f"Who defeats {coalitions.draft_id}: P(not adopted) = {coalitions.p_not_adopted:.3f} "
+        f"(vetoed {coalitions.p_vetoed:.3f}, short {coalitions.p_short:.3f}); "
+        f"the {len(listed)} most likely coalitions ({how})", 80), fontsize=10)
+    ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
+    ax.set_axisbelow(True)
+    return ax
+
+
+def council_outcomes(comparison: CouncilComparison, ax: Axes | None = None) -> Axes:
+    """The draft's fate before each council: adopted, vetoed and short of votes, stacked.
+
+    Parameters
+    ----------
+    comparison : CouncilComparison
+        A :func:`councilsim.analysis.compare_councils` result.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    rows = comparison.rows
+    ax = _axes(ax, (max(7.0, 1.5 + 1.6 * len(rows)), 4.8))
+    x = np.arange(len(rows))
+    bottom = np.zeros(len(rows))
+    for field, colour, text in (("p_adopted", BLUE, "adopted"),
+                                ("p_vetoed", VERMILLION, "vetoed"),
+                                ("p_short", LIGHT_GREY, "short of votes")):
+        values = np.array([getattr(r, field) for r in rows])
+        bars = ax.bar(x, values, 0.7, bottom=bottom, color=colour, edgecolor="white", label=text)
+        ax.bar_label(bars, [_percent(v) if v >= 0.03 else "" for v in values],
+                     label_type="center", fontsize=8)
+        bottom += values
+    ax.set_xticks(x, [f"{r.name}\n{r.seats} seats, {r.threshold} votes\n"
+                      f"{len(r.veto_holders)} vetoes" for r in rows], fontsize=8)
+    ax.set_ylim(0, 1)
+    _percent_axis(ax.yaxis)
+    ax.set_ylabel("Probability")
+    if comparison.method == "exact":
+        bound = max(r.error for r in rows)
+        how = f"exact, quadrature error ≤ {bound:.1e}"
+    else:
+        how = f"Monte Carlo, {comparison.draws:,} draws per council"
+    ax.set_title(_wrap(f"Draft {comparison.draft_id} before each council ({how})", 80),
+                 fontsize=10)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=3, fontsize=8,
+              frameon=False)
+    return ax
+
+
 # ---------------------------------------------------------------------------------------------
 # Live what-if explorer (ipywidgets)
 # ---------------------------------------------------------------------------------------------
 
 
 def _replace_provisions(scenario: Scenario, draft: Draft, values: Mapping[str, Any]) -> Draft:
-    from councilsim.models import Provision
-
     kinds = scenario.provision_kinds
     provisions = {p.kind: p for p in draft.provisions}
     for kind, value in values.items():
@@ -630,17 +754,14 @@ def what_if(scenario: Scenario | str, draft: str | Draft | None = None,
     -------
     SimulationResult
     """
-    from councilsim.api import _as_scenario, simulate
-    from councilsim.models import Draft
-
-    scenario = _as_scenario(scenario)
+    scenario = as_scenario(scenario)
     base = draft if isinstance(draft, Draft) else scenario.draft(draft)
     options.setdefault("decisive", False)
     return simulate(scenario, _replace_provisions(scenario, base, values or {}), **options)
 
 
 def explorer_html(result: SimulationResult) -> str:
-    """The explorer's read-out: P(adopted), P(vetoed), P(short) and each veto holder's P(no)."""
+    """The explorer's read-out: P(adopted), P(vetoed), P(short), each holder's veto risk."""
 
     def bar(p: float, colour: str) -> str:
         return (f'<div style="display:inline-block;width:160px;height:10px;background:#EEE;'
@@ -649,7 +770,7 @@ def explorer_html(result: SimulationResult) -> str:
 
     rows = [("P(adopted)", result.p_adopted, BLUE), ("P(vetoed)", result.p_vetoed, VERMILLION),
             (f"P(short of {result.threshold} votes)", result.p_short, GREY)]
-    rows += [(f"P(no) {result.names.get(c, c)}", p, ORANGE)
+    rows += [(f"P(veto) {result.names.get(c, c)}", p, ORANGE)
              for c, p in sorted(result.veto_prob.items(), key=lambda item: -item[1])]
     body = "".join(
         f"<tr><td style='padding-right:12px'>{html.escape(name)}</td>"
@@ -725,10 +846,7 @@ def provision_explorer(scenario: Scenario | str, draft: str | Draft | None = Non
         raise ImportError(
             "provision_explorer needs ipywidgets: pip install 'councilsim[notebooks]'"
         ) from None
-    from councilsim.api import _as_scenario
-    from councilsim.models import Draft, Provision
-
-    scenario = _as_scenario(scenario)
+    scenario = as_scenario(scenario)
     base = draft if isinstance(draft, Draft) else scenario.draft(draft)
     controls = {p.kind: _control(scenario, p) for p in base.provisions}
     readout = widgets.HTML()

@@ -1,6 +1,6 @@
 """From a scenario and a draft to each member's law of voting.
 
-The default model is the random-utility model of DESIGN §3: a member's net utility is normal,
+The default model is the random-utility model of docs/model.md: a member's net utility is normal,
 with a mean set by its stance and the draft, plus shocks shared council-wide (mood) and within its
 bloc. A model is any object with a ``prepare(scenario, draft)`` method; it returns either a
 :class:`VoteLaw` (which both engines can use, the exact one included) or any object with a
@@ -91,7 +91,7 @@ class VoteLaw:
 
     @property
     def unit_loadings(self) -> bool:
-        """Whether every member loads 1 on its bloc's shock (blocs as in DESIGN §3)."""
+        """Whether every member loads 1 on its bloc's shock (blocs as in docs/model.md)."""
         return bool(np.all(self.loading == 1.0))
 
     @property
@@ -163,7 +163,7 @@ def votes_from_masks(yes: np.ndarray, no: np.ndarray, absent: np.ndarray | None)
 
 
 class RandomUtilityModel:
-    """The default vote model (DESIGN §3): quadratic policy utility plus hierarchical shocks.
+    """The default vote model (docs/model.md): quadratic policy utility plus hierarchical shocks.
 
     A member's mean utility is ``support + sum_k salience_k * ((ideal_k - q_k)^2 -
     (ideal_k - s_k)^2)``, where ``q`` is the status quo and ``s`` the draft's severities,

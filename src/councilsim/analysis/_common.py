@@ -1,37 +1,50 @@
-"""Helpers shared by the analysis modules.
+"""Helpers shared by the analysis modules (internal: not part of the public API).
 
-Resolving scenarios and drafts, rewriting a provision, seeding, running points over an
-executor, and plain-text, JSON and HTML output.
+Resolving drafts and engine options, rewriting a provision, running texts over an executor, and
+plain-text, JSON and HTML output. The module is private (underscore); its names are not, because
+the analysis modules share them.
 """
 
 from __future__ import annotations
 
 import html
-import json
-import math
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-from councilsim.api import (
-    _as_scenario,  # noqa: F401 - shared by the analysis modules
-    _simulate_iv,
-    shared_seed,
-    simulate,
-)
+from councilsim._export import dumps, frame, import_pandas, jsonable
+from councilsim.api import as_scenario, simulate
 from councilsim.catalog import ProvisionKind, severity_of
 from councilsim.errors import InputError
 from councilsim.models import Draft, Provision, Scenario
-from councilsim.results import _import_pandas  # noqa: F401 - shared by the analysis modules
+from councilsim.options import EngineOptions, Method, Provenance, SeedLike
 
-Method = Literal["exact", "monte_carlo"]
-_METHODS = ("exact", "monte_carlo")
-SeedLike = None | int | np.random.SeedSequence | np.random.Generator
+__all__ = [  # shared with the analysis modules (some re-exported from the layers below)
+    "EngineOptions",
+    "Method",
+    "Report",
+    "SeedLike",
+    "as_draft",
+    "as_scenario",
+    "checked_target",
+    "dumps",
+    "format_value",
+    "import_pandas",
+    "jsonable",
+    "map_tasks",
+    "plain_scalar",
+    "preformatted_html",
+    "provision_for",
+    "provision_kind",
+    "resolve_engine",
+    "simulate_text",
+    "text_table",
+    "with_provision",
+]
 
-
-def _as_draft(scenario: Scenario, draft: str | Draft | None) -> Draft:
+def as_draft(scenario: Scenario, draft: str | Draft | None) -> Draft:
     if isinstance(draft, Draft):
         scenario.check_draft(draft)  # a draft from elsewhere meets the scenario's own checks
         return draft
@@ -40,27 +53,20 @@ def _as_draft(scenario: Scenario, draft: str | Draft | None) -> Draft:
     raise TypeError(f"draft must be a draft id, a Draft or None, got {type(draft)}")
 
 
-def _method_iv(method: str, draws: int | None, nodes: int | None = None) -> None:
-    if method not in _METHODS:
-        raise InputError(f"method must be one of {', '.join(map(repr, _METHODS))}; got {method!r}")
-    _simulate_iv(method, draws, nodes)  # draws and nodes: exactly what simulate() accepts
+def resolve_engine(
+    scenario: Scenario, draft: Draft, options: EngineOptions | None, **keywords: Any
+) -> EngineOptions:
+    """An analysis' engine options, checked and resolved once against the scenario.
 
-
-def _common_seed(
-    scenario: Scenario, method: str, seed: SeedLike
-) -> tuple[np.random.SeedSequence | None, int | None]:
-    """One root seed for every text of an analysis (common random numbers), and its entropy.
-
-    ``None`` falls back to the scenario's ``simulation.seed`` and then to fresh entropy, which
-    is recorded so that the analysis can be repeated exactly.
+    ``keywords`` (method, draws, seed, nodes, model, executor; None means not given) take
+    precedence over ``options``; see :meth:`councilsim.options.EngineOptions.resolve`. With
+    Monte Carlo the resolved seed is one integer shared by every text of the analysis (common
+    random numbers), recorded in the result so that the analysis can be repeated exactly.
     """
-    if method != "monte_carlo":
-        return None, None
-    entropy = shared_seed(scenario, seed)
-    return np.random.SeedSequence(entropy), entropy
+    return EngineOptions.of(options, **keywords).resolve(scenario, draft)
 
 
-def _kind(scenario: Scenario, kind: str) -> ProvisionKind:
+def provision_kind(scenario: Scenario, kind: str) -> ProvisionKind:
     kinds = scenario.provision_kinds
     if not isinstance(kind, str) or kind not in kinds:
         known = ", ".join(sorted(kinds))
@@ -68,12 +74,12 @@ def _kind(scenario: Scenario, kind: str) -> ProvisionKind:
     return kinds[kind]
 
 
-def _plain(value: Any) -> Any:
+def plain_scalar(value: Any) -> Any:
     """Numpy scalars to Python scalars, so pydantic and JSON see ordinary types."""
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _provision_for(
+def provision_for(
     scenario: Scenario, kind: str, value: Any, *, severity: bool = False, note: str | None = None
 ) -> Provision:
     """Build a provision of ``kind`` at ``value`` (real units, level name, bool) or severity.
@@ -83,8 +89,8 @@ def _provision_for(
     ValueError
         Naming the forms the kind allows.
     """
-    entry = _kind(scenario, kind)
-    value = _plain(value)
+    entry = provision_kind(scenario, kind)
+    value = plain_scalar(value)
     if severity:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
             raise InputError(f"severities of {kind!r} must be numbers in [0, 1], got {value!r}")
@@ -99,7 +105,7 @@ def _provision_for(
     return Provision(kind=kind, value=value, unit=unit, note=note)
 
 
-def _with_provision(draft: Draft, provision: Provision) -> Draft:
+def with_provision(draft: Draft, provision: Provision) -> Draft:
     """``draft`` with ``provision`` replacing the one of its kind (or added at the end)."""
     provisions = list(draft.provisions)
     for i, old in enumerate(provisions):
@@ -111,13 +117,16 @@ def _with_provision(draft: Draft, provision: Provision) -> Draft:
     return draft.model_copy(update={"provisions": tuple(provisions)})
 
 
-def _simulate(scenario: Scenario, draft: Draft, method: str, draws, seed, nodes):
-    return simulate(
-        scenario, draft, method=method, draws=draws, seed=seed, nodes=nodes, decisive=False
-    )
+def simulate_text(scenario: Scenario, draft: Draft, engine: EngineOptions):
+    """One text of an analysis, simulated with the analysis' resolved options (no P(decisive)).
+
+    A Monte Carlo text runs its tasks over ``engine.executor`` when there is one; analyses that
+    map their texts over the executor pass options without it to each text.
+    """
+    return simulate(scenario, draft, options=engine, decisive=False)
 
 
-def _map(function, tasks: list, executor: Executor | None) -> list:
+def map_tasks(function, tasks: list, executor: Executor | None) -> list:
     if executor is None:
         return [function(task) for task in tasks]
     if not callable(getattr(executor, "map", None)):
@@ -125,7 +134,9 @@ def _map(function, tasks: list, executor: Executor | None) -> list:
     return list(executor.map(function, tasks))
 
 
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]], left: Iterable[int] = (0,)) -> str:
+def text_table(
+    header: Sequence[str], rows: Iterable[Sequence[str]], left: Iterable[int] = (0,)
+) -> str:
     """Aligned plain-text table: columns in ``left`` left-aligned, the others right-aligned."""
     rows = [list(map(str, row)) for row in rows]
     header = list(map(str, header))
@@ -141,31 +152,11 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], left: Iterable[
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
 
 
-def _jsonable(value: Any) -> Any:
-    """Recursively turn arrays, tuples and numpy scalars into JSON-ready Python values."""
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _dumps(data: dict[str, Any], kwargs: dict[str, Any]) -> str:
-    kwargs.setdefault("indent", 2)
-    return json.dumps(data, **kwargs)
-
-
-def _html(text: str) -> str:
+def preformatted_html(text: str) -> str:
     return f"<pre>{html.escape(text)}</pre>"
 
 
-def _format_value(value: Any, unit: str | None = None) -> str:
+def format_value(value: Any, unit: str | None = None) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float | int):
@@ -174,24 +165,34 @@ def _format_value(value: Any, unit: str | None = None) -> str:
     return str(value)
 
 
-def _target_iv(target: float) -> float:
+def checked_target(target: float) -> float:
     if isinstance(target, bool) or not isinstance(target, int | float) or not 0.0 < target < 1.0:
         raise InputError(f"target must be a probability strictly between 0 and 1, got {target!r}")
     return float(target)
 
 
-class _Report:
+class Report:
     """The output forms every analysis result shares.
 
-    Subclasses define ``to_dict`` and ``summary``.
+    Subclasses define ``to_dict``, ``to_table`` (named columns and rows: the CSV the command
+    line writes, without pandas) and ``summary``.
     """
+
+    @property
+    def provenance(self) -> Provenance:
+        """What produced this result: engine and settings, scenario hash, version."""
+        return Provenance.of(self)
 
     def to_json(self, **kwargs: Any) -> str:
         """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
-        return _dumps(self.to_dict(), kwargs)
+        return dumps(self.to_dict(), **kwargs)
+
+    def to_frame(self):
+        """The rows of :meth:`to_table` as a pandas DataFrame (needs pandas)."""
+        return frame(*self.to_table())
 
     def __str__(self) -> str:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        return _html(self.summary())
+        return preformatted_html(self.summary())

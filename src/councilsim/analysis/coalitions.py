@@ -2,26 +2,28 @@
 
 Definition
 ----------
-Every failed vote has exactly one *blocking coalition*:
+Every failed vote has exactly one *blocking coalition*, as the Council counts a failure:
 
-* if at least one veto holder votes no, the coalition is the set of veto holders voting no
-  (kind ``"veto"``) — each of them alone would have sufficed, whatever the others did;
-* otherwise the draft fell short of the threshold, and the coalition is the set of members who
-  withheld a yes — voted no, abstained or were absent (kind ``"short"``). Its ``missing_yes``
-  says how many of them would have had to switch to yes; when it is 1 every member of the set
-  was decisive.
+* if the draft fell short of the threshold, the coalition is the set of members who withheld
+  a yes — voted no, abstained or were absent (kind ``"short"``), whatever the veto holders did.
+  Its ``missing_yes`` says how many of them would have had to switch to yes; when it is 1
+  every member of the set was decisive;
+* otherwise the draft had the required yes votes and at least one veto holder voted no: the
+  coalition is the set of veto holders voting no (kind ``"veto"``) — each of them alone would
+  have sufficed, whatever the others did.
 
 So the coalitions of all failed votes partition the event "not adopted": their probabilities
-add up to P(not adopted), and a veto holder's probability of vetoing (voting no) is the total
-probability of the ``"veto"`` coalitions that contain it.
+add up to P(not adopted), and a veto holder's probability of vetoing (the required yes votes
+and its no) is the total probability of the ``"veto"`` coalitions that contain it.
 
 Methods
 -------
 ``"exact"`` integrates over the shared shocks (the exact engine's trapezoidal rules over the mood
 and over each bloc's shock, fine enough for its narrowest member) the probability of every pattern
-of votes: for the veto holders, who votes no; for all members, who withholds a yes while no veto
-holder votes no. It enumerates ``2**seats`` patterns per mood node, so it is limited to councils
-of at most 20 seats. ``"monte_carlo"`` simulates votes (``keep_draws=True``) and counts the
+of votes: for the veto holders, who votes no, jointly with the number of yes votes; for all
+members, who withholds a yes. It enumerates ``2**seats`` patterns per mood node, so it is
+limited to councils of at most 20 seats. ``"monte_carlo"`` simulates votes
+(``keep_draws=True``) and counts the
 coalition of every failed draw; it is deterministic for a given seed and gives standard errors.
 """
 
@@ -29,28 +31,29 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
-from typing import Any, Literal
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr
 
 from councilsim.analysis._common import (
+    Report,
     SeedLike,
-    _as_draft,
-    _as_scenario,
-    _import_pandas,
-    _jsonable,
-    _method_iv,
-    _Report,
-    _table,
+    as_draft,
+    as_scenario,
+    jsonable,
+    text_table,
 )
 from councilsim.api import simulate
 from councilsim.errors import InputError
 from councilsim.exact import DEFAULT_NODES, quadrature_groups
 from councilsim.models import Draft, Scenario
+from councilsim.options import EngineOptions, Method
+from councilsim.results import chart
 from councilsim.rules import NO, YES
-from councilsim.votemodel import RandomUtilityModel, VoteLaw
+from councilsim.votemodel import VoteLaw, VoteModel
 
 __all__ = ["BlockingCoalitions", "Coalition", "blocking_coalitions"]
 
@@ -85,7 +88,7 @@ class Coalition:
 
 
 @dataclass(frozen=True)
-class BlockingCoalitions(_Report):
+class BlockingCoalitions(Report):
     """The most likely blocking coalitions of a draft (see the module docstring for the definition).
 
     Attributes
@@ -97,14 +100,15 @@ class BlockingCoalitions(_Report):
     p_adopted, p_not_adopted : float
         Probability that the draft is (not) adopted.
     p_vetoed, p_short : float
-        Probability of a veto; of no veto but too few yes votes. They add up to
-        ``p_not_adopted``, as do the probabilities of all coalitions.
+        Probability of a veto (the required yes votes and a veto holder's no); of too few yes
+        votes. They add up to ``p_not_adopted``, as do the probabilities of all coalitions.
     p_listed : float
         Total probability of the coalitions listed (at most ``p_not_adopted``).
     n_coalitions : int
         Number of distinct coalitions with positive probability (observed, for Monte Carlo).
     veto : dict of str to float
-        For each veto holder, the probability that it vetoes (votes no).
+        For each veto holder, the probability that it vetoes: the required yes votes are cast
+        and it votes no (as :attr:`SimulationResult.veto_prob`).
     veto_std_error : dict of str to float or None
         Monte Carlo standard errors of ``veto`` (None for exact).
     membership : dict of str to float
@@ -148,15 +152,24 @@ class BlockingCoalitions(_Report):
         """All fields as plain Python types (JSON-ready)."""
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         out["coalitions"] = [c.__dict__ for c in self.coalitions]
-        return _jsonable(out)
+        return jsonable(out)
 
-    def to_frame(self):
-        """One row per listed coalition (needs pandas)."""
-        pd = _import_pandas()
-        rows = [{**c.__dict__, "members": " ".join(c.members)} for c in self.coalitions]
-        frame = pd.DataFrame(rows)
-        frame.attrs.update(draft_id=self.draft_id, p_not_adopted=self.p_not_adopted)
-        return frame
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """``(columns, rows)``: one row per listed coalition, most likely first.
+
+        The CSV of ``councilsim coalitions``; ``members`` are space-separated codes.
+        """
+        columns = ["rank", "kind", "members", "probability", "std_error", "missing_yes"]
+        rows = [[k, c.kind, " ".join(c.members), c.probability, c.std_error, c.missing_yes]
+                for k, c in enumerate(self.coalitions, 1)]
+        return columns, rows
+
+    def plot(self, ax=None, **kwargs: Any):
+        """Bars of the most likely blocking coalitions (needs matplotlib); returns the Axes.
+
+        ``kwargs`` go to :func:`councilsim.plot.coalition_bars`.
+        """
+        return chart("coalition_bars")(self, ax=ax, **kwargs)
 
     def summary(self) -> str:
         """Return a plain-text table of the listed coalitions and each veto holder's P(veto)."""
@@ -179,7 +192,7 @@ class BlockingCoalitions(_Report):
             f"P(not adopted) = {self.p_not_adopted:.4f}: vetoed {self.p_vetoed:.4f}, short of "
             f"{self.threshold} yes votes {self.p_short:.4f}; the {len(self.coalitions)} listed "
             f"cover {self.p_listed:.4f} ({self.n_coalitions} coalitions in all)",
-            _table(header, rows, left=(1, 2)),
+            text_table(header, rows, left=(1, 2)),
             f"P(vetoes): {veto}",
         ])
 
@@ -215,17 +228,45 @@ def _to_council_masks(order: list[int]) -> np.ndarray:
     return masks
 
 
-def _exact_patterns(law: VoteLaw, nodes: int):
-    """Integrated probabilities of every veto pattern and every no-veto withheld-yes pattern.
+def _with_yes_count(table: np.ndarray, yes: np.ndarray, rest: np.ndarray) -> np.ndarray:
+    """Add one member to a ``(P, patterns, yes count)`` table: yes shifts the count, rest not."""
+    out = np.zeros(table.shape[:-1] + (table.shape[-1] + 1,))
+    out[..., :-1] += table * rest[:, None, None]
+    out[..., 1:] += table * yes[:, None, None]
+    return out
 
-    Uses the exact engine's quadrature (:func:`councilsim.exact.quadrature_groups`).
-    Returns ``(veto_masks, veto_probs, short_masks, short_probs)`` with council bitmasks.
+
+def _veto_table(yes: np.ndarray, no: np.ndarray, is_veto: np.ndarray) -> np.ndarray:
+    """``(P, 2**holders, m + 1)``: P(these holders vote no, the others not; k yes votes).
+
+    One group's members at each of its points; holder ``j`` (in group order) is bit ``j``.
+    """
+    table = np.ones((yes.shape[0], 1, 1))
+    for j in range(yes.shape[1]):
+        if is_veto[j]:
+            rest = _with_yes_count(table, yes[:, j], 1.0 - yes[:, j] - no[:, j])
+            no_j = np.zeros_like(rest)
+            no_j[..., :-1] = table * no[:, j, None, None]  # a no adds no yes vote
+            table = np.concatenate([rest, no_j], axis=1)
+        else:
+            table = _with_yes_count(table, yes[:, j], 1.0 - yes[:, j])
+    return table
+
+
+def _exact_patterns(law: VoteLaw, nodes: int):
+    """Integrated probabilities of every veto pattern and every withheld-yes pattern.
+
+    A veto pattern counts only with the required yes votes (a veto as the Council counts it);
+    a withheld-yes pattern is any, whatever the veto holders did (the caller keeps those short
+    of the threshold). Uses the exact engine's quadrature
+    (:func:`councilsim.exact.quadrature_groups`). Returns ``(veto_masks, veto_probs,
+    short_masks, short_probs)`` with council bitmasks.
     """
     groups, w = quadrature_groups(law, nodes)
     voting = (1.0 - law.p_absent) * ~law.obliged_abstain
     veto_order: list[int] = []
     short_order: list[int] = []
-    veto_acc = np.ones((w.size, 1))
+    veto_acc = np.ones((w.size, 1, 1))  # (mood nodes, veto patterns, yes count)
     short_groups = []
     for members, shift, to_mood in groups:
         utility = law.mean[members] + shift  # (P, m)
@@ -233,14 +274,21 @@ def _exact_patterns(law: VoteLaw, nodes: int):
         yes = voting[members] * ndtr((utility - law.yes_above[members]) / sd)
         no = voting[members] * ndtr((law.no_below[members] - utility) / sd)
         is_veto = law.veto[members]
-        vetoers = np.flatnonzero(is_veto)
-        short = to_mood @ _patterns(1.0 - yes - no * is_veto, yes)  # (G, 2**m)
-        vetoes = to_mood @ _patterns(no[:, vetoers], 1.0 - no[:, vetoers])
+        short = to_mood @ _patterns(1.0 - yes, yes)  # (G, 2**m)
+        table = np.einsum("gp,pak->gak", to_mood, _veto_table(yes, no, is_veto))
         short_groups.append(short)
         short_order.extend(members.tolist())
-        veto_acc = _kron(veto_acc, vetoes)
-        veto_order.extend(members[vetoers].tolist())
-    veto_probs = w @ veto_acc
+        # Groups are independent given the mood: patterns combine (the group takes the next
+        # bits), yes counts add (a convolution).
+        counts = veto_acc.shape[-1] + table.shape[-1] - 1
+        combined = np.zeros((w.size, table.shape[1], veto_acc.shape[1], counts))
+        for k in range(table.shape[-1]):
+            combined[..., k : k + veto_acc.shape[-1]] += (
+                table[:, :, None, k, None] * veto_acc[:, None]
+            )
+        veto_acc = combined.reshape(w.size, -1, counts)
+        veto_order.extend(members[np.flatnonzero(is_veto)].tolist())
+    veto_probs = np.tensordot(w, veto_acc[..., law.threshold :].sum(axis=-1), axes=1)
     short_acc = None  # built per mood node: it can reach 2**20 patterns
     for k in np.flatnonzero(w):
         acc = np.ones(1)
@@ -270,10 +318,13 @@ def blocking_coalitions(
     draft: str | Draft | None = None,
     *,
     top: int = 10,
-    method: Literal["auto", "exact", "monte_carlo"] = "auto",
+    method: Method | None = None,
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
+    model: VoteModel | None = None,
+    executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> BlockingCoalitions:
     """Find the most likely blocking coalitions of a draft, with their probabilities.
 
@@ -288,8 +339,9 @@ def blocking_coalitions(
         The draft (id, object, or None when the scenario has exactly one).
     top : int
         How many coalitions to list, most likely first (default 10).
-    method : {"auto", "exact", "monte_carlo"}
-        ``"auto"`` (default) is exact for councils of up to 20 seats, Monte Carlo above.
+    method : {"auto", "exact", "monte_carlo"}, optional
+        Default the scenario's ``simulation.method``. ``"auto"`` is exact for councils of up to
+        20 seats, Monte Carlo above.
     draws : int, optional
         Monte Carlo draws (default: the scenario's ``simulation.draws``).
     seed : None, int, SeedSequence or Generator, optional
@@ -297,6 +349,14 @@ def blocking_coalitions(
     nodes : int, optional
         Least number of mood points for the exact method (default
         :data:`councilsim.exact.DEFAULT_NODES`).
+    model : VoteModel, optional
+        The vote model; the exact method needs one that gives a
+        :class:`~councilsim.votemodel.VoteLaw`.
+    executor : concurrent.futures.Executor, optional
+        Runs the Monte Carlo tasks; results are identical.
+    options : EngineOptions, optional
+        method, draws, seed, nodes, model and executor in one object (the keyword arguments,
+        when given, take precedence).
 
     Returns
     -------
@@ -307,16 +367,16 @@ def blocking_coalitions(
     ValueError
         For ``top`` below 1, an unknown method, or the exact method on more than 20 seats.
     """
-    scenario = _as_scenario(scenario)
-    draft = _as_draft(scenario, draft)
+    scenario = as_scenario(scenario)
+    draft = as_draft(scenario, draft)
     if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
         raise InputError(f"top must be a positive integer, got {top!r}")
     seats = scenario.council.seats
-    if method == "auto":
+    engine = EngineOptions.of(options, method=method, draws=draws, seed=seed, nodes=nodes,
+                              model=model, executor=executor)
+    method = engine.method or scenario.simulation.method
+    if method == "auto":  # this analysis' own rule: its exact form enumerates 2**seats patterns
         method = "exact" if seats <= MAX_EXACT_SEATS else "monte_carlo"
-    if method not in ("exact", "monte_carlo"):
-        raise InputError(f"method must be 'auto', 'exact' or 'monte_carlo'; got {method!r}")
-    _method_iv(method, draws, nodes)
     if method == "exact" and seats > MAX_EXACT_SEATS:
         raise InputError(
             f"the exact method enumerates 2**seats vote patterns and allows at most "
@@ -330,10 +390,13 @@ def blocking_coalitions(
     common = dict(draft_id=draft.id, threshold=threshold, scenario_title=scenario.title,
                   scenario_hash=scenario.content_hash())
     if method == "exact":
-        law = RandomUtilityModel().prepare(scenario, draft)
-        nodes = int(nodes or DEFAULT_NODES)
+        law = engine.vote_model.prepare(scenario, draft)
+        if not isinstance(law, VoteLaw):
+            raise InputError("this vote model has no exact form; use method='monte_carlo'")
+        nodes = int(engine.nodes or DEFAULT_NODES)
         veto_masks, veto_probs, short_masks, short_probs = _exact_patterns(law, nodes)
-        vetoed = veto_masks != 0
+        # Holders' no patterns that cannot leave the required yes votes never veto.
+        vetoed = (veto_masks != 0) & (veto_probs > 0)
         short = _popcount(short_masks, seats) > seats - threshold
         masks = np.concatenate([veto_masks[vetoed], short_masks[short]])
         probs = np.concatenate([veto_probs[vetoed], short_probs[short]])
@@ -342,15 +405,16 @@ def blocking_coalitions(
         std_errors = None
         total, draws_used, seed_used = None, None, None
     else:
-        result = simulate(scenario, draft, method="monte_carlo", draws=draws, seed=seed,
+        result = simulate(scenario, draft, options=replace(engine, method="monte_carlo"),
                           keep_draws=True)
         votes = result.votes
         bit = np.int64(1) << np.arange(seats, dtype=np.int64)
         veto = np.array([code in veto_holders for code in codes])
         veto_no = (votes == NO) & veto
-        is_vetoed = veto_no.any(axis=1)
         yes = votes == YES
-        failed = is_vetoed | (yes.sum(axis=1) < threshold)
+        enough = yes.sum(axis=1) >= threshold
+        is_vetoed = veto_no.any(axis=1) & enough
+        failed = is_vetoed | ~enough
         mask = np.where(is_vetoed, veto_no @ bit, (~yes) @ bit)
         keys, counts = np.unique(2 * mask[failed] + is_vetoed[failed], return_counts=True)
         total = votes.shape[0]

@@ -30,6 +30,7 @@ import datetime as dt
 import math
 import os
 import re
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,23 +38,30 @@ import numpy as np
 
 from councilsim.analysis._common import (
     Method,
+    Report,
     SeedLike,
-    _as_draft,
-    _as_scenario,
-    _common_seed,
-    _format_value,
-    _import_pandas,
-    _jsonable,
-    _method_iv,
-    _Report,
-    _simulate,
-    _table,
-    _target_iv,
+    as_draft,
+    as_scenario,
+    checked_target,
+    format_value,
+    import_pandas,
+    jsonable,
+    resolve_engine,
+    simulate_text,
+    text_table,
 )
 from councilsim.catalog import ProvisionKind
 from councilsim.errors import InputError
-from councilsim.models import Council, Draft, Provision, Scenario, SimulationSettings
-from councilsim.votemodel import RandomUtilityModel
+from councilsim.models import (
+    DEFAULT_CAMPS,
+    Council,
+    Draft,
+    Provision,
+    Scenario,
+    SimulationSettings,
+)
+from councilsim.options import EngineOptions
+from councilsim.votemodel import RandomUtilityModel, VoteModel
 
 __all__ = [
     "Change",
@@ -151,7 +159,7 @@ class Move:
 
 
 @dataclass(frozen=True)
-class Negotiation(_Report):
+class Negotiation(Report):
     """The sponsor's preferred text among those reaching a target P(adopted), and how it got there.
 
     Attributes
@@ -275,7 +283,7 @@ class Negotiation(_Report):
             in real units (``draft_*``, ``negotiated_*``, ``other_*``).
         """
         scenario = self.base_scenario
-        other = _as_draft(scenario, other)
+        other = as_draft(scenario, other)
         kinds = scenario.provision_kinds
         negotiated = scenario.draft_severities(self.draft)
         theirs = scenario.draft_severities(other)
@@ -316,7 +324,7 @@ class Negotiation(_Report):
         return "\n".join([
             f"Provisions (severity in brackets): draft {self.draft_id!r}, negotiated text "
             f"(P(adopted) {self.p_adopted:.3f}, target {self.target:g}), {other_id!r}",
-            _table(header, body, left=(0, 1, 2, 3, 4)),
+            text_table(header, body, left=(0, 1, 2, 3, 4)),
         ])
 
     def to_dict(self) -> dict[str, Any]:
@@ -331,11 +339,11 @@ class Negotiation(_Report):
             {**move.__dict__, "changes": [c.__dict__ for c in move.changes]} for move in self.path
         ]
         out["draft"] = self.draft.model_dump(mode="json", exclude_none=True)
-        return _jsonable(out)
+        return jsonable(out)
 
     def to_frame(self):
         """One row per provision (needs pandas)."""
-        pd = _import_pandas()
+        pd = import_pandas()
         frame = pd.DataFrame([row.__dict__ for row in self.provisions]).set_index("kind")
         frame.attrs.update(draft_id=self.draft_id, p_adopted=self.p_adopted, target=self.target)
         return frame
@@ -364,7 +372,7 @@ class Negotiation(_Report):
                 sev,
                 f"{100 * r.share_conceded:.0f}%",
             ])
-        lines.append(_table(header, rows, left=(0, 1, 2, 3)))
+        lines.append(text_table(header, rows, left=(0, 1, 2, 3)))
         if any(not r.exact_form for r in self.provisions):
             lines.append("~ severity between named forms: the form at or below is shown")
         lines += ["", f"Path ({len(self.path)} moves):"]
@@ -398,8 +406,8 @@ def _level_at_or_below(entry: ProvisionKind, severity: float) -> str | None:
 def _real_value(entry: ProvisionKind, severity: float) -> tuple[float | bool | str, str, bool]:
     """Invert the catalog mapping: (value in real units, display text, exact)."""
     if entry.baseline is not None:
-        value = _clean(entry.baseline * (1.0 - severity))
-        text = _format_value(value, entry.unit)
+        value = _without_float_dust(entry.baseline * (1.0 - severity))
+        text = format_value(value, entry.unit)
         named = [name for name, sev in entry.levels.items()
                  if 0.0 < sev < 1.0 and abs(sev - severity) <= _TOL]
         if named:  # e.g. worker_cap "no_new": the level says more than its cap equivalent
@@ -414,10 +422,10 @@ def _real_value(entry: ProvisionKind, severity: float) -> tuple[float | bool | s
 
 
 def _value_text(value: Any, unit: str | None) -> str:
-    return _format_value(value, unit) if isinstance(value, float) else _format_value(value)
+    return format_value(value, unit) if isinstance(value, float) else format_value(value)
 
 
-def _clean(x: float) -> float:
+def _without_float_dust(x: float) -> float:
     """Drop floating-point dust (``2025000.0000000002`` -> ``2025000.0``)."""
     return float(f"{x:.12g}")
 
@@ -473,7 +481,7 @@ def _provision_at(track: _Track, index: int) -> Provision | None:
         return Provision(kind=track.kind, value=value, unit=entry.unit, note=note)
     if exact:
         return Provision(kind=track.kind, value=value, note=note)
-    return Provision(kind=track.kind, severity=_clean(severity),
+    return Provision(kind=track.kind, severity=_without_float_dust(severity),
                      note=f"{note}; between named forms, at or above {text!r}")
 
 
@@ -506,12 +514,15 @@ def negotiate(
     *,
     target: float = 0.9,
     sponsor: str | None = None,
-    method: Method = "exact",
+    method: Method | None = None,
     steps: int = 20,
     forms: Forms = "continuous",
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
+    model: VoteModel | None = None,
+    executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> Negotiation:
     """Find the text the sponsor likes best among those with P(adopted) >= ``target``.
 
@@ -530,8 +541,9 @@ def negotiate(
     sponsor : str, optional
         Council member whose own mean utility is maximised; default the draft's first sponsor
         that sits on the council.
-    method : {"exact", "monte_carlo"}
-        Engine. Monte Carlo uses one seed for every text (common random numbers).
+    method : {"auto", "exact", "monte_carlo"}, optional
+        Engine; default the scenario's ``simulation.method`` (``auto``: exact when it applies).
+        Monte Carlo uses one seed for every text (common random numbers).
     steps : int
         Grid steps between status quo and draft severity, per provision (default 20).
     forms : {"continuous", "named"}
@@ -544,6 +556,14 @@ def negotiate(
         Monte Carlo seed (default: the scenario's, else fresh entropy, recorded).
     nodes : int, optional
         Least number of mood points of the exact engine (see :func:`councilsim.simulate`).
+    model : VoteModel, optional
+        Vote model of the simulations (the sponsor's utility is always its mean net utility
+        under the random-utility model of its stance).
+    executor : concurrent.futures.Executor, optional
+        Runs each text's Monte Carlo tasks; results are identical.
+    options : EngineOptions, optional
+        method, draws, seed, nodes, model and executor in one object (the keyword arguments,
+        when given, take precedence).
 
     Returns
     -------
@@ -557,19 +577,19 @@ def negotiate(
         For a target outside (0, 1), ``steps`` below 1, an unknown ``forms`` or method, or a
         sponsor not on the council.
     """
-    scenario = _as_scenario(scenario)
-    base = _as_draft(scenario, draft)
-    _method_iv(method, draws, nodes)
-    target = _target_iv(target)
+    scenario = as_scenario(scenario)
+    base = as_draft(scenario, draft)
+    engine = resolve_engine(scenario, base, options, method=method, draws=draws, seed=seed,
+                            nodes=nodes, model=model, executor=executor)
+    target = checked_target(target)
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
         raise InputError(f"steps must be a positive integer, got {steps!r}")
     if forms not in ("continuous", "named"):
         raise InputError(f"forms must be 'continuous' or 'named', got {forms!r}")
     sponsor = _sponsor_iv(scenario, base, sponsor)
     sponsor_index = scenario.council.members.index(sponsor)
-    root, entropy = _common_seed(scenario, method, seed)
     tracks = _tracks(scenario, base, int(steps), forms)
-    model = RandomUtilityModel()
+    utility_model = RandomUtilityModel()
     cache: dict[tuple[int, ...], tuple[float, float, float, Draft]] = {}
 
     def text(state: tuple[int, ...]) -> Draft:
@@ -587,8 +607,8 @@ def negotiate(
     def evaluate(state: tuple[int, ...]) -> tuple[float, float, float, Draft]:
         if state not in cache:
             amended = text(state)
-            result = _simulate(scenario, amended, method, draws, root, nodes)
-            utility = float(model.prepare(scenario, amended).mean[sponsor_index])
+            result = simulate_text(scenario, amended, engine)
+            utility = float(utility_model.prepare(scenario, amended).mean[sponsor_index])
             cache[state] = (result.p_adopted, utility, result.std_error, amended)
         return cache[state]
 
@@ -730,12 +750,12 @@ def negotiate(
         provisions=tuple(rows),
         path=tuple(path),
         draft=amended,
-        method=method,
+        method=engine.method,
         steps=int(steps),
         forms=forms,
         evaluations=len(cache),
-        draws=(draws or scenario.simulation.draws) if method == "monte_carlo" else None,
-        seed=entropy,
+        draws=engine.draws,
+        seed=engine.seed,
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
         base_scenario=scenario,
@@ -873,6 +893,9 @@ def scenario_toml(scenario: Scenario) -> str:
             del data["kind"]
             shown = _toml_value(data["value"]) if list(data) == ["value"] else _toml_value(data)
             lines.append(f"{_toml_key(provision.kind)} = {shown}")
+    if scenario.camps != DEFAULT_CAMPS:
+        lines += ["", "[camps]", *_pairs({name: list(codes)
+                                         for name, codes in scenario.camps.items()})]
     for bloc in scenario.blocs:
         lines += ["", "[[bloc]]", *_pairs(bloc.model_dump(exclude_defaults=True)
                                           | {"name": bloc.name, "members": list(bloc.members),

@@ -53,8 +53,9 @@ from fractions import Fraction
 from math import comb, factorial
 from typing import Any, Protocol
 
-from councilsim.analysis._common import _table
+from councilsim.analysis._common import text_table
 from councilsim.errors import InputError
+from councilsim.results import chart
 
 __all__ = ["CouncilLike", "PowerIndices", "power_indices"]
 
@@ -198,6 +199,13 @@ class PowerIndices:
         frame.attrs["procedural"] = self.procedural
         return frame
 
+    def plot(self, ax=None, **kwargs: Any):
+        """Power of a veto seat and of another seat (needs matplotlib); returns the Axes.
+
+        ``kwargs`` go to :func:`councilsim.plot.power_bars`.
+        """
+        return chart("power_bars")(self, ax=ax, **kwargs)
+
     def summary(self) -> str:
         """Return a plain-text table of the indices, one line per member plus a total.
 
@@ -259,7 +267,7 @@ class PowerIndices:
         )
 
         # Header, rule, members, total; the total gets a rule of its own above it.
-        header_line, rule_line, *body = _table(header, rows, left=left_aligned).split("\n")
+        header_line, rule_line, *body = text_table(header, rows, left=left_aligned).split("\n")
         lines = [
             f"Voting power: {name} ({rule})", header_line, rule_line, *body[:-1], rule_line,
             body[-1],

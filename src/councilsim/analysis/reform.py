@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import os
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -39,19 +40,20 @@ import numpy as np
 
 from councilsim.analysis._common import (
     Method,
+    Report,
     SeedLike,
-    _as_draft,
-    _as_scenario,
-    _common_seed,
-    _import_pandas,
-    _jsonable,
-    _method_iv,
-    _Report,
-    _simulate,
-    _table,
+    as_draft,
+    as_scenario,
+    jsonable,
+    resolve_engine,
+    simulate_text,
+    text_table,
 )
 from councilsim.analysis.power import PowerIndices, power_indices
+from councilsim.errors import InputError
 from councilsim.models import Council, Draft, Member, Scenario
+from councilsim.options import EngineOptions
+from councilsim.results import chart
 
 __all__ = [
     "DEFAULT_COUNCILS",
@@ -110,7 +112,7 @@ def average_elected_stance(scenario: Scenario, code: str = "AVG") -> Member:
     )
 
 
-def _council(council: str | Council) -> Council:
+def _as_council(council: str | Council) -> Council:
     if isinstance(council, Council):
         return council
     if isinstance(council, str):
@@ -133,8 +135,8 @@ def council_scenario(scenario: Scenario | str | os.PathLike, council: str | Coun
     Scenario
         With the new council, stances for all its seats, and blocs and drafts restricted to it.
     """
-    scenario = _as_scenario(scenario)
-    council = _council(council)
+    scenario = as_scenario(scenario)
+    council = _as_council(council)
     old = set(scenario.council.members)
     average = average_elected_stance(scenario)
     members = []
@@ -197,7 +199,8 @@ class CouncilRow:
     dropped : tuple of str
         Scenario members without a seat on this council.
     p_adopted, p_vetoed, p_short : float
-        The draft's probability of adoption, of a veto, of falling short without one.
+        The draft's probability of adoption, of a veto (the required yes votes and a holder's
+        no), of falling short of the votes (whatever the holders did).
     error : float
         Quadrature error bound (exact) or standard error (Monte Carlo) of ``p_adopted``.
     power : PowerIndices
@@ -243,7 +246,7 @@ class CouncilRow:
 
 
 @dataclass(frozen=True)
-class CouncilComparison(_Report):
+class CouncilComparison(Report):
     """A draft before several councils: power indices and P(adopted), one row per council.
 
     Attributes
@@ -286,23 +289,38 @@ class CouncilComparison(_Report):
              "power": row.power.to_dict()}
             for row in self.rows
         ]
-        return _jsonable(out)
+        return jsonable(out)
 
-    def to_frame(self):
-        """One row per council (needs pandas)."""
-        pd = _import_pandas()
-        records = []
-        for row in self.rows:
-            records.append({
-                "council": row.name, "seats": row.seats, "threshold": row.threshold,
-                "veto_holders": len(row.veto_holders), "placeholders": len(row.placeholders),
-                "p_adopted": row.p_adopted, "p_vetoed": row.p_vetoed, "p_short": row.p_short,
-                "ss_veto": _float(row.shapley_shubik_veto),
-                "ss_other": _float(row.shapley_shubik_other),
-                "banzhaf_veto": _float(row.banzhaf_veto),
-                "banzhaf_other": _float(row.banzhaf_other),
-            })
-        return pd.DataFrame(records).set_index("council")
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """``(columns, rows)``: one row per council (``councilsim reform --format csv``).
+
+        Counts of seats, votes needed, veto holders and placeholder seats; the draft's
+        P(adopted), P(vetoed), P(short); the Shapley-Shubik and Banzhaf index of a veto seat and
+        the average of the other seats.
+        """
+        columns = ["council", "seats", "threshold", "veto_holders", "placeholders", "p_adopted",
+                   "p_vetoed", "p_short", "shapley_shubik_veto", "shapley_shubik_other",
+                   "banzhaf_veto", "banzhaf_other"]
+        rows = [
+            [row.name, row.seats, row.threshold, len(row.veto_holders), len(row.placeholders),
+             row.p_adopted, row.p_vetoed, row.p_short, _float(row.shapley_shubik_veto),
+             _float(row.shapley_shubik_other), _float(row.banzhaf_veto),
+             _float(row.banzhaf_other)]
+            for row in self.rows
+        ]
+        return columns, rows
+
+    def plot(self, kind: str = "outcomes", ax=None, **kwargs: Any):
+        """Chart the comparison (needs matplotlib); returns the Axes.
+
+        ``kind="outcomes"``: adopted / vetoed / short of votes before each council
+        (:func:`councilsim.plot.council_outcomes`); ``"power"``: the power of a veto seat and of
+        another seat (:func:`councilsim.plot.power_bars`).
+        """
+        charts = {"outcomes": "council_outcomes", "power": "power_bars"}
+        if kind not in charts:
+            raise InputError(f"kind must be one of {', '.join(charts)}; got {kind!r}")
+        return chart(charts[kind])(self, ax=ax, **kwargs)
 
     def summary(self) -> str:
         """Return a plain-text table: rules, power of a veto and another seat, P(adopted)."""
@@ -318,7 +336,7 @@ class CouncilComparison(_Report):
         return "\n".join([
             f"Draft {self.draft_id!r} before other councils ({self.method}); SS = Shapley-Shubik, "
             "Bz = normalised Banzhaf, per veto seat and per other seat (average)",
-            _table(header, rows),
+            text_table(header, rows),
             "placeholders: seats given the average stance of the scenario's elected members",
         ])
 
@@ -341,10 +359,13 @@ def compare_councils(
     councils: tuple[str | Council, ...] | list[str | Council] = DEFAULT_COUNCILS,
     *,
     include_scenario_council: bool = True,
-    method: Method = "exact",
+    method: Method | None = None,
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
+    model: Any = None,
+    executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> CouncilComparison:
     """Power indices and the draft's P(adopted) under each of several councils.
 
@@ -359,14 +380,22 @@ def compare_councils(
         :data:`DEFAULT_COUNCILS`.
     include_scenario_council : bool
         Put the scenario's own council first, as the reference row.
-    method : {"exact", "monte_carlo"}
-        Engine (Monte Carlo: one seed for every council).
+    method : {"auto", "exact", "monte_carlo"}, optional
+        Engine; default the scenario's ``simulation.method`` (``auto``: exact when it applies to
+        the scenario's own council). Monte Carlo: one seed for every council.
     draws : int, optional
         Monte Carlo draws per council.
     seed : None, int, SeedSequence or Generator, optional
         Monte Carlo seed (default: the scenario's, else fresh entropy, recorded).
     nodes : int, optional
         Least number of mood points of the exact engine (see :func:`councilsim.simulate`).
+    model : VoteModel, optional
+        Vote model passed to :func:`councilsim.simulate`.
+    executor : concurrent.futures.Executor, optional
+        Runs each council's Monte Carlo tasks; results are identical.
+    options : EngineOptions, optional
+        method, draws, seed, nodes, model and executor in one object (the keyword arguments,
+        when given, take precedence).
 
     Returns
     -------
@@ -377,18 +406,18 @@ def compare_councils(
     ValueError
         For an unknown council name (the message lists the names allowed) or method.
     """
-    scenario = _as_scenario(scenario)
-    base = _as_draft(scenario, draft)
-    _method_iv(method, draws, nodes)
+    scenario = as_scenario(scenario)
+    base = as_draft(scenario, draft)
+    engine = resolve_engine(scenario, base, options, method=method, draws=draws, seed=seed,
+                            nodes=nodes, model=model, executor=executor)
     if isinstance(councils, str | Council):
         councils = (councils,)
-    root, entropy = _common_seed(scenario, method, seed)
     entries: list[tuple[str, Scenario]] = []
     if include_scenario_council:
         own = scenario.council
         entries.append((f"scenario: {own.name or 'council'}", scenario))
     for council in councils:
-        council = _council(council)
+        council = _as_council(council)
         entries.append((council.name or "council", council_scenario(scenario, council)))
     old = set(scenario.council.members)
     rows = []
@@ -397,7 +426,7 @@ def compare_councils(
         draft = base.model_copy(update={
             "obliged_abstain": tuple(c for c in base.obliged_abstain if c in council.members)
         })
-        result = _simulate(moved, draft, method, draws, root, nodes)
+        result = simulate_text(moved, draft, engine)
         rows.append(CouncilRow(
             name=name,
             seats=council.seats,
@@ -414,9 +443,9 @@ def compare_councils(
     return CouncilComparison(
         draft_id=base.id,
         rows=tuple(rows),
-        method=method,
-        draws=(draws or scenario.simulation.draws) if method == "monte_carlo" else None,
-        seed=entropy,
+        method=engine.method,
+        draws=engine.draws,
+        seed=engine.seed,
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
     )

@@ -1,8 +1,8 @@
 """Which stance parameters matter: P(adopted)'s sensitivity to every parameter of the vote model.
 
-Each parameter of the random-utility model (DESIGN §3) is moved down and up by a step, clipped to
-its allowed range, and the draft is simulated at both ends; the central finite difference is the
-parameter's effect. Sorted by size, the rows are the data of a tornado diagram.
+Each parameter of the random-utility model (docs/model.md) is moved down and up by a step,
+clipped to its allowed range, and the draft is simulated at both ends; the central finite
+difference is the parameter's effect. Sorted by size, the rows are the data of a tornado diagram.
 
 Parameters covered, for every council member (members without a stance in the scenario have the
 default one, and are covered too): ``support``, ``uncertainty``, ``abstention``, ``veto_cost``
@@ -23,20 +23,20 @@ import numpy as np
 
 from councilsim.analysis._common import (
     Method,
+    Report,
     SeedLike,
-    _as_draft,
-    _as_scenario,
-    _common_seed,
-    _import_pandas,
-    _jsonable,
-    _map,
-    _method_iv,
-    _Report,
-    _simulate,
-    _table,
+    as_draft,
+    as_scenario,
+    jsonable,
+    map_tasks,
+    resolve_engine,
+    simulate_text,
+    text_table,
 )
 from councilsim.errors import InputError
 from councilsim.models import Draft, Scenario
+from councilsim.options import EngineOptions
+from councilsim.results import chart
 
 __all__ = ["Sensitivity", "SensitivityRow", "sensitivity"]
 
@@ -92,7 +92,7 @@ class SensitivityRow:
 
 
 @dataclass(frozen=True)
-class Sensitivity(_Report):
+class Sensitivity(Report):
     """Every parameter's effect on P(adopted), largest first (the data of a tornado diagram).
 
     Attributes
@@ -143,14 +143,23 @@ class Sensitivity(_Report):
         """All fields as plain Python types (JSON-ready); rows become a list of dicts."""
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         out["rows"] = [row.__dict__ for row in self.rows]
-        return _jsonable(out)
+        return jsonable(out)
 
-    def to_frame(self):
-        """One row per parameter, in rank order (needs pandas)."""
-        pd = _import_pandas()
-        frame = pd.DataFrame([row.__dict__ for row in self.rows])
-        frame.attrs.update(draft_id=self.draft_id, p_adopted=self.p_adopted)
-        return frame
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """``(columns, rows)``: one row per parameter, in rank order.
+
+        The CSV of ``councilsim sensitivity``; ``p_low``/``p_high`` are P(adopted) at
+        ``low``/``high``.
+        """
+        columns = list(SensitivityRow.__dataclass_fields__)
+        return columns, [[getattr(row, c) for c in columns] for row in self.rows]
+
+    def plot(self, ax=None, **kwargs: Any):
+        """Tornado diagram of the largest effects (needs matplotlib); returns the Axes.
+
+        ``kwargs`` go to :func:`councilsim.plot.tornado`.
+        """
+        return chart("tornado")(self, ax=ax, **kwargs)
 
     def summary(self, top: int | None = 25) -> str:
         """Return a plain-text tornado table: the ``top`` largest effects (all when None)."""
@@ -166,7 +175,7 @@ class Sensitivity(_Report):
             f"Sensitivity of P(adopted) = {self.p_adopted:.4f} for draft {self.draft_id!r} "
             f"({self.method}); effect = dP/dparameter by central differences",
             f"steps: {steps}",
-            _table(header, rows, left=(0, 1)),
+            text_table(header, rows, left=(0, 1)),
         ]
         if len(shown) < len(self.rows):
             lines.append(f"({len(shown)} of {len(self.rows)} parameters shown)")
@@ -198,16 +207,11 @@ def _steps_iv(step: float | Mapping[str, float]) -> dict[str, float]:
 class _Variant:
     scenario: Scenario
     draft: Draft
-    method: str
-    draws: int | None
-    seed: Any
-    nodes: int | None
+    engine: EngineOptions  # resolved, without the executor
 
 
 def _run_variant(variant: _Variant) -> float:
-    return _simulate(
-        variant.scenario, variant.draft, variant.method, variant.draws, variant.seed, variant.nodes
-    ).p_adopted
+    return simulate_text(variant.scenario, variant.draft, variant.engine).p_adopted
 
 
 def _with_member(scenario: Scenario, code: str, **update: Any) -> Scenario:
@@ -254,11 +258,13 @@ def sensitivity(
     draft: str | Draft | None = None,
     *,
     step: float | Mapping[str, float] = 0.1,
-    method: Method = "exact",
+    method: Method | None = None,
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
+    model: Any = None,
     executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> Sensitivity:
     """Each vote-model parameter's effect on P(adopted), by central finite differences.
 
@@ -277,27 +283,34 @@ def sensitivity(
         One step for every parameter (default 0.1, in the parameter's own units), or a mapping
         from family (``support``, ``uncertainty``, ``abstention``, ``veto_cost``, ``ideal``,
         ``salience``, ``bloc_sd``, ``mood_sd``) to step; families not given use 0.1.
-    method : {"exact", "monte_carlo"}
-        Engine. Monte Carlo uses one seed for every variant (common random numbers).
+    method : {"auto", "exact", "monte_carlo"}, optional
+        Engine; default the scenario's ``simulation.method`` (``auto``: exact when it applies).
+        Monte Carlo uses one seed for every variant (common random numbers).
     draws : int, optional
         Monte Carlo draws per variant.
     seed : None, int, SeedSequence or Generator, optional
         Monte Carlo seed (default: the scenario's, else fresh entropy, recorded).
     nodes : int, optional
         Least number of mood points of the exact engine (see :func:`councilsim.simulate`).
+    model : VoteModel, optional
+        Vote model passed to :func:`councilsim.simulate`.
     executor : concurrent.futures.Executor, optional
         Maps the variants over an executor; results are identical.
+    options : EngineOptions, optional
+        method, draws, seed, nodes, model and executor in one object (the keyword arguments,
+        when given, take precedence).
 
     Returns
     -------
     Sensitivity
         Rows sorted by ``abs(effect)``, largest first.
     """
-    scenario = _as_scenario(scenario)
-    base_draft = _as_draft(scenario, draft)
-    _method_iv(method, draws, nodes)
+    scenario = as_scenario(scenario)
+    base_draft = as_draft(scenario, draft)
+    engine = resolve_engine(scenario, base_draft, options, method=method, draws=draws, seed=seed,
+                            nodes=nodes, model=model, executor=executor)
     steps = _steps_iv(step)
-    root, entropy = _common_seed(scenario, method, seed)
+    task_engine = engine.without_executor()
     specs, variants = [], []
     for scope, owner, parameter, family, value, rebuild in _parameters(scenario):
         floor, ceiling = RANGES[family]
@@ -305,9 +318,9 @@ def sensitivity(
         high = float(min(max(value + steps[family], floor), ceiling))
         specs.append((scope, owner, parameter, float(value), low, high))
         for v in (low, high):
-            variants.append(_Variant(rebuild(v), base_draft, method, draws, root, nodes))
-    base = _simulate(scenario, base_draft, method, draws, root, nodes)
-    p = _map(_run_variant, variants, executor)
+            variants.append(_Variant(rebuild(v), base_draft, task_engine))
+    base = simulate_text(scenario, base_draft, engine)
+    p = map_tasks(_run_variant, variants, engine.executor)
     rows = []
     for k, (scope, owner, parameter, value, low, high) in enumerate(specs):
         p_low, p_high = p[2 * k], p[2 * k + 1]
@@ -320,10 +333,10 @@ def sensitivity(
         p_adopted=base.p_adopted,
         rows=tuple(rows[i] for i in order),
         steps=steps,
-        method=method,
+        method=engine.method,
         error=base.std_error,
-        draws=base.draws,
-        seed=entropy,
+        draws=engine.draws,
+        seed=engine.seed,
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
     )

@@ -19,27 +19,27 @@ import numpy as np
 
 from councilsim.analysis._common import (
     Method,
+    Report,
     SeedLike,
-    _as_draft,
-    _as_scenario,
-    _common_seed,
-    _format_value,
-    _import_pandas,
-    _jsonable,
-    _kind,
-    _map,
-    _method_iv,
-    _plain,
-    _provision_for,
-    _Report,
-    _table,
-    _target_iv,
-    _with_provision,
+    as_draft,
+    as_scenario,
+    checked_target,
+    format_value,
+    jsonable,
+    map_tasks,
+    plain_scalar,
+    provision_for,
+    provision_kind,
+    resolve_engine,
+    text_table,
+    with_provision,
 )
 from councilsim.api import simulate_texts
 from councilsim.errors import InputError
 from councilsim.exact import BATCH_LAWS
 from councilsim.models import Draft, Provision, Scenario
+from councilsim.options import EngineOptions
+from councilsim.results import chart
 
 __all__ = ["SweepGrid", "SweepResult", "sweep", "sweep_grid"]
 
@@ -55,35 +55,28 @@ class _Points:
 
     scenario: Scenario
     drafts: tuple[Draft, ...]
-    method: str
-    draws: int | None
-    seed: np.random.SeedSequence | None
-    nodes: int | None
-    model: Any
+    engine: EngineOptions  # resolved, without the executor
 
 
-def _run_points(points: _Points) -> list[tuple[float, float, float, float, dict[str, float]]]:
-    results = simulate_texts(
-        points.scenario, list(points.drafts), method=points.method, draws=points.draws,
-        seed=points.seed, nodes=points.nodes, model=points.model, decisive=False,
-    )
-    return [(r.p_adopted, r.p_vetoed, r.p_short, r.std_error, r.veto_prob) for r in results]
+def _run_points(points: _Points) -> list[tuple]:
+    results = simulate_texts(points.scenario, list(points.drafts), points.engine, decisive=False)
+    return [(r.p_adopted, r.p_vetoed, r.p_short, r.std_error, r.veto_prob, r.p_no)
+            for r in results]
 
 
-def _simulate_points(
-    scenario: Scenario, drafts: list[Draft], method: str, draws, seed, nodes, model, executor
-) -> list[tuple[float, float, float, float, dict[str, float]]]:
+def _simulate_points(scenario: Scenario, drafts: list[Draft], engine: EngineOptions) -> list[tuple]:
     """Every text's outcome, in order; tasks are mapped over ``executor``.
 
     Exact texts go in batches (the exact engine evaluates a batch at once), Monte Carlo texts
     one per task.
     """
-    size = BATCH_LAWS if method == "exact" else 1
+    size = BATCH_LAWS if engine.method == "exact" else 1
     tasks = [
-        _Points(scenario, tuple(drafts[i : i + size]), method, draws, seed, nodes, model)
+        _Points(scenario, tuple(drafts[i : i + size]), engine.without_executor())
         for i in range(0, len(drafts), size)
     ]
-    return [output for outputs in _map(_run_points, tasks, executor) for output in outputs]
+    outputs = map_tasks(_run_points, tasks, engine.executor)
+    return [output for batch in outputs for output in batch]
 
 
 def _grid_values(
@@ -93,11 +86,11 @@ def _grid_values(
     if isinstance(values, str | bytes) or not isinstance(values, Iterable | np.ndarray):
         raise InputError(f"values for {kind!r} must be a sequence (list, array), got {values!r}")
     items = values.ravel().tolist() if isinstance(values, np.ndarray) else list(values)
-    plain = [_plain(v) for v in items]
+    plain = [plain_scalar(v) for v in items]
     if not plain:
         raise InputError(f"values for {kind!r} must not be empty")
     note = "swept (severity)" if severity else "swept"
-    provisions = [_provision_for(scenario, kind, v, severity=severity, note=note) for v in plain]
+    provisions = [provision_for(scenario, kind, v, severity=severity, note=note) for v in plain]
     severities = np.array([scenario.severity(p) for p in provisions])
     return plain, provisions, severities
 
@@ -138,8 +131,8 @@ def _crossings(x: np.ndarray, p: np.ndarray, target: float) -> tuple[list[float]
 
 
 @dataclass(frozen=True, eq=False)
-class SweepResult(_Report):
-    """P(adopted), P(vetoed) and each veto holder's P(no) along one provision's values.
+class SweepResult(Report):
+    """P(adopted), P(vetoed) and each veto holder's veto risk along one provision's values.
 
     Attributes
     ----------
@@ -163,8 +156,11 @@ class SweepResult(_Report):
     axis : {"value", "severity"}
         What ``x`` and ``crossings`` are measured in.
     p_adopted, p_vetoed, p_short : ndarray of float
-        Probability of adoption, of a veto, and of too few yes votes without a veto.
+        Probability of adoption, of a veto (the required yes votes and a holder's no), and of
+        too few yes votes (whatever the holders did).
     veto_prob : dict of str to ndarray
+        For each veto holder, its probability of vetoing: the required yes votes and its no.
+    p_no : dict of str to ndarray
         For each veto holder, its probability of voting no.
     error : ndarray of float
         The exact engine's quadrature error bound, or the Monte Carlo standard error, of
@@ -204,6 +200,7 @@ class SweepResult(_Report):
     p_vetoed: np.ndarray
     p_short: np.ndarray
     veto_prob: dict[str, np.ndarray]
+    p_no: dict[str, np.ndarray]
     error: np.ndarray
     target: float
     crossings: tuple[float, ...]
@@ -226,24 +223,35 @@ class SweepResult(_Report):
         """All fields as plain Python types (JSON-ready; arrays become lists)."""
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         out["crossing"] = self.crossing
-        return _jsonable(out)
+        return jsonable(out)
 
-    def to_frame(self):
-        """One row per grid point (needs pandas)."""
-        pd = _import_pandas()
-        frame = pd.DataFrame(
-            {
-                "value": list(self.values),
-                "severity": self.severities,
-                "p_adopted": self.p_adopted,
-                "p_vetoed": self.p_vetoed,
-                "p_short": self.p_short,
-                **{f"p_veto_{code}": p for code, p in self.veto_prob.items()},
-                "error": self.error,
-            }
-        )
-        frame.attrs.update(draft_id=self.draft_id, provision=self.provision, target=self.target)
-        return frame
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """``(columns, rows)``: one row per grid point (the CSV of ``councilsim sweep``).
+
+        The value column is named with the kind and its unit, e.g. ``oil_refined
+        (barrels/year)``; ``veto_CODE`` is a holder's veto risk, ``p_no_CODE`` its P(no);
+        ``error`` is the quadrature error bound (exact) or standard error (Monte Carlo).
+        """
+        unit = "severity" if self.by_severity else self.unit
+        columns = [f"{self.provision} ({unit})" if unit else self.provision, "severity",
+                   "p_adopted", "p_vetoed", "p_short",
+                   *(f"veto_{code}" for code in self.veto_prob),
+                   *(f"p_no_{code}" for code in self.p_no),
+                   "quadrature_error" if self.method == "exact" else "std_error"]
+        rows = [
+            [self.values[i], self.severities[i], self.p_adopted[i], self.p_vetoed[i],
+             self.p_short[i], *(p[i] for p in self.veto_prob.values()),
+             *(p[i] for p in self.p_no.values()), self.error[i]]
+            for i in range(len(self.values))
+        ]
+        return columns, rows
+
+    def plot(self, ax=None, **kwargs: Any):
+        """P(adopted) and the veto risks against the swept value; returns the Axes.
+
+        ``kwargs`` go to :func:`councilsim.plot.sweep_curves`.
+        """
+        return chart("sweep_curves")(self, ax=ax, **kwargs)
 
     def _crossing_text(self) -> str:
         unit = "severity" if self.axis == "severity" else self.unit
@@ -251,7 +259,7 @@ class SweepResult(_Report):
             return f"P(adopted) never crosses {self.target:g} on this grid"
         parts = [
             f"{'falls' if d == 'down' else 'rises'} through {self.target:g} at "
-            f"{_format_value(c, unit) if self.axis == 'value' else f'severity {c:.4f}'}"
+            f"{format_value(c, unit) if self.axis == 'value' else f'severity {c:.4f}'}"
             for c, d in zip(self.crossings, self.crossing_directions, strict=True)
         ]
         return "P(adopted) " + "; ".join(parts)
@@ -262,10 +270,10 @@ class SweepResult(_Report):
         shown = np.unique(np.round(np.linspace(0, n - 1, min(n, max_rows))).astype(int))
         unit = "severity" if self.by_severity else (self.unit or "")
         header = [f"{self.provision} ({unit})" if unit else self.provision, "severity",
-                  "P(adopted)", "P(vetoed)", *(f"P(no) {c}" for c in self.veto_prob)]
+                  "P(adopted)", "P(vetoed)", *(f"veto {c}" for c in self.veto_prob)]
         rows = [
             [
-                f"{self.values[i]:.4f}" if self.by_severity else _format_value(self.values[i]),
+                f"{self.values[i]:.4f}" if self.by_severity else format_value(self.values[i]),
                 f"{self.severities[i]:.4f}",
                 f"{self.p_adopted[i]:.4f}",
                 f"{self.p_vetoed[i]:.4f}",
@@ -279,7 +287,7 @@ class SweepResult(_Report):
         lines = [
             f"Sweep of {self.label} ({self.provision}) in draft {self.draft_id!r}: "
             f"{n} points ({how})",
-            _table(header, rows),
+            text_table(header, rows),
         ]
         if len(shown) < n:
             lines.append(f"({len(shown)} of {n} points shown)")
@@ -294,13 +302,14 @@ def sweep(
     values: Sequence[Any] | np.ndarray,
     *,
     severity: bool = False,
-    method: Method = "exact",
+    method: Method | None = None,
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
     target: float = 0.5,
     model: Any = None,
     executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> SweepResult:
     """Simulate a draft with one provision set to each of a grid of values.
 
@@ -321,8 +330,9 @@ def sweep(
         ``True``/``False`` for a ban; or severities in [0, 1] when ``severity=True``.
     severity : bool
         Read ``values`` as severities.
-    method : {"exact", "monte_carlo"}
-        Engine for every point.
+    method : {"auto", "exact", "monte_carlo"}, optional
+        Engine for every point; default the scenario's ``simulation.method``. ``auto`` is
+        exact when the vote model has an exact form and its grids stay reasonable.
     draws : int, optional
         Monte Carlo draws per point (default: the scenario's ``simulation.draws``).
     seed : None, int, SeedSequence or Generator, optional
@@ -336,6 +346,9 @@ def sweep(
         Vote model passed to :func:`councilsim.simulate`.
     executor : concurrent.futures.Executor, optional
         Maps the grid points over an executor; the results are identical to a serial run.
+    options : EngineOptions, optional
+        method, draws, seed, nodes, model and executor in one object (the keyword arguments,
+        when given, take precedence).
 
     Returns
     -------
@@ -355,15 +368,15 @@ def sweep(
     >>> r = sweep(s, "res-2375", "oil_refined", np.linspace(0, 4.5e6, 10))  # doctest: +SKIP
     >>> r.crossing  # doctest: +SKIP
     """
-    scenario = _as_scenario(scenario)
-    base = _as_draft(scenario, draft)
-    _method_iv(method, draws, nodes)
-    target = _target_iv(target)
-    entry = _kind(scenario, provision)
+    scenario = as_scenario(scenario)
+    base = as_draft(scenario, draft)
+    engine = resolve_engine(scenario, base, options, method=method, draws=draws, seed=seed,
+                            nodes=nodes, model=model, executor=executor)
+    target = checked_target(target)
+    entry = provision_kind(scenario, provision)
     plain, provisions, severities = _grid_values(scenario, provision, values, bool(severity))
-    root, entropy = _common_seed(scenario, method, seed)
-    drafts = [_with_provision(base, p) for p in provisions]
-    outputs = _simulate_points(scenario, drafts, method, draws, root, nodes, model, executor)
+    drafts = [with_provision(base, p) for p in provisions]
+    outputs = _simulate_points(scenario, drafts, engine)
     x, axis = _axis(plain, severities)
     p_adopted = np.array([o[0] for o in outputs])
     crossings, directions = _crossings(x, p_adopted, target)
@@ -382,14 +395,12 @@ def sweep(
         p_vetoed=np.array([o[1] for o in outputs]),
         p_short=np.array([o[2] for o in outputs]),
         veto_prob={code: np.array([o[4][code] for o in outputs]) for code in veto_holders},
+        p_no={code: np.array([o[5][code] for o in outputs]) for code in veto_holders},
         error=np.array([o[3] for o in outputs]),
         target=target,
         crossings=tuple(crossings),
         crossing_directions=tuple(directions),
-        method=method,
-        draws=(draws or scenario.simulation.draws) if method == "monte_carlo" else None,
-        seed=entropy,
-        nodes=nodes,
+        **engine.provenance_fields(),
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
     )
@@ -401,7 +412,7 @@ def sweep(
 
 
 @dataclass(frozen=True, eq=False)
-class SweepGrid(_Report):
+class SweepGrid(Report):
     """P(adopted) and vetoes over the product of two provisions' grids.
 
     Arrays are indexed ``[i, j]`` for ``values[0][i]`` and ``values[1][j]``.
@@ -423,8 +434,11 @@ class SweepGrid(_Report):
     severities : tuple of ndarray
         Severity of each grid value.
     p_adopted, p_vetoed, p_short : ndarray of float, shape (n0, n1)
-        Probability of adoption, of a veto, of too few yes votes without a veto.
+        Probability of adoption, of a veto (the required yes votes and a holder's no), of too
+        few yes votes (whatever the holders did).
     veto_prob : dict of str to ndarray
+        Each veto holder's probability of vetoing, shape (n0, n1).
+    p_no : dict of str to ndarray
         Each veto holder's probability of voting no, shape (n0, n1).
     error : ndarray of float, shape (n0, n1)
         Quadrature error bound (exact) or standard error (Monte Carlo) of ``p_adopted``.
@@ -455,6 +469,7 @@ class SweepGrid(_Report):
     p_vetoed: np.ndarray
     p_short: np.ndarray
     veto_prob: dict[str, np.ndarray]
+    p_no: dict[str, np.ndarray]
     error: np.ndarray
     target: float
     method: str
@@ -470,29 +485,28 @@ class SweepGrid(_Report):
 
     def to_dict(self) -> dict[str, Any]:
         """All fields as plain Python types (JSON-ready; arrays become nested lists)."""
-        return _jsonable({name: getattr(self, name) for name in self.__dataclass_fields__})
+        return jsonable({name: getattr(self, name) for name in self.__dataclass_fields__})
 
-    def to_frame(self):
-        """One row per grid point, in long form (needs pandas)."""
-        pd = _import_pandas()
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """``(columns, rows)``: one row per grid point, in long form (as :class:`SweepResult`)."""
         n0, n1 = self.p_adopted.shape
-        i, j = np.divmod(np.arange(n0 * n1), n1)
-        a, b = self.provisions
-        frame = pd.DataFrame(
-            {
-                a: [self.values[0][k] for k in i],
-                b: [self.values[1][k] for k in j],
-                f"severity_{a}": self.severities[0][i],
-                f"severity_{b}": self.severities[1][j],
-                "p_adopted": self.p_adopted.ravel(),
-                "p_vetoed": self.p_vetoed.ravel(),
-                "p_short": self.p_short.ravel(),
-                **{f"p_veto_{c}": p.ravel() for c, p in self.veto_prob.items()},
-                "error": self.error.ravel(),
-            }
-        )
-        frame.attrs.update(draft_id=self.draft_id, target=self.target)
-        return frame
+        names = [
+            f"{kind} ({'severity' if flag else unit})" if flag or unit else kind
+            for kind, unit, flag in zip(self.provisions, self.units, self.by_severity,
+                                        strict=True)
+        ]
+        columns = [*names, *(f"severity {kind}" for kind in self.provisions), "p_adopted",
+                   "p_vetoed", "p_short", *(f"veto_{c}" for c in self.veto_prob),
+                   *(f"p_no_{c}" for c in self.p_no),
+                   "quadrature_error" if self.method == "exact" else "std_error"]
+        rows = [
+            [self.values[0][i], self.values[1][j], self.severities[0][i], self.severities[1][j],
+             self.p_adopted[i, j], self.p_vetoed[i, j], self.p_short[i, j],
+             *(p[i, j] for p in self.veto_prob.values()), *(p[i, j] for p in self.p_no.values()),
+             self.error[i, j]]
+            for i in range(n0) for j in range(n1)
+        ]
+        return columns, rows
 
     def summary(self, max_rows: int = 15, max_columns: int = 8) -> str:
         """P(adopted) as a plain-text table (rows: first provision, columns: second).
@@ -505,7 +519,7 @@ class SweepGrid(_Report):
 
         def show(axis: int, k: int) -> str:
             value = self.values[axis][k]
-            return f"{value:.3f}" if self.by_severity[axis] else _format_value(value)
+            return f"{value:.3f}" if self.by_severity[axis] else format_value(value)
 
         a, b = self.provisions
         header = [f"{a} \\ {b}", *(show(1, j) for j in cols_idx)]
@@ -524,7 +538,7 @@ class SweepGrid(_Report):
         lines = [
             f"P(adopted) of draft {self.draft_id!r}: rows {a} ({units[0]}), columns {b} "
             f"({units[1]}); * marks P(adopted) >= {self.target:g}",
-            _table(header, rows),
+            text_table(header, rows),
         ]
         if len(rows_idx) < n0 or len(cols_idx) < n1:
             lines.append(f"({len(rows_idx)} of {n0} rows, {len(cols_idx)} of {n1} columns shown)")
@@ -538,13 +552,14 @@ def sweep_grid(
     second: tuple[str, Sequence[Any] | np.ndarray],
     *,
     severity: bool | tuple[bool, bool] = False,
-    method: Method = "exact",
+    method: Method | None = None,
     draws: int | None = None,
     seed: SeedLike = None,
     nodes: int | None = None,
     target: float = 0.5,
     model: Any = None,
     executor: Executor | None = None,
+    options: EngineOptions | None = None,
 ) -> SweepGrid:
     """Simulate a draft over the product of two provisions' grids.
 
@@ -558,17 +573,18 @@ def sweep_grid(
         Each a provision kind and its grid, as for :func:`sweep`; the kinds must differ.
     severity : bool or tuple of two bool
         Read the grids as severities (one flag for both, or one per grid).
-    method, draws, seed, nodes, target, model, executor
+    method, draws, seed, nodes, target, model, executor, options
         As for :func:`sweep` (one common seed for all points).
 
     Returns
     -------
     SweepGrid
     """
-    scenario = _as_scenario(scenario)
-    base = _as_draft(scenario, draft)
-    _method_iv(method, draws, nodes)
-    target = _target_iv(target)
+    scenario = as_scenario(scenario)
+    base = as_draft(scenario, draft)
+    engine = resolve_engine(scenario, base, options, method=method, draws=draws, seed=seed,
+                            nodes=nodes, model=model, executor=executor)
+    target = checked_target(target)
     flags = (severity, severity) if isinstance(severity, bool) else tuple(severity)
     if len(flags) != 2 or not all(isinstance(f, bool) for f in flags):
         raise InputError(f"severity must be a bool or a pair of bools, got {severity!r}")
@@ -580,12 +596,11 @@ def sweep_grid(
     (kind0, values0), (kind1, values1) = axes
     if kind0 == kind1:
         raise InputError(f"the two provisions must differ; both are {kind0!r}")
-    entries = (_kind(scenario, kind0), _kind(scenario, kind1))
+    entries = (provision_kind(scenario, kind0), provision_kind(scenario, kind1))
     plain0, provs0, sev0 = _grid_values(scenario, kind0, values0, flags[0])
     plain1, provs1, sev1 = _grid_values(scenario, kind1, values1, flags[1])
-    root, entropy = _common_seed(scenario, method, seed)
-    drafts = [_with_provision(_with_provision(base, p0), p1) for p0 in provs0 for p1 in provs1]
-    outputs = _simulate_points(scenario, drafts, method, draws, root, nodes, model, executor)
+    drafts = [with_provision(with_provision(base, p0), p1) for p0 in provs0 for p1 in provs1]
+    outputs = _simulate_points(scenario, drafts, engine)
     shape = (len(provs0), len(provs1))
 
     def grid(k: int) -> np.ndarray:
@@ -605,12 +620,12 @@ def sweep_grid(
         veto_prob={
             code: np.array([o[4][code] for o in outputs]).reshape(shape) for code in outputs[0][4]
         },
+        p_no={
+            code: np.array([o[5][code] for o in outputs]).reshape(shape) for code in outputs[0][5]
+        },
         error=grid(3),
         target=target,
-        method=method,
-        draws=(draws or scenario.simulation.draws) if method == "monte_carlo" else None,
-        seed=entropy,
-        nodes=nodes,
+        **engine.provenance_fields(),
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
     )

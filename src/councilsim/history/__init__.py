@@ -22,7 +22,7 @@ from councilsim.history.calibration import (
     agenda_groups,
     calibrate,
 )
-from councilsim.history.extra import ExtraRecordError
+from councilsim.history.extra import ExtraRecordError, load_history
 from councilsim.history.record import (
     BUNDLED,
     ITEM_TYPES,
@@ -32,7 +32,6 @@ from councilsim.history.record import (
     RecordedVote,
     RecordIntegrityError,
     Tally,
-    load_history,
     verify_record,
 )
 from councilsim.history.replay import (

@@ -22,10 +22,10 @@ from councilsim.history.record import (
     TOPIC_GROUPS,
     History,
     RecordedVote,
-    _normalise_text,
-    _searchable,
-    _seats_and_threshold,
-    _topic_group_regexes,
+    normalise_text,
+    searchable,
+    seats_and_threshold,
+    topic_group_regexes,
 )
 
 #: Default camps of sponsors: a member's response to a text depends on which camp tabled it.
@@ -69,17 +69,17 @@ def usable(vote: RecordedVote) -> bool:
     if not vote.votes or vote.modality == "without_vote" or vote.status in UNUSABLE_STATUSES:
         return False
     # Fewer seats than votes needed: RecordedVote.council() refuses it.
-    return len(vote.votes) >= _seats_and_threshold(vote.date)[1]
+    return len(vote.votes) >= seats_and_threshold(vote.date)[1]
 
 
 @cache
 def _group_regexes() -> tuple[tuple[str, Any, Any], ...]:
-    return tuple((name, *_topic_group_regexes(name)) for name in TOPIC_GROUPS)
+    return tuple((name, *topic_group_regexes(name)) for name in TOPIC_GROUPS)
 
 
 @cache
 def _agenda_groups(topic: str) -> tuple[str, ...]:
-    text = _searchable(topic, "")
+    text = searchable(topic, "")
     return tuple(
         name
         for name, include, exclude in _group_regexes()
@@ -106,7 +106,7 @@ def _name_codes() -> Mapping[str, str]:
     rows = read_record("members_by_year")
     names = {row["member_name_wikipedia"]: row["seat_code"] for row in rows}
     names.update(_UN_NAMES)
-    return MappingProxyType({_normalise_text(k): v for k, v in names.items()})
+    return MappingProxyType({normalise_text(k): v for k, v in names.items()})
 
 
 
@@ -156,7 +156,7 @@ def sponsor_codes(vote: RecordedVote) -> frozenset[str]:
     table = _name_codes()
     codes = set()
     for name in vote.sponsors:
-        key = _normalise_text(name)
+        key = normalise_text(name)
         if key in _ELECTED_ALIASES:
             codes.update(code for code in vote.votes if code not in vote.permanent)
         elif (code := table.get(key)) is not None:
@@ -165,7 +165,7 @@ def sponsor_codes(vote: RecordedVote) -> frozenset[str]:
 
 
 def _item(vote: RecordedVote) -> str:
-    return _normalise_text(vote.topic)
+    return normalise_text(vote.topic)
 
 
 def text_facts(votes: History) -> list[TextContext]:
@@ -194,7 +194,7 @@ def context_from_facts(facts: Any) -> TextContext:
     )
 
 
-def _last_votes_table(
+def last_votes_table(
     votes: Sequence[RecordedVote],
     *,
     letters: Sequence[str] = ("Y", "N", "A"),

@@ -55,7 +55,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import math
 import os
 import time
@@ -68,11 +67,13 @@ from typing import Any
 
 import numpy as np
 
+from councilsim._export import dumps, jsonable
+from councilsim.api import simulate
 from councilsim.errors import InputError, LeakageError
 from councilsim.history._textfacts import (
-    _last_votes_table,
     agenda_groups,
     context_from_facts,
+    last_votes_table,
     usable,
 )
 from councilsim.history.adapter import text_scenario
@@ -88,8 +89,8 @@ from councilsim.history.record import (
     TOPIC_GROUPS,
     History,
     RecordedVote,
-    _topic_test,
-    load_history,
+    bundled_history,
+    topic_test,
 )
 from councilsim.history.scoring import (
     CLIP,
@@ -101,6 +102,7 @@ from councilsim.history.scoring import (
     roc_auc,
     top_veto_hit,
 )
+from councilsim.results import chart
 from councilsim.rules import VOTES, adopted
 
 __all__ = [
@@ -321,17 +323,6 @@ _NO_MEMBER_FORECAST = MappingProxyType(
 )
 
 
-def _clean(value: Any) -> Any:
-    """NaN to None, recursively, so the JSON is standard."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
 @dataclass(frozen=True)
 class BacktestResult:
     """Scores of a rolling-origin backtest, for the model and the two baselines.
@@ -410,8 +401,12 @@ class BacktestResult:
             raise InputError(f"no predictions in {first}-{last}")
         return _scores(chosen)
 
-    def to_dict(self, *, predictions: bool = False) -> dict[str, Any]:
-        """Plain, JSON-ready form; ``predictions=True`` adds every text's forecasts."""
+    def to_dict(self, *, predictions: bool = False, timing: bool = False) -> dict[str, Any]:
+        """Plain, JSON-ready form; ``predictions=True`` adds every text's forecasts.
+
+        ``timing=True`` adds ``seconds``, the wall-clock time of the run; without it the form
+        is the same from run to run.
+        """
         out = {
             "start": self.start,
             "end": self.end,
@@ -431,22 +426,29 @@ class BacktestResult:
             },
             "calibrations": {str(y): dict(v) for y, v in self.calibrations.items()},
             "leaks": dict(self.leaks),
-            "seconds": self.seconds,
         }
+        if timing:
+            out["seconds"] = self.seconds
         if predictions:
             out["predictions"] = [p.to_dict() for p in self.predictions]
-        return _clean(out)
+        return jsonable(out)
 
-    def to_json(self, *, predictions: bool = False, **kwargs: Any) -> str:
+    def to_json(self, *, predictions: bool = False, timing: bool = False, **kwargs: Any) -> str:
         """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
-        kwargs.setdefault("indent", 2)
-        return json.dumps(self.to_dict(predictions=predictions), **kwargs)
+        return dumps(self.to_dict(predictions=predictions, timing=timing), **kwargs)
 
     def to_frame(self) -> Any:
         """One row per predicted text (needs pandas)."""
         import pandas as pd
 
         return pd.DataFrame([p.to_dict(members=False) for p in self.predictions])
+
+    def plot(self, ax=None, **kwargs: Any):
+        """Reliability diagram of the forecasts (needs matplotlib); returns the Axes.
+
+        ``kwargs`` go to :func:`councilsim.plot.reliability`.
+        """
+        return chart("reliability")(self, ax=ax, **kwargs)
 
     def summary(self) -> str:
         """A plain-text report: overall, 2010-2025, per year, reliability."""
@@ -765,7 +767,7 @@ def _topic_of(topic: str | None) -> Callable[[RecordedVote], bool]:
         return lambda vote: True
     if topic in TOPIC_GROUPS:
         return lambda vote: topic in agenda_groups(vote)
-    return _topic_test(topic)
+    return topic_test(topic)
 
 
 def _base_rates(
@@ -798,9 +800,7 @@ def _year_task(
     topic: str | None,
     settings: Mapping[str, Any],
 ) -> tuple[list[TextPrediction], dict[str, Any], list[str]]:
-    from councilsim.api import simulate
-
-    history = load_history() if history is None else history
+    history = bundled_history() if history is None else history
     origin = dt.date(year, 1, 1)
     past = history.filter(before=origin)
     window = settings.get("window")
@@ -823,7 +823,7 @@ def _year_task(
     # logistic: earlier texts only (and the same day's rival texts, tabled before the vote).
     known = [vote for vote in upto if usable(vote)]
     # Persistence: the last vote on the topic, absences included, else the last vote at all.
-    persistence = _last_votes_table(known, letters=VOTES, fallback="Y")
+    persistence = last_votes_table(known, letters=VOTES, fallback="Y")
     pooled = dict.fromkeys(VOTES, 1.0 / len(VOTES))
     predictions: list[TextPrediction] = []
     procedural_used = []

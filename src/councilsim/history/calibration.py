@@ -1,6 +1,6 @@
 """Estimate members' stances from the recorded votes (maximum a posteriori, with standard errors).
 
-The model is the vote model of DESIGN §3 read as an ordered-probit item-response model (the
+The model is the vote model of docs/model.md read as an ordered-probit item-response model (the
 likelihood is :mod:`councilsim.history._likelihood`, the optimiser
 :mod:`councilsim.history._estimator`, the pre-vote facts :mod:`councilsim.history._textfacts`).
 On text ``j`` member ``i`` has net utility ::
@@ -45,7 +45,6 @@ starting point for a scenario's ``[[bloc]]`` tables, not a fitted quantity.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -55,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from councilsim._export import dumps
 from councilsim.errors import InputError, LeakageError
 from councilsim.history import _estimator
 from councilsim.history._likelihood import (
@@ -80,10 +80,11 @@ from councilsim.history._textfacts import (
 )
 from councilsim.history.record import (
     DateLike,
+    FrozenDict,
     History,
     RecordedVote,
-    _as_date,
-    _ReadOnlyDict,
+    as_date,
+    bundled_history,
 )
 from councilsim.models import Bloc
 
@@ -291,7 +292,7 @@ class Calibration:
             absence=pooled.absence,
             absence_se=pooled.absence_se,
             n_votes=0,
-            counts=_ReadOnlyDict({}),
+            counts=FrozenDict({}),
             weight=0.0,
             loading=pooled.loading,
             loading_se=pooled.loading_se,
@@ -369,8 +370,7 @@ class Calibration:
 
     def to_json(self, **kwargs: Any) -> str:
         """The :meth:`to_dict` form as JSON; keyword arguments go to :func:`json.dumps`."""
-        kwargs.setdefault("indent", 2)
-        return json.dumps(self.to_dict(), **kwargs)
+        return dumps(self.to_dict(), **kwargs)
 
     def to_frame(self) -> Any:
         """One row per member (needs pandas)."""
@@ -527,11 +527,9 @@ def calibrate(
     True
     """
     if history is None:
-        from councilsim.history.record import load_history
-
-        history = load_history()
-    before_date = None if before is None else _as_date(before, "before")
-    since_date = None if since is None else _as_date(since, "since")
+        history = bundled_history()
+    before_date = None if before is None else as_date(before, "before")
+    since_date = None if since is None else as_date(since, "since")
     if half_life is not None and not half_life > 0:
         raise InputError(f"half_life must be a positive number of years, got {half_life!r}")
     if not 2 <= int(nodes) <= 200:
@@ -722,7 +720,7 @@ def _build(
             absence=float(absence),
             absence_se=float(absence_se),
             n_votes=int(sum(counts.values())),
-            counts=_ReadOnlyDict(dict(counts)),
+            counts=FrozenDict(dict(counts)),
             weight=float(data.weight_of[code]),
             loading=loading,
             loading_se=loading_se,
@@ -739,7 +737,7 @@ def _build(
         absence=float(pooled_absence),
         absence_se=math.sqrt(pooled_absence * (1 - pooled_absence) / max(n_el, 1)),
         n_votes=int(n_el),
-        counts=_ReadOnlyDict({}),
+        counts=FrozenDict({}),
         weight=0.0,
     )
     effects = {name: float(p["effects"][j]) for j, name in enumerate(data.effect_names)}
@@ -752,13 +750,13 @@ def _build(
     log_prior, _ = problem.log_prior(theta)
     taus = dict(zip(("base", "rival"), (float(t) for t in p["tau"]), strict=False))
     return Calibration(
-        members=_ReadOnlyDict(reported),
+        members=FrozenDict(reported),
         pooled=pooled,
         tau=taus["base"],
         tau_se=float(taus["base"] * se[problem.i_tau[0]]),
         effect_kinds=kinds,
-        effects=_ReadOnlyDict(effects),
-        effects_se=_ReadOnlyDict(effects_se),
+        effects=FrozenDict(effects),
+        effects_se=FrozenDict(effects_se),
         log_likelihood=float(log_lik),
         log_posterior=float(log_lik + log_prior),
         n_texts=data.n_texts,
@@ -768,16 +766,16 @@ def _build(
         before=before,
         half_life=half_life,
         last_date=last_date,
-        residual_correlation=_ReadOnlyDict(
+        residual_correlation=FrozenDict(
             _residual_correlation(data, *residual_terms, problem.x)
         ),
         converged=bool(fit.success),
         iterations=int(fit.nit),
         standard_errors=standard_errors,
-        taus=_ReadOnlyDict(taus),
+        taus=FrozenDict(taus),
         axis=problem.axis,
-        axis_sds=_ReadOnlyDict(
+        axis_sds=FrozenDict(
             dict(zip(("base", "rival"), (float(w) for w in p["omega"]), strict=False))
         ),
-        camps=_ReadOnlyDict(dict(CAMPS)),
+        camps=FrozenDict(dict(CAMPS)),
     )

@@ -49,17 +49,19 @@ from councilsim._bundled import FIRST_YEAR, LAST_YEAR, read_record
 from councilsim.errors import InputError
 from councilsim.history.record import (
     ITEM_TYPES,
+    FrozenDict,
     History,
     RecordedVote,
     Tally,
-    _ReadOnlyDict,
-    _seats_and_threshold,
-    _split_sponsors,
+    bundled_history,
+    seats_and_threshold,
+    split_sponsors,
 )
 from councilsim.models import Council
 from councilsim.rules import adopted as adopted_by_rules
 
 __all__ = [
+    "load_history",
     "DRAFT_COLUMNS_OPTIONAL",
     "DRAFT_COLUMNS_REQUIRED",
     "FIRST_MEETING",
@@ -305,7 +307,7 @@ def _parse_draft(row: list[str], cols: Mapping[str, int], path: str, line: int) 
     if not vote_id:
         raise ExtraRecordError("empty; every text needs a unique vote_id", **at("vote_id"))
     date = _date(cell("date"), at("date"))
-    seats = _seats_and_threshold(date)[0]
+    seats = seats_and_threshold(date)[0]
     vetoers = tuple(sorted({c.strip().upper() for c in cell("vetoed_by").split(";") if c.strip()}))
     for code in vetoers:
         seat = "RUS" if code == "SUN" else code
@@ -323,7 +325,7 @@ def _parse_draft(row: list[str], cols: Mapping[str, int], path: str, line: int) 
         "adopted": _bool(cell("adopted"), at("adopted")),
         "topic": cell("topic").strip(),
         "title": cell("title").strip(),
-        "sponsors": _split_sponsors(cell("sponsors")) if cell("sponsors").strip() else (),
+        "sponsors": split_sponsors(cell("sponsors")) if cell("sponsors").strip() else (),
         "vetoed_by": tuple(sorted("RUS" if c == "SUN" else c for c in vetoers)),
         "procedural": _bool(cell("procedural_inferred"), at("procedural_inferred"))
         if cell("procedural_inferred").strip()
@@ -604,7 +606,7 @@ def _add_member_vote(
 def _finish(text: _Text, members_cache: dict[int, _Members | None]) -> RecordedVote:
     fields = dict(text.fields)
     date: dt.date = fields["date"]
-    seats, threshold = _seats_and_threshold(date)
+    seats, threshold = seats_and_threshold(date)
     where = {"path": text.path, "line": text.line}
     votes = {seat: letter for seat, (letter, _, _) in text.votes.items()}
     source = f"{text.path}:{text.line}"
@@ -657,7 +659,7 @@ def _finish(text: _Text, members_cache: dict[int, _Members | None]) -> RecordedV
                 column="vetoed_by",
             )
         fields["tally"] = Tally(counted["Y"], counted["N"], counted["A"], counted["X"])
-        fields["votes"] = _ReadOnlyDict({code: votes[code] for code in ordered})
+        fields["votes"] = FrozenDict({code: votes[code] for code in ordered})
         fields["permanent"] = permanent
         fields["status"] = fields["status"] or _STATUS_WITH_VOTES
         files = sorted({p for _, p, _ in text.votes.values()})
@@ -670,9 +672,41 @@ def _finish(text: _Text, members_cache: dict[int, _Members | None]) -> RecordedV
                 **where,
                 column="adopted",
             )
-        fields["votes"] = _ReadOnlyDict()
+        fields["votes"] = FrozenDict()
         fields["permanent"] = ()
         fields["status"] = fields["status"] or _STATUS_WITHOUT_VOTES
     return RecordedVote(**fields, source=source)
 
 
+def load_history(*, records: Iterable[str | os.PathLike] = ()) -> History:
+    """Return the bundled record of Council votes, verified against ``MANIFEST.toml``.
+
+    Parsed once per process and cached; the returned :class:`History` is immutable, so sharing it
+    is safe.
+
+    Parameters
+    ----------
+    records : iterable of path-like, optional
+        Users' drafts and votes files in the bundled layout, for votes the shipped record does
+        not have yet (:mod:`councilsim.history.extra` lists the columns and checks). Their texts
+        are added, each with ``source`` naming its file and line; rows repeating a bundled text
+        are merged when identical and refused when they differ.
+
+    Returns
+    -------
+    History
+        Every text put to the vote, 1946 to 2025 (and the extra records'), sorted by date then
+        ``vote_id``.
+
+    Raises
+    ------
+    RecordIntegrityError
+        When a bundled file's SHA-256 or row count differs from the manifest.
+    councilsim.history.extra.ExtraRecordError
+        For a row of an extra file that fails a check (file, line, column, what is allowed).
+    """
+    bundled = bundled_history()
+    paths = [records] if isinstance(records, str | os.PathLike) else list(records)
+    if not paths:
+        return bundled
+    return History((*bundled, *read_extra_records(paths, bundled=bundled)))

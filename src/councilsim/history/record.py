@@ -7,6 +7,7 @@ by date.
 
 Examples
 --------
+>>> from councilsim.history import load_history
 >>> history = load_history()
 >>> len(history)
 3144
@@ -25,7 +26,6 @@ import gc
 import gzip
 import hashlib
 import io
-import os
 import re
 import tomllib
 import unicodedata
@@ -38,6 +38,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn, overload
 
 from councilsim._bundled import member_names_by_code
+from councilsim._frozen import FrozenDict
 from councilsim.errors import DataIntegrityError, InputError
 from councilsim.models import Council
 
@@ -50,7 +51,7 @@ __all__ = [
     "RecordIntegrityError",
     "RecordedVote",
     "Tally",
-    "load_history",
+    "bundled_history",
     "verify_record",
 ]
 
@@ -79,7 +80,7 @@ BUNDLED = "bundled"
 ENLARGEMENT = dt.date(1966, 1, 1)
 
 
-def _seats_and_threshold(date: dt.date) -> tuple[int, int]:
+def seats_and_threshold(date: dt.date) -> tuple[int, int]:
     """Seats of the Council and yes votes needed to adopt on ``date`` (11 and 7, then 15 and 9)."""
     return (11, 7) if date < ENLARGEMENT else (15, 9)
 
@@ -118,34 +119,7 @@ class RecordIntegrityError(DataIntegrityError, ValueError):
         return (type(self), (self.file, self.problem, self.expected, self.found))
 
 
-class _ReadOnlyDict(dict[str, Any]):
-    """A dict that refuses changes: records are shared by the cached :class:`History`.
-
-    Unlike ``types.MappingProxyType`` it pickles (for process pools) and hashes.
-    """
-
-    __slots__ = ()
-
-    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise TypeError(
-            "recorded data is read-only; copy it first, e.g. dict(vote.votes), to change it"
-        )
-
-    __setitem__ = __delitem__ = _refuse
-    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
-    __ior__ = _refuse  # type: ignore[assignment]
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(frozenset(self.items()))
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (dict(self),))
-
-    def __repr__(self) -> str:
-        return dict.__repr__(self)
-
-
-_EMPTY_VOTES: Mapping[str, str] = _ReadOnlyDict()
+_EMPTY_VOTES: Mapping[str, str] = FrozenDict()
 
 
 class Tally(NamedTuple):
@@ -340,7 +314,7 @@ class RecordedVote:
                 f"{self.status!r}); Council.unsc({self.date.year}) gives that year's composition "
                 "from the membership table"
             )
-        threshold = _seats_and_threshold(self.date)[1]
+        threshold = seats_and_threshold(self.date)[1]
         if len(self.votes) < threshold:
             raise InputError(
                 f"{self.vote_id} ({self.date}): the member-level record lists only "
@@ -348,7 +322,7 @@ class RecordedVote:
                 f"fewer than the {threshold} votes needed to adopt, so it cannot describe the "
                 "Council that voted"
             )
-        return _council(tuple(self.votes), self.permanent, threshold)
+        return _shared_council(tuple(self.votes), self.permanent, threshold)
 
 
 @cache
@@ -360,7 +334,9 @@ def _names_of_year(year: int) -> Mapping[str, str]:
 
 
 @cache
-def _council(members: tuple[str, ...], veto_holders: tuple[str, ...], threshold: int) -> Council:
+def _shared_council(
+    members: tuple[str, ...], veto_holders: tuple[str, ...], threshold: int
+) -> Council:
     # Most votes of a year share one composition; Council is frozen, so sharing is safe.
     return Council(members=members, veto_holders=veto_holders, threshold=threshold)
 
@@ -491,7 +467,7 @@ TOPIC_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 
 
-def _normalise_text(text: str) -> str:
+def normalise_text(text: str) -> str:
     # The sources mix straight, curly and back-tick apostrophes and irregular spacing.
     text = text.casefold().replace("\u2019", "'").replace("`", "'")
     return " ".join(text.split())
@@ -500,7 +476,7 @@ def _normalise_text(text: str) -> str:
 def _keyword_pattern(keyword: str) -> str:
     # Keywords start and end with a letter, so \b marks a word edge; a trailing "*" drops the end.
     prefix = keyword.endswith("*")
-    return re.escape(_normalise_text(keyword.rstrip("*"))) + ("" if prefix else r"\b")
+    return re.escape(normalise_text(keyword.rstrip("*"))) + ("" if prefix else r"\b")
 
 
 def _alternation(keywords: Iterable[str]) -> re.Pattern[str]:
@@ -509,7 +485,7 @@ def _alternation(keywords: Iterable[str]) -> re.Pattern[str]:
 
 
 @cache
-def _topic_group_regexes(name: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+def topic_group_regexes(name: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
     keywords = TOPIC_GROUPS[name]
     exclude = [k[1:] for k in keywords if k.startswith("-")]
     return (
@@ -519,9 +495,9 @@ def _topic_group_regexes(name: str) -> tuple[re.Pattern[str], re.Pattern[str] | 
 
 
 @lru_cache(maxsize=8192)
-def _searchable(topic: str, title: str) -> str:
+def searchable(topic: str, title: str) -> str:
     # Cached: filters by topic group scan every vote, and there are ~3,000 distinct texts.
-    return _normalise_text(f"{topic} {title}")
+    return normalise_text(f"{topic} {title}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -643,7 +619,7 @@ def _without_the(name: str) -> str:
     return _LEADING_THE.sub("", name)
 
 
-def _split_sponsors(text: str) -> tuple[str, ...]:
+def split_sponsors(text: str) -> tuple[str, ...]:
     # "_x000D_" is a carriage return escaped by the spreadsheet the list came from.
     text = text.replace("_x000D_", " ")
     names: list[str] = []
@@ -726,7 +702,7 @@ def _build_votes(
         elected = [row for row in rows if row[i_perm] != "True"]
         # Permanent seats first (stable), as Council.unsc orders them.
         member_votes_of[vote_id] = (
-            _ReadOnlyDict({row[i_seat]: row[i_vote] for row in permanent + elected}),
+            FrozenDict({row[i_seat]: row[i_vote] for row in permanent + elected}),
             tuple(sorted(row[i_seat] for row in permanent)),
         )
         for row in rows:
@@ -783,7 +759,7 @@ def _build_votes(
                 adopted=row[i_adopted] == "True",
                 topic=row[i_topic],
                 title=row[i_title].strip(),
-                sponsors=_split_sponsors(row[i_sponsors]) if row[i_sponsors] else (),
+                sponsors=split_sponsors(row[i_sponsors]) if row[i_sponsors] else (),
                 # The DHL lists the USSR as SUN; use seat codes, as in ``votes``.
                 vetoed_by=tuple(sorted(seat_of_member.get(c, c) for c in vetoers.split(";")))
                 if vetoers
@@ -809,7 +785,7 @@ class _Record(NamedTuple):
 
 
 @cache
-def _load_record() -> _Record:
+def load_record() -> _Record:
     # Parsing allocates some 100,000 small lists and tuples, none of them in reference cycles;
     # the cyclic collector's passes over them would only add about half to the load time.
     collecting = gc.isenabled()
@@ -831,45 +807,17 @@ def _parse_record() -> _Record:
     return _Record(History(built.votes), exceptions, built.seat_codes, built.member_codes)
 
 
-def load_history(*, records: Iterable[str | os.PathLike] = ()) -> History:
-    """Return the bundled record of Council votes, verified against ``MANIFEST.toml``.
+def bundled_history() -> History:
+    """The bundled record alone, verified and cached (see :func:`councilsim.history.load_history`).
 
-    Parsed once per process and cached; the returned :class:`History` is immutable, so sharing it
-    is safe.
-
-    Parameters
-    ----------
-    records : iterable of path-like, optional
-        Users' drafts and votes files in the bundled layout, for votes the shipped record does
-        not have yet (:mod:`councilsim.history.extra` lists the columns and checks). Their texts
-        are added, each with ``source`` naming its file and line; rows repeating a bundled text
-        are merged when identical and refused when they differ.
-
-    Returns
-    -------
-    History
-        Every text put to the vote, 1946 to 2025 (and the extra records'), sorted by date then
-        ``vote_id``.
-
-    Raises
-    ------
-    RecordIntegrityError
-        When a bundled file's SHA-256 or row count differs from the manifest.
-    councilsim.history.extra.ExtraRecordError
-        For a row of an extra file that fails a check (file, line, column, what is allowed).
+    The default record of the calibration, the backtest and the replay.
     """
-    bundled = _load_record().history
-    paths = [records] if isinstance(records, str | os.PathLike) else list(records)
-    if not paths:
-        return bundled
-    from councilsim.history.extra import read_extra_records
-
-    return History((*bundled, *read_extra_records(paths, bundled=bundled)))
+    return load_record().history
 
 
 def _clear_cache() -> None:
     """Forget the parsed record (tests that substitute the data files use this)."""
-    _load_record.cache_clear()
+    load_record.cache_clear()
 
 
 def _manifest_text() -> str:
@@ -897,7 +845,7 @@ def _manifest_text() -> str:
 DateLike = dt.date | str | int
 
 
-def _as_date(value: DateLike, argument: str) -> dt.date:
+def as_date(value: DateLike, argument: str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -1082,13 +1030,13 @@ class History(Sequence[RecordedVote]):
         """
         tests: list[Callable[[RecordedVote], bool]] = []
         if since is not None:
-            first = _as_date(since, "since")
+            first = as_date(since, "since")
             tests.append(lambda vote: vote.date >= first)
         if before is not None:
-            end = _as_date(before, "before")
+            end = as_date(before, "before")
             tests.append(lambda vote: vote.date < end)
         if topic is not None:
-            tests.append(_topic_test(topic))
+            tests.append(topic_test(topic))
         if member is not None:
             seat = _seat_code(member)
             tests.append(lambda vote: seat in vote.votes)
@@ -1249,21 +1197,21 @@ class History(Sequence[RecordedVote]):
         return frame
 
 
-def _topic_test(topic: str) -> Callable[[RecordedVote], bool]:
+def topic_test(topic: str) -> Callable[[RecordedVote], bool]:
     if topic in TOPIC_GROUPS:
-        include, exclude = _topic_group_regexes(topic)
+        include, exclude = topic_group_regexes(topic)
 
         def in_group(vote: RecordedVote) -> bool:
-            text = _searchable(vote.topic, vote.title)
+            text = searchable(vote.topic, vote.title)
             if include.search(text) is None:
                 return False
             return exclude is None or exclude.search(text) is None
 
         return in_group
-    needle = _normalise_text(topic)
+    needle = normalise_text(topic)
     if not needle:
         raise InputError("topic must not be empty")
-    return lambda vote: needle in _searchable(vote.topic, "")
+    return lambda vote: needle in searchable(vote.topic, "")
 
 
 _PERMANENT_SEATS = ("CHN", "FRA", "GBR", "RUS", "USA")
@@ -1282,7 +1230,7 @@ def _vetoer_code(code: str) -> str:
 
 def _plain(text: str) -> str:
     """Text for matching names: case, accents, apostrophe kinds and spacing ignored."""
-    decomposed = unicodedata.normalize("NFKD", _normalise_text(text))
+    decomposed = unicodedata.normalize("NFKD", normalise_text(text))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -1299,7 +1247,7 @@ def _sponsor_test(sponsor: str) -> Callable[[RecordedVote], bool]:
 
 
 def _seat_code(member: str) -> str:
-    record = _load_record()
+    record = load_record()
     code = member.strip().upper()
     if code in record.member_codes:
         seat = record.member_codes[code]

@@ -9,24 +9,25 @@ means either the rules or the data are wrong.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from councilsim._export import dumps
 from councilsim.history.record import (
+    FrozenDict,
     History,
     RecordedVote,
-    _load_record,
-    _ReadOnlyDict,
-    _seats_and_threshold,
-    load_history,
+    bundled_history,
+    load_record,
+    seats_and_threshold,
 )
 from councilsim.models import Council
 from councilsim.rules import adopted
 
 __all__ = [
     "EXPLAINED_STATUSES",
+    "FailureMismatch",
     "SKIP_NO_MEMBER_VOTES",
     "SKIP_WITHOUT_VOTE",
     "Mismatch",
@@ -42,7 +43,7 @@ SKIP_NO_MEMBER_VOTES = "no member-level record"
 
 #: ``member_votes_status`` values that SOURCE.md documents as unreliable, with the reason.
 #: Only these may explain a mismatch.
-EXPLAINED_STATUSES: Mapping[str, str] = _ReadOnlyDict(
+EXPLAINED_STATUSES: Mapping[str, str] = FrozenDict(
     {
         "incomplete": "the member list is incomplete (SOURCE.md: status 'incomplete')",
         "suspect_1995": "1995 Voting-Agent rows are unreliable (SOURCE.md: status 'suspect_1995')",
@@ -112,6 +113,45 @@ class Mismatch:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class FailureMismatch:
+    """A failed text whose cause (veto or lack of votes) the rules classify unlike the record.
+
+    Parameters
+    ----------
+    vote_id : str
+        The text.
+    date : datetime.date
+        Date of the vote.
+    recorded : tuple of str
+        The record's ``vetoed_by`` (empty: it failed for lack of votes).
+    predicted : tuple of str
+        The veto holders voting no on a text with the required yes votes (empty: short of
+        votes, whatever the permanent members did).
+    yes : int
+        Yes votes in the member-level record.
+    """
+
+    vote_id: str
+    date: dt.date
+    recorded: tuple[str, ...]
+    predicted: tuple[str, ...]
+    yes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-ready form."""
+        return {"vote_id": self.vote_id, "date": self.date.isoformat(),
+                "recorded": list(self.recorded), "predicted": list(self.predicted),
+                "yes": self.yes}
+
+    def __str__(self) -> str:
+        def cause(vetoers: tuple[str, ...]) -> str:
+            return f"vetoed by {', '.join(vetoers)}" if vetoers else "short of votes"
+
+        return (f"{self.vote_id} ({self.date}): recorded {cause(self.recorded)}, rules say "
+                f"{cause(self.predicted)} with {self.yes} yes")
+
+
 @dataclass(frozen=True)
 class ReplayReport:
     """How well the Art. 27 rules reproduce the recorded outcomes.
@@ -133,6 +173,12 @@ class ReplayReport:
         Checked votes treated as procedural decisions (no veto).
     honour_procedural : bool
         Whether each vote's procedural flag was applied (False treats all as substantive).
+    failures_checked : int
+        Checked votes that failed, in the record and by the rules: for each, the cause is
+        classified as the Council counts it — vetoed (the required yes votes and a permanent
+        member's no) or short of votes — and compared with the record's ``vetoed_by``.
+    failure_mismatches : tuple of FailureMismatch
+        The failed texts whose cause differs from the record's.
 
     Attributes
     ----------
@@ -149,6 +195,8 @@ class ReplayReport:
     skipped_vote_ids: Mapping[str, tuple[str, ...]] = field(repr=False)
     procedural: int
     honour_procedural: bool = True
+    failures_checked: int = 0
+    failure_mismatches: tuple[FailureMismatch, ...] = ()
 
     @property
     def explained(self) -> tuple[Mismatch, ...]:
@@ -177,6 +225,13 @@ class ReplayReport:
             f"  skipped      {sum(self.skipped.values()):>6}",
         ]
         lines += [f"    {reason:<26}{count:>6}" for reason, count in self.skipped.items()]
+        lines.append(
+            f"  failed texts {self.failures_checked:>6}  (cause, veto or short of votes, unlike "
+            f"the record's: {len(self.failure_mismatches)})"
+        )
+        if self.failure_mismatches:
+            lines.append("Failed texts classified unlike the record:")
+            lines += [f"  {mismatch}" for mismatch in self.failure_mismatches]
         if self.mismatches:
             lines.append("Mismatches:")
             lines += [f"  {mismatch}" for mismatch in self.mismatches]
@@ -194,16 +249,17 @@ class ReplayReport:
             "skipped_vote_ids": {k: list(v) for k, v in self.skipped_vote_ids.items()},
             "procedural": self.procedural,
             "honour_procedural": self.honour_procedural,
+            "failures_checked": self.failures_checked,
+            "failure_mismatches": [m.to_dict() for m in self.failure_mismatches],
         }
 
     def to_json(self, **kwargs: Any) -> str:
         """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
-        kwargs.setdefault("indent", 2)
-        return json.dumps(self.to_dict(), **kwargs)
+        return dumps(self.to_dict(), **kwargs)
 
 
 def _council_and_votes(vote: RecordedVote) -> tuple[Council, Mapping[str, str]]:
-    seats, threshold = _seats_and_threshold(vote.date)
+    seats, threshold = seats_and_threshold(vote.date)
     if len(vote.votes) >= seats:
         return vote.council(), vote.votes
     # An incomplete member list: the seats it leaves out have no recorded vote, so they count as
@@ -259,10 +315,11 @@ def replay(history: History | None = None, *, honour_procedural: bool = True) ->
     0
     """
     if history is None:
-        history = load_history()
-    exceptions = _load_record().exceptions
-    matches = procedural = 0
+        history = bundled_history()
+    exceptions = load_record().exceptions
+    matches = procedural = failures = 0
     mismatches: list[Mismatch] = []
+    failure_mismatches: list[FailureMismatch] = []
     skipped: dict[str, list[str]] = {SKIP_WITHOUT_VOTE: [], SKIP_NO_MEMBER_VOTES: []}
     for vote in history:
         # Modality first: a text adopted without a vote has no vote count even when the UN DL
@@ -279,6 +336,14 @@ def replay(history: History | None = None, *, honour_procedural: bool = True) ->
         predicted = adopted(votes, council, procedural=as_procedural)
         if predicted == vote.adopted:
             matches += 1
+            if not predicted:
+                failures += 1
+                cause = _vetoers(votes, council, procedural=as_procedural)
+                if cause != tuple(sorted(vote.vetoed_by)):
+                    failure_mismatches.append(FailureMismatch(
+                        vote_id=vote.vote_id, date=vote.date, recorded=tuple(vote.vetoed_by),
+                        predicted=cause, yes=sum(v == "Y" for v in votes.values()),
+                    ))
             continue
         mismatches.append(
             Mismatch(
@@ -295,8 +360,21 @@ def replay(history: History | None = None, *, honour_procedural: bool = True) ->
         checked=matches + len(mismatches),
         matches=matches,
         mismatches=tuple(mismatches),
-        skipped=_ReadOnlyDict({reason: len(ids) for reason, ids in skipped.items()}),
-        skipped_vote_ids=_ReadOnlyDict({reason: tuple(ids) for reason, ids in skipped.items()}),
+        skipped=FrozenDict({reason: len(ids) for reason, ids in skipped.items()}),
+        skipped_vote_ids=FrozenDict({reason: tuple(ids) for reason, ids in skipped.items()}),
         procedural=procedural,
         honour_procedural=honour_procedural,
+        failures_checked=failures,
+        failure_mismatches=tuple(failure_mismatches),
     )
+
+
+def _vetoers(votes: Mapping[str, str], council: Council, *, procedural: bool) -> tuple[str, ...]:
+    """The veto holders whose no vetoed a failed text, as the Council counts a veto.
+
+    Empty when the text lacked the required yes votes (whatever the permanent members did) or
+    was procedural.
+    """
+    if procedural or sum(v == "Y" for v in votes.values()) < council.threshold:
+        return ()
+    return tuple(sorted(c for c in council.veto_holders if votes.get(c) == "N"))
