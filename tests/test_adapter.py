@@ -8,8 +8,9 @@ import pytest
 
 import councilsim
 from councilsim.history import calibrate, load_history
-from councilsim.history._textfacts import TextContext, text_facts
+from councilsim.history._textfacts import TextContext
 from councilsim.history.adapter import AXIS_BLOC, calibrated_scenario, text_scenario
+from councilsim.history.calibration import text_facts
 from councilsim.loading import parse_scenario
 from councilsim.models import Bloc, Council, Draft, Member, Scenario
 

@@ -30,6 +30,7 @@ from councilsim.history.calibration import (
     sponsor_codes,
     usable,
 )
+from councilsim.history.calibration import text_facts as cal_text_facts
 from councilsim.rules import VOTES
 
 PERMANENT = ("PA", "PB", "PC")
@@ -305,7 +306,7 @@ def test_sponsor_codes_and_last_votes():
     assert last == earlier
     assert last["RUS"] == "Y"  # not Russia's "no" on S/2023/506
     upto = history.filter(before="2023-07-12")
-    context = dict(zip(upto.vote_ids, _textfacts.text_facts(upto), strict=True))["S/2023/507"]
+    context = dict(zip(upto.vote_ids, cal_text_facts(upto), strict=True))["S/2023/507"]
     assert context.rival and context.sponsors == frozenset({"RUS"})
     keys = effect_keys("RUS", True, context, ("topic", "sponsor", "rival"))
     assert {"sponsor:RUS:self", "sponsor:RUS:east", "rival:RUS", "rival:RUS:east",

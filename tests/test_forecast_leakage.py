@@ -10,7 +10,7 @@ import pytest
 
 from councilsim.errors import LeakageError
 from councilsim.history import calibration, load_history
-from councilsim.history._textfacts import text_facts
+from councilsim.history.calibration import text_facts
 
 # The package exports a function of the same name as the module.
 backtest_module = importlib.import_module("councilsim.history.backtest")

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from councilsim.history import _estimator
+from councilsim.history import _estimator, load_history
 from councilsim.history._likelihood import EFFECT_KINDS, Problem, prepare
-from councilsim.history._textfacts import TextContext, text_facts, usable
-from councilsim.history.record import load_history
+from councilsim.history._textfacts import TextContext, usable
+from councilsim.history.calibration import text_facts
 
 PERMANENT = ("CHN", "FRA", "GBR", "RUS", "USA")
 

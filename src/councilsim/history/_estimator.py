@@ -15,6 +15,8 @@ from scipy import optimize
 
 from councilsim.history._likelihood import Problem
 
+__all__ = ["covariance", "fit", "hessian", "single_threaded_blas"]
+
 
 def fit(problem: Problem, *, max_iterations: int, tolerance: float = 1e-6) -> Any:
     """L-BFGS-B from the problem's moment-based start; returns scipy's ``OptimizeResult``."""

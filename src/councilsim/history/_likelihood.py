@@ -34,6 +34,21 @@ from scipy.special import log_ndtr, ndtr, ndtri
 from councilsim.history._textfacts import CAMPS, TextContext
 from councilsim.history.record import RecordedVote
 
+__all__ = [
+    "AXIS_NODES",
+    "BAND_PRIOR_SD",
+    "EFFECT_KINDS",
+    "EFFECT_PRIOR_SD",
+    "NODES",
+    "PERMANENT_LOADING_PRIOR_SD",
+    "SUPPORT_PRIOR_SD",
+    "Data",
+    "Problem",
+    "effect_keys",
+    "prepare",
+    "product_rule",
+]
+
 #: Prior sd of an elected member's support around the elected members' mean (utility units).
 SUPPORT_PRIOR_SD = 1.0
 #: Prior sd of an elected member's log abstention band around the elected members' mean.

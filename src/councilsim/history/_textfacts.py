@@ -18,6 +18,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
+from councilsim._bundled import read_record
 from councilsim.history.record import (
     TOPIC_GROUPS,
     History,
@@ -27,6 +28,19 @@ from councilsim.history.record import (
     seats_and_threshold,
     topic_group_regexes,
 )
+
+__all__ = [
+    "CAMPS",
+    "UNUSABLE_STATUSES",
+    "TextContext",
+    "agenda_groups",
+    "context_from_facts",
+    "last_votes_before",
+    "last_votes_table",
+    "sponsor_codes",
+    "topic_groups",
+    "usable",
+]
 
 #: Default camps of sponsors: a member's response to a text depends on which camp tabled it.
 CAMPS: Mapping[str, tuple[str, ...]] = {"west": ("USA", "GBR", "FRA"), "east": ("RUS", "CHN")}
@@ -87,6 +101,11 @@ def _agenda_groups(topic: str) -> tuple[str, ...]:
     )
 
 
+def topic_groups(topic: str) -> tuple[str, ...]:
+    """The topic groups of an agenda wording (what :func:`agenda_groups` reads of a vote)."""
+    return _agenda_groups(topic)
+
+
 def agenda_groups(vote: RecordedVote) -> tuple[str, ...]:
     """Return the topic groups a text belongs to by its agenda wording alone.
 
@@ -101,8 +120,6 @@ def agenda_groups(vote: RecordedVote) -> tuple[str, ...]:
 
 @cache
 def _name_codes() -> Mapping[str, str]:
-    from councilsim._bundled import read_record
-
     rows = read_record("members_by_year")
     names = {row["member_name_wikipedia"]: row["seat_code"] for row in rows}
     names.update(_UN_NAMES)
@@ -166,19 +183,6 @@ def sponsor_codes(vote: RecordedVote) -> frozenset[str]:
 
 def _item(vote: RecordedVote) -> str:
     return normalise_text(vote.topic)
-
-
-def text_facts(votes: History) -> list[TextContext]:
-    """The :class:`TextContext` of each text of ``votes`` (a :class:`History`), in order.
-
-    Read from :func:`councilsim.history.features.facts_table` (the same leakage-safe facts as the
-    reduced-form baseline): a text's history comes only from texts dated strictly before it,
-    so pass every vote up to the one to be predicted (later ones change nothing).
-    """
-    from councilsim.history.features import facts_table
-
-    table = facts_table(votes)
-    return [context_from_facts(table[vote.vote_id]) for vote in votes]
 
 
 def context_from_facts(facts: Any) -> TextContext:

@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 from councilsim.errors import InputError
-from councilsim.history._textfacts import TextContext, _agenda_groups
+from councilsim.history._textfacts import TextContext, topic_groups
 from councilsim.history.calibration import Calibration
 from councilsim.history.record import TOPIC_GROUPS, RecordedVote
 from councilsim.models import Bloc, Draft, Member, Scenario
@@ -50,7 +50,7 @@ AXIS_BLOC = "east-west"
 def _scenario_topics(scenario: Scenario, calibration: Calibration) -> tuple[str, ...]:
     topics = [draft.topic for draft in scenario.drafts if draft.topic]
     if topics and len(topics) == len(scenario.drafts):
-        groups = [set(_agenda_groups(topic)) for topic in topics]
+        groups = [set(topic_groups(topic)) for topic in topics]
         common = set.intersection(*groups)
         return tuple(name for name in TOPIC_GROUPS if name in common)
     if calibration.topic in TOPIC_GROUPS:

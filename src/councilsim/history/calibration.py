@@ -56,7 +56,8 @@ import numpy as np
 
 from councilsim._export import dumps
 from councilsim.errors import InputError, LeakageError
-from councilsim.history import _estimator
+from councilsim.history._estimator import covariance, single_threaded_blas
+from councilsim.history._estimator import fit as posterior_mode
 from councilsim.history._likelihood import (
     AXIS_NODES,
     BAND_PRIOR_SD,
@@ -73,11 +74,12 @@ from councilsim.history._textfacts import (
     UNUSABLE_STATUSES,
     TextContext,
     agenda_groups,
+    context_from_facts,
     last_votes_before,
     sponsor_codes,
-    text_facts,
     usable,
 )
+from councilsim.history.features import facts_table
 from councilsim.history.record import (
     DateLike,
     FrozenDict,
@@ -127,6 +129,17 @@ FORECAST_SETTINGS: Mapping[str, Any] = MappingProxyType({
 })
 #: Beta-prior weight (in votes) pulling a member's absence share toward the pooled share.
 ABSENCE_PRIOR_VOTES = 5.0
+
+
+def text_facts(votes: History) -> list[TextContext]:
+    """The :class:`TextContext` of each text of ``votes`` (a :class:`History`), in order.
+
+    Read from :func:`councilsim.history.features.facts_table` (the same leakage-safe facts as the
+    reduced-form baseline): a text's history comes only from texts dated strictly before it,
+    so pass every vote up to the one to be predicted (later ones change nothing).
+    """
+    table = facts_table(votes)
+    return [context_from_facts(table[vote.vote_id]) for vote in votes]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -572,12 +585,12 @@ def calibrate(
         raise InputError("the selected votes contain no Y, N or A vote to learn from")
     problem = Problem(data, nodes=int(nodes), axis_nodes=int(axis_nodes) if axis else 1,
                       effect_sd=prior_sd)
-    fit = _estimator.fit(problem, max_iterations=max_iterations, tolerance=tolerance)
+    fit = posterior_mode(problem, max_iterations=max_iterations, tolerance=tolerance)
     theta = fit.x
-    with _estimator.single_threaded_blas():
+    with single_threaded_blas():
         _, _, log_lik, post, d_eta = problem.evaluate(theta, with_posterior=True)
     if standard_errors:
-        cov = _estimator.covariance(problem, theta, executor)
+        cov = covariance(problem, theta, executor)
         se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
         pool_se = math.sqrt(max(float(problem.pool @ cov @ problem.pool), 0.0))
     else:

@@ -35,8 +35,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from councilsim.history.calibration import agenda_groups, sponsor_codes
-from councilsim.history.record import TOPIC_GROUPS, History, RecordedVote, _normalise_text
+from councilsim.history._textfacts import agenda_groups, sponsor_codes
+from councilsim.history.record import TOPIC_GROUPS, History, RecordedVote, normalise_text
 
 __all__ = [
     "CAMPS",
@@ -170,7 +170,7 @@ def _camps(codes: frozenset[str]) -> frozenset[str]:
 def _facts(
     vote: RecordedVote, ordered: Sequence[RecordedVote], dates: Sequence[dt.date]
 ) -> PreVoteFacts:
-    item = _normalise_text(vote.topic)
+    item = normalise_text(vote.topic)
     groups = agenda_groups(vote)
     # Same day, same agenda item: texts tabled for this sitting (their outcomes are not read).
     same_day = [
@@ -178,7 +178,7 @@ def _facts(
         for other in ordered[
             bisect.bisect_left(dates, vote.date) : bisect.bisect_right(dates, vote.date)
         ]
-        if other.vote_id != vote.vote_id and _normalise_text(other.topic) == item
+        if other.vote_id != vote.vote_id and normalise_text(other.topic) == item
     ]
     # The item's history: strictly earlier dates only.
     first = bisect.bisect_left(dates, vote.date - _LOOKBACK)
@@ -191,7 +191,7 @@ def _facts(
         if wanted.intersection(agenda_groups(past)):
             topic_failures += 1
             topic_vetoes += past.vetoed
-        item_failures += _normalise_text(past.topic) == item
+        item_failures += normalise_text(past.topic) == item
     known = bool(vote.sponsors)
     codes = sponsor_codes(vote) if known else frozenset()
     camps = _camps(codes)
