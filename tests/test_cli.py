@@ -133,7 +133,8 @@ def test_validate_bad_file_prints_the_loaders_message():
     path = BAD / "negative-uncertainty.toml"
     proc = councilsim_cli("validate", path)
     assert_clean_error(proc)
-    assert proc.stderr == f"councilsim: error: {path}: member[3].uncertainty: must be > 0, got -1\n"
+    assert proc.stderr == (f"councilsim: error: {path}:17: member[3] (RUS).uncertainty: "
+                           "must be > 0, got -1\n")
 
 
 def test_syntax_error_and_missing_file_exit_2():
@@ -143,12 +144,13 @@ def test_syntax_error_and_missing_file_exit_2():
     assert_clean_error(proc, "no-such-file.toml: cannot read the file")
 
 
-@pytest.mark.parametrize("draws", ["0", "many"])
+@pytest.mark.parametrize("draws", ["0", "many", "1.5e0", "1e", "0e3", "inf"])
 def test_bad_draws_exit_2(draws):
     proc = councilsim_cli("run", FLAGSHIP, "--method", "monte_carlo", "--draws", draws)
     assert proc.returncode == EXIT_BAD_INPUT
     assert "Traceback" not in proc.stderr
-    assert f"expected a positive whole number, got '{draws}'" in proc.stderr
+    assert (f"expected a positive whole number such as 100000, 100_000 or 1e5, got '{draws}'"
+            in proc.stderr)
 
 
 def test_no_command_shows_help_and_exits_2():

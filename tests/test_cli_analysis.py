@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from councilsim import load_scenario, negotiate
+
 FLAGSHIP = str(Path(__file__).resolve().parents[1] / "scenarios" / "dprk-2017-09.toml")
 
 
@@ -45,6 +47,9 @@ def test_negotiate_writes_a_scenario_that_run_accepts(tmp_path):
                       "--forms", "named", "--versus", "res-2375", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "target 0.8 reached" in done.stdout
+    # --out round-trips: the file loads back to exactly the negotiation's scenario.
+    expected = negotiate(load_scenario(FLAGSHIP), "us-first-draft", target=0.8, forms="named")
+    assert load_scenario(out) == expected.scenario()
     run = councilsim("run", str(out), "--draft", "us-first-draft-negotiated", "--format", "json")
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["us-first-draft-negotiated"]["p_adopted"] >= 0.8

@@ -47,87 +47,97 @@ BAD_FILES = {
     "syntax-error.toml": (
         3, 24, None, "3:24: TOML syntax error: Illegal character '\\n'"),
     "wrong-type.toml": (
-        None, None, "member[0].support",
-        " member[0].support: input should be a valid number, unable to parse string as a "
-        "number, got 'high'"),
+        8, None, "member[0] (USA).support",
+        "8: member[0] (USA).support: input should be a valid number, unable to parse string as "
+        "a number, got 'high'"),
     "negative-uncertainty.toml": (
-        None, None, "member[3].uncertainty", " member[3].uncertainty: must be > 0, got -1"),
+        17, None, "member[3] (RUS).uncertainty",
+        "17: member[3] (RUS).uncertainty: must be > 0, got -1"),
     "bloc-unknown-member.toml": (
-        None, None, "bloc[0].members",
-        f" bloc[0].members: 'DEU' is not on the council; the council's members are {_SEATS_2017}"),
+        8, None, "bloc[0] (western).members",
+        f"8: bloc[0] (western).members: 'DEU' is not on the council; the council's members are "
+        f"{_SEATS_2017}"),
     "member-in-two-blocs.toml": (
-        None, None, "bloc[1].members",
-        " bloc[1].members: JPN is already in bloc 'western'; a member belongs to at most one bloc"),
+        12, None, "bloc[1] (asia).members",
+        "12: bloc[1] (asia).members: JPN is already in bloc 'western'; a member belongs to at "
+        "most one bloc"),
     "unknown-kind.toml": (
-        None, None, "draft[0].provisions[0].kind",
-        " draft[0].provisions[0].kind: unknown provision kind 'oil_refind'; "
+        8, None, "draft[0] (d).provisions[0].kind",
+        "8: draft[0] (d).provisions[0].kind: unknown provision kind 'oil_refind'; "
         f"known kinds: {_KINDS}"),
     "bad-level.toml": (
-        None, None, "draft[0].provisions[0].value",
-        " draft[0].provisions[0].value: unknown level 'halve' for 'worker_cap'; allowed: a number "
-        "in workers (baseline 100,000); one of 'none', 'freeze', 'no_new', 'repatriate_24m', "
-        "'ban'; or 'severity' in [0, 1]"),
+        8, None, "draft[0] (d).provisions[0].value",
+        "8: draft[0] (d).provisions[0].value: unknown level 'halve' for 'worker_cap'; allowed: a "
+        "number in workers (baseline 100,000); one of 'none', 'freeze', 'no_new', "
+        "'repatriate_24m', 'ban'; or 'severity' in [0, 1]"),
     "status-quo-bad-level.toml": (
-        None, None, "status_quo.maritime_interdiction.value",
-        " status_quo.maritime_interdiction.value: unknown level 'blockade' for "
+        7, None, "status_quo.maritime_interdiction.value",
+        "7: status_quo.maritime_interdiction.value: unknown level 'blockade' for "
         "'maritime_interdiction'; allowed: one of 'none', 'flag_consent', 'port_seizure', "
         "'force'; or 'severity' in [0, 1]"),
     "unknown-top-level-key.toml": (
-        None, None, None,
-        f" unknown top-level key 'drafts' (did you mean 'draft'?); allowed: {_TOP_LEVEL}"),
+        6, None, "drafts",
+        f"{6}: drafts: unknown top-level key (did you mean 'draft'?); allowed: "
+        f"{_TOP_LEVEL}"),
     "unknown-member-key.toml": (
-        None, None, "member[0].suport",
-        " member[0].suport: unknown key (check the spelling; see docs/scenario-format.md for "
-        "allowed keys)"),
+        8, None, 'member[0] (USA).suport',
+        "8: member[0] (USA).suport: unknown key 'suport' (did you mean 'support'?); allowed: "
+        'code, support, ideal, salience, uncertainty, abstention, veto_cost, absence, affinity, '
+        'rival, amendment, why'),
     "missing-council.toml": (
-        None, None, "scenario.council",
-        ' scenario.council: no council given; set council = "unsc-2017" (any year 1946-2026) '
+        2, None, "scenario.council",
+        '2: scenario.council: no council given; set council = "unsc-2017" (any year 1946-2026) '
         "in [scenario], or add a [council] table"),
     "unknown-council.toml": (
-        None, None, "scenario.council",
-        " scenario.council: unknown council 'g5-2030'; allowed: 'unsc-YYYY' for any year "
+        4, None, "scenario.council",
+        "4: scenario.council: unknown council 'g5-2030'; allowed: 'unsc-YYYY' for any year "
         "1946-2026, or one of charter-1945, charter-1965, no-veto, g4-2005, ufc-2005, "
         "ezulwini-2005"),
     "duplicate-draft-ids.toml": (
-        None, None, "draft", " draft: duplicate draft ids res-2375"),
+        10, None, "draft[1] (res-2375).id",
+        f"{10}: draft[1] (res-2375).id: duplicate draft id 'res-2375', "
+        "already used by an earlier entry"),
     "veto-cost-elected.toml": (
-        None, None, "member[0].veto_cost",
-        " member[0].veto_cost: SWE holds no veto, so its veto_cost must be 0"),
+        8, None, "member[0] (SWE).veto_cost",
+        "8: member[0] (SWE).veto_cost: SWE holds no veto, so its veto_cost must be 0"),
     "threshold-above-seats.toml": (
-        None, None, "council",
-        " council: threshold 6 is above the number of seats (5); allowed: 1 to 5"),
+        5, None, "council",
+        "5: council: threshold 6 is above the number of seats (5); allowed: 1 to 5"),
     "bad-date.toml": (
-        None, None, "scenario.date",
-        " scenario.date: must be a date such as 2017-09-11, got 'September 2017'"),
+        4, None, "scenario.date",
+        "4: scenario.date: must be a date such as 2017-09-11, got 'September 2017'"),
     "unit-mismatch.toml": (
-        None, None, "draft[0].provisions[0].value",
-        " draft[0].provisions[0].value: unit 'tons/year' does not match 'oil_refined', which is "
-        "in 'barrels/year'"),
+        8, None, "draft[0] (d).provisions[0].value",
+        "8: draft[0] (d).provisions[0].value: unit 'tons/year' does not fit 'oil_refined', "
+        "which is in 'barrels/year' (or 'bbl/year'), optionally scaled: 'thousand ...', "
+        "'million ...'"),
     "ideal-out-of-range.toml": (
-        None, None, "member[0].ideal",
-        " member[0].ideal: ideal severity for 'oil_crude' must be in [0, 1], got 1.5"),
+        8, None, "member[0] (CHN).ideal",
+        "8: member[0] (CHN).ideal: ideal severity for 'oil_crude' must be in [0, 1], got 1.5"),
     "not-utf8.toml": (
         1, 31, None, "1:31: not UTF-8 text: byte 0xe9 cannot be decoded; save the file as UTF-8"),
     "unknown-sponsor.toml": (
-        None, None, "draft[0].sponsors",
-        " draft[0].sponsors: 'JPM' is not on the council (did you mean 'JPN'?); give a member "
-        f"code ({_SEATS_2017}) or, for a state outside the Council, its name (\"Ukraine\")"),
+        7, None, 'draft[0] (uk-japan-proposal).sponsors',
+        "7: draft[0] (uk-japan-proposal).sponsors: 'JPM' is not on the council (did you mean "
+        "'JPN'?); give a member code (CHN, FRA, RUS, GBR, USA, ETH, SEN, EGY, JPN, KAZ, URY, BOL,"
+        ' ITA, SWE, UKR) or, for a state outside the Council, its name ("Ukraine")'),
     "unknown-rival.toml": (
-        None, None, "draft[0].rivals",
-        " draft[0].rivals: no draft 's-2016-874' in the scenario (did you mean 's-2016-847'?); "
-        "its drafts are s-2016-846, s-2016-847"),
+        7, None, 'draft[0] (s-2016-846).rivals',
+        "7: draft[0] (s-2016-846).rivals: no draft 's-2016-874' in the scenario (did you mean "
+        "'s-2016-847'?); its drafts are s-2016-846, s-2016-847"),
     "affinity-unknown-camp.toml": (
-        None, None, "member[0].affinity",
-        " member[0].affinity: unknown key 'wset' (did you mean 'west'?); allowed: a member code "
-        f"({_SEATS_2017}) or a camp (west, east)"),
+        7, None, 'member[0] (RUS).affinity',
+        "7: member[0] (RUS).affinity: unknown key 'wset' (did you mean 'west'?); allowed: a "
+        'member code (CHN, FRA, RUS, GBR, USA, ETH, SEN, EGY, JPN, KAZ, URY, BOL, ITA, SWE, UKR) '
+        'or a camp (west, east)'),
     "loading-non-member.toml": (
-        None, None, "bloc[0].loadings",
-        " bloc[0].loadings: 'JPN' is not a member of bloc 'east-west'; its members are RUS, CHN, "
-        "USA, GBR, FRA"),
+        9, None, 'bloc[0] (east-west).loadings',
+        "9: bloc[0] (east-west).loadings: 'JPN' is not a member of bloc 'east-west'; its members "
+        'are RUS, CHN, USA, GBR, FRA'),
     "camp-unknown-member.toml": (
-        None, None, "camps.a3",
-        " camps.a3: 'EGI' is not on the council (did you mean 'EGY'?); the council's members are "
-        f"{_SEATS_2017}"),
+        8, None, 'camps.a3',
+        "8: camps.a3: 'EGI' is not on the council (did you mean 'EGY'?); the council's members "
+        'are CHN, FRA, RUS, GBR, USA, ETH, SEN, EGY, JPN, KAZ, URY, BOL, ITA, SWE, UKR'),
     "empty.toml": (
         None, None, None,
         ' the file is empty (or holds only comments); a scenario needs at least a [scenario] '
@@ -226,14 +236,15 @@ def test_unmentioned_kinds_stay_at_status_quo():
     ("snippet", "field", "problem"),
     [
         ('[[draft]]\nid = "e"\nprovisions = [{ kind = "oil_refined", value = [1] }]\n',
-         "draft[1].provisions[0].value",
+         "draft[1] (e).provisions[0].value",
          "must be true or false, a number or a level name, got [1]"),
         ('[council]\nmembers = "AB"\nthreshold = 1\n', "council.members",
          "input should be a valid tuple, got 'AB'"),
         ('[simulation]\nmethod = "fast"\n', "simulation.method",
          "input should be 'auto', 'exact' or 'monte_carlo', got 'fast'"),
         ("[simulation]\ndraws = 0\n", "simulation.draws", "must be > 0, got 0"),
-        ('[[member]]\ncode = "USA"\nabsence = 1\n', "member[0].absence", "must be < 1, got 1"),
+        ('[[member]]\ncode = "USA"\nabsence = 1\n', "member[0] (USA).absence",
+         "must be < 1, got 1"),
         ('[catalog.port_calls]\nlabel = "x"\nscale = "cap"\n', "catalog.port_calls",
          "a 'cap' kind needs both 'unit' and 'baseline' (> 0)"),
     ],

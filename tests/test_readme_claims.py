@@ -66,3 +66,154 @@ def test_who_blocks_the_first_us_draft(scenario):
     assert round(found[("CHN",)], 3) == 0.013
     assert round(found[("RUS",)], 3) == 0.007
     assert round(result.p_short, 2) == 0.28
+
+
+# -- the rest of README.md and docs/: each figure produced here or by the command shown ------
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text("utf-8")
+MODEL_DOC = (ROOT / "docs" / "model.md").read_text("utf-8")
+
+
+def _block_after(text: str, command: str) -> list[str]:
+    """The lines a README console block shows after ``$ command``."""
+    lines = text[text.index(f"$ {command}\n") + len(command) + 3:].splitlines()
+    return lines[: lines.index("```")]
+
+
+def test_tour_block_is_what_the_command_prints(capsys):
+    from councilsim.cli import main
+
+    command = "councilsim compare scenarios/dprk-2017-09.toml"
+    assert main(command.split()[1:-1] + [str(FLAGSHIP)]) == 0
+    assert capsys.readouterr().out.splitlines() == _block_after(README, command)
+
+
+def test_readme_python_examples_run_as_written(monkeypatch):
+    # The blocks a reader copies: everything but the one that needs a running Dask cluster.
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.chdir(ROOT)
+    blocks = README.split("```python\n")[1:]
+    runnable = [block[: block.index("```")] for block in blocks if "Client(" not in block]
+    assert len(runnable) == 2
+    namespace: dict = {}
+    for block in runnable:
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's code
+    assert namespace["mc"].draws == 1_000_000
+
+
+def test_time_to_one_thousandth_needs_the_draws_the_readme_states(scenario):
+    from councilsim import simulate
+    from councilsim.results import _Z95
+
+    p = simulate(scenario, "res-2375").p_adopted
+    assert "479,850 draws" in README
+    assert round(p * (1 - p) * (_Z95 / 0.001) ** 2, -1) == 479_850
+
+
+def test_engine_constants_the_docs_state():
+    from councilsim import exact, montecarlo
+
+    assert montecarlo.BLOCK_DRAWS == 8_192 and "seeded blocks of 8,192 draws" in README
+    assert "blocks of 8,192" in MODEL_DOC
+    assert exact.BATCH_LAWS == 32 and "batches of 32 texts" in README
+    assert "a batch of up to 32" in MODEL_DOC
+    assert exact.MAX_GRID_POINTS == 4001 and "more than 4,001" in MODEL_DOC
+    assert exact.DEFAULT_NODES == 48 and "(`nodes` = 48 by" in MODEL_DOC
+    assert exact._GRID_HALF_WIDTH == 8.5 and "±8.5" in MODEL_DOC
+    assert exact._MOOD_SPACING == 0.55 and "step is 0.55" in MODEL_DOC
+    assert exact._SPACING == pytest.approx(2 / 3) and "two thirds" in MODEL_DOC
+    # The bloc grid's error bound, exp(-2 pi^2 / spacing^2), "about 1e-19" in both documents.
+    bound = np.exp(-2 * np.pi**2 / exact._SPACING**2)
+    assert round(float(np.log10(bound))) == -19
+    assert "(about 1e-19)" in README and "~ 1e-19" in MODEL_DOC
+
+
+def test_the_flagship_evaluates_about_20000_complex_numbers(scenario, monkeypatch):
+    from councilsim import exact, simulate
+
+    sizes = []
+    factors = exact._factors
+
+    def counted(*args):
+        out = factors(*args)
+        sizes.append(out.size)
+        return out
+
+    monkeypatch.setattr(exact, "_factors", counted)
+    simulate(scenario, "res-2375")
+    assert "about 20,000 complex numbers for the flagship" in README
+    assert "20,000 complex numbers" in MODEL_DOC
+    assert round(sum(sizes), -4) == 20_000
+
+
+def test_exact_error_bound_on_the_shipped_scenarios_is_at_most_1e_8():
+    from councilsim import compare
+
+    assert "at most 1e-8 on the shipped scenarios" in MODEL_DOC
+    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        assert max(r.std_error for r in compare(load_scenario(path))) <= 1e-8, path.name
+
+
+def _readme_backtest_figures() -> dict:
+    """The backtest figures as the README prints them, read from its text."""
+    import re
+
+    text = " ".join(README.split())  # line breaks fall anywhere in prose
+
+    def numbers(pattern: str) -> list[float]:
+        found = re.search(pattern, text)
+        assert found, pattern
+        return [float(x.replace(",", "")) for x in found.groups()]
+
+    row = r"\| {} \| \**([\d.]+)\** \| \**([\d.]+)\** \| \**([\d.]+)\** \|"
+    return {
+        "window": numbers(r"\| 2010–2025 \(([\d,]+) texts, (\d+) failed\)"),
+        "model": numbers(row.format("councilsim")),
+        "base_rate": numbers(row.format("base rate")),
+        "persistence": numbers(row.format("persistence")),
+        "overall": numbers(r"Over 2000–2025 \(([\d,]+) texts\): Brier ([\d.]+) against "
+                           r"([\d.]+) \(base rate\) and ([\d.]+) \(persistence\)"),
+        "bins": numbers(r"80–90% were adopted (\d+)% of the time, 70–80% only (\d+)%"),
+        "failed": numbers(r"rarely low ones: ([\d.]+) to ([\d.]+),\s+median ([\d.]+), (\d+) of "
+                          r"(\d+) below 0\.9"),
+    }
+
+
+def test_the_backtest_figures_are_found_in_the_readme():
+    assert len(_readme_backtest_figures()) == 7  # the slow test below checks their values
+
+
+@pytest.mark.slow
+def test_backtest_figures_of_the_readme():
+    """The backtest table and calibration figures, as `councilsim backtest` and
+    `benchmarks/backtest_report.py` print them (about four minutes on one core)."""
+    import statistics
+
+    from councilsim.history import backtest
+
+    readme = _readme_backtest_figures()
+    result = backtest(start=2000, end=2025)
+    window = result.window
+    texts = [p for p in result.predictions if 2010 <= p.date.year <= 2025]
+    failed = sorted(p.p_model for p in texts if not p.adopted)
+    assert [window["model"]["n"], len(failed)] == readme["window"]
+    for name in ("model", "base_rate", "persistence"):
+        scores = window[name]
+        assert [round(scores["brier"], 4), round(scores["log_loss"], 3),
+                round(scores["member_log_loss"], 3)] == readme[name], name
+    overall = [result.scores["model"], result.baselines["base_rate"],
+               result.baselines["persistence"]]
+    assert [result.scores["model"]["n"], *(round(s["brier"], 4) for s in overall)] == \
+        readme["overall"]
+
+    def adopted_percent(low):
+        in_bin = [p.adopted for p in texts if low <= p.p_model < low + 0.1]
+        return round(100 * sum(in_bin) / len(in_bin))
+
+    assert [adopted_percent(0.8), adopted_percent(0.7)] == readme["bins"]
+    assert [round(failed[0], 2), round(failed[-1], 3), round(statistics.median(failed), 2),
+            sum(f < 0.9 for f in failed), len(failed)] == readme["failed"]

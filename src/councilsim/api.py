@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from councilsim._progress import ProgressLike, offset, progress_reporter
 from councilsim._version import __version__
 from councilsim.errors import InputError
 from councilsim.exact import DEFAULT_NODES, ExactTooCostly, run_exact, run_exact_many
@@ -55,7 +56,7 @@ def simulate(
     decisive: bool = True,
     chunk_draws: int | None = None,
     executor: Executor | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressLike = None,
     options: EngineOptions | None = None,
 ) -> SimulationResult:
     """Estimate how a draft resolution fares: adoption, vetoes, votes, decisive members.
@@ -89,8 +90,9 @@ def simulate(
         Draws per Monte Carlo task; affects speed and memory, never the numbers.
     executor : concurrent.futures.Executor, optional
         Runs Monte Carlo tasks in parallel; results are identical for any executor.
-    progress : callable, optional
-        ``progress(done, total)`` after each Monte Carlo task.
+    progress : bool or callable, optional
+        ``True`` draws a progress bar over the Monte Carlo tasks (in a terminal or a notebook);
+        a callable is called as ``progress(done, total)`` after each task.
     options : EngineOptions, optional
         method, draws, seed, nodes, model and executor in one object; the keyword arguments
         above, when given, take precedence over it.
@@ -110,7 +112,8 @@ def simulate(
     options = EngineOptions.of(options, method=method, draws=draws, seed=seed, nodes=nodes,
                                model=model, executor=executor)
     job = _Job.make(scenario, draft, options, keep_draws=keep_draws)
-    return job.run(decisive=decisive, chunk_draws=chunk_draws, progress=progress)
+    with progress_reporter(progress, f"simulating {job.draft.id}") as report:
+        return job.run(decisive=decisive, chunk_draws=chunk_draws, progress=report)
 
 
 @dataclass(frozen=True)
@@ -219,7 +222,7 @@ def simulate_texts(
     keep_draws: bool = False,
     decisive: bool = True,
     chunk_draws: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressLike = None,
 ) -> list[SimulationResult]:
     """:func:`simulate` for several drafts of one scenario; the same results, faster (internal).
 
@@ -238,12 +241,14 @@ def simulate_texts(
         exact, outcomes = [], []  # each job decides alone: exact raises again, auto falls back
     for i, raw in zip(exact, outcomes, strict=True):
         results[i] = jobs[i].exact_result(raw)
-    return [
-        result if result is not None else job.run(
-            decisive=decisive, chunk_draws=chunk_draws, progress=progress
-        )
-        for result, job in zip(results, jobs, strict=True)
-    ]
+    with progress_reporter(progress, "simulating") as report:
+        return [
+            result if result is not None else job.run(
+                decisive=decisive, chunk_draws=chunk_draws,
+                progress=offset(report, i, len(jobs)),
+            )
+            for i, (result, job) in enumerate(zip(results, jobs, strict=True))
+        ]
 
 
 def compare(
@@ -253,7 +258,7 @@ def compare(
     keep_draws: bool = False,
     decisive: bool = True,
     chunk_draws: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressLike = None,
     **engine: Any,
 ) -> Comparison:
     """Simulate several drafts of one scenario (all of them by default).
@@ -264,9 +269,9 @@ def compare(
     drafts : list of str, optional
         Draft ids, in the order wanted; all the scenario's drafts when None.
     options, keep_draws, decisive, chunk_draws, progress, **engine
-        As for :func:`simulate` (``engine``: its method, draws, seed, nodes, model, executor).
-        With Monte Carlo, one seed serves every draft (common random numbers), so differences
-        between drafts are not noise.
+        As for :func:`simulate` (``engine``: its method, draws, seed, nodes, model, executor;
+        ``progress=True`` draws one bar for all the drafts). With Monte Carlo, one seed serves
+        every draft (common random numbers), so differences between drafts are not noise.
 
     Returns
     -------

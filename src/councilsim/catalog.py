@@ -6,6 +6,7 @@ The catalog is data (``councilsim/data/catalog.toml``); a scenario may add kinds
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from functools import cache
 from importlib import resources
@@ -16,7 +17,26 @@ from pydantic import Field, model_validator
 from councilsim._frozen import FrozenDict, FrozenModel
 from councilsim.errors import InputError
 
-__all__ = ["ProvisionKind", "builtin_catalog", "severity_of"]
+__all__ = [
+    "ImplausibleValueWarning",
+    "ProvisionKind",
+    "builtin_catalog",
+    "implausible_value",
+    "in_kind_unit",
+    "severity_of",
+]
+
+#: Words that scale a unit: "million barrels/year" is 1,000,000 barrels/year.
+SCALE_WORDS = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6,
+               "billion": 1e9, "bn": 1e9}
+# A cap far below its baseline (but not zero) or far above it is almost surely a unit slip:
+# 2.0 barrels/year against 4,500,000 is an embargo in effect.
+_PLAUSIBLE_BELOW, _PLAUSIBLE_ABOVE = 1e-4, 10.0
+
+
+class ImplausibleValueWarning(UserWarning):
+    """A value in real units far outside what its kind plausibly takes (a likely unit slip)."""
+
 
 
 class ProvisionKind(FrozenModel):
@@ -36,6 +56,10 @@ class ProvisionKind(FrozenModel):
         The value that means "no restriction" for a ``cap`` (e.g. the volume actually supplied).
     baseline_source : str, optional
         Where the baseline comes from.
+    unit_aliases : tuple of str
+        Other ways to write ``unit`` (``"bbl/yr"``); spacing, case, ``per``/``a`` for ``/``, ``yr``
+        for ``year`` and a leading scale word (``"million barrels/year"``) are understood
+        without listing them.
     levels : dict of str to float
         Named forms and their severities; also allowed beside a ``cap``.
     why : str, optional
@@ -45,6 +69,7 @@ class ProvisionKind(FrozenModel):
     label: str
     scale: Literal["cap", "ban", "levels"]
     unit: str | None = None
+    unit_aliases: tuple[str, ...] = ()
     baseline: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     baseline_source: str | None = None
     levels: FrozenDict[str, float] = Field(default_factory=FrozenDict)
@@ -130,14 +155,86 @@ def severity_of(
             raise InputError(
                 f"{kind_name!r} takes no number; allowed: {_allowed(kind)}"
             )
-        if unit is not None and unit != kind.unit:
-            raise InputError(
-                f"unit {unit!r} does not match {kind_name!r}, which is in {kind.unit!r}"
-            )
+        value = in_kind_unit(kind_name, kind, value, unit)
         if not math.isfinite(value) or value < 0:
             raise InputError(f"{kind_name!r} needs a finite value >= 0 {kind.unit}, got {value}")
         return min(1.0, max(0.0, 1.0 - value / kind.baseline))
     raise InputError(f"{kind_name!r} needs a value; allowed: {_allowed(kind)}")
+
+
+def _unit_key(text: str) -> str:
+    """A unit reduced to one spelling: ``"Barrels per Year"`` and ``"barrels/yr"`` alike."""
+    text = " ".join(text.lower().replace("_", " ").split())
+    text = re.sub(r"\s*(?:/|\bper\b|\ba\b|\ban\b)\s*", "/", text)
+    return re.sub(r"\b(?:yr|y|annum)\b", "year", text)
+
+
+def in_kind_unit(kind_name: str, kind: ProvisionKind, value: float, unit: str | None) -> float:
+    """A number given in ``unit`` expressed in the kind's own unit.
+
+    Raises
+    ------
+    InputError
+        When ``unit`` is not the kind's unit, one of its aliases, or either scaled by a word
+        such as ``million``; the message names what is allowed.
+
+    Examples
+    --------
+    >>> oil = builtin_catalog()["oil_refined"]
+    >>> in_kind_unit("oil_refined", oil, 2, "million barrels per year")
+    2000000.0
+    >>> in_kind_unit("oil_refined", oil, 150_000, "bbl/yr")
+    150000.0
+    """
+    if unit is None or unit == kind.unit:
+        return value
+    known = {_unit_key(name) for name in (kind.unit or "", *kind.unit_aliases)}
+    key, factor = _unit_key(unit), 1.0
+    scale, _, rest = key.partition(" ")
+    if key not in known and scale in SCALE_WORDS and rest:
+        key, factor = rest, SCALE_WORDS[scale]
+    if key not in known:
+        aliases = f" (or {', '.join(repr(a) for a in kind.unit_aliases)})" \
+            if kind.unit_aliases else ""
+        raise InputError(
+            f"unit {unit!r} does not fit {kind_name!r}, which is in {kind.unit!r}{aliases}, "
+            "optionally scaled: 'thousand ...', 'million ...'"
+        )
+    return value * factor
+
+
+def implausible_value(kind_name: str, kind: ProvisionKind, value: object,
+                      unit: str | None = None) -> str | None:
+    """Why a number is far outside what ``kind`` plausibly takes, or None when it is not.
+
+    A cap above zero but below 1/10,000 of the baseline, or above ten times the baseline, is
+    almost surely a slip of unit; the text says what the value amounts to.
+
+    Examples
+    --------
+    >>> oil = builtin_catalog()["oil_refined"]
+    >>> implausible_value("oil_refined", oil, 2.0, "barrels/year")[:45]
+    'oil_refined = 2 barrels/year is far below its'
+    >>> implausible_value("oil_refined", oil, 2.0, "million barrels/year") is None
+    True
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or kind.baseline is None:
+        return None
+    try:
+        amount = in_kind_unit(kind_name, kind, value, unit)
+    except ValueError:
+        return None  # reported as an error elsewhere
+    baseline = f"baseline {kind.baseline:,.0f} {kind.unit}"
+    number = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+    shown = f"{kind_name} = {number} {unit or kind.unit}"
+    if 0 < amount < _PLAUSIBLE_BELOW * kind.baseline:
+        return (f"{shown} is far below its {baseline}: in effect a full embargo "
+                f"(severity {1 - amount / kind.baseline:.4f}); if you meant {number} million, "
+                f"write unit = \"million {kind.unit}\"")
+    if amount > _PLAUSIBLE_ABOVE * kind.baseline:
+        return (f"{shown} is more than ten times its {baseline}: it restricts nothing "
+                "(severity 0); check the number and its unit")
+    return None
 
 
 def _allowed(kind: ProvisionKind) -> str:

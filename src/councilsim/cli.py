@@ -98,6 +98,87 @@ class _Progress:
             self.bar.stop()
 
 
+# -- notes: one line on stderr, before or after the work, never instead of it ----------------
+
+#: Runs estimated to last longer than this say so before they start.
+_ANNOUNCE_SECONDS = 60.0
+# Draws of the quick measurement behind the estimate (two of the engine's 8,192-draw blocks).
+_PROBE_DRAWS = 16_384
+
+
+def _note(text: str) -> None:
+    print(f"councilsim: note: {text}", file=sys.stderr)
+
+
+def _note_unused_sampling(args, methods: Sequence[str | None]) -> None:
+    """Say so when --draws/--seed were given but the exact engine computed everything."""
+    given = [option for option, value in (("--draws", getattr(args, "draws", None)),
+                                          ("--seed", getattr(args, "seed", None)))
+             if value is not None]
+    if given and methods and all(method == "exact" for method in methods):
+        _note(f"{' and '.join(given)} unused: the exact engine computed these results without "
+              "sampling (give --method monte_carlo to sample)")
+
+
+def _announce_duration(scenario, draft_id: str | None, *, method: str | None,
+                       draws: int | None, texts: int, at_least: bool = False) -> None:
+    """Before a Monte Carlo run estimated to exceed a minute, say how long it should take.
+
+    The estimate is draws x seats x texts at the rate of council-draws per second measured on a
+    quick run of the same scenario, so it reflects this machine and this model.
+    """
+    if (method or scenario.simulation.method) != "monte_carlo":
+        return  # exact (auto) runs take milliseconds
+    from councilsim.api import simulate
+
+    total_draws = int(draws or scenario.simulation.draws) * texts
+    if total_draws <= _PROBE_DRAWS:
+        return
+    try:
+        started = time.perf_counter()
+        simulate(scenario, draft_id if draft_id else None, method="monte_carlo",
+                 draws=_PROBE_DRAWS, seed=0, decisive=False)
+        rate = _PROBE_DRAWS * scenario.council.seats / (time.perf_counter() - started)
+    except (CouncilsimError, ValueError):
+        return  # the run itself reports the problem
+    seconds = total_draws * scenario.council.seats / rate
+    if seconds > _ANNOUNCE_SECONDS:
+        _note(f"this run should take {'at least ' if at_least else ''}about "
+              f"{_duration(seconds)} ({total_draws:,} draws x {scenario.council.seats} seats at "
+              f"{rate / 1e6:.1f} M council-draws/s measured here); Ctrl-C stops it, writing "
+              "nothing")
+
+
+def _duration(seconds: float) -> str:
+    for unit, length in (("years", 365.25 * 86400), ("days", 86400), ("hours", 3600),
+                         ("minutes", 60)):
+        if seconds >= 2 * length or unit == "minutes":
+            return f"{seconds / length:,.0f} {unit}" if seconds >= 10 * length \
+                else f"{seconds / length:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def _warnings_as_notes() -> Iterator[None]:
+    """Show councilsim's warnings (e.g. an implausible value) as one-line notes, once each."""
+    import re
+    import warnings
+
+    shown: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        # A swept or negotiated text is not in the file: its value speaks for itself.
+        text = re.sub(r"^draft\.provisions\[\d+\]\.value: ", "", str(message))
+        if text not in shown:
+            shown.add(text)
+            _note(text)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = show
+        yield
+
+
 # -- commands -----------------------------------------------------------------------------
 
 
@@ -113,13 +194,18 @@ def _simulate_all(args, drafts: Sequence[str] | None):
     scenario = _load(args.file)
     if not scenario.drafts:  # said here to name the file, in the file's terms
         raise InputError(f"{args.file}: the scenario has no [[draft]] to simulate")
+    _announce_duration(scenario, drafts[0] if drafts else scenario.drafts[0].id,
+                       method=args.method, draws=args.draws,
+                       texts=len(drafts or scenario.drafts))
     progress = _Progress("simulating")
     try:
         # compare() shares one seed across the drafts and batches the exact ones.
-        return list(compare(scenario, drafts, draws=args.draws, seed=args.seed,
-                            method=args.method, progress=progress))
+        results = list(compare(scenario, drafts, draws=args.draws, seed=args.seed,
+                               method=args.method, progress=progress))
     finally:
         progress.close()
+    _note_unused_sampling(args, [result.method for result in results])
+    return results
 
 
 def _check_plot_target(path: str) -> None:
@@ -213,6 +299,7 @@ def _save_chart(draw: Callable, path: str) -> None:
 
 
 def _analysis_output(result, args, *, table: str) -> None:
+    _note_unused_sampling(args, [getattr(result, "method", None)])
     if getattr(args, "plot", None):
         _save_chart(lambda ax: result.plot(ax=ax), args.plot)
     if args.format == "json":
@@ -261,16 +348,21 @@ def _sweep_values(args) -> list:
 def _cmd_sweep(args) -> None:
     from councilsim.analysis import sweep
 
-    result = sweep(_load(args.file), args.draft, args.provision, _sweep_values(args),
-                   severity=args.severity, method=args.method, draws=args.draws,
-                   seed=args.seed, target=args.target)
+    scenario, values = _load(args.file), _sweep_values(args)
+    _announce_duration(scenario, args.draft, method=args.method, draws=args.draws,
+                       texts=len(values))
+    result = sweep(scenario, args.draft, args.provision, values, severity=args.severity,
+                   method=args.method, draws=args.draws, seed=args.seed, target=args.target)
     _analysis_output(result, args, table=result.summary(max_rows=args.rows))
 
 
 def _cmd_sensitivity(args) -> None:
     from councilsim.analysis import sensitivity
 
-    result = sensitivity(_load(args.file), args.draft, step=args.step,
+    scenario = _load(args.file)
+    _announce_duration(scenario, args.draft, method=args.method, draws=args.draws,
+                       texts=1, at_least=True)
+    result = sensitivity(scenario, args.draft, step=args.step,
                          method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary(top=args.top))
 
@@ -278,9 +370,13 @@ def _cmd_sensitivity(args) -> None:
 def _cmd_negotiate(args) -> None:
     from councilsim.analysis import negotiate
 
-    result = negotiate(_load(args.file), args.draft, target=args.target, sponsor=args.sponsor,
+    scenario = _load(args.file)
+    _announce_duration(scenario, args.draft, method=args.method, draws=args.draws,
+                       texts=1, at_least=True)
+    result = negotiate(scenario, args.draft, target=args.target, sponsor=args.sponsor,
                        steps=args.steps, forms=args.forms, method=args.method,
                        draws=args.draws, seed=args.seed)
+    _note_unused_sampling(args, [result.method])
     text = result.summary()
     if args.versus:
         text += "\n\n" + result.versus(args.versus)
@@ -288,7 +384,9 @@ def _cmd_negotiate(args) -> None:
         text = result.to_json()
     if args.out:
         # The amended scenario, runnable as it is: councilsim run OUT.
-        write_atomically(args.out, result.scenario_toml())
+        from councilsim.loading import scenario_toml
+
+        write_atomically(args.out, scenario_toml(result.scenario()))
         print(f"wrote the scenario with the negotiated draft to {args.out}", file=sys.stderr)
     _emit(text, None)  # the report goes to stdout even with --out
 
@@ -296,7 +394,10 @@ def _cmd_negotiate(args) -> None:
 def _cmd_coalitions(args) -> None:
     from councilsim.analysis import blocking_coalitions
 
-    result = blocking_coalitions(_load(args.file), args.draft, top=args.top,
+    scenario = _load(args.file)
+    _announce_duration(scenario, args.draft, method=args.method, draws=args.draws, texts=1,
+                       at_least=True)
+    result = blocking_coalitions(scenario, args.draft, top=args.top,
                                  method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary())
 
@@ -304,7 +405,10 @@ def _cmd_coalitions(args) -> None:
 def _cmd_reform(args) -> None:
     from councilsim.analysis import DEFAULT_COUNCILS, compare_councils
 
-    result = compare_councils(_load(args.file), args.draft, args.council or DEFAULT_COUNCILS,
+    scenario = _load(args.file)
+    _announce_duration(scenario, args.draft, method=args.method, draws=args.draws,
+                       texts=1, at_least=True)
+    result = compare_councils(scenario, args.draft, args.council or DEFAULT_COUNCILS,
                               method=args.method, draws=args.draws, seed=args.seed)
     _analysis_output(result, args, table=result.summary())
 
@@ -724,19 +828,60 @@ def _whole_number(least: int, what: str):
     """An argparse type: a whole number (``_`` allowed between digits) of at least ``least``."""
 
     def parse(text: str) -> int:
+        plain = text.replace("_", "").strip()
         try:
-            value = int(text.replace("_", ""))
+            value = int(plain)
         except ValueError:
-            value = None
+            value = _integral_float(plain)  # 1e6, 2.5e5: scientific notation for whole numbers
         if value is None or value < least:
-            raise argparse.ArgumentTypeError(f"expected a {what} whole number, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"expected a {what} whole number such as 100000, 100_000 or 1e5, got {text!r}")
         return value
 
     return parse
 
 
+def _integral_float(text: str) -> int | None:
+    """``"1e6"`` as 1000000; None for anything that is not a whole number written as a float."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        number = Decimal(text)  # exact: 1e23 stays 10**23, unlike float
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or number != number.to_integral_value():
+        return None
+    return int(number)
+
+
 _positive_int = _whole_number(1, "positive")
 _seed = _whole_number(0, "non-negative")
+
+
+# The API's messages name its parameters; on the command line the same problem names the option.
+_API_TO_CLI = (
+    (r"\(to give severities, pass severity=True\)", "(to give severities, add --severity)"),
+    (r"^severities of ", "with --severity, values of "),
+    (r"; name one of: ", "; choose one with --draft ID: "),
+    (r"^target must be", "--target must be"),
+    (r"^step for ", "--step for "),
+    (r"^sponsor (\S+) is not", r"--sponsor \1 is not"),
+    (r"^unknown council ", "--council: unknown council "),
+    (r"^(since|before)=(.*?) is not a date; give a datetime\.date, an ISO date string such as",
+     r"--\1 \2 is not a date; give a date such as"),
+    (r"^half_life must be", "--half-life must be"),
+    (r"^unknown effects ", "--effects: unknown "),
+    (r"^start and end must be years with start <= end, got",
+     "--from and --to must be years with --from <= --to, got"),
+)
+
+
+def _in_cli_terms(message: str) -> str:
+    import re
+
+    for pattern, replacement in _API_TO_CLI:
+        message = re.sub(pattern, replacement, message)
+    return message
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -753,9 +898,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.out and Path(args.out).resolve() == Path(args.plot).resolve():
                 raise InputError(f"--out and --plot both name {args.plot}; give two files")
             _check_plot_target(args.plot)
-        args.handler(args)
+        with _warnings_as_notes():
+            args.handler(args)
     except CouncilsimError as err:  # raised on purpose: bad input, or beyond an engine's reach
-        print(f"councilsim: error: {err}", file=sys.stderr)
+        print(f"councilsim: error: {_in_cli_terms(str(err))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("councilsim: interrupted; no output was written", file=sys.stderr)

@@ -12,18 +12,27 @@ import datetime as dt
 import os
 import re
 import tomllib
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+import tomli_w
 
+from councilsim._frozen import did_you_mean, named_entries
+from councilsim.catalog import ImplausibleValueWarning
 from councilsim.errors import ScenarioError
 from councilsim.history import calibrate, calibrated_scenario, load_history
 from councilsim.history.calibration import FORECAST_SETTINGS as DEFAULTS
-from councilsim.models import Council, Scenario, did_you_mean
+from councilsim.models import DEFAULT_CAMPS, Council, Scenario, SimulationSettings
 
-__all__ = ["load_scenario", "parse_scenario", "scenario_file_schema", "scenario_from_document"]
+__all__ = [
+    "load_scenario",
+    "parse_scenario",
+    "scenario_file_schema",
+    "scenario_from_document",
+    "scenario_toml",
+]
 
 #: Top-level tables of a scenario file and the model fields they feed.
 _TABLES = {
@@ -43,10 +52,6 @@ _CALIBRATION_KEYS = ("topic", "since", "before", "half_life", "effects")
 _SCENARIO_KEYS = ("title", "date", "description", "council", "mood_sd", "calibration")
 # Scenario model fields that a file sets in its [scenario] table.
 _IN_SCENARIO_TABLE = frozenset(_SCENARIO_KEYS) - {"council", "calibration"}
-# pydantic's tags for the members of the union ``Provision.value`` (bool | float | str).
-_VALUE_UNION_TAGS = frozenset({"bool", "float", "str"})
-_DATE_ERRORS = frozenset({"date_type", "date_parsing", "date_from_datetime_inexact",
-                          "date_from_datetime_parsing", "date_future", "date_past"})
 # Model field names (Python API) and their names in a scenario file.
 _FILE_NAMES = {"members": "member", "blocs": "bloc", "drafts": "draft"}
 
@@ -99,11 +104,46 @@ def parse_scenario(text: str, *, path: str | None = None) -> Scenario:
             problem, line, column = re.sub(r"\s*\(at [^)]*\)", "", message), None, None
         raise ScenarioError(f"TOML syntax error: {problem}", path=path, line=line,
                             column=column) from None
-    return scenario_from_document(document, path=path)
+    return _scenario(document, path, text)
 
 
 def scenario_from_document(document: dict[str, Any], *, path: str | None = None) -> Scenario:
     """Validate a parsed scenario document (the dict ``tomllib`` returns)."""
+    return _scenario(document, path, None)
+
+
+def _scenario(document: Any, path: str | None, text: str | None) -> Scenario:
+    """Validate a document, naming the file, line and field of any error or warning.
+
+    The line is found when the text is given; the field is in the file's terms, with entries
+    named by code (``member[8] (RUS).salience``).
+    """
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ImplausibleValueWarning)
+            scenario = _validate(document, path)
+    except ScenarioError as err:
+        if err.line is not None or err.field is None or text is None:
+            raise
+        # The text is scanned for positions only when there is something to point at.
+        raise ScenarioError(err.problem, path=path, line=_KeyLines(text).line_of(err.field),
+                            field=err.field) from None
+    lines = _KeyLines(text) if caught and text is not None else None
+    for warning in caught:
+        message = str(warning.message)
+        if issubclass(warning.category, ImplausibleValueWarning):
+            api_field, _, problem = message.partition(": ")
+            entries = {"members": scenario.members, "blocs": scenario.blocs,
+                       "drafts": scenario.drafts}
+            field = _file_path(named_entries(api_field, entries),
+                               [p.kind for p in scenario.status_quo])
+            where = (path or "<scenario>") + (f":{lines.line_of(field)}" if lines else "")
+            message = f"{where}: {field}: {problem}"
+        warnings.warn(message, warning.category, stacklevel=3)
+    return scenario
+
+
+def _validate(document: Any, path: str | None) -> Scenario:
     if not isinstance(document, dict):
         raise _fail(f"a scenario document must be a table, got {_describe(document)}", path)
     if not document:
@@ -113,15 +153,15 @@ def scenario_from_document(document: dict[str, Any], *, path: str | None = None)
     calibration = fields.pop("calibration", None)
     try:
         scenario = Scenario(**fields)
-    except ValidationError as err:
-        kinds = [entry["kind"] for entry in fields["status_quo"]]
-        field, problem = _first_error(err, kinds)
-        raise ScenarioError(problem, path=path, field=field) from None
+    except ScenarioError as err:
+        kinds = [entry.get("kind") for entry in fields["status_quo"]]
+        field = _file_path(err.field, kinds) if err.field else None
+        raise ScenarioError(err.problem, path=path, field=field) from None
     if calibration is None:
         return scenario
     try:
         return calibrated_scenario(scenario, calibration)
-    except (ValueError, ValidationError) as err:
+    except ValueError as err:
         raise _fail(str(err), path, "calibration") from None
 
 
@@ -146,8 +186,8 @@ def _document_to_fields(document: dict[str, Any], path: str | None) -> dict[str,
     unknown = [key for key in document if key not in _TABLES]
     if unknown:
         allowed = "; ".join(f"[{key}] ({what})" for key, what in _TABLES.items())
-        raise _fail(f"unknown top-level key {unknown[0]!r}{did_you_mean(unknown[0], _TABLES)}; "
-                    f"allowed: {allowed}", path)
+        raise _fail(f"unknown top-level key{did_you_mean(unknown[0], _TABLES)}; "
+                    f"allowed: {allowed}", path, unknown[0])
     head = _table(document.get("scenario", {}), "scenario", path)
     for key in head:
         if key not in _SCENARIO_KEYS:
@@ -159,10 +199,10 @@ def _document_to_fields(document: dict[str, Any], path: str | None) -> dict[str,
         fields["simulation"] = _table(document["simulation"], "simulation", path)
     if "catalog" in document:
         fields["catalog"] = _table(document["catalog"], "catalog", path)
-    status_quo = _table(document.get("status_quo", {}), "status_quo", path)
-    fields["status_quo"] = [_provision(kind, entry, path) for kind, entry in status_quo.items()]
     if "camps" in document:
         fields["camps"] = _table(document["camps"], "camps", path)
+    status_quo = _table(document.get("status_quo", {}), "status_quo", path)
+    fields["status_quo"] = [_provision(kind, entry, path) for kind, entry in status_quo.items()]
     fields["blocs"] = _array_of_tables(document.get("bloc", []), "bloc", path)
     fields["members"] = _array_of_tables(document.get("member", []), "member", path)
     fields["drafts"] = _array_of_tables(document.get("draft", []), "draft", path)
@@ -258,71 +298,124 @@ def _council_of_file(named: Any, inline: Any, path: str | None) -> Council | dic
         raise _fail(str(err), path, "scenario.council") from None
 
 
-def _first_error(err: ValidationError, status_quo_kinds: list[str]) -> tuple[str | None, str]:
-    """Return the first validation error as (field path in the file's terms, problem).
-
-    ``status_quo_kinds`` lists the kinds of ``[status_quo]`` in file order, so that an error in
-    the model's ``status_quo[i]`` is reported under the key the file uses (``status_quo.<kind>``).
-    """
-    detail = err.errors(include_url=False)[0]
-    loc = list(detail["loc"])
-    problem = _problem(detail)
-    if len(loc) >= 2 and loc[-2] == "value" and loc[-1] in _VALUE_UNION_TAGS:
-        # Provision.value is a union: report the field, not the union member pydantic tried.
-        loc = loc[:-1]
-        got = _show(detail.get("input"))
-        problem = f"must be true or false, a number or a level name, got {got}"
-    if detail["type"] in _DATE_ERRORS:
-        problem = f"must be a date such as 2017-09-11, got {_show(detail.get('input'))}"
-    # Cross-reference errors raised by the model carry their own path (in API terms).
-    found = re.match(r"^([a-z_]+(?:\[\d+\])?(?:\.[\w-]+(?:\[\d+\])?)*): (.*)$", problem, re.S)
-    if not loc and found:
-        return _file_path(found.group(1), status_quo_kinds), found.group(2)
-    if not loc:
-        return None, problem
-    head, rest = str(loc[0]), loc[1:]
-    if head == "status_quo" and rest and isinstance(rest[0], int):
-        head, rest = _status_quo_key(rest[0], status_quo_kinds), rest[1:]
-        if rest == ["kind"]:
-            rest = []
-    elif head in _IN_SCENARIO_TABLE:
-        head = f"scenario.{head}"
-    else:
-        head = _FILE_NAMES.get(head, head)
-    parts = [head]
-    for item in rest:
-        parts.append(f"[{item}]" if isinstance(item, int) else f".{item}")
-    return "".join(parts), problem
-
-
 def _status_quo_key(index: int, kinds: list[str]) -> str:
     return f"status_quo.{kinds[index]}" if 0 <= index < len(kinds) else f"status_quo[{index}]"
 
 
 def _file_path(api_path: str, status_quo_kinds: list[str]) -> str:
-    """Translate a model path (``members[2].code``, ``status_quo[0].kind``) to the file's terms."""
+    """Translate a model path to the file's terms.
+
+    ``members[2] (RUS).code`` becomes ``member[2] (RUS).code``, ``status_quo[0].kind``
+    ``status_quo.<kind>``, ``date`` ``scenario.date``.
+    """
     sq = re.match(r"^status_quo\[(\d+)\](.*)$", api_path)
     if sq:
         rest = "" if sq.group(2) == ".kind" else sq.group(2)
         return _status_quo_key(int(sq.group(1)), status_quo_kinds) + rest
-    head, _, rest = api_path.partition("[")
-    return _FILE_NAMES.get(head, head) + ("[" + rest if rest else "")
+    head = re.match(r"^[a-z_]+", api_path)
+    name = head.group(0) if head else ""
+    if name in _IN_SCENARIO_TABLE:
+        return f"scenario.{api_path}"
+    return _FILE_NAMES.get(name, name) + api_path[len(name):]
 
 
-def _problem(detail: dict[str, Any]) -> str:
-    kind, ctx, got = detail["type"], detail.get("ctx", {}), detail.get("input")
-    bounds = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
-              "less_than_equal": "<="}
-    if kind in bounds:
-        limit = next(iter(ctx.values()))
-        return f"must be {bounds[kind]} {_number(limit)}, got {_show(got)}"
-    if kind == "missing":
-        return "required, but missing"
-    if kind == "extra_forbidden":
-        return "unknown key (check the spelling; see docs/scenario-format.md for allowed keys)"
-    if kind == "value_error":
-        return str(ctx.get("error", detail["msg"]))
-    return f"{detail['msg'][0].lower()}{detail['msg'][1:]}, got {_show(got)}"
+class _KeyLines:
+    """Where each key of a TOML text is written: the line of a field path, found in the text.
+
+    ``tomllib`` gives no positions, so the text is scanned: table headers (``[[member]]`` counted
+    to index the entries), keys (dotted ones too) and the inline tables of multi-line arrays
+    (``provisions = [ {...}, {...} ]``). A path is placed at its longest prefix found.
+    """
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+    _KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
+                      r"(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple, int] = {}
+        counts: dict[tuple, int] = {}
+        table: tuple = ()
+        array: tuple | None = None  # the key of a multi-line array being read
+        depth, entries, in_string = 0, 0, None
+        for number, line in enumerate(text.splitlines(), start=1):
+            if in_string is None and depth == 0:
+                header = self._HEADER.match(line)
+                if header:
+                    parts = self._parts(header.group(2))
+                    if header.group(1) == "[[":
+                        base = self._resolve(parts)
+                        counts[base] = counts.get(base, -1) + 1
+                        self.lines.setdefault(base, number)
+                        table = (*base, counts[base])
+                    else:
+                        table = self._resolve(parts)
+                    self.lines.setdefault(table, number)
+                    continue
+                key = self._KEY.match(line)
+                if key:
+                    path = (*table, *self._parts(key.group(1)))
+                    self.lines.setdefault(path, number)
+                    array, entries = path, 0
+                    line = line[key.end():]
+            # Track brackets and strings so that lines inside values are not read as keys.
+            i = 0
+            while i < len(line):
+                if in_string:
+                    if line.startswith(in_string, i) and (in_string[0] == "'"
+                                                          or line[i - 1:i] != "\\"):
+                        i += len(in_string)
+                        in_string = None
+                        continue
+                    i += 1
+                    continue
+                char = line[i]
+                if char == "#":
+                    break
+                if char in "\"'":
+                    in_string = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else char
+                    i += len(in_string)
+                    continue
+                if char in "[{":
+                    depth += 1
+                    if char == "{" and depth == 2 and array is not None:
+                        self.lines.setdefault((*array, entries), number)
+                        entries += 1
+                elif char in "]}":
+                    depth = max(0, depth - 1)
+                i += 1
+            if in_string and len(in_string) == 1:
+                in_string = None  # a basic string ends with its line
+            if depth == 0 and in_string is None:
+                array = None
+
+    def _resolve(self, parts: list[str]) -> tuple:
+        """A header's path with the current entry index of every array of tables in it."""
+        resolved: list = []
+        for part in parts:
+            resolved.append(part)
+            latest = max((path[len(resolved)] for path in self.lines
+                          if len(path) > len(resolved) and tuple(path[:len(resolved)])
+                          == tuple(resolved) and isinstance(path[len(resolved)], int)),
+                         default=None)
+            if latest is not None and part != parts[-1]:
+                resolved.append(latest)
+        return tuple(resolved)
+
+    @staticmethod
+    def _parts(dotted: str) -> list[str]:
+        return [part.strip().strip("\"'") for part in re.findall(
+            r"\"[^\"]*\"|'[^']*'|[^.]+", dotted)]
+
+    def line_of(self, field: str) -> int | None:
+        """The line of ``field`` (``member[8] (RUS).ideal.oil``) or of its nearest parent."""
+        field = re.sub(r" \([^)]*\)", "", field)
+        path: list = []
+        for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field):
+            path.append(int(index) if index else name)
+        for end in range(len(path), 0, -1):
+            if tuple(path[:end]) in self.lines:
+                return self.lines[tuple(path[:end])]
+        return None
 
 
 def _number(value: Any) -> str:
@@ -339,6 +432,82 @@ def _show(value: Any) -> str:
 
 def _describe(value: Any) -> str:
     return f"{type(value).__name__} {_show(value)}"
+
+
+def scenario_toml(scenario: Scenario) -> str:
+    """Write a scenario as TOML text that :func:`load_scenario` reads back identically.
+
+    Only what differs from the models' defaults is written; a council that equals the named
+    council it is called after (``unsc-2017``, a bundled reform model) is written by name, any
+    other as a ``[council]`` table.
+
+    Parameters
+    ----------
+    scenario : Scenario
+
+    Returns
+    -------
+    str
+        The TOML text (``parse_scenario(scenario_toml(s)) == s``).
+    """
+    head: dict[str, Any] = {"title": scenario.title}
+    if scenario.date is not None:
+        head["date"] = scenario.date
+    if scenario.description is not None:
+        head["description"] = scenario.description
+    document: dict[str, Any] = {"scenario": head}
+    council = scenario.council
+    if _is_named_council(council):
+        head["council"] = council.name
+    else:
+        document["council"] = council.model_dump(exclude_defaults=True) | {
+            "members": list(council.members), "threshold": council.threshold}
+    head["mood_sd"] = scenario.mood_sd
+    if scenario.camps != DEFAULT_CAMPS:
+        document["camps"] = {name: list(codes) for name, codes in scenario.camps.items()}
+    if scenario.simulation != SimulationSettings():
+        document["simulation"] = scenario.simulation.model_dump(exclude_none=True)
+    if scenario.catalog:
+        document["catalog"] = {
+            name: kind.model_dump(exclude_defaults=True) | {"label": kind.label,
+                                                            "scale": kind.scale}
+            for name, kind in scenario.catalog.items()
+        }
+    if scenario.status_quo:
+        entries = {p.kind: p.model_dump(exclude_none=True, exclude={"kind"})
+                   for p in scenario.status_quo}
+        # `kind = value` when every entry is just a value; else all tables, since the writer puts
+        # plain values before tables and the order of the status quo is part of the scenario.
+        short = all(list(entry) == ["value"] for entry in entries.values())
+        document["status_quo"] = {kind: entry["value"] if short else entry
+                                  for kind, entry in entries.items()}
+    for key, items, first in (("bloc", scenario.blocs, "name"),
+                              ("member", scenario.members, "code"),
+                              ("draft", scenario.drafts, "id")):
+        if items:
+            document[key] = [{first: getattr(item, first)}
+                             | _without_none(item.model_dump(exclude_defaults=True))
+                             for item in items]
+    return ("# Written by councilsim (councilsim.loading.scenario_toml)\n\n"
+            + tomli_w.dumps(document, multiline_strings=True))
+
+
+def _without_none(data: Any) -> Any:
+    # TOML has no null: a None inside a provision list means "not given".
+    if isinstance(data, dict):
+        return {key: _without_none(value) for key, value in data.items() if value is not None}
+    if isinstance(data, list | tuple):
+        return [_without_none(value) for value in data]
+    return data
+
+
+def _is_named_council(council: Council) -> bool:
+    if not council.name:
+        return False
+    try:
+        return Council.named(council.name) == council
+    except ValueError:
+        return False
 
 
 def scenario_file_schema() -> dict[str, Any]:
@@ -399,6 +568,7 @@ def scenario_file_schema() -> dict[str, Any]:
             "scenario": scenario_table,
             "council": {"$ref": "#/$defs/Council"},
             "simulation": {"$ref": "#/$defs/SimulationSettings"},
+            "camps": props["camps"],
             "status_quo": {
                 "type": "object",
                 "description": "Measures in force before the vote, one key per provision kind.",
@@ -407,7 +577,6 @@ def scenario_file_schema() -> dict[str, Any]:
                               {"$ref": "#/$defs/StatusQuoEntry"}],
                 },
             },
-            "camps": props["camps"],
             "calibration": calibration,
             "bloc": {"type": "array", "items": {"$ref": "#/$defs/Bloc"}},
             "member": {"type": "array", "items": {"$ref": "#/$defs/Member"}},

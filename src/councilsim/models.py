@@ -8,10 +8,11 @@ and abstention lists; provision kinds) are checked when a :class:`Scenario` is b
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
+import html
 import json
 import re
+import warnings
 from collections import Counter
 from functools import cached_property
 from typing import Literal
@@ -25,8 +26,14 @@ from pydantic import (
 )
 
 from councilsim._bundled import unsc_membership
-from councilsim._frozen import FrozenDict, FrozenModel
-from councilsim.catalog import ProvisionKind, builtin_catalog, severity_of
+from councilsim._frozen import FrozenDict, FrozenModel, brief, did_you_mean
+from councilsim.catalog import (
+    ImplausibleValueWarning,
+    ProvisionKind,
+    builtin_catalog,
+    implausible_value,
+    severity_of,
+)
 from councilsim.councils import council_definition
 from councilsim.errors import InputError
 
@@ -36,6 +43,7 @@ __all__ = [
     "Draft",
     "Member",
     "Provision",
+    "RealValue",
     "Scenario",
     "SimulationSettings",
 ]
@@ -52,13 +60,18 @@ def _check_code(code: str) -> str:
     return code
 
 
-def did_you_mean(key: str, allowed) -> str:
-    close = difflib.get_close_matches(str(key), list(allowed), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _finite_number(value: float) -> bool:
     return value == value and abs(value) != float("inf")
+
+
+def _refuse_repeats(items: list[str], where: str, key: str, what: str) -> None:
+    """Name the entry that repeats an earlier one, so that a message can point at its line."""
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item in first:
+            raise InputError(f"{where}[{index}].{key}: duplicate {what} {item!r}, already used "
+                             "by an earlier entry")
+        first[item] = index
 
 
 def _duplicates(items: list[str] | tuple[str, ...]) -> list[str]:
@@ -166,6 +179,19 @@ class Council(FrozenModel):
         """Display name of a member, falling back to its code."""
         return self.names.get(code, code)
 
+    def __repr__(self) -> str:
+        return (f"Council({self.name or 'custom'!r}: {self.seats} seats "
+                f"{' '.join(self.members)}; veto {' '.join(self.veto_holders) or 'none'}; "
+                f"{self.threshold} votes to adopt)")
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(code)}</td><td>{html.escape(self.label(code))}</td>"
+            f"<td>{'veto' if code in self.veto_holders else ''}</td></tr>"
+            for code in self.members)
+        return (f"<b>{html.escape(self.name or 'custom council')}</b>: {self.seats} seats, "
+                f"{self.threshold} votes to adopt<table>{rows}</table>")
+
 
 _SEVERITY = Field(ge=0.0, le=1.0)
 
@@ -174,6 +200,16 @@ _SEVERITY = Field(ge=0.0, le=1.0)
 DEFAULT_CAMPS: FrozenDict[str, tuple[str, ...]] = FrozenDict(
     {"west": ("USA", "GBR", "FRA"), "east": ("RUS", "CHN")}
 )
+
+
+class RealValue(FrozenModel):
+    """A member's ideal given in real units (``{value = 3_000_000, unit = "barrels/year"}``).
+
+    The scenario turns it into a severity with its catalog, as it does a provision's value.
+    """
+
+    value: bool | float | str
+    unit: str | None = None
 
 
 class Member(FrozenModel):
@@ -193,8 +229,10 @@ class Member(FrozenModel):
         Member code (ISO 3166-1 alpha-3 for states).
     support : float
         Value the member places on the Council acting at all, in utility units.
-    ideal : dict of str to float
-        Ideal severity in [0, 1] for each provision kind it cares about.
+    ideal : dict of str to float or RealValue
+        Ideal severity in [0, 1] for each provision kind it cares about, or the ideal in real
+        units (``RealValue(value=3_000_000, unit="barrels/year")``), which a :class:`Scenario`
+        turns into a severity.
     salience : dict of str to float
         Weight (>= 0) of each provision kind; kinds not listed weigh 0.
     uncertainty : float
@@ -220,7 +258,7 @@ class Member(FrozenModel):
 
     code: str
     support: float = 0.0
-    ideal: FrozenDict[str, float] = Field(default_factory=FrozenDict)
+    ideal: FrozenDict[str, float | RealValue] = Field(default_factory=FrozenDict)
     salience: FrozenDict[str, float] = Field(default_factory=FrozenDict)
     uncertainty: float = Field(default=1.0, gt=0.0, allow_inf_nan=False)
     abstention: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
@@ -250,9 +288,10 @@ class Member(FrozenModel):
 
     @field_validator("ideal")
     @classmethod
-    def _ideal_in_unit_interval(cls, ideal: dict[str, float]) -> dict[str, float]:
+    def _ideal_in_unit_interval(cls, ideal: dict[str, float | RealValue]
+                                ) -> dict[str, float | RealValue]:
         for kind, value in ideal.items():
-            if not 0.0 <= value <= 1.0:
+            if isinstance(value, float) and not 0.0 <= value <= 1.0:
                 raise InputError(f"ideal severity for {kind!r} must be in [0, 1], got {value}")
         return ideal
 
@@ -394,6 +433,25 @@ class SimulationSettings(FrozenModel):
     seed: int | None = Field(default=None, ge=0)
 
 
+def _ideal_severity(kind: str, value: object, kinds: dict[str, ProvisionKind],
+                    where: str) -> object:
+    if isinstance(value, dict):
+        try:
+            value = RealValue(**value)
+        except (TypeError, ValueError):
+            raise InputError(f"{where}: give a severity in [0, 1] or a table "
+                             "{ value = ..., unit = \"...\" }, got " + repr(value)[:60]) from None
+    if not isinstance(value, RealValue):
+        return value
+    if kind not in kinds:
+        raise InputError(f"{where}: unknown provision kind {kind!r}; known kinds: "
+                         + ", ".join(sorted(kinds)))
+    try:
+        return severity_of(kind, kinds[kind], value=value.value, unit=value.unit)
+    except ValueError as err:
+        raise InputError(f"{where}: {err}") from None
+
+
 class Scenario(FrozenModel):
     """A complete situation: the council, members' stances, blocs, status quo and drafts.
 
@@ -438,20 +496,44 @@ class Scenario(FrozenModel):
     blocs: tuple[Bloc, ...] = ()
     mood_sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
     camps: FrozenDict[str, tuple[str, ...]] = Field(
-        default_factory=lambda: FrozenDict(DEFAULT_CAMPS)
-    )
+        default_factory=lambda: FrozenDict(DEFAULT_CAMPS))
     status_quo: tuple[Provision, ...] = ()
     drafts: tuple[Draft, ...] = ()
     catalog: FrozenDict[str, ProvisionKind] = Field(default_factory=FrozenDict)
     simulation: SimulationSettings = SimulationSettings()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _ideals_as_severities(cls, data: object) -> object:
+        """Turn ideals given in real units into severities with the scenario's catalog."""
+        if not isinstance(data, dict) or not data.get("members"):
+            return data
+        try:
+            kinds = {**builtin_catalog(), **{
+                name: entry if isinstance(entry, ProvisionKind) else ProvisionKind(**entry)
+                for name, entry in (data.get("catalog") or {}).items()}}
+        except (TypeError, ValueError, AttributeError):
+            return data  # the catalog's own validation reports what is wrong with it
+        members = []
+        for i, member in enumerate(data["members"]):
+            ideal = member.ideal if isinstance(member, Member) else (
+                member.get("ideal") if isinstance(member, dict) else None)
+            if not isinstance(ideal, dict) or not any(
+                    isinstance(v, dict | RealValue) for v in ideal.values()):
+                members.append(member)
+                continue
+            severities = {kind: _ideal_severity(kind, value, kinds, f"members[{i}].ideal.{kind}")
+                          for kind, value in ideal.items()}
+            members.append(member.model_copy(update={"ideal": severities})
+                           if isinstance(member, Member) else {**member, "ideal": severities})
+        return {**data, "members": members}
+
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
         seats = self.council.members
         allowed = f"the council's members are {', '.join(seats)}"
-        codes = [member.code for member in self.members]
-        if dup := _duplicates(codes):
-            raise InputError(f"members: duplicate member codes {', '.join(dup)}")
+        _refuse_repeats([member.code for member in self.members], "members", "code",
+                        "member code")
         for i, member in enumerate(self.members):
             if member.code not in seats:
                 raise InputError(
@@ -487,8 +569,7 @@ class Scenario(FrozenModel):
                         f"{did_you_mean(code, seats)}; {allowed}"
                     )
         seen: dict[str, str] = {}
-        if dup := _duplicates([bloc.name for bloc in self.blocs]):
-            raise InputError(f"blocs: duplicate bloc names {', '.join(dup)}")
+        _refuse_repeats([bloc.name for bloc in self.blocs], "blocs", "name", "bloc name")
         for b, bloc in enumerate(self.blocs):
             for code in bloc.members:
                 if code not in seats:
@@ -501,12 +582,12 @@ class Scenario(FrozenModel):
                         "a member belongs to at most one bloc"
                     )
                 seen[code] = bloc.name
-        if dup := _duplicates([draft.id for draft in self.drafts]):
-            raise InputError(f"drafts: duplicate draft ids {', '.join(dup)}")
+        _refuse_repeats([draft.id for draft in self.drafts], "drafts", "id", "draft id")
         for d, draft in enumerate(self.drafts):
             self.check_draft(draft, where=f"drafts[{d}]")
         for p, provision in enumerate(self.status_quo):
             self._severity(provision, f"status_quo[{p}]")
+            self._warn_if_implausible(provision, f"status_quo[{p}]")
         if dup := _duplicates([p.kind for p in self.status_quo]):
             raise InputError(f"status_quo: provision kinds given twice: {', '.join(dup)}")
         return self
@@ -575,6 +656,14 @@ class Scenario(FrozenModel):
                 )
         for p, provision in enumerate(draft.provisions):
             self._severity(provision, f"{where}.provisions[{p}]")
+            self._warn_if_implausible(provision, f"{where}.provisions[{p}]")
+
+    def _warn_if_implausible(self, provision: Provision, where: str) -> None:
+        # A warning, not an error: a near-zero cap may be meant, but is usually a unit slip.
+        problem = implausible_value(provision.kind, self.provision_kinds[provision.kind],
+                                    provision.value, provision.unit)
+        if problem:
+            warnings.warn(f"{where}.value: {problem}", ImplausibleValueWarning, stacklevel=2)
 
     def has_rival(self, draft: Draft) -> bool:
         """Whether another draft on the same item is on the table with ``draft``.
@@ -631,11 +720,48 @@ class Scenario(FrozenModel):
         # Cached: every draft simulated starts from it.
         return {p.kind: self._severity(p, "status_quo") for p in self.status_quo}
 
-    def draft_severities(self, draft: Draft) -> dict[str, float]:
-        """Severity of each kind if ``draft`` is adopted; unmentioned kinds keep the status quo."""
+    def draft_severities(self, draft: Draft | str | None = None) -> dict[str, float]:
+        """Severity of each kind if ``draft`` is adopted; unmentioned kinds keep the status quo.
+
+        ``draft`` is a :class:`Draft`, the id of one of the scenario's drafts, or None when the
+        scenario has one draft.
+        """
+        if not isinstance(draft, Draft):
+            draft = self.draft(draft)
         severities = dict(self._status_quo_severities)
         severities.update({p.kind: self._severity(p, draft.id) for p in draft.provisions})
         return severities
+
+    def __repr__(self) -> str:
+        council = self.council
+        return (f"Scenario({self.title!r}, {self.date or 'undated'}; council "
+                f"{council.name or 'custom'} ({council.seats} seats, {council.threshold} to "
+                f"adopt); {len(self.members)} member stances, {len(self.blocs)} blocs; drafts: "
+                f"{brief([d.id for d in self.drafts], 200)})")
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        council = self.council
+        severities = {d.id: self.draft_severities(d) for d in self.drafts}
+        kinds = sorted({kind for values in severities.values() for kind in values})
+        drafts = "".join(
+            f"<tr><td>{esc(d.id)}</td><td>{esc(d.title or '')}</td>"
+            + "".join(f"<td>{severities[d.id].get(kind, 0.0):.2f}</td>" for kind in kinds)
+            + "</tr>" for d in self.drafts)
+        blocs = "; ".join(f"{b.name} ({', '.join(b.members)})" for b in self.blocs)
+        members = "".join(
+            f"<tr><td>{esc(m.code)}</td><td>{m.support:g}</td><td>{m.uncertainty:g}</td>"
+            f"<td>{m.abstention:g}</td><td>{m.veto_cost:g}</td></tr>" for m in self.members)
+        return (
+            f"<div><b>{esc(self.title)}</b> ({self.date or 'undated'}); council "
+            f"{esc(council.name or 'custom')}: {council.seats} seats, {council.threshold} to "
+            f"adopt, veto: {esc(', '.join(council.veto_holders) or 'none')}; mood_sd "
+            f"{self.mood_sd:g}<br><i>Drafts (severities)</i><table><tr><th>id</th><th>title</th>"
+            + "".join(f"<th>{esc(kind)}</th>" for kind in kinds) + f"</tr>{drafts}</table>"
+            "<i>Member stances</i><table><tr><th>code</th><th>support</th><th>uncertainty</th>"
+            f"<th>abstention</th><th>veto_cost</th></tr>{members}</table>"
+            f"<i>Blocs</i>: {esc(blocs or 'none')}</div>"
+        )
 
     def content_hash(self) -> str:
         """SHA-256 of the scenario's canonical JSON form: identifies exactly what was simulated."""

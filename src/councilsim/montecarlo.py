@@ -50,7 +50,9 @@ def resolve_seed(
         return seed
     if isinstance(seed, np.random.Generator):
         return np.random.SeedSequence(int(seed.integers(2**63)))
-    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0:
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
+        if seed < 0:
+            raise InputError(f"seed must be a whole number >= 0, got {seed}")
         return np.random.SeedSequence(int(seed))
     raise TypeError(
         f"seed must be None, a non-negative int, a numpy SeedSequence or Generator; got {seed!r}"

@@ -40,6 +40,7 @@ from councilsim.analysis import (
     power_indices,
 )
 from councilsim.api import as_scenario, simulate
+from councilsim.catalog import in_kind_unit
 from councilsim.errors import InputError
 from councilsim.models import Council, Draft, Provision, Scenario
 from councilsim.presentation import VOTE_LABELS
@@ -797,6 +798,8 @@ def _control(scenario: Scenario, provision: Any):
         value = provision.value
         if not isinstance(value, int | float) or isinstance(value, bool):
             value = entry.baseline * (1.0 - severity)  # a level or a severity, in real units
+        else:
+            value = in_kind_unit(provision.kind, entry, value, provision.unit)
         return widgets.FloatSlider(
             value=float(value), min=0.0, max=float(entry.baseline),
             step=float(entry.baseline) / 100,

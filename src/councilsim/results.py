@@ -300,6 +300,9 @@ class SimulationResult:
     def __str__(self) -> str:
         return self.summary()
 
+    def __repr__(self) -> str:
+        return short_repr(self)
+
     def plot(self, kind: str = "tally", ax=None, **kwargs: Any):
         """Chart the result (needs matplotlib); returns the matplotlib Axes.
 
@@ -404,8 +407,52 @@ class Comparison:
         """One line per draft."""
         return "\n".join(f"{draft_id:<24}{r._headline()}" for draft_id, r in self.results.items())
 
+    def __repr__(self) -> str:
+        return short_repr(self)
+
     def _repr_html_(self) -> str:
-        return "".join(result._repr_html_() for result in self.results.values())
+        # One row per draft, as the command line's compare prints it; each result shows its own
+        # member table when displayed alone.
+        esc = html.escape
+        rows = "".join(
+            f"<tr><td>{esc(draft_id)}</td><td>{r.p_adopted:.3f}</td>"
+            f"<td>[{r.ci[0]:.3f}, {r.ci[1]:.3f}]</td><td>{r.p_vetoed:.3f}</td>"
+            f"<td>{r.p_short:.3f}</td><td>{esc(_likeliest_veto(r))}</td></tr>"
+            for draft_id, r in self.results.items()
+        )
+        return ("<table><thead><tr><th>draft</th><th>P(adopted)</th><th>interval</th>"
+                "<th>P(vetoed)</th><th>P(short)</th><th>most likely veto</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>")
+
+
+def _likeliest_veto(result: SimulationResult) -> str:
+    if not result.veto_prob:
+        return "none (procedural)"
+    code, p = max(result.veto_prob.items(), key=lambda item: item[1])
+    return f"{code} {p:.3f}"
+
+
+#: ``repr()`` of a result shows at most this many lines of its summary: a screenful.
+REPR_LINES = 20
+
+
+def short_repr(result: Any) -> str:
+    """The ``repr()`` of a result: its class and the first lines of its summary, a screenful.
+
+    The full dump of a result's fields (arrays, per-member tables, scenarios) runs to tens of
+    thousands of characters in a notebook; ``summary()``, ``to_dict()`` and ``to_frame()`` give
+    everything.
+    """
+    lines = result.summary().splitlines()
+    shown = [line if len(line) <= 120 else line[:117] + "..." for line in lines[:REPR_LINES]]
+    if len(lines) > REPR_LINES:
+        shown.append(f"... {len(lines) - REPR_LINES} more lines: .summary() shows them all")
+    return f"<{type(result).__name__}>\n" + "\n".join(shown)
+
+
+def html_summary(result: Any) -> str:
+    """A result's summary as HTML, for notebooks."""
+    return f"<pre>{html.escape(result.summary())}</pre>"
 
 
 def simulation_result(raw: RawOutcome, **fields: Any) -> SimulationResult:

@@ -3,7 +3,7 @@
 * voting power: :func:`power_indices` (exact Shapley–Shubik and Banzhaf indices);
 * one provision at a time: :func:`sweep`, :func:`sweep_grid`;
 * which stance parameters matter: :func:`sensitivity`;
-* what text would pass: :func:`negotiate` (and :func:`scenario_toml` to save the result);
+* what text would pass: :func:`negotiate`;
 * who defeats a draft: :func:`blocking_coalitions`;
 * reform models: :func:`compare_councils`, :func:`council_scenario`.
 """
@@ -15,7 +15,6 @@ from councilsim.analysis.negotiate import (
     NegotiatedProvision,
     Negotiation,
     negotiate,
-    scenario_toml,
 )
 from councilsim.analysis.power import PowerIndices, power_indices
 from councilsim.analysis.reform import (
@@ -50,7 +49,6 @@ __all__ = [
     "council_scenario",
     "negotiate",
     "power_indices",
-    "scenario_toml",
     "sensitivity",
     "sweep",
     "sweep_grid",

@@ -20,6 +20,7 @@ from councilsim.catalog import ProvisionKind, severity_of
 from councilsim.errors import InputError
 from councilsim.models import Draft, Provision, Scenario
 from councilsim.options import EngineOptions, Method, Provenance, SeedLike
+from councilsim.results import short_repr
 
 __all__ = [  # shared with the analysis modules (some re-exported from the layers below)
     "EngineOptions",
@@ -126,12 +127,20 @@ def simulate_text(scenario: Scenario, draft: Draft, engine: EngineOptions):
     return simulate(scenario, draft, options=engine, decisive=False)
 
 
-def map_tasks(function, tasks: list, executor: Executor | None) -> list:
+def map_tasks(function, tasks: list, executor: Executor | None, progress=None) -> list:
     if executor is None:
-        return [function(task) for task in tasks]
-    if not callable(getattr(executor, "map", None)):
+        outputs = map(function, tasks)
+    elif not callable(getattr(executor, "map", None)):
         raise TypeError("executor must have a map method (e.g. concurrent.futures.Executor)")
-    return list(executor.map(function, tasks))
+    else:
+        outputs = executor.map(function, tasks)
+    if progress is None:
+        return list(outputs)
+    done = []
+    for output in outputs:  # results arrive in order, whatever the executor
+        done.append(output)
+        progress(len(done), len(tasks))
+    return done
 
 
 def text_table(
@@ -193,6 +202,9 @@ class Report:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def __repr__(self) -> str:
+        return short_repr(self)
 
     def _repr_html_(self) -> str:
         return preformatted_html(self.summary())

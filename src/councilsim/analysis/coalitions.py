@@ -87,7 +87,7 @@ class Coalition:
     missing_yes: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # repr: Report's, a screenful
 class BlockingCoalitions(Report):
     """The most likely blocking coalitions of a draft (see the module docstring for the definition).
 

@@ -20,16 +20,14 @@ optimality. If every provision has been conceded to the status quo and the targe
 reach, the result says so (``reached=False``) and holds the most adoptable text met on the way
 (with the path up to it).
 
-The module also provides :func:`scenario_toml`, a small TOML writer for scenarios, so an amended
-scenario can be saved and read back by :func:`councilsim.load_scenario`.
+:meth:`Negotiation.scenario` gives the scenario with the negotiated text added; save it with
+:func:`councilsim.loading.scenario_toml`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
-import re
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -50,16 +48,9 @@ from councilsim.analysis._common import (
     simulate_text,
     text_table,
 )
-from councilsim.catalog import ProvisionKind
+from councilsim.catalog import ProvisionKind, in_kind_unit
 from councilsim.errors import InputError
-from councilsim.models import (
-    DEFAULT_CAMPS,
-    Council,
-    Draft,
-    Provision,
-    Scenario,
-    SimulationSettings,
-)
+from councilsim.models import Draft, Provision, Scenario
 from councilsim.options import EngineOptions
 from councilsim.votemodel import RandomUtilityModel, VoteModel
 
@@ -69,7 +60,6 @@ __all__ = [
     "NegotiatedProvision",
     "Negotiation",
     "negotiate",
-    "scenario_toml",
 ]
 
 Forms = Literal["continuous", "named"]
@@ -158,7 +148,7 @@ class Move:
     gain_per_utility: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # repr: Report's, a screenful
 class Negotiation(Report):
     """The sponsor's preferred text among those reaching a target P(adopted), and how it got there.
 
@@ -263,10 +253,6 @@ class Negotiation(Report):
         data = self.base_scenario.model_dump()
         data["drafts"] = [d.model_dump() for d in drafts]
         return Scenario.model_validate(data)
-
-    def scenario_toml(self, *, replace: bool = False) -> str:
-        """:meth:`scenario` as TOML text that :func:`councilsim.load_scenario` reads back."""
-        return scenario_toml(self.scenario(replace=replace))
 
     def versus_rows(self, other: str | Draft) -> list[dict[str, Any]]:
         """Compare each provision of the draft, the negotiated text and another draft.
@@ -475,7 +461,8 @@ def _provision_at(track: _Track, index: int) -> Provision | None:
     severity = track.grid[index]
     entry = track.entry
     value, text, exact = _real_value(entry, severity)
-    was = track.original.value if track.original.value is not None else track.original.severity
+    was = (_original_value(track)[0] if track.original.value is not None
+           else track.original.severity)
     note = f"negotiated from {_value_text(was, entry.unit)}"
     if entry.baseline is not None:
         return Provision(kind=track.kind, value=value, unit=entry.unit, note=note)
@@ -764,155 +751,7 @@ def negotiate(
 
 def _original_value(track: _Track) -> tuple[float | bool | str, str, bool]:
     value = track.original.value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # The draft may say "2 million barrels/year": tables speak the kind's own unit.
+        value = in_kind_unit(track.kind, track.entry, value, track.original.unit)
     return value, _value_text(value, track.entry.unit), True
-
-
-# ---------------------------------------------------------------------------------------------
-# TOML writer
-# ---------------------------------------------------------------------------------------------
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
-            "\r": "\\r"}
-
-
-def _toml_string(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def _toml_multiline(text: str) -> str:
-    """Quote as a multi-line literal string when the text allows it, else as a basic string."""
-    if (
-        "\n" in text
-        and "'''" not in text
-        and not text.endswith("'")
-        and all(ch in "\n\t" or (ord(ch) >= 0x20 and ord(ch) != 0x7F) for ch in text)
-    ):
-        return "'''\n" + text + "'''"
-    return _toml_string(text)
-
-
-def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _toml_string(key)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        if value.is_integer() and 1e4 <= abs(value) < 1e15:
-            return f"{int(value):_}.0"  # 4_500_000.0 reads better than 4500000.0
-        return repr(value)
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        pairs = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
-        return "{ " + pairs + " }"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} {value!r} as TOML")
-
-
-def _named_council(council: Council) -> bool:
-    if not council.name:
-        return False
-    try:
-        return Council.named(council.name) == council
-    except ValueError:
-        return False
-
-
-def _pairs(data: dict[str, Any]) -> list[str]:
-    return [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items() if v is not None]
-
-
-def scenario_toml(scenario: Scenario) -> str:
-    """Write a scenario as TOML text that :func:`councilsim.load_scenario` reads back identically.
-
-    Only what differs from the models' defaults is written; a council that equals the named
-    council it is called after (``unsc-2017``, a bundled reform model) is written by name,
-    any other as an inline ``[council]`` table.
-
-    Parameters
-    ----------
-    scenario : Scenario
-
-    Returns
-    -------
-    str
-        The TOML text (``parse_scenario(scenario_toml(s)) == s``).
-    """
-    lines = ["# Written by councilsim.analysis.scenario_toml", "", "[scenario]"]
-    lines.append(f"title = {_toml_string(scenario.title)}")
-    if scenario.date is not None:
-        lines.append(f"date = {_toml_value(scenario.date)}")
-    if scenario.description is not None:
-        lines.append(f"description = {_toml_multiline(scenario.description)}")
-    council = scenario.council
-    by_name = _named_council(council)
-    if by_name:
-        lines.append(f"council = {_toml_string(council.name)}")
-    lines.append(f"mood_sd = {_toml_value(scenario.mood_sd)}")
-    if not by_name:
-        lines += ["", "[council]"]
-        lines += _pairs({"members": list(council.members),
-                         "veto_holders": list(council.veto_holders),
-                         "threshold": council.threshold, "name": council.name})
-        if council.names:
-            lines += ["", "[council.names]", *_pairs(council.names)]
-    if scenario.simulation != SimulationSettings():
-        lines += ["", "[simulation]", *_pairs(scenario.simulation.model_dump())]
-    for name, entry in scenario.catalog.items():
-        lines += ["", f"[catalog.{_toml_key(name)}]",
-                  *_pairs(entry.model_dump(exclude_defaults=True) | {"label": entry.label,
-                                                                     "scale": entry.scale})]
-    if scenario.status_quo:
-        lines += ["", "[status_quo]"]
-        for provision in scenario.status_quo:
-            data = provision.model_dump(exclude_none=True)
-            del data["kind"]
-            shown = _toml_value(data["value"]) if list(data) == ["value"] else _toml_value(data)
-            lines.append(f"{_toml_key(provision.kind)} = {shown}")
-    if scenario.camps != DEFAULT_CAMPS:
-        lines += ["", "[camps]", *_pairs({name: list(codes)
-                                         for name, codes in scenario.camps.items()})]
-    for bloc in scenario.blocs:
-        lines += ["", "[[bloc]]", *_pairs(bloc.model_dump(exclude_defaults=True)
-                                          | {"name": bloc.name, "members": list(bloc.members),
-                                             "sd": bloc.sd})]
-    for member in scenario.members:
-        data = member.model_dump(exclude_defaults=True)
-        data = {"code": member.code, **{k: v for k, v in data.items() if k != "code"}}
-        lines += ["", "[[member]]", *_pairs(data)]
-    for draft in scenario.drafts:
-        data = draft.model_dump(exclude_defaults=True)
-        provisions = data.pop("provisions", [])
-        data = {"id": draft.id, **{k: v for k, v in data.items() if k != "id"}}
-        lines += ["", "[[draft]]", *_pairs(data)]
-        if provisions:
-            lines.append("provisions = [")
-            for provision in provisions:
-                shown = {k: v for k, v in provision.items() if v is not None}
-                lines.append(f"  {_toml_value(shown)},")
-            lines.append("]")
-    return "\n".join(lines) + "\n"

@@ -55,7 +55,7 @@ from typing import Any, Protocol
 
 from councilsim.analysis._common import text_table
 from councilsim.errors import InputError
-from councilsim.results import chart
+from councilsim.results import chart, html_summary, short_repr
 
 __all__ = ["CouncilLike", "PowerIndices", "power_indices"]
 
@@ -198,6 +198,12 @@ class PowerIndices:
         frame.attrs["council_name"] = self.council_name
         frame.attrs["procedural"] = self.procedural
         return frame
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        return html_summary(self)
 
     def plot(self, ax=None, **kwargs: Any):
         """Power of a veto seat and of another seat (needs matplotlib); returns the Axes.

@@ -245,7 +245,7 @@ class CouncilRow:
         return self._mean_index("banzhaf", False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # repr: Report's, a screenful
 class CouncilComparison(Report):
     """A draft before several councils: power indices and P(adopted), one row per council.
 

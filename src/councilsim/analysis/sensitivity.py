@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from councilsim._progress import ProgressLike, progress_reporter
 from councilsim.analysis._common import (
     Method,
     Report,
@@ -91,7 +92,7 @@ class SensitivityRow:
     swing: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # repr: Report's, a screenful
 class Sensitivity(Report):
     """Every parameter's effect on P(adopted), largest first (the data of a tornado diagram).
 
@@ -265,6 +266,7 @@ def sensitivity(
     model: Any = None,
     executor: Executor | None = None,
     options: EngineOptions | None = None,
+    progress: ProgressLike = None,
 ) -> Sensitivity:
     """Each vote-model parameter's effect on P(adopted), by central finite differences.
 
@@ -299,6 +301,9 @@ def sensitivity(
     options : EngineOptions, optional
         method, draws, seed, nodes, model and executor in one object (the keyword arguments,
         when given, take precedence).
+    progress : bool or callable, optional
+        ``True`` draws a progress bar over the variants (terminal or notebook); a callable is
+        called as ``progress(done, total)``.
 
     Returns
     -------
@@ -320,7 +325,8 @@ def sensitivity(
         for v in (low, high):
             variants.append(_Variant(rebuild(v), base_draft, task_engine))
     base = simulate_text(scenario, base_draft, engine)
-    p = map_tasks(_run_variant, variants, engine.executor)
+    with progress_reporter(progress, f"{len(variants)} variants") as report:
+        p = map_tasks(_run_variant, variants, engine.executor, report)
     rows = []
     for k, (scope, owner, parameter, value, low, high) in enumerate(specs):
         p_low, p_high = p[2 * k], p[2 * k + 1]

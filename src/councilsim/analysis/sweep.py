@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from councilsim._progress import ProgressLike, progress_reporter
 from councilsim.analysis._common import (
     Method,
     Report,
@@ -64,7 +65,9 @@ def _run_points(points: _Points) -> list[tuple]:
             for r in results]
 
 
-def _simulate_points(scenario: Scenario, drafts: list[Draft], engine: EngineOptions) -> list[tuple]:
+def _simulate_points(
+    scenario: Scenario, drafts: list[Draft], engine: EngineOptions, progress: ProgressLike = None
+) -> list[tuple]:
     """Every text's outcome, in order; tasks are mapped over ``executor``.
 
     Exact texts go in batches (the exact engine evaluates a batch at once), Monte Carlo texts
@@ -75,7 +78,8 @@ def _simulate_points(scenario: Scenario, drafts: list[Draft], engine: EngineOpti
         _Points(scenario, tuple(drafts[i : i + size]), engine.without_executor())
         for i in range(0, len(drafts), size)
     ]
-    outputs = map_tasks(_run_points, tasks, engine.executor)
+    with progress_reporter(progress, f"{len(drafts)} texts") as report:
+        outputs = map_tasks(_run_points, tasks, engine.executor, report)
     return [output for batch in outputs for output in batch]
 
 
@@ -130,7 +134,7 @@ def _crossings(x: np.ndarray, p: np.ndarray, target: float) -> tuple[list[float]
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)  # repr: Report's, a screenful
 class SweepResult(Report):
     """P(adopted), P(vetoed) and each veto holder's veto risk along one provision's values.
 
@@ -310,6 +314,7 @@ def sweep(
     model: Any = None,
     executor: Executor | None = None,
     options: EngineOptions | None = None,
+    progress: ProgressLike = None,
 ) -> SweepResult:
     """Simulate a draft with one provision set to each of a grid of values.
 
@@ -349,6 +354,9 @@ def sweep(
     options : EngineOptions, optional
         method, draws, seed, nodes, model and executor in one object (the keyword arguments,
         when given, take precedence).
+    progress : bool or callable, optional
+        ``True`` draws a progress bar over the texts (terminal or notebook); a callable is
+        called as ``progress(done, total)``.
 
     Returns
     -------
@@ -376,7 +384,7 @@ def sweep(
     entry = provision_kind(scenario, provision)
     plain, provisions, severities = _grid_values(scenario, provision, values, bool(severity))
     drafts = [with_provision(base, p) for p in provisions]
-    outputs = _simulate_points(scenario, drafts, engine)
+    outputs = _simulate_points(scenario, drafts, engine, progress)
     x, axis = _axis(plain, severities)
     p_adopted = np.array([o[0] for o in outputs])
     crossings, directions = _crossings(x, p_adopted, target)
@@ -411,7 +419,7 @@ def sweep(
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)  # repr: Report's, a screenful
 class SweepGrid(Report):
     """P(adopted) and vetoes over the product of two provisions' grids.
 
@@ -560,6 +568,7 @@ def sweep_grid(
     model: Any = None,
     executor: Executor | None = None,
     options: EngineOptions | None = None,
+    progress: ProgressLike = None,
 ) -> SweepGrid:
     """Simulate a draft over the product of two provisions' grids.
 
@@ -573,7 +582,7 @@ def sweep_grid(
         Each a provision kind and its grid, as for :func:`sweep`; the kinds must differ.
     severity : bool or tuple of two bool
         Read the grids as severities (one flag for both, or one per grid).
-    method, draws, seed, nodes, target, model, executor, options
+    method, draws, seed, nodes, target, model, executor, options, progress
         As for :func:`sweep` (one common seed for all points).
 
     Returns
@@ -600,7 +609,7 @@ def sweep_grid(
     plain0, provs0, sev0 = _grid_values(scenario, kind0, values0, flags[0])
     plain1, provs1, sev1 = _grid_values(scenario, kind1, values1, flags[1])
     drafts = [with_provision(with_provision(base, p0), p1) for p0 in provs0 for p1 in provs1]
-    outputs = _simulate_points(scenario, drafts, engine)
+    outputs = _simulate_points(scenario, drafts, engine, progress)
     shape = (len(provs0), len(provs1))
 
     def grid(k: int) -> np.ndarray:

@@ -68,6 +68,7 @@ from typing import Any
 import numpy as np
 
 from councilsim._export import dumps, jsonable
+from councilsim._progress import ProgressLike, progress_reporter
 from councilsim.api import simulate
 from councilsim.errors import InputError, LeakageError
 from councilsim.history._textfacts import (
@@ -102,7 +103,7 @@ from councilsim.history.scoring import (
     roc_auc,
     top_veto_hit,
 )
-from councilsim.results import chart
+from councilsim.results import chart, html_summary, short_repr
 from councilsim.rules import VOTES, adopted
 
 __all__ = [
@@ -442,6 +443,12 @@ class BacktestResult:
         import pandas as pd
 
         return pd.DataFrame([p.to_dict(members=False) for p in self.predictions])
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        return html_summary(self)
 
     def plot(self, ax=None, **kwargs: Any):
         """Reliability diagram of the forecasts (needs matplotlib); returns the Axes.
@@ -909,7 +916,7 @@ def backtest(
     rival_spread: bool = DEFAULT_SETTINGS["rival_spread"],
     tolerance: float = DEFAULT_SETTINGS["tolerance"],
     logistic: Mapping[str, Any] = DEFAULT_LOGISTIC,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressLike = None,
 ) -> BacktestResult:
     """Backtest calibrated forecasts with a rolling origin against three baselines.
 
@@ -940,8 +947,9 @@ def backtest(
     logistic : mapping
         ``penalty`` and ``window`` of the logistic baseline
         (:data:`~councilsim.history.logistic.DEFAULT_LOGISTIC`).
-    progress : callable, optional
-        ``progress(done, total)`` after each year.
+    progress : bool or callable, optional
+        ``True`` draws a progress bar over the years (terminal or notebook); a callable is
+        called as ``progress(done, total)`` after each year.
 
     Returns
     -------
@@ -967,10 +975,11 @@ def backtest(
     task = partial(_year_task_one_blas_thread, history=history, topic=topic, settings=settings)
     mapper = map if executor is None else executor.map
     outputs = []
-    for i, output in enumerate(mapper(task, years)):
-        outputs.append(output)
-        if progress is not None:
-            progress(i + 1, len(years))
+    with progress_reporter(progress, "backtest years") as report:
+        for i, output in enumerate(mapper(task, years)):
+            outputs.append(output)
+            if report is not None:
+                report(i + 1, len(years))
     predictions: list[TextPrediction] = []
     per_year: dict[int, dict[str, Any]] = {}
     calibrations: dict[int, dict[str, Any]] = {}
@@ -982,7 +991,9 @@ def backtest(
         if preds:
             per_year[year] = _scores(preds)
     if not predictions:
-        raise InputError(f"no usable recorded vote to predict in {start}-{end} (topic {topic!r})")
+        groups = f"; topic groups: {', '.join(TOPIC_GROUPS)}" if topic else ""
+        raise InputError(f"no usable recorded vote to predict in {start}-{end} (topic {topic!r})"
+                         + groups)
     overall = _scores(predictions)
     w_start, w_end = max(WINDOW[0], start), min(WINDOW[1], end)
     in_window = [p for p in predictions if w_start <= p.date.year <= w_end]

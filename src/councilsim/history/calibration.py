@@ -81,6 +81,7 @@ from councilsim.history._textfacts import (
 )
 from councilsim.history.features import facts_table
 from councilsim.history.record import (
+    TOPIC_GROUPS,
     DateLike,
     FrozenDict,
     History,
@@ -89,6 +90,7 @@ from councilsim.history.record import (
     bundled_history,
 )
 from councilsim.models import Bloc
+from councilsim.results import html_summary, short_repr
 
 __all__ = [
     "AXIS_NODES",
@@ -392,6 +394,12 @@ class Calibration:
         rows = [m.to_dict() for m in self.members.values()]
         return pd.DataFrame(rows).drop(columns=["counts"]).set_index("code")
 
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        return html_summary(self)
+
     def summary(self) -> str:
         """A readable table of the estimates."""
         window = ", ".join(
@@ -563,6 +571,8 @@ def calibrate(
         raise InputError(
             "no usable recorded vote matches "
             f"topic={topic!r}, since={since_date}, before={before_date}"
+            + (f"; topic groups: {', '.join(TOPIC_GROUPS)} (or any word of the record's "
+               "topics)" if topic else "")
         )
     if before_date is not None and votes[-1].date >= before_date:
         raise LeakageError(f"leakage: calibration before {before_date} selected a vote of "

@@ -23,6 +23,7 @@ from councilsim.history.record import (
     seats_and_threshold,
 )
 from councilsim.models import Council
+from councilsim.results import html_summary, short_repr
 from councilsim.rules import adopted
 
 __all__ = [
@@ -212,6 +213,12 @@ class ReplayReport:
     def total(self) -> int:
         """All votes considered: checked plus skipped."""
         return self.checked + sum(self.skipped.values())
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        return html_summary(self)
 
     def summary(self) -> str:
         """Describe the replay in a few lines, listing every mismatch."""
