@@ -43,6 +43,8 @@ class Recorded:
 RECORDED: tuple[Recorded, ...] = (
     Recorded("dprk-2017-09.toml", "res-2375", True, (),
              "adopted 15-0-0 (11 Sep 2017)", "seeds/dprk-2017.toml#res-2375-adopted"),
+    Recorded("dprk-2017-09-calibrated.toml", "res-2375", True, (),
+             "adopted 15-0-0 (11 Sep 2017)", "seeds/dprk-2017.toml#res-2375-adopted"),
     Recorded("dprk-2017-12.toml", "res-2397", True, (),
              "adopted 15-0-0 (22 Dec 2017)", "seeds/dprk-2017.toml#res-2397-adopted"),
     Recorded("dprk-2022-05.toml", "s-2022-431", False, ("CHN", "RUS"),

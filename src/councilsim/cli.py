@@ -433,7 +433,27 @@ def _cmd_backtest(args) -> None:
     from concurrent.futures import ProcessPoolExecutor
 
     from councilsim.history import backtest
+    from councilsim.history.backtest import (
+        format_scores,
+        predictions_csv,
+        read_predictions,
+        score_predictions,
+    )
 
+    if args.from_predictions:
+        # Score a saved predictions table: the report without rerunning the backtest.
+        rows = read_predictions(args.from_predictions)
+        first, last = args.start, args.end
+        reports = [score_predictions(rows, first=first, last=last)]
+        if any(row["sponsors_known"] == "0" for row in rows):
+            reports.append(score_predictions(rows, first=first, last=last, sponsors_known=True))
+        if args.format == "json":
+            _emit(dumps(reports, default=str), args.out)
+        else:
+            _emit("\n\n".join(format_scores(report) for report in reports), args.out)
+        return
+    if args.predictions:
+        _checked_target(args.predictions, "--predictions")  # refuse before hours of work
     # Without --record the workers load the bundled record themselves (cached).
     history = _history(args) if args.record else None
     end = args.end if args.end is not None else (history[-1].date.year if history else 2025)
@@ -441,13 +461,18 @@ def _cmd_backtest(args) -> None:
     pool = ProcessPoolExecutor(max_workers=args.workers) if args.workers > 1 else None
     try:
         with pool or nullcontext():
-            result = backtest(history, start=args.start, end=end, topic=args.topic,
+            result = backtest(history, start=2000 if args.start is None else args.start,
+                              end=end, topic=args.topic,
                               executor=pool, progress=progress)
     finally:
         progress.close()
+    if args.predictions:
+        with atomic_path(args.predictions, option="--predictions") as tmp:
+            Path(tmp).write_text(predictions_csv(result.rows()), encoding="utf-8", newline="")
+        print(f"wrote {args.predictions}", file=sys.stderr)
     if args.plot:
         _save_chart(lambda ax: result.plot(ax=ax), args.plot)
-    text = (result.to_json(predictions=args.predictions, timing=args.timing)
+    text = (result.to_json(timing=args.timing)
             if args.format == "json" else result.summary())
     _emit(text, args.out)
 
@@ -704,22 +729,27 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--since", help="first date used (YYYY-MM-DD)")
     calibrate.add_argument("--before", help="use only votes before this date (YYYY-MM-DD)")
     calibrate.add_argument("--half-life", type=float, help="years for a vote's weight to halve")
-    calibrate.add_argument("--effects", help="covariates, comma-separated: topic, sponsor, lag")
+    calibrate.add_argument("--effects", help="effects of pre-vote facts, comma-separated: topic, "
+                           "sponsor, rival, amendment, history")
     calibrate.add_argument("--format", choices=["table", "json"], default="table")
     calibrate.add_argument("--out", metavar="PATH")
     record_option(calibrate)
 
     back = add("backtest", _cmd_backtest,
-               "rolling-origin forecasts of every recorded vote, scored against two baselines")
-    back.add_argument("--from", dest="start", type=int, default=2000, help="first year")
+               "rolling-origin forecasts of every recorded vote, scored against three baselines")
+    back.add_argument("--from", dest="start", type=int, help="first year (default 2000)")
     back.add_argument("--to", dest="end", type=int,
                       help="last year (default: the record's last, 2025 without --record)")
     back.add_argument("--topic", help="only texts of this topic group")
     back.add_argument("--workers", type=_positive_int, default=1,
                       help="processes (results are identical for any number)")
     back.add_argument("--format", choices=["table", "json"], default="table")
-    back.add_argument("--predictions", action="store_true",
-                      help="with --format json: include every text's forecast")
+    back.add_argument("--predictions", metavar="FILE",
+                      help="also write every text's forecasts (model and baselines, with its "
+                           "vote_id) to this CSV file")
+    back.add_argument("--from-predictions", metavar="FILE",
+                      help="score a predictions CSV written by --predictions instead of running "
+                           "the backtest (--from/--to select the years)")
     back.add_argument("--timing", action="store_true",
                       help="with --format json: include the run's wall-clock seconds")
     back.add_argument("--out", metavar="PATH")

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from pydantic import ValidationError
 
 from councilsim._frozen import did_you_mean, named_entries
 from councilsim.catalog import ImplausibleValueWarning
 from councilsim.errors import ScenarioError
-from councilsim.history import calibrate, load_history
+from councilsim.history import calibrate, calibrated_scenario, load_history
+from councilsim.history.calibration import FORECAST_SETTINGS as DEFAULTS
 from councilsim.models import DEFAULT_CAMPS, Council, Scenario, SimulationSettings
 
 __all__ = [
@@ -49,8 +49,6 @@ _TABLES = {
                    "half_life, effects",
 }
 _CALIBRATION_KEYS = ("topic", "since", "before", "half_life", "effects")
-# Member fields the calibration estimates; a [[member]] entry's own values take precedence.
-_CALIBRATED_FIELDS = ("support", "uncertainty", "abstention", "veto_cost", "absence", "why")
 _SCENARIO_KEYS = ("title", "date", "description", "council", "mood_sd", "calibration")
 # Scenario model fields that a file sets in its [scenario] table.
 _IN_SCENARIO_TABLE = frozenset(_SCENARIO_KEYS) - {"council", "calibration"}
@@ -152,12 +150,19 @@ def _validate(document: Any, path: str | None) -> Scenario:
         raise _fail("the file is empty (or holds only comments); a scenario needs at least "
                     "a [scenario] table with council = \"unsc-YYYY\"", path)
     fields = _document_to_fields(document, path)
+    calibration = fields.pop("calibration", None)
     try:
-        return Scenario(**fields)
+        scenario = Scenario(**fields)
     except ScenarioError as err:
         kinds = [entry.get("kind") for entry in fields["status_quo"]]
         field = _file_path(err.field, kinds) if err.field else None
         raise ScenarioError(err.problem, path=path, field=field) from None
+    if calibration is None:
+        return scenario
+    try:
+        return calibrated_scenario(scenario, calibration)
+    except ValueError as err:
+        raise _fail(str(err), path, "calibration") from None
 
 
 def _fail(problem: str, path: str | None, field: str | None = None) -> ScenarioError:
@@ -206,27 +211,28 @@ def _document_to_fields(document: dict[str, Any], path: str | None) -> dict[str,
                     "not both", path, "calibration")
     request = head.get("calibration", document.get("calibration"))
     if request is not None:
-        _fill_from_calibration(_table(request, "calibration", path), fields, path)
+        fields["calibration"] = _requested_calibration(_table(request, "calibration", path), path)
     return fields
 
 
-def _fill_from_calibration(request: dict[str, Any], fields: dict[str, Any], path: str | None):
-    """Fill every member parameter the file leaves unset from stances calibrated on the record.
+def _requested_calibration(request: dict[str, Any], path: str | None) -> Any:
+    """The calibration a ``[calibration]`` table asks for.
 
-    Council members without a [[member]] entry get the calibrated stance whole; ``mood_sd``,
-    when the file does not set it, becomes the calibrated spread of texts' appeal.
+    The scenario is then filled from it by :func:`councilsim.history.adapter.calibrated_scenario`
+    (its merge policy: what the file states wins; the calibration fills the rest).
     """
     for key in request:
         if key not in _CALIBRATION_KEYS:
             raise _fail(f"unknown key{did_you_mean(key, _CALIBRATION_KEYS)}; allowed in "
                         f"[calibration]: {', '.join(_CALIBRATION_KEYS)}", path,
                         f"calibration.{key}")
-    topic, effects = request.get("topic"), request.get("effects", [])
+    topic, effects = request.get("topic"), request.get("effects")
     half_life = request.get("half_life")
     if topic is not None and not isinstance(topic, str):
         raise _fail(f"must be a topic group name, got {_describe(topic)}", path,
                     "calibration.topic")
-    if not isinstance(effects, list) or not all(isinstance(e, str) for e in effects):
+    if effects is not None and (not isinstance(effects, list)
+                                or not all(isinstance(e, str) for e in effects)):
         raise _fail(f"must be a list of names, got {_describe(effects)}", path,
                     "calibration.effects")
     if half_life is not None and (isinstance(half_life, bool)
@@ -243,35 +249,25 @@ def _fill_from_calibration(request: dict[str, Any], fields: dict[str, Any], path
                 raise _fail(f"must be a date such as 2017-08-01, got {_show(value)}", path,
                             f"calibration.{key}") from None
         dates[key] = value
-    council = fields["council"]
-    if not isinstance(council, Council):
-        try:
-            council = Council(**council)
-        except (TypeError, ValidationError):
-            return  # the scenario's own validation reports what is wrong with the council
     try:
-        calibration = _calibration(topic, dates["since"], dates["before"], half_life,
-                                   tuple(effects))
+        return _calibration(topic, dates["since"], dates["before"], half_life,
+                            None if effects is None else tuple(effects))
     except ValueError as err:
         raise _fail(str(err), path, "calibration") from None
-    topics = (topic,) if topic else ()
-    calibrated = {m.code: m for m in calibration.members_for(council, topics=topics)}
-    merged, seen = [], set()
-    for entry in fields["members"]:
-        base = calibrated.get(entry.get("code"))
-        seen.add(entry.get("code"))
-        stance = {} if base is None else base.model_dump(include=set(_CALIBRATED_FIELDS))
-        merged.append({**stance, **entry})
-    merged += [calibrated[code].model_dump() for code in council.members if code not in seen]
-    fields["members"] = merged
-    fields.setdefault("mood_sd", calibration.mood_sd)
 
 
 @lru_cache(maxsize=16)
 def _calibration(topic, since, before, half_life, effects):
     # Calibrating takes seconds; scenarios loaded again in one session reuse the estimate.
+    # What the table leaves out takes the published forecasts' settings.
+    if since is None and before is not None and DEFAULTS["window"]:
+        since = dt.date(before.year - int(DEFAULTS["window"]), 1, 1)
+    options = {key: DEFAULTS[key] for key in ("effect_sd", "axis", "axis_nodes", "rival_spread",
+                                              "nodes", "tolerance")}
     return calibrate(load_history(), topic=topic, since=since, before=before,
-                     half_life=half_life, effects=effects, standard_errors=False)
+                     half_life=DEFAULTS["half_life"] if half_life is None else half_life,
+                     effects=DEFAULTS["effects"] if effects is None else effects,
+                     standard_errors=False, **options)
 
 
 def _provision(kind: str, entry: Any, path: str | None) -> dict[str, Any]:
@@ -532,12 +528,29 @@ def scenario_file_schema() -> dict[str, Any]:
     entry["description"] = ("A measure in force: the key in [status_quo] names the kind; give "
                             "exactly one of 'value' or 'severity'.")
     defs["StatusQuoEntry"] = entry
+    calibration = {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Stances calibrated on the recorded votes fill what the file leaves "
+                       "unset (docs/scenario-format.md, [calibration]).",
+        "properties": {
+            "topic": {"type": "string", "description": "topic group of the votes used"},
+            "since": {"type": "string", "format": "date", "description": "first date used"},
+            "before": {"type": "string", "format": "date",
+                       "description": "only votes before this date"},
+            "half_life": {"type": "number", "exclusiveMinimum": 0,
+                          "description": "years for a vote's weight to halve"},
+            "effects": {"type": "array", "items": {"type": "string"},
+                        "description": "effects of pre-vote facts to estimate"},
+        },
+    }
     scenario_table = {
         "type": "object",
         "additionalProperties": False,
         "description": "Title, date, description, the council by name, and the mood shock.",
         "properties": {
             **{key: props[key] for key in ("title", "date", "description", "mood_sd")},
+            "calibration": calibration,
             "council": {
                 "type": "string",
                 "description": "'unsc-YYYY' (1946-2026) or a bundled model such as 'g4-2005'; "
@@ -564,6 +577,7 @@ def scenario_file_schema() -> dict[str, Any]:
                               {"$ref": "#/$defs/StatusQuoEntry"}],
                 },
             },
+            "calibration": calibration,
             "bloc": {"type": "array", "items": {"$ref": "#/$defs/Bloc"}},
             "member": {"type": "array", "items": {"$ref": "#/$defs/Member"}},
             "draft": {"type": "array", "items": {"$ref": "#/$defs/Draft"}},

@@ -30,18 +30,17 @@ from councilsim.history import (
     calibrated_scenario,
     load_history,
 )
-from councilsim.history.backtest import DEFAULT_SETTINGS
-from councilsim.models import Bloc, Council, Draft, Scenario
+from councilsim.history.calibration import FORECAST_SETTINGS
+from councilsim.models import Council, Draft, Scenario
 
 __all__ = ["RECENT_VOTES", "NewCaseError", "new_scenario"]
 
 #: How many of the topic's latest recorded texts the comments show for each member.
 RECENT_VOTES = 6
-# Blocs tried, in this order; a bloc is kept when the members' residual correlation on the record
-# is positive (Calibration.bloc gives it an sd above 0). Each member joins at most one bloc.
+# Blocs tried among the elected members (the permanent members' correlated opposition is the
+# calibrated East-West bloc); a bloc is kept when the members' residual correlation on the
+# record is positive (Calibration.bloc gives it an sd above 0).
 _CANDIDATE_BLOCS = (
-    ("western", lambda council, groups: [c for c in ("USA", "GBR", "FRA") if c in council]),
-    ("russia-china", lambda council, groups: [c for c in ("RUS", "CHN") if c in council]),
     ("a3", lambda council, groups: [c for c in council if groups.get(c) == "african"]),
 )
 _DIGITS = 3  # stances are estimates: more digits would only look precise
@@ -85,18 +84,28 @@ def _comment(text: str) -> str:
 
 def _table(header: str, content: dict[str, Any]) -> str:
     # tomli-w writes the values (quoting, escapes, dates); the header is written here so that a
-    # table of plain keys stays a [[member]] table rather than an inline one.
-    return f"{header}\n{tomli_w.dumps(content)}"
+    # table of plain keys stays a [[member]] table rather than an inline one. Nested tables
+    # (affinity, loadings) are written inline, after the plain keys.
+    plain = {k: v for k, v in content.items() if not isinstance(v, dict)}
+    nested = "".join(
+        f"{key} = {{ "
+        + ", ".join(tomli_w.dumps({k: v}).strip() for k, v in value.items())
+        + " }\n"
+        for key, value in content.items()
+        if isinstance(value, dict)
+    )
+    return f"{header}\n{tomli_w.dumps(plain)}{nested}"
 
 
 def _member_table(member: Any) -> dict[str, Any]:
     entry: dict[str, Any] = {"code": member.code, "support": _round(member.support)}
-    for name in ("uncertainty", "abstention", "veto_cost", "absence"):
+    for name in ("uncertainty", "abstention", "veto_cost", "absence", "rival", "amendment"):
         value = getattr(member, name)
         if value is not None:
             entry[name] = _round(value)
-    # calibrated_scenario prefixes its note with "calibrated: "; said once is enough here.
-    entry["why"] = member.why.replace("calibrated: calibrated on", "calibrated on")
+    if member.affinity:
+        entry["affinity"] = {key: _round(value) for key, value in member.affinity.items()}
+    entry["why"] = member.why
     return entry
 
 
@@ -105,21 +114,8 @@ def _recent_line(code: str, recent: Iterable[RecordedVote]) -> str:
     return " ".join(letters) if letters else "none recorded"
 
 
-def _last_votes(code: str, recent: Iterable[RecordedVote]) -> str | None:
-    for vote in reversed(tuple(recent)):
-        if vote.votes.get(code) in ("Y", "N", "A"):
-            return vote.votes[code]
-    return None
-
-
 def _calibration_settings() -> dict[str, Any]:
-    settings = dict(DEFAULT_SETTINGS)
-    return {
-        "half_life": settings.get("half_life"),
-        "window": settings.get("window"),
-        "effects": tuple(settings.get("effects", ())),
-        "nodes": settings.get("nodes"),
-    }
+    return dict(FORECAST_SETTINGS)
 
 
 def new_scenario(
@@ -172,10 +168,8 @@ def new_scenario(
         history,
         before=date,
         since=since,
-        half_life=settings["half_life"],
-        effects=settings["effects"],
-        nodes=settings["nodes"],
         standard_errors=False,
+        **{key: value for key, value in settings.items() if key != "window"},
     )
     groups = {
         row["seat_code"]: row["regional_group"]
@@ -186,16 +180,10 @@ def new_scenario(
     for name, members_of in _CANDIDATE_BLOCS:
         codes = [c for c in members_of(council.members, groups) if c not in used]
         if len(codes) >= 2:
-            blocs.append(Bloc(name=name, members=tuple(codes), sd=0.0))
+            fitted = calibration.bloc(name, codes)
+            blocs.append(fitted)
             used.update(codes)
-    context = TextContext(
-        topics=(topic,),
-        last_votes={
-            code: letter
-            for code in council.members
-            if (letter := _last_votes(code, recent)) is not None
-        },
-    )
+    context = TextContext(topics=(topic,))
     skeleton = Scenario(
         council=council,
         title=title or f"A {topic} text before the Council on {date}",
@@ -203,7 +191,13 @@ def new_scenario(
         blocs=tuple(blocs),
         drafts=(Draft(id="draft-1"),),
     )
-    scenario = calibrated_scenario(skeleton, calibration, context=context, blocs="calibrated")
+    # Blocs the record does not support (sd 0) stay out of the scenario, and out of the way of
+    # the East-West bloc; _render mentions them.
+    kept = tuple(bloc for bloc in skeleton.blocs if bloc.sd > 0)
+    scenario = calibrated_scenario(skeleton.model_copy(update={"blocs": kept}), calibration,
+                                   context=context)
+    scenario = scenario.model_copy(update={"blocs": (*scenario.blocs, *(
+        bloc for bloc in skeleton.blocs if bloc.sd == 0))})
     return _render(_Case(date, topic, council, recent), scenario, calibration, since, settings)
 
 
@@ -247,6 +241,8 @@ def _render(case: _Case, scenario: Scenario, calibration: Any, since: dt.date | 
     )
     for bloc in scenario.blocs:
         table = {"name": bloc.name, "members": list(bloc.members), "sd": _round(bloc.sd)}
+        if bloc.loadings:
+            table["loadings"] = {code: _round(value) for code, value in bloc.loadings.items()}
         if bloc.sd > 0:
             table["why"] = bloc.why
             parts.append(_table("[[bloc]]", table))

@@ -57,7 +57,12 @@ def test_stances_are_calibrated_on_votes_before_the_date_only(written):
     assert {c for c, m in members.items() if m["veto_cost"] > 0} <= set(
         Council.unsc(2017).veto_holders)
     assert all(m["uncertainty"] == 1.0 for m in members.values())
-    for bloc in document.get("bloc", []):
+    blocs = {bloc["name"]: bloc for bloc in document.get("bloc", [])}
+    # The permanent members' correlated opposition: the calibrated East-West bloc.
+    axis = blocs.pop("east-west")
+    assert set(axis["members"]) == set(Council.unsc(2017).veto_holders)
+    assert axis["loadings"]["RUS"] * axis["loadings"]["USA"] < 0
+    for bloc in blocs.values():
         assert bloc["sd"] > 0 and "residual correlation" in bloc["why"]
     draft = document["draft"][0]
     assert draft["sponsors"] == [] and draft["provisions"] == []

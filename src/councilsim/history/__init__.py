@@ -13,6 +13,7 @@
 Provenance, columns and known problems of the data: ``councilsim/data/unsc/SOURCE.md``.
 """
 
+from councilsim.history.adapter import calibrated_scenario
 from councilsim.history.backtest import BacktestResult, TextPrediction, backtest
 from councilsim.history.calibration import (
     Calibration,
@@ -20,7 +21,6 @@ from councilsim.history.calibration import (
     TextContext,
     agenda_groups,
     calibrate,
-    calibrated_scenario,
 )
 from councilsim.history.extra import ExtraRecordError, load_history
 from councilsim.history.record import (

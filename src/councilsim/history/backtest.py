@@ -3,16 +3,19 @@
 Rolling origin. For every year ``Y`` from ``start`` to ``end``:
 
 1. calibrate (:func:`~councilsim.history.calibration.calibrate`) on the votes dated strictly
-   before 1 January ``Y`` — an assertion inside the loop checks that the calibration saw no vote
-   dated on or after any text it predicts;
+   before 1 January ``Y`` (the settings of :data:`DEFAULT_SETTINGS`) — a guard inside the loop
+   raises if the calibration saw a vote dated on or after any text it predicts;
 2. predict every text put to the vote in ``Y`` that has a complete member-level record
    (:func:`~councilsim.history.calibration.usable`: failed and vetoed drafts included, texts adopted
    without a vote and ``incomplete``/``suspect_1995``/``label_unconfirmed`` records skipped):
    P(adopted) and each member's vote probabilities come from :func:`councilsim.simulate` (exact
-   method) on a :class:`~councilsim.models.Scenario` built from the calibrated members, the
-   council of the record (:meth:`RecordedVote.council`), ``mood_sd = tau`` and the record's
-   procedural flag;
-3. score them, and the same texts under two baselines:
+   method) on the :class:`~councilsim.models.Scenario` that
+   :func:`~councilsim.history.adapter.text_scenario` builds: the council of the record
+   (:meth:`RecordedVote.council`), a draft with the text's sponsors on the Council, its rival
+   (an empty second draft when another text on the item was put to the vote that day), its
+   amendment and procedural flags, and every stance, affinity, ``mood_sd`` and the East-West
+   bloc from the calibration through the one adapter every forecast uses;
+3. score them, and the same texts under three baselines:
 
    * ``base_rate``: P(adopted) is the share adopted among *all* texts put to the vote before
      ``Y`` (with or without a member-level record; with ``topic``, among that topic's texts);
@@ -21,27 +24,39 @@ Rolling origin. For every year ``Y`` from ``start`` to ``end``:
      agenda topic group with this one; failing that, as on its last earlier-dated vote on
      anything; failing that, yes. The Art. 27 rules applied to these votes give the prediction,
      as a probability of 0 or 1 (clipped to [1e-6, 1 - 1e-6] for the log loss, which is therefore
-     dominated by its misses: ``log(1e-6) = -13.8`` each).
+     dominated by its misses: ``log(1e-6) = -13.8`` each);
+   * ``logistic``: the reduced-form baseline (:mod:`councilsim.history.logistic`), an
+     L2-penalised logistic regression of adoption on the text's pre-vote facts
+     (:func:`~councilsim.history.features.pre_vote_facts`: rival drafts, amendments, sponsor
+     camps, topic groups, the item's recent failures), fitted on the texts put to the vote
+     before 1 January ``Y`` (text level only: it forecasts no member's vote).
 
 Information used for a text of date ``d``: member parameters from votes before 1 January of its
-year; topic groups from its agenda wording only (:func:`agenda_groups`, never the title, which the
-record has only for adopted texts); each member's last vote on the topic from votes dated strictly
-before ``d``. The procedural flag is taken from the record, which sets it
-only on adopted texts that a permanent member voted against (ten texts, one after 2000:
-S/RES/2623(2022)), so it carries a little hindsight; it is reported in ``leaks``.
+year; the text's pre-vote facts (:mod:`councilsim.history.features`: sponsors, rival drafts of
+the same day, amendment, topic groups from its agenda wording only, never the title, and the
+item's failures dated strictly before ``d``). The procedural flag is taken from the record,
+which sets it only on adopted texts that a permanent member voted against (ten texts, one
+after 2000: S/RES/2623(2022)), so it carries a little hindsight; it is reported in ``leaks``.
 
 Scores: Brier score and log loss of P(adopted) (probabilities clipped to [1e-6, 1 - 1e-6]), a
 10-bin reliability table, and per-member vote accuracy (the most likely vote equals the recorded
-one) and log loss. About 94% of member votes are yes and every forecast here makes yes the most
-likely vote of nearly every member, so member *accuracy* mostly measures the share of yes votes;
-the member log loss is the informative member-level score. Results are identical whatever the
+one) and log loss. :func:`score_predictions` adds the full report of any window (ROC-AUC,
+UNBench's hard-label scores, the top veto risk of vetoed drafts, member-vote balanced accuracy
+and macro-F1 against "everyone votes yes"), computed from the flat predictions table that
+:func:`predictions_csv` writes and :func:`read_predictions` reads back. About 94% of member
+votes are yes and every forecast here makes yes the most likely vote of nearly every member, so
+member *accuracy* mostly measures the share of yes votes; balanced accuracy, macro-F1 and the
+member log loss are the informative member-level scores. Results are identical whatever the
 executor: each year's work depends only on the record.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import math
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -56,13 +71,20 @@ from councilsim._export import dumps, jsonable
 from councilsim._progress import ProgressLike, progress_reporter
 from councilsim.api import simulate
 from councilsim.errors import InputError, LeakageError
-from councilsim.history.calibration import (
-    NODES,
-    TextContext,
+from councilsim.history._textfacts import (
     agenda_groups,
-    calibrate,
+    context_from_facts,
     last_votes_table,
     usable,
+)
+from councilsim.history.adapter import text_scenario
+from councilsim.history.calibration import FORECAST_SETTINGS, calibrate
+from councilsim.history.features import facts_table
+from councilsim.history.logistic import (
+    DEFAULT_LOGISTIC,
+    fit_facts,
+    one_blas_thread,
+    training_set,
 )
 from councilsim.history.record import (
     TOPIC_GROUPS,
@@ -71,85 +93,47 @@ from councilsim.history.record import (
     bundled_history,
     topic_test,
 )
-from councilsim.models import Draft, Scenario
+from councilsim.history.scoring import (
+    CLIP,
+    brier_score,
+    class_scores,
+    hard_label_scores,
+    log_loss,
+    reliability_table,
+    roc_auc,
+    top_veto_hit,
+)
 from councilsim.results import chart, html_summary, short_repr
 from councilsim.rules import VOTES, adopted
 
 __all__ = [
     "CLIP",
     "DEFAULT_SETTINGS",
+    "PREDICTION_COLUMNS",
     "BacktestResult",
     "TextPrediction",
     "backtest",
     "brier_score",
+    "format_scores",
     "log_loss",
+    "read_predictions",
     "reliability_table",
+    "predictions_csv",
+    "score_predictions",
 ]
 
-#: Probabilities are clipped to [CLIP, 1 - CLIP] for log losses.
-CLIP = 1e-6
-#: Model settings of the published backtest. They were chosen on 2000-2009 alone (lowest text
-#: log loss among the settings listed in ``benchmarks/backtest_report.py``, which prints them all
-#: on both periods); nothing was tuned on 2010-2025.
-DEFAULT_SETTINGS: Mapping[str, Any] = MappingProxyType(
-    {
-        "half_life": 4.0,
-        "window": 40,
-        "effects": ("topic", "sponsor"),
-        "nodes": 32,
-    }
-)
+#: Model settings of the published backtest: :data:`~councilsim.history.calibration.
+#: FORECAST_SETTINGS` (chosen on 2000-2009 alone; nothing was tuned on 2010-2025).
+DEFAULT_SETTINGS: Mapping[str, Any] = FORECAST_SETTINGS
+#: Settings passed on to :func:`calibrate`.
+_CALIBRATE_OPTIONS = ("half_life", "effects", "effect_sd", "axis", "axis_nodes", "rival_spread",
+                      "nodes", "tolerance")
 #: The separately reported window.
 WINDOW = (2010, 2025)
-_FORECASTS = ("model", "base_rate", "persistence")
-
-
-# ----------------------------------------------------------------------------------------------
-# Scores
-# ----------------------------------------------------------------------------------------------
-
-
-def brier_score(p: Sequence[float] | np.ndarray, outcome: Sequence[bool] | np.ndarray) -> float:
-    """Mean squared difference between forecast probabilities and 0/1 outcomes (0 is perfect)."""
-    p = np.asarray(p, dtype=float)
-    o = np.asarray(outcome, dtype=float)
-    return float(np.mean((p - o) ** 2)) if p.size else float("nan")
-
-
-def log_loss(p: Sequence[float] | np.ndarray, outcome: Sequence[bool] | np.ndarray) -> float:
-    """Mean negative log-likelihood of 0/1 outcomes, probabilities clipped to [1e-6, 1 - 1e-6]."""
-    p = np.clip(np.asarray(p, dtype=float), CLIP, 1.0 - CLIP)
-    o = np.asarray(outcome, dtype=bool)
-    if not p.size:
-        return float("nan")
-    return float(-np.mean(np.where(o, np.log(p), np.log1p(-p))))
-
-
-def reliability_table(
-    p: Sequence[float] | np.ndarray, outcome: Sequence[bool] | np.ndarray, bins: int = 10
-) -> list[dict[str, Any]]:
-    """Mean forecast against observed frequency in ``bins`` equal-width bins of the forecast.
-
-    Returns one dict per bin: ``low``, ``high``, ``count``, ``mean_predicted`` and ``observed``
-    (None for empty bins). The last bin includes 1.
-    """
-    p = np.asarray(p, dtype=float)
-    o = np.asarray(outcome, dtype=float)
-    which = np.minimum((p * bins).astype(int), bins - 1)
-    table = []
-    for b in range(bins):
-        sel = which == b
-        n = int(sel.sum())
-        table.append(
-            {
-                "low": b / bins,
-                "high": (b + 1) / bins,
-                "count": n,
-                "mean_predicted": float(p[sel].mean()) if n else None,
-                "observed": float(o[sel].mean()) if n else None,
-            }
-        )
-    return table
+#: Forecasts of P(adopted), the model first.
+_FORECASTS = ("model", "base_rate", "persistence", "logistic")
+#: Forecasts that also predict each member's vote.
+_MEMBER_FORECASTS = ("model", "base_rate", "persistence")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -167,8 +151,8 @@ class TextPrediction:
     date : datetime.date
     adopted : bool
         What happened.
-    p_model, p_base_rate, p_persistence : float
-        P(adopted) by the model and the two baselines.
+    p_model, p_base_rate, p_persistence, p_logistic : float
+        P(adopted) by the model and the three baselines.
     votes : dict of str to str
         The recorded member votes.
     member_probs : dict of str to dict of str to float
@@ -179,6 +163,16 @@ class TextPrediction:
         Base-rate member vote probabilities (past shares).
     groups : tuple of str
         Agenda topic groups of the text.
+    p_logistic : float
+        P(adopted) by the reduced-form logistic baseline.
+    sponsors_known : bool
+        Whether the record names the text's sponsors.
+    vetoed_by : tuple of str
+        The permanent members whose "no" vetoed the text (what happened).
+    veto_risk : dict of str to dict of str to float
+        Per forecast (model, base rate, persistence), each permanent member's veto risk: its
+        P(no) (model), its past share of "no" (base rate), 1 if its repeated vote is "no" else 0
+        (persistence).
     """
 
     vote_id: str
@@ -193,6 +187,10 @@ class TextPrediction:
     persistence_votes: Mapping[str, str]
     base_rate_probs: Mapping[str, Mapping[str, float]]
     groups: tuple[str, ...] = ()
+    p_logistic: float = float("nan")
+    sponsors_known: bool = False
+    vetoed_by: tuple[str, ...] = ()
+    veto_risk: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def to_dict(self, *, members: bool = True) -> dict[str, Any]:
         """Plain, JSON-ready form (``members=False`` leaves out the member-level fields)."""
@@ -203,6 +201,9 @@ class TextPrediction:
             "p_model": self.p_model,
             "p_base_rate": self.p_base_rate,
             "p_persistence": self.p_persistence,
+            "p_logistic": self.p_logistic,
+            "sponsors_known": self.sponsors_known,
+            "vetoed_by": list(self.vetoed_by),
             "groups": list(self.groups),
         }
         if members:
@@ -210,6 +211,36 @@ class TextPrediction:
             out["member_probs"] = {c: dict(p) for c, p in self.member_probs.items()}
             out["base_rate_votes"] = dict(self.base_rate_votes)
             out["persistence_votes"] = dict(self.persistence_votes)
+            out["veto_risk"] = {name: dict(risk) for name, risk in self.veto_risk.items()}
+        return out
+
+    def row(self) -> dict[str, str]:
+        """The text's line of the predictions table (:data:`PREDICTION_COLUMNS`), as strings.
+
+        Probabilities are written with ``repr``, so scores computed from a saved table are those
+        of the backtest itself, to the last bit. A member's predicted vote is its most likely
+        one among Y, N and A (the base rate's: its most frequent past one; persistence's: the
+        vote it repeats).
+        """
+        predicted = {
+            "model": {c: _most_likely_cast(p) for c, p in self.member_probs.items()},
+            "base_rate": {c: _most_likely_cast(p) for c, p in self.base_rate_probs.items()},
+            "persistence": dict(self.persistence_votes),
+        }
+        out = {
+            "vote_id": self.vote_id,
+            "date": self.date.isoformat(),
+            "adopted": str(int(self.adopted)),
+            "vetoed_by": ";".join(self.vetoed_by),
+            "sponsors_known": str(int(self.sponsors_known)),
+            **{f"p_{name}": repr(float(getattr(self, f"p_{name}"))) for name in _FORECASTS},
+            "votes": _join(self.votes),
+        }
+        for name in _MEMBER_FORECASTS:
+            out[f"{name}_votes"] = _join(predicted[name])
+            out[f"{name}_veto_risk"] = _join(
+                {c: repr(float(v)) for c, v in self.veto_risk.get(name, {}).items()}
+            )
         return out
 
 
@@ -218,12 +249,36 @@ def _most_likely(probs: Mapping[str, float]) -> str:
     return max(VOTES, key=lambda k: (probs[k], -VOTES.index(k)))
 
 
+def _most_likely_cast(probs: Mapping[str, float]) -> str:
+    """The most likely of Y, N and A (the member votes scored); ties to the earlier letter."""
+    return max(_CAST, key=lambda k: (probs[k], -_CAST.index(k)))
+
+
+_CAST = ("Y", "N", "A")
+
+
+def _join(mapping: Mapping[str, str]) -> str:
+    return ";".join(f"{code}:{value}" for code, value in mapping.items())
+
+
+def _split(text: str, *, where: str) -> dict[str, str]:
+    if not text:
+        return {}
+    out = {}
+    for part in text.split(";"):
+        code, sep, value = part.partition(":")
+        if not sep or not code:
+            raise InputError(f"{where}: {part!r} is not CODE:VALUE (e.g. 'USA:Y' or 'RUS:0.4')")
+        out[code] = value
+    return out
+
+
 def _member_scores(
     predictions: Sequence[TextPrediction],
 ) -> dict[str, dict[str, float]]:
     """Member-level accuracy and log loss of each forecast."""
-    hits = {name: 0 for name in _FORECASTS}
-    loss = {name: 0.0 for name in _FORECASTS}
+    hits = {name: 0 for name in _MEMBER_FORECASTS}
+    loss = {name: 0.0 for name in _MEMBER_FORECASTS}
     n = 0
     for pred in predictions:
         for code, letter in pred.votes.items():
@@ -243,7 +298,7 @@ def _member_scores(
             "member_log_loss": loss[name] / n if n else float("nan"),
             "member_votes": n,
         }
-        for name in _FORECASTS
+        for name in _MEMBER_FORECASTS
     }
 
 
@@ -259,9 +314,14 @@ def _scores(predictions: Sequence[TextPrediction]) -> dict[str, dict[str, Any]]:
             "log_loss": log_loss(p, outcome),
             "mean_predicted": float(np.mean(p)) if p else float("nan"),
             "observed": float(np.mean(outcome)) if p else float("nan"),
-            **member[name],
+            **member.get(name, _NO_MEMBER_FORECAST),
         }
     return out
+
+
+_NO_MEMBER_FORECAST = MappingProxyType(
+    {"member_accuracy": float("nan"), "member_log_loss": float("nan"), "member_votes": 0}
+)
 
 
 @dataclass(frozen=True)
@@ -281,12 +341,13 @@ class BacktestResult:
     brier, log_loss, member_accuracy, member_log_loss : float
         The model's scores over all years.
     baselines : dict of str to dict
-        ``{"base_rate": {...}, "persistence": {...}}``, each with the same scores.
+        ``{"base_rate": {...}, "persistence": {...}, "logistic": {...}}``, each with the same
+        scores (the logistic forecasts no member vote: its member scores are NaN).
     window : dict
         The scores over 2010-2025 (the years of it inside ``start..end``):
-        ``{"start", "end", "model": {...}, "base_rate": {...}, "persistence": {...}}``.
+        ``{"start", "end", "model": {...}, "base_rate": {...}, ...}``.
     per_year : dict of int to dict
-        The same three score sets for each year.
+        The same four score sets for each year.
     reliability : list of dict
         The model's 10-bin reliability table (:func:`reliability_table`).
     reliability_baselines : dict of str to list of dict
@@ -408,10 +469,11 @@ class BacktestResult:
             ]
             for name in _FORECASTS:
                 s = scores[name]
-                rows.append(
-                    f"  {name:<13}{s['brier']:>8.4f}{s['log_loss']:>10.4f}"
+                member = (
                     f"{s['member_accuracy']:>12.4f}{s['member_log_loss']:>11.4f}"
+                    if math.isfinite(s["member_accuracy"]) else f"{'-':>12}{'-':>11}"
                 )
+                rows.append(f"  {name:<13}{s['brier']:>8.4f}{s['log_loss']:>10.4f}{member}")
             return rows
 
         overall = {"model": {**self.scores["model"], "observed": self._observed()},
@@ -442,15 +504,259 @@ class BacktestResult:
                     f"  [{row['low']:.1f}, {row['high']:.1f})  {row['count']:>5}  "
                     f"{row['mean_predicted']:.3f}  {row['observed']:.3f}"
                 )
+        lines += ["", format_scores(self.report())]
         if math.isfinite(self.seconds):
             lines += ["", f"{self.seconds:.1f} s"]
         return "\n".join(lines)
+
+    def rows(self) -> list[dict[str, str]]:
+        """The predictions table: one :meth:`TextPrediction.row` per text, in date order."""
+        return [p.row() for p in self.predictions]
+
+    def report(
+        self, first: int | None = None, last: int | None = None, *,
+        sponsors_known: bool | None = None,
+    ) -> dict[str, Any]:
+        """The full scores of the texts of years ``first..last`` (:func:`score_predictions`)."""
+        return score_predictions(self.rows(), first=first, last=last,
+                                 sponsors_known=sponsors_known)
 
     def _observed(self) -> float:
         return float(np.mean([p.adopted for p in self.predictions])) if self.predictions else 0.0
 
     def __str__(self) -> str:
         return self.summary()
+
+
+# ----------------------------------------------------------------------------------------------
+# The predictions table and the full report
+# ----------------------------------------------------------------------------------------------
+
+#: Columns of the predictions table (:meth:`TextPrediction.row`): the text, what happened, each
+#: forecast's P(adopted); the recorded member votes (``CODE:LETTER;...``); per member-level
+#: forecast the predicted votes and each permanent member's veto risk (``CODE:VALUE;...``).
+PREDICTION_COLUMNS: tuple[str, ...] = (
+    "vote_id",
+    "date",
+    "adopted",
+    "vetoed_by",
+    "sponsors_known",
+    *(f"p_{name}" for name in _FORECASTS),
+    "votes",
+    *(f"{name}_{what}" for name in _MEMBER_FORECASTS for what in ("votes", "veto_risk")),
+)
+
+
+def predictions_csv(rows: Sequence[Mapping[str, str]]) -> str:
+    """The predictions table as CSV text (write it with ``councilsim.cli.write_atomically``)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=PREDICTION_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def read_predictions(path: str | os.PathLike) -> list[dict[str, str]]:
+    """Read a predictions table written by :func:`predictions_csv`.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and line, for a missing column or a value that cannot be read.
+    """
+    name = os.fspath(path)
+    try:
+        with open(name, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in PREDICTION_COLUMNS if c not in (reader.fieldnames or ())]
+            if missing:
+                raise InputError(
+                    f"{name}, line 1: missing column(s) {', '.join(missing)}; a predictions "
+                    f"table has the columns {', '.join(PREDICTION_COLUMNS)}"
+                )
+            rows = [dict(row) for row in reader]
+    except OSError as err:
+        raise InputError(f"{name}: cannot read the predictions table ({err.strerror})") from None
+    for line, row in enumerate(rows, start=2):
+        _parse_row(row, where=f"{name}, line {line}")
+    return rows
+
+
+def _parse_row(row: Mapping[str, str], *, where: str) -> dict[str, Any]:
+    """The typed content of one line of the predictions table."""
+
+    def number(column: str, text: str) -> float:
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            raise InputError(f"{where}, column {column}: {text!r} is not a number") from None
+        if not 0.0 <= value <= 1.0:
+            raise InputError(f"{where}, column {column}: {value} is not a probability in [0, 1]")
+        return value
+
+    def flag(column: str) -> bool:
+        if row.get(column) not in ("0", "1"):
+            raise InputError(f"{where}, column {column}: {row.get(column)!r}; allowed: 0, 1")
+        return row[column] == "1"
+
+    try:
+        date = dt.date.fromisoformat(row["date"])
+    except (TypeError, ValueError):
+        raise InputError(f"{where}, column date: {row['date']!r} is not YYYY-MM-DD") from None
+    votes = _split(row["votes"], where=f"{where}, column votes")
+    bad = sorted(set(votes.values()) - set(VOTES))
+    if bad:
+        raise InputError(f"{where}, column votes: votes {bad}; allowed: {', '.join(VOTES)}")
+    return {
+        "vote_id": row["vote_id"],
+        "date": date,
+        "adopted": flag("adopted"),
+        "vetoed_by": tuple(code for code in row["vetoed_by"].split(";") if code),
+        "sponsors_known": flag("sponsors_known"),
+        "p": {name: number(f"p_{name}", row[f"p_{name}"]) for name in _FORECASTS},
+        "votes": votes,
+        "member_votes": {
+            name: _split(row[f"{name}_votes"], where=f"{where}, column {name}_votes")
+            for name in _MEMBER_FORECASTS
+        },
+        "veto_risk": {
+            name: {
+                code: number(f"{name}_veto_risk", value)
+                for code, value in _split(
+                    row[f"{name}_veto_risk"], where=f"{where}, column {name}_veto_risk"
+                ).items()
+            }
+            for name in _MEMBER_FORECASTS
+        },
+    }
+
+
+def score_predictions(
+    rows: Sequence[Mapping[str, str]],
+    *,
+    first: int | None = None,
+    last: int | None = None,
+    sponsors_known: bool | None = None,
+) -> dict[str, Any]:
+    """Every score of the backtest report, from a predictions table.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Lines of the predictions table (:meth:`BacktestResult.rows` or :func:`read_predictions`).
+    first, last : int, optional
+        Keep the texts voted in these years (inclusive).
+    sponsors_known : bool, optional
+        Keep only the texts whose sponsors are (True) or are not (False) known.
+
+    Returns
+    -------
+    dict
+        ``first``, ``last``, ``n``, ``failed``, ``vetoed``, ``observed`` (share adopted);
+        ``forecasts``: per forecast, ``mean_predicted``, ``brier``, ``brier_skill`` (1 - Brier
+        over the base rate's), ``log_loss``, ``roc_auc`` (of P(not adopted) for "not adopted"),
+        UNBench's hard-label scores (``accuracy``, ``balanced_accuracy``, ``f1``, ``mcc``, with
+        ``tp``/``fp``/``fn``/``tn``; positive class "not adopted", called when P(adopted) < 0.5),
+        ``top_veto`` (share of vetoed texts whose top veto risk is an actual vetoer, None for
+        the logistic) and ``reliability`` (:func:`reliability_table`);
+        ``members``: per member-level forecast and ``all_yes`` ("everyone votes yes"), the
+        :func:`~councilsim.history.scoring.class_scores` of the recorded Y/N/A votes (a member
+        recorded as not voting, X, is left out).
+    """
+    parsed = [_parse_row(row, where=f"row {i}") for i, row in enumerate(rows, start=1)]
+    chosen = [
+        row for row in parsed
+        if (first is None or row["date"].year >= first)
+        and (last is None or row["date"].year <= last)
+        and (sponsors_known is None or row["sponsors_known"] is sponsors_known)
+    ]
+    if not chosen:
+        raise InputError(f"no predicted text in {first}-{last} (sponsors_known={sponsors_known})")
+    adopted_ = np.array([row["adopted"] for row in chosen])
+    vetoed = [row for row in chosen if row["vetoed_by"]]
+    forecasts: dict[str, dict[str, Any]] = {}
+    for name in _FORECASTS:
+        p = np.array([row["p"][name] for row in chosen])
+        forecasts[name] = {
+            "mean_predicted": float(p.mean()),
+            "brier": brier_score(p, adopted_),
+            "log_loss": log_loss(p, adopted_),
+            "roc_auc": roc_auc(1.0 - p, ~adopted_),
+            **hard_label_scores(p < 0.5, ~adopted_),
+            "top_veto": (
+                float(np.mean([top_veto_hit(r["veto_risk"][name], r["vetoed_by"])
+                               for r in vetoed]))
+                if vetoed and name in _MEMBER_FORECASTS else None
+            ),
+            "reliability": reliability_table(p, adopted_),
+        }
+    for scores in forecasts.values():
+        scores["brier_skill"] = 1.0 - scores["brier"] / forecasts["base_rate"]["brier"]
+    recorded = [(row, code, letter) for row in chosen for code, letter in row["votes"].items()
+                if letter in _CAST]
+    actual = [letter for _, _, letter in recorded]
+    members = {
+        name: class_scores(
+            [row["member_votes"][name].get(code, "") for row, code, _ in recorded], actual
+        )
+        for name in _MEMBER_FORECASTS
+    }
+    members["all_yes"] = class_scores(["Y"] * len(actual), actual)
+    return {
+        "first": min(row["date"] for row in chosen).year if first is None else first,
+        "last": max(row["date"] for row in chosen).year if last is None else last,
+        "sponsors_known": sponsors_known,
+        "n": len(chosen),
+        "failed": int((~adopted_).sum()),
+        "vetoed": len(vetoed),
+        "observed": float(adopted_.mean()),
+        "forecasts": forecasts,
+        "members": members,
+    }
+
+
+def format_scores(report: Mapping[str, Any], *, reliability: Sequence[str] = ("model", "logistic")
+                  ) -> str:
+    """A plain-text rendering of :func:`score_predictions`'s report."""
+    which = {None: "", True: ", sponsors known", False: ", sponsors unknown"}
+    lines = [
+        f"Texts voted {report['first']}-{report['last']}{which[report['sponsors_known']]}: "
+        f"{report['n']} texts, {report['observed']:.3f} adopted, {report['failed']} failed, "
+        f"{report['vetoed']} vetoed",
+        f"  {'forecast':<12}{'mean':>7}{'Brier':>8}{'skill':>7}{'log loss':>9}{'ROC-AUC':>8}"
+        f"{'acc':>7}{'bal acc':>8}{'F1':>7}{'MCC':>7}{'top vetoer':>11}",
+    ]
+    for name, s in report["forecasts"].items():
+        top = "-" if s["top_veto"] is None else f"{s['top_veto']:.3f}"
+        lines.append(
+            f"  {name:<12}{s['mean_predicted']:>7.3f}{s['brier']:>8.4f}{s['brier_skill']:>7.3f}"
+            f"{s['log_loss']:>9.4f}{s['roc_auc']:>8.3f}{s['accuracy']:>7.3f}"
+            f"{s['balanced_accuracy']:>8.3f}{s['f1']:>7.3f}{s['mcc']:>7.3f}{top:>11}"
+        )
+    lines.append("  (UNBench protocol: positive class 'not adopted', called when P(adopted) < 0.5)")
+    n_members = report["members"]["all_yes"]["n"]
+    lines.append(
+        f"  member votes Y/N/A ({n_members}): {'accuracy':>9}{'bal acc':>9}{'macro-F1':>10}"
+    )
+    for name, s in report["members"].items():
+        label = "everyone yes" if name == "all_yes" else name
+        lines.append(f"    {label:<24}{s['accuracy']:>9.3f}{s['balanced_accuracy']:>9.3f}"
+                     f"{s['macro_f1']:>10.3f}")
+    shown = [name for name in reliability if name in report["forecasts"]]
+    if shown:
+        lines.append("  reliability: bin, texts, mean forecast, share adopted ("
+                     + ", ".join(shown) + ")")
+        tables = [report["forecasts"][name]["reliability"] for name in shown]
+        for b in range(len(tables[0])):
+            cells = []
+            for table in tables:
+                row = table[b]
+                cells.append(f"{row['count']:>5} {row['mean_predicted']:.3f} {row['observed']:.3f}"
+                             if row["count"] else f"{'':>5} {'':>5} {'':>5}")
+            if any(table[b]["count"] for table in tables):
+                lines.append(f"    [{tables[0][b]['low']:.1f}, {tables[0][b]['high']:.1f})"
+                             + "".join(f"   {cell}" for cell in cells))
+    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -488,6 +794,12 @@ def _base_rates(
     return rate, shares
 
 
+def _year_task_one_blas_thread(year: int, **options: Any) -> Any:
+    """:func:`_year_task` with BLAS kept to one thread (see :func:`one_blas_thread`)."""
+    with one_blas_thread():
+        return _year_task(year, **options)
+
+
 def _year_task(
     year: int,
     *,
@@ -500,50 +812,47 @@ def _year_task(
     past = history.filter(before=origin)
     window = settings.get("window")
     since = dt.date(year - int(window), 1, 1) if window else None
-    fit = calibrate(
-        past,
-        before=origin,
-        since=since,
-        topic=topic,
-        half_life=settings.get("half_life"),
-        effects=settings.get("effects", ()),
-        effect_sd=settings.get("effect_sd"),
-        nodes=int(settings.get("nodes", NODES)),
-        standard_errors=False,
-    )
+    options = {key: settings[key] for key in _CALIBRATE_OPTIONS if key in settings}
+    fit = calibrate(past, before=origin, since=since, topic=topic, standard_errors=False,
+                    **options)
     in_topic = _topic_of(topic)
     base_rate, base_shares = _base_rates(past, in_topic)
-    # Every usable vote up to the end of the year, for features built from earlier dates only.
-    known = [vote for vote in history.filter(before=dt.date(year + 1, 1, 1)) if usable(vote)]
-    last_votes = last_votes_table(known)
+    upto = history.filter(before=dt.date(year + 1, 1, 1))
+    # The reduced-form baseline: pre-vote facts read from earlier (and same-day) texts only,
+    # fitted on every topic's texts before the origin.
+    logistic_settings = settings.get("logistic", DEFAULT_LOGISTIC)
+    pre_vote = facts_table(upto)
+    logistic = fit_facts(
+        *training_set(upto, pre_vote, origin=origin, window=logistic_settings["window"]),
+        penalty=logistic_settings["penalty"],
+    )
+    # Every usable vote up to the end of the year. The model reads the same pre-vote facts as the
+    # logistic: earlier texts only (and the same day's rival texts, tabled before the vote).
+    known = [vote for vote in upto if usable(vote)]
     # Persistence: the last vote on the topic, absences included, else the last vote at all.
     persistence = last_votes_table(known, letters=VOTES, fallback="Y")
     pooled = dict.fromkeys(VOTES, 1.0 / len(VOTES))
     predictions: list[TextPrediction] = []
     procedural_used = []
-    for vote, lags, persist in zip(known, last_votes, persistence, strict=True):
+    for vote, persist in zip(known, persistence, strict=True):
         if vote.date < origin or not in_topic(vote):
             continue
         # Leakage guard: the calibration saw nothing dated on or after this text.
         if not (fit.last_date is None or fit.last_date < origin <= vote.date):
             raise LeakageError(
-                f"calibration for {year} saw a vote of {fit.last_date}, predicting {vote.date}"
+                f"leakage: the calibration for {year} saw a vote of {fit.last_date}, "
+                f"predicting {vote.date}"
             )
-        council = vote.council()
-        context = TextContext.of(vote, lags)
-        scenario = Scenario(
-            council=council,
-            title=vote.vote_id,
-            members=fit.members_for(council, context),
-            mood_sd=fit.tau,
-            drafts=(Draft(id="text", procedural=vote.procedural),),
-        )
+        context = context_from_facts(pre_vote[vote.vote_id])
+        scenario = text_scenario(vote, context, fit)
+        council = scenario.council
         result = simulate(scenario, "text", method="exact")
         if vote.procedural:
             procedural_used.append(vote.vote_id)
         base_probs = {code: base_shares.get(code, pooled) for code in council.members}
         base_votes = {code: _most_likely(probs) for code, probs in base_probs.items()}
         persist_votes = {code: persist[code] for code in council.members}
+        permanent = council.veto_holders
         predictions.append(
             TextPrediction(
                 vote_id=vote.vote_id,
@@ -558,6 +867,14 @@ def _year_task(
                 persistence_votes=persist_votes,
                 base_rate_probs=base_probs,
                 groups=context.topics,
+                p_logistic=logistic.predict_facts(pre_vote[vote.vote_id]),
+                sponsors_known=bool(vote.sponsors),
+                vetoed_by=vote.vetoed_by,
+                veto_risk={
+                    "model": {code: result.vote_probs[code]["N"] for code in permanent},
+                    "base_rate": {code: base_probs[code]["N"] for code in permanent},
+                    "persistence": {code: float(persist_votes[code] == "N") for code in permanent},
+                },
             )
         )
     info = {
@@ -571,6 +888,8 @@ def _year_task(
         "converged": fit.converged,
         "iterations": fit.iterations,
         "base_rate": base_rate,
+        "logistic_texts": logistic.n_texts,
+        "logistic_converged": logistic.converged,
     }
     return predictions, info, procedural_used
 
@@ -590,14 +909,19 @@ def backtest(
     half_life: float | None = DEFAULT_SETTINGS["half_life"],
     window: int | None = DEFAULT_SETTINGS["window"],
     effects: Sequence[str] = DEFAULT_SETTINGS["effects"],
-    effect_sd: Mapping[str, float] | None = None,
+    effect_sd: Mapping[str, float] | None = DEFAULT_SETTINGS["effect_sd"],
     nodes: int = DEFAULT_SETTINGS["nodes"],
+    axis: bool = DEFAULT_SETTINGS["axis"],
+    axis_nodes: int = DEFAULT_SETTINGS["axis_nodes"],
+    rival_spread: bool = DEFAULT_SETTINGS["rival_spread"],
+    tolerance: float = DEFAULT_SETTINGS["tolerance"],
+    logistic: Mapping[str, Any] = DEFAULT_LOGISTIC,
     progress: ProgressLike = None,
 ) -> BacktestResult:
-    """Backtest calibrated forecasts with a rolling origin against two baselines.
+    """Backtest calibrated forecasts with a rolling origin against three baselines.
 
-    The baselines are the base rate and persistence; the module documentation says exactly what
-    each forecast uses.
+    The baselines are the base rate, persistence and the reduced-form logistic regression; the
+    module documentation says exactly what each forecast uses.
 
     Parameters
     ----------
@@ -620,6 +944,9 @@ def backtest(
         Their prior sds.
     nodes : int
         Gauss-Hermite nodes of the calibration.
+    logistic : mapping
+        ``penalty`` and ``window`` of the logistic baseline
+        (:data:`~councilsim.history.logistic.DEFAULT_LOGISTIC`).
     progress : bool or callable, optional
         ``True`` draws a progress bar over the years (terminal or notebook); a callable is
         called as ``progress(done, total)`` after each year.
@@ -637,10 +964,15 @@ def backtest(
         "effects": list(effects),
         "effect_sd": None if effect_sd is None else dict(effect_sd),
         "nodes": int(nodes),
+        "axis": bool(axis),
+        "axis_nodes": int(axis_nodes),
+        "rival_spread": bool(rival_spread),
+        "tolerance": float(tolerance),
+        "logistic": {"penalty": float(logistic["penalty"]), "window": logistic["window"]},
     }
     years = list(range(start, end + 1))
     # Workers load the bundled record themselves (cached) rather than receive it pickled.
-    task = partial(_year_task, history=history, topic=topic, settings=settings)
+    task = partial(_year_task_one_blas_thread, history=history, topic=topic, settings=settings)
     mapper = map if executor is None else executor.map
     outputs = []
     with progress_reporter(progress, "backtest years") as report:
@@ -679,13 +1011,13 @@ def backtest(
         log_loss=overall["model"]["log_loss"],
         member_accuracy=overall["model"]["member_accuracy"],
         member_log_loss=overall["model"]["member_log_loss"],
-        baselines={"base_rate": overall["base_rate"], "persistence": overall["persistence"]},
+        baselines={name: overall[name] for name in _FORECASTS[1:]},
         window=window_scores,
         per_year=per_year,
         reliability=tuple(reliability_table([p.p_model for p in predictions], outcome)),
         reliability_baselines={
             name: tuple(reliability_table([getattr(p, f"p_{name}") for p in predictions], outcome))
-            for name in ("base_rate", "persistence")
+            for name in _FORECASTS[1:]
         },
         predictions=tuple(predictions),
         calibrations=calibrations,

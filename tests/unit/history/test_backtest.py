@@ -15,20 +15,28 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import numpy as np
 import pytest
 
+from councilsim.cli import main as cli_main
 from councilsim.errors import LeakageError
 from councilsim.history import History, load_history
 from councilsim.history.backtest import (
+    DEFAULT_SETTINGS,
+    PREDICTION_COLUMNS,
     BacktestResult,
     backtest,
     brier_score,
+    format_scores,
     log_loss,
+    predictions_csv,
+    read_predictions,
     reliability_table,
+    score_predictions,
 )
 from councilsim.history.calibration import calibrate, usable
 
 # The package re-exports the function ``backtest`` under the module's name.
 backtest_module = importlib.import_module("councilsim.history.backtest")
-FAST = dict(half_life=4.0, window=None, effects=("topic", "sponsor"), nodes=24)
+FAST = dict(half_life=4.0, window=None, effects=("topic", "sponsor", "rival"), nodes=12,
+            axis_nodes=4, tolerance=1e-4)
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +213,7 @@ def test_planted_future_votes_do_not_change_earlier_predictions(small, short_his
             and prediction.member_probs == original.member_probs
             and prediction.p_persistence == original.p_persistence
             and prediction.p_base_rate == original.p_base_rate
+            and prediction.p_logistic == original.p_logistic
         )
         if prediction.date <= dt.date(2016, 6, 16):
             assert same, f"{prediction.vote_id} changed by a vote dated after it"
@@ -215,6 +224,101 @@ def test_planted_future_votes_do_not_change_earlier_predictions(small, short_his
     assert changed
     assert "FAKE/INSIDE" in {p.vote_id for p in result.predictions}
     assert "FAKE/AFTER" not in {p.vote_id for p in result.predictions}
+
+
+# ----------------------------------------------------------------------------------------------
+# The predictions table and the full report
+# ----------------------------------------------------------------------------------------------
+
+
+def test_logistic_baseline_and_veto_risks(small, short_history):
+    assert all(0.0 < p.p_logistic < 1.0 for p in small.predictions)
+    assert small.baselines["logistic"]["brier"] == pytest.approx(
+        brier_score([p.p_logistic for p in small.predictions],
+                    [p.adopted for p in small.predictions]))
+    assert all(info["logistic_texts"] > 0 for info in small.calibrations.values())
+    vetoed = [p for p in small.predictions if p.vetoed_by]
+    assert vetoed
+    for p in vetoed:
+        assert p.vetoed_by == short_history[p.vote_id].vetoed_by
+        permanent = set(short_history[p.vote_id].permanent)
+        assert all(set(risk) == permanent for risk in p.veto_risk.values())
+        assert p.veto_risk["model"] == {c: p.member_probs[c]["N"] for c in permanent}
+
+
+def test_predictions_table_round_trip_scores_identically(small, tmp_path):
+    path = tmp_path / "predictions.csv"
+    path.write_text(predictions_csv(small.rows()), encoding="utf-8")
+    rows = read_predictions(path)
+    assert list(rows[0]) == list(PREDICTION_COLUMNS)
+    assert [row["vote_id"] for row in rows] == [p.vote_id for p in small.predictions]
+    assert score_predictions(rows) == small.report()  # exact: floats are written with repr
+    report = small.report()
+    model = report["forecasts"]["model"]
+    assert model["brier"] == small.brier and model["log_loss"] == small.log_loss
+    assert report["n"] == small.n_texts
+    assert report["failed"] == sum(not p.adopted for p in small.predictions)
+    assert report["vetoed"] == sum(bool(p.vetoed_by) for p in small.predictions)
+    assert report["forecasts"]["base_rate"]["brier_skill"] == 0.0
+    assert report["forecasts"]["logistic"]["top_veto"] is None
+    known = small.report(sponsors_known=True)
+    assert known["n"] == sum(p.sponsors_known for p in small.predictions)
+    assert small.report(2016, 2016)["n"] == sum(p.date.year == 2016 for p in small.predictions)
+    # "Everyone votes yes" scores the recorded Y/N/A votes; a member recorded absent is left out.
+    cast = [v for p in small.predictions for v in p.votes.values() if v in "YNA"]
+    assert report["members"]["all_yes"]["n"] == len(cast)
+    assert report["members"]["all_yes"]["accuracy"] == pytest.approx(cast.count("Y") / len(cast))
+    text = format_scores(report)
+    assert "UNBench" in text and "everyone yes" in text
+
+
+def test_unbench_scores_follow_the_definition(small):
+    report = small.report()
+    for name in ("model", "logistic"):
+        p = np.array([getattr(x, f"p_{name}") for x in small.predictions])
+        failed = np.array([not x.adopted for x in small.predictions])
+        called = p < 0.5
+        tp = int((called & failed).sum())
+        assert report["forecasts"][name]["tp"] == tp
+        assert report["forecasts"][name]["accuracy"] == pytest.approx(np.mean(called == failed))
+
+
+def test_bad_predictions_tables_are_refused_with_the_line(small, tmp_path):
+    rows = small.rows()
+    missing = tmp_path / "missing.csv"
+    missing.write_text("vote_id,date\nS/1,2016-01-01\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"missing\.csv, line 1: missing column\(s\) adopted"):
+        read_predictions(missing)
+    broken = [dict(row) for row in rows]
+    broken[1]["p_model"] = "1.5"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(predictions_csv(broken), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.csv, line 3, column p_model: 1\.5 is not a "):
+        read_predictions(bad)
+    assert cli_main(["backtest", "--from-predictions", str(bad)]) == 2
+    with pytest.raises(ValueError, match="no predicted text"):
+        score_predictions(rows, first=1990, last=1991)
+
+
+def test_cli_scores_a_saved_table(small, tmp_path, capsys):
+    path = tmp_path / "predictions.csv"
+    path.write_text(predictions_csv(small.rows()), encoding="utf-8")
+    assert cli_main(["backtest", "--from-predictions", str(path), "--from", "2016"]) == 0
+    out = capsys.readouterr().out
+    assert "Texts voted 2016-2016" in out and "sponsors known" in out
+    assert f"{small.report(2016, 2016)['forecasts']['logistic']['brier']:.4f}" in out
+
+
+@pytest.mark.slow
+def test_cli_writes_the_predictions_table(tmp_path, capsys):
+    path = tmp_path / "out.csv"
+    assert cli_main(["backtest", "--from", "2016", "--to", "2016", "--predictions",
+                     str(path)]) == 0
+    rows = read_predictions(path)
+    expected = [v.vote_id for v in load_history().filter(since=2016, before=2017) if usable(v)]
+    assert [row["vote_id"] for row in rows] == expected
+    assert not list(tmp_path.glob(".*.tmp"))  # written atomically: no temporary file left
+    assert "Texts voted 2016-2016" in capsys.readouterr().out
 
 
 def test_input_validation(short_history):
@@ -233,7 +337,7 @@ def test_input_validation(short_history):
 def test_default_backtest_small_window():
     result = backtest(start=2015, end=2016)
     data = json.loads(result.to_json())
-    assert data["settings"]["half_life"] == 4.0
+    assert data["settings"]["half_life"] == DEFAULT_SETTINGS["half_life"]
     assert data["n_texts"] == sum(v["model"]["n"] for v in data["per_year"].values())
     for name in ("base_rate", "persistence"):
         assert data["baselines"][name]["brier"] >= 0

@@ -19,19 +19,19 @@ import pytest
 from paths import REPO_ROOT
 
 from councilsim import Council, Draft, Member, Scenario, adopted_array, load_scenario, simulate
-from councilsim.history import History, RecordedVote, load_history
-from councilsim.history import calibration as cal_module
+from councilsim.history import History, RecordedVote, _textfacts, load_history
+from councilsim.history.adapter import calibrated_scenario
 from councilsim.history.calibration import (
     Calibration,
     TextContext,
     agenda_groups,
     calibrate,
-    calibrated_scenario,
     effect_keys,
     last_votes_before,
     sponsor_codes,
     usable,
 )
+from councilsim.history.calibration import text_facts as cal_text_facts
 from councilsim.rules import VOTES
 
 PERMANENT = ("PA", "PB", "PC")
@@ -122,12 +122,7 @@ def test_recovers_known_parameters_within_their_standard_errors(recovered):
 
 def test_recovered_calibration_reproduces_the_generating_scenario(recovered):
     truth = _synthetic_scenario()
-    fitted = Scenario(
-        council=truth.council,
-        members=recovered.members_for(truth.council),
-        mood_sd=recovered.mood_sd,
-        drafts=truth.drafts,
-    )
+    fitted = calibrated_scenario(Scenario(council=truth.council, drafts=truth.drafts), recovered)
     p_true = simulate(truth, "d", method="exact").p_adopted
     p_fit = simulate(fitted, "d", method="exact").p_adopted
     assert abs(p_true - p_fit) < 0.03
@@ -145,27 +140,6 @@ def test_standard_errors_are_calibrated_over_replications():
     assert abs(zs.mean()) < 0.25
     sd = zs.std()
     assert 0.75 < sd < 1.35, sd
-
-
-def test_gradient_matches_finite_differences():
-    history = load_history().filter(since=2012, before=2016)
-    votes = [vote for vote in history if usable(vote)]
-    data = cal_module._prepare(
-        votes,
-        np.linspace(0.5, 1.0, len(votes)),
-        permanent_codes=cal_module._permanent_codes(votes),
-        kinds=("topic", "sponsor", "lag"),
-    )
-    problem = cal_module._Problem(data, nodes=24)
-    rng = np.random.default_rng(3)
-    theta = problem.start() + 0.1 * rng.standard_normal(problem.size)
-    _, grad = problem.evaluate(theta)
-    picks = rng.choice(problem.size, size=40, replace=False)
-    for i in picks:
-        step = np.zeros_like(theta)
-        step[i] = 1e-6
-        numeric = (problem.evaluate(theta + step)[0] - problem.evaluate(theta - step)[0]) / 2e-6
-        assert numeric == pytest.approx(grad[i], rel=1e-4, abs=1e-5), problem.names()[i]
 
 
 def test_quadrature_is_converged():
@@ -203,32 +177,33 @@ def test_calibration_on_the_record(recent):
     assert recent.effects["topic:ukraine:RUS"] < 0
 
 
-def test_members_for_any_council(recent):
+def test_calibrated_scenario_for_any_council(recent):
     council = Council(
         members=("USA", "RUS", "IND", "ZZZ"), veto_holders=("USA", "IND"), threshold=3
     )
-    members = {m.code: m for m in recent.members_for(council)}
+    scenario = calibrated_scenario(Scenario(council=council, drafts=[Draft(id="d")]), recent)
+    members = {m.code: m for m in scenario.members}
     assert members["RUS"].veto_cost == 0  # no veto on this council
     assert members["USA"].veto_cost == recent.members["USA"].veto_cost
     assert members["ZZZ"].support == pytest.approx(recent.pooled.support)
     assert members["ZZZ"].abstention == pytest.approx(recent.pooled.abstention)
     assert members["IND"].veto_cost == pytest.approx(recent.veto_cost_default)
     assert all(m.uncertainty == 1.0 for m in members.values())
-    scenario = Scenario(council=council, members=list(members.values()),
-                        mood_sd=recent.mood_sd, drafts=[Draft(id="d")])
     assert 0 <= simulate(scenario, "d").p_adopted <= 1
 
 
-def test_members_for_applies_covariate_effects(recent):
+def test_calibrated_scenario_applies_topic_and_sponsor_effects(recent):
     council = Council.unsc(2016)
-    plain = {m.code: m.support for m in recent.members_for(council)}
-    context = TextContext(topics=("ukraine",), sponsors=frozenset({"USA"}))
-    shifted = {m.code: m.support for m in recent.members_for(council, context)}
-    expected = recent.effects["topic:ukraine:RUS"] + recent.effects.get("sponsor:USA:RUS", 0.0)
-    assert shifted["RUS"] - plain["RUS"] == pytest.approx(expected)
-    assert shifted["USA"] - plain["USA"] == pytest.approx(
-        recent.effects["topic:ukraine:USA"] + recent.effects["sponsor:self:permanent"]
-    )
+    plain = calibrated_scenario(Scenario(council=council), recent)
+    ukraine = calibrated_scenario(Scenario(council=council), recent,
+                                  context=TextContext(topics=("ukraine",)))
+    assert (ukraine.member("RUS").support - plain.member("RUS").support
+            == pytest.approx(recent.effects["topic:ukraine:RUS"]))
+    # Sponsors act through affinity, read from each draft by the vote model.
+    assert plain.member("USA").affinity["USA"] == pytest.approx(
+        recent.effects["sponsor:USA:self"])
+    assert plain.member("RUS").affinity["west"] == pytest.approx(
+        recent.effects["sponsor:RUS:west"])
 
 
 def test_serialisation_and_summary(recent):
@@ -257,14 +232,19 @@ def test_calibration_pickles(recent):
         recent.members["RUS"] = recent.pooled  # read-only
 
 
-def test_bloc_from_residual_correlation(recent):
-    bloc = recent.bloc("russia-china", ["RUS", "CHN"])
-    assert bloc.members == ("RUS", "CHN")
-    # Russia and China vetoed together in 2011-2016: their residuals move together, and the
-    # P3's move against Russia's.
-    assert recent.residual_correlation["CHN|RUS"] > 0.3
-    assert bloc.sd > 0.5
-    assert recent.residual_correlation["RUS|USA"] < 0
+def test_east_west_axis_takes_up_the_correlated_opposition(recent):
+    # Russia and China vetoed together in 2011-2016 and the P3 voted against Russia's texts.
+    # Without the East-West axis that is left in the residuals (and a bloc from them); with it
+    # the loadings carry it: same sign for Russia and China, opposite for the United States.
+    flat = calibrate(load_history(), since=2008, before=2017, half_life=4.0,
+                     effects=("topic", "sponsor"), axis=False, standard_errors=False)
+    assert flat.residual_correlation["CHN|RUS"] > 0.3
+    assert flat.bloc("russia-china", ["RUS", "CHN"]).sd > 0.5
+    assert flat.residual_correlation["RUS|USA"] < 0
+    assert abs(recent.residual_correlation["CHN|RUS"]) < flat.residual_correlation["CHN|RUS"] - 0.2
+    loading = {code: recent.members[code].loading for code in ("RUS", "CHN", "USA")}
+    assert loading["RUS"] * loading["CHN"] > 0 > loading["RUS"] * loading["USA"]
+    assert recent.log_likelihood > flat.log_likelihood
     assert all(-1 <= r <= 1 for r in recent.residual_correlation.values())
 
 
@@ -326,15 +306,18 @@ def test_sponsor_codes_and_last_votes():
     earlier = last_votes_before(history, history["S/2023/506"])
     assert last == earlier
     assert last["RUS"] == "Y"  # not Russia's "no" on S/2023/506
-    keys = effect_keys("RUS", True, TextContext.of(vote, last), ("topic", "sponsor", "lag"))
-    assert "sponsor:self:permanent" in keys
-    assert "topic:middle-east:RUS" in keys
+    upto = history.filter(before="2023-07-12")
+    context = dict(zip(upto.vote_ids, cal_text_facts(upto), strict=True))["S/2023/507"]
+    assert context.rival and context.sponsors == frozenset({"RUS"})
+    keys = effect_keys("RUS", True, context, ("topic", "sponsor", "rival"))
+    assert {"sponsor:RUS:self", "sponsor:RUS:east", "rival:RUS", "rival:RUS:east",
+            "topic:middle-east:RUS"} <= set(keys)
 
 
 def test_last_votes_table_matches_the_slow_definition():
     history = load_history().filter(since=2016, before=2018)
     votes = [vote for vote in history if usable(vote)]
-    table = cal_module.last_votes_table(votes)
+    table = _textfacts.last_votes_table(votes)
     for vote, row in list(zip(votes, table, strict=True))[::7]:
         assert row == last_votes_before(history, vote), vote.vote_id
 
@@ -344,28 +327,18 @@ def test_last_votes_table_matches_the_slow_definition():
 # ----------------------------------------------------------------------------------------------
 
 
-def test_calibrated_scenario_keeps_provisions_and_orders_the_dprk_drafts():
+def test_calibrated_scenario_keeps_what_the_file_states():
     scenario = load_scenario(REPO / "scenarios" / "dprk-2017-09.toml")
-    fit = calibrate(load_history(), before="2017-08-01", since="1997-08-01", half_life=4.0,
+    fit = calibrate(load_history(), before="2017-08-01", since="2005-08-01", half_life=4.0,
                     effects=("topic",), standard_errors=False)
-    context = TextContext(topics=("dprk", "non-proliferation"))
-    calibrated = calibrated_scenario(scenario, fit, context=context)
-    assert calibrated.mood_sd == fit.tau
+    calibrated = calibrated_scenario(scenario, fit)
+    assert calibrated.mood_sd == scenario.mood_sd  # the file sets it
     assert calibrated.drafts == scenario.drafts
-    assert calibrated.blocs == scenario.blocs
-    rus = calibrated.member("RUS")
+    assert calibrated.blocs[: len(scenario.blocs)] == scenario.blocs
+    rus, usa = calibrated.member("RUS"), calibrated.member("USA")
     assert rus.salience == scenario.member("RUS").salience
-    assert rus.uncertainty == 1.0
-    assert rus.veto_cost == pytest.approx(fit.members["RUS"].veto_cost)
-    p = {d.id: simulate(calibrated, d.id, method="exact").p_adopted for d in scenario.drafts}
-    assert p["res-2375"] > 0.9
-    assert p["us-first-draft"] < p["uk-japan-proposal"] < 1
-    none = calibrated_scenario(scenario, fit, context=context, blocs="none")
-    assert none.blocs == ()
-    fitted = calibrated_scenario(scenario, fit, context=context, blocs="calibrated")
-    assert [b.members for b in fitted.blocs] == [b.members for b in scenario.blocs]
-    with pytest.raises(ValueError, match="blocs"):
-        calibrated_scenario(scenario, fit, blocs="some")
+    assert rus.veto_cost == scenario.member("RUS").veto_cost  # the file sets it
+    assert usa.abstention == pytest.approx(fit.members["USA"].abstention)  # it does not
 
 
 def test_standard_errors_are_identical_with_an_executor():

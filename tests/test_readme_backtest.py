@@ -1,0 +1,48 @@
+"""The README's backtest figures, at the precision it prints them, from the backtest itself.
+
+The README's table and member-vote sentence are the strings ``benchmarks/backtest_report.py``
+prints (``readme_table``, ``members_line``); this test reruns the 1994-2025 backtest (a few
+minutes on two cores) and checks that the README carries them verbatim, so a change of model or
+data that moves a published figure fails here until the README is updated from the report.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from councilsim.history.backtest import backtest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _report_module():
+    spec = importlib.util.spec_from_file_location(
+        "backtest_report", ROOT / "benchmarks" / "backtest_report.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def rows():
+    with ProcessPoolExecutor(2) as pool:
+        return backtest(start=1994, end=2025, executor=pool).rows()
+
+
+@pytest.mark.slow
+def test_readme_backtest_table_is_the_report(rows):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    report = _report_module()
+    table = report.readme_table(rows)
+    assert table.count("\n") >= 9  # two windows, four forecasts each
+    assert table in readme, "README backtest table differs from the report:\n" + table
+    line = report.members_line(rows)
+    # A sentence may be wrapped anywhere in the README: compare with whitespace collapsed.
+    assert " ".join(line.split()) in " ".join(readme.split()), (
+        "README member-vote figures differ from the report:\n" + line
+    )
