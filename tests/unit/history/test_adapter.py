@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from paths import REPO_ROOT
 
 import councilsim
 from councilsim.history import calibrate, load_history
@@ -136,7 +137,7 @@ def test_text_scenario_simulates_a_recorded_text(fitted):
 # The founding case, out of sample (issue 11, item 7)
 # ----------------------------------------------------------------------------------------------
 
-FOUNDING_CASE = __import__("pathlib").Path(__file__).resolve().parents[1] / "scenarios" / (
+FOUNDING_CASE = REPO_ROOT / "scenarios" / (
     "dprk-2017-09-calibrated.toml")
 
 

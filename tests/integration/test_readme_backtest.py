@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import importlib.util
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import pytest
+from paths import REPO_ROOT
 
 from councilsim.history.backtest import backtest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 
 
 def _report_module():
