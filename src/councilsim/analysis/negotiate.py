@@ -48,7 +48,7 @@ from councilsim.analysis._common import (
     simulate_text,
     text_table,
 )
-from councilsim.catalog import ProvisionKind, in_kind_unit
+from councilsim.catalog import ProvisionKind, in_kind_unit, value_for_severity
 from councilsim.errors import InputError
 from councilsim.models import Draft, Provision, Scenario
 from councilsim.options import EngineOptions
@@ -382,17 +382,10 @@ class Negotiation(Report):
 # ---------------------------------------------------------------------------------------------
 
 
-def _level_at_or_below(entry: ProvisionKind, severity: float) -> str | None:
-    below = [(sev, name) for name, sev in entry.levels.items() if sev <= severity + _TOL]
-    if below:
-        return max(below, key=lambda item: item[0])[1]
-    return min(entry.levels.items(), key=lambda item: item[1])[0] if entry.levels else None
-
-
 def _real_value(entry: ProvisionKind, severity: float) -> tuple[float | bool | str, str, bool]:
-    """Invert the catalog mapping: (value in real units, display text, exact)."""
+    """The value at ``severity`` in real units, its display text and whether it is exact."""
+    value = value_for_severity(entry, severity)
     if entry.baseline is not None:
-        value = _without_float_dust(entry.baseline * (1.0 - severity))
         text = format_value(value, entry.unit)
         named = [name for name, sev in entry.levels.items()
                  if 0.0 < sev < 1.0 and abs(sev - severity) <= _TOL]
@@ -400,11 +393,9 @@ def _real_value(entry: ProvisionKind, severity: float) -> tuple[float | bool | s
             text = f"{named[0]} (~{text})"
         return value, text, True
     if entry.scale == "ban":
-        value = severity >= 1.0 - _TOL
         exact = abs(severity - (1.0 if value else 0.0)) <= _TOL
         return value, "true" if value else "false", exact
-    name = _level_at_or_below(entry, severity)
-    return name, name, abs(entry.levels[name] - severity) <= _TOL
+    return value, value, abs(entry.levels[value] - severity) <= _TOL
 
 
 def _value_text(value: Any, unit: str | None) -> str:
