@@ -142,6 +142,15 @@ def members_line(rows: list[dict[str, str]], first: int = 2010, last: int = 2025
             f"{yes['balanced_accuracy']:.3f} and {yes['macro_f1']:.3f})")
 
 
+def failed_line(rows: list[dict[str, str]], first: int = 2010, last: int = 2025) -> str:
+    """The README's sentence on the failed texts: how low councilsim's forecasts of them go."""
+    failed = sorted(float(row["p_model"]) for row in rows
+                    if first <= int(row["date"][:4]) <= last and row["adopted"] == "0")
+    return (f"the {len(failed)} failed texts of {first}–{last} get forecasts from "
+            f"{failed[0]:.2f} to {failed[-1]:.3f} (median {statistics.median(failed):.2f}), "
+            f"{sum(f < 0.5 for f in failed)} of them below 0.5")
+
+
 def report_text(rows: list[dict[str, str]]) -> str:
     """Every score of both windows, on all texts and on those whose sponsors are known."""
     blocks = []
@@ -149,7 +158,7 @@ def report_text(rows: list[dict[str, str]]) -> str:
         blocks.append(format_scores(score_predictions(rows, first=first, last=last)))
         blocks.append(format_scores(score_predictions(rows, first=first, last=last,
                                                       sponsors_known=True)))
-    blocks += ["README table:", readme_table(rows), members_line(rows)]
+    blocks += ["README table:", readme_table(rows), members_line(rows), failed_line(rows)]
     return "\n\n".join(blocks)
 
 

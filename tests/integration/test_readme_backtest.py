@@ -41,8 +41,8 @@ def test_readme_backtest_table_is_the_report(rows):
     table = report.readme_table(rows)
     assert table.count("\n") >= 9  # two windows, four forecasts each
     assert table in readme, "README backtest table differs from the report:\n" + table
-    line = report.members_line(rows)
-    # A sentence may be wrapped anywhere in the README: compare with whitespace collapsed.
-    assert " ".join(line.split()) in " ".join(readme.split()), (
-        "README member-vote figures differ from the report:\n" + line
-    )
+    for line in (report.members_line(rows), report.failed_line(rows)):
+        # A sentence may be wrapped anywhere in the README: compare with whitespace collapsed.
+        assert " ".join(line.split()) in " ".join(readme.split()), (
+            "README figures differ from the report:\n" + line
+        )

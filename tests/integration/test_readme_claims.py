@@ -88,6 +88,15 @@ def test_tour_block_is_what_the_command_prints(capsys):
     assert capsys.readouterr().out.splitlines() == _block_after(README, command)
 
 
+def test_founding_case_out_of_sample_block_is_what_the_command_prints(capsys):
+    from councilsim.cli import main
+
+    command = "councilsim compare scenarios/dprk-2017-09-calibrated.toml"
+    path = ROOT / "scenarios" / "dprk-2017-09-calibrated.toml"
+    assert main(["compare", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines() == _block_after(README, command)
+
+
 def test_readme_python_examples_run_as_written(monkeypatch):
     # The blocks a reader copies: everything but the one that needs a running Dask cluster.
     pytest.importorskip("matplotlib")
@@ -155,67 +164,6 @@ def test_exact_error_bound_on_the_shipped_scenarios_is_at_most_1e_8():
     assert "at most 1e-8 on the shipped scenarios" in MODEL_DOC
     for path in sorted((ROOT / "scenarios").glob("*.toml")):
         assert max(r.std_error for r in compare(load_scenario(path))) <= 1e-8, path.name
-
-
-def _readme_backtest_figures() -> dict:
-    """The backtest figures as the README prints them, read from its text."""
-    import re
-
-    text = " ".join(README.split())  # line breaks fall anywhere in prose
-
-    def numbers(pattern: str) -> list[float]:
-        found = re.search(pattern, text)
-        assert found, pattern
-        return [float(x.replace(",", "")) for x in found.groups()]
-
-    row = r"\| {} \| \**([\d.]+)\** \| \**([\d.]+)\** \| \**([\d.]+)\** \|"
-    return {
-        "window": numbers(r"\| 2010–2025 \(([\d,]+) texts, (\d+) failed\)"),
-        "model": numbers(row.format("councilsim")),
-        "base_rate": numbers(row.format("base rate")),
-        "persistence": numbers(row.format("persistence")),
-        "overall": numbers(r"Over 2000–2025 \(([\d,]+) texts\): Brier ([\d.]+) against "
-                           r"([\d.]+) \(base rate\) and ([\d.]+) \(persistence\)"),
-        "bins": numbers(r"80–90% were adopted (\d+)% of the time, 70–80% only (\d+)%"),
-        "failed": numbers(r"rarely low ones: ([\d.]+) to ([\d.]+),\s+median ([\d.]+), (\d+) of "
-                          r"(\d+) below 0\.9"),
-    }
-
-
-def test_the_backtest_figures_are_found_in_the_readme():
-    assert len(_readme_backtest_figures()) == 7  # the slow test below checks their values
-
-
-@pytest.mark.slow
-def test_backtest_figures_of_the_readme():
-    """The backtest table and calibration figures, as `councilsim backtest` and
-    `benchmarks/backtest_report.py` print them (about four minutes on one core)."""
-    import statistics
-
-    from councilsim.history import backtest
-
-    readme = _readme_backtest_figures()
-    result = backtest(start=2000, end=2025)
-    window = result.window
-    texts = [p for p in result.predictions if 2010 <= p.date.year <= 2025]
-    failed = sorted(p.p_model for p in texts if not p.adopted)
-    assert [window["model"]["n"], len(failed)] == readme["window"]
-    for name in ("model", "base_rate", "persistence"):
-        scores = window[name]
-        assert [round(scores["brier"], 4), round(scores["log_loss"], 3),
-                round(scores["member_log_loss"], 3)] == readme[name], name
-    overall = [result.scores["model"], result.baselines["base_rate"],
-               result.baselines["persistence"]]
-    assert [result.scores["model"]["n"], *(round(s["brier"], 4) for s in overall)] == \
-        readme["overall"]
-
-    def adopted_percent(low):
-        in_bin = [p.adopted for p in texts if low <= p.p_model < low + 0.1]
-        return round(100 * sum(in_bin) / len(in_bin))
-
-    assert [adopted_percent(0.8), adopted_percent(0.7)] == readme["bins"]
-    assert [round(failed[0], 2), round(failed[-1], 3), round(statistics.median(failed), 2),
-            sum(f < 0.9 for f in failed), len(failed)] == readme["failed"]
 
 
 def test_rival_drafts_fail_short_of_votes_not_by_veto():
