@@ -24,6 +24,7 @@ __all__ = [
     "implausible_value",
     "in_kind_unit",
     "severity_of",
+    "value_for_severity",
 ]
 
 #: Words that scale a unit: "million barrels/year" is 1,000,000 barrels/year.
@@ -32,6 +33,8 @@ SCALE_WORDS = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6,
 # A cap far below its baseline (but not zero) or far above it is almost surely a unit slip:
 # 2.0 barrels/year against 4,500,000 is an embargo in effect.
 _PLAUSIBLE_BELOW, _PLAUSIBLE_ABOVE = 1e-4, 10.0
+# Severities this close count as equal: grids and level tables are built from sums of floats.
+_SEVERITY_TOL = 1e-9
 
 
 class ImplausibleValueWarning(UserWarning):
@@ -160,6 +163,46 @@ def severity_of(
             raise InputError(f"{kind_name!r} needs a finite value >= 0 {kind.unit}, got {value}")
         return min(1.0, max(0.0, 1.0 - value / kind.baseline))
     raise InputError(f"{kind_name!r} needs a value; allowed: {_allowed(kind)}")
+
+
+def value_for_severity(kind: ProvisionKind, severity: float) -> float | bool | str:
+    """The value a provision of ``kind`` takes at ``severity``: the inverse of `severity_of`.
+
+    Parameters
+    ----------
+    kind : ProvisionKind
+        The catalog entry.
+    severity : float
+        A severity in [0, 1].
+
+    Returns
+    -------
+    float, bool or str
+        For a kind with a baseline, ``baseline * (1 - severity)`` in the kind's unit (floating
+        dust such as ``2025000.0000000002`` dropped); for a ban, ``True`` only at severity 1;
+        otherwise the name of the harshest level at or below ``severity`` (the mildest level
+        when every level is harsher). Severities within 1e-9 count as equal.
+
+    Examples
+    --------
+    >>> oil = builtin_catalog()["oil_refined"]
+    >>> value_for_severity(oil, severity_of("oil_refined", oil, value=2_000_000))
+    2000000.0
+    >>> ships = builtin_catalog()["maritime_interdiction"]
+    >>> value_for_severity(ships, severity_of("maritime_interdiction", ships, value="port_seizure"))
+    'port_seizure'
+    >>> value_for_severity(builtin_catalog()["coal_ban"], 1.0)
+    True
+    """
+    if kind.baseline is not None:
+        # Twelve significant digits keep the round trip exact and drop the dust.
+        return float(f"{kind.baseline * (1.0 - severity):.12g}")
+    if kind.scale == "ban":
+        return severity >= 1.0 - _SEVERITY_TOL
+    below = [(sev, name) for name, sev in kind.levels.items() if sev <= severity + _SEVERITY_TOL]
+    if below:
+        return max(below, key=lambda item: item[0])[1]
+    return min(kind.levels.items(), key=lambda item: item[1])[0]
 
 
 def _unit_key(text: str) -> str:

@@ -40,7 +40,7 @@ from councilsim.analysis import (
     power_indices,
 )
 from councilsim.api import as_scenario, simulate
-from councilsim.catalog import in_kind_unit
+from councilsim.catalog import in_kind_unit, value_for_severity
 from councilsim.errors import InputError
 from councilsim.models import Council, Draft, Provision, Scenario
 from councilsim.presentation import VOTE_LABELS
@@ -797,7 +797,7 @@ def _control(scenario: Scenario, provision: Any):
     if entry.baseline is not None:
         value = provision.value
         if not isinstance(value, int | float) or isinstance(value, bool):
-            value = entry.baseline * (1.0 - severity)  # a level or a severity, in real units
+            value = value_for_severity(entry, severity)  # a level or a severity, in real units
         else:
             value = in_kind_unit(provision.kind, entry, value, provision.unit)
         return widgets.FloatSlider(
@@ -808,9 +808,8 @@ def _control(scenario: Scenario, provision: Any):
         )
     if entry.levels:
         names = sorted(entry.levels, key=lambda name: entry.levels[name])
-        value = provision.value if provision.value in entry.levels else max(
-            (n for n in names if entry.levels[n] <= severity + 1e-12), key=entry.levels.get,
-            default=names[0])
+        value = (provision.value if provision.value in entry.levels
+                 else value_for_severity(entry, severity))
         return widgets.SelectionSlider(options=names, value=value, description=description,
                                        continuous_update=False, style=style, layout=layout)
     # A kind with neither unit nor named forms can only be set by its severity.

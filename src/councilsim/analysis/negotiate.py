@@ -48,7 +48,7 @@ from councilsim.analysis._common import (
     simulate_text,
     text_table,
 )
-from councilsim.catalog import ProvisionKind, in_kind_unit
+from councilsim.catalog import ProvisionKind, in_kind_unit, value_for_severity
 from councilsim.errors import InputError
 from councilsim.models import Draft, Provision, Scenario
 from councilsim.options import EngineOptions
@@ -382,17 +382,10 @@ class Negotiation(Report):
 # ---------------------------------------------------------------------------------------------
 
 
-def _level_at_or_below(entry: ProvisionKind, severity: float) -> str | None:
-    below = [(sev, name) for name, sev in entry.levels.items() if sev <= severity + _TOL]
-    if below:
-        return max(below, key=lambda item: item[0])[1]
-    return min(entry.levels.items(), key=lambda item: item[1])[0] if entry.levels else None
-
-
 def _real_value(entry: ProvisionKind, severity: float) -> tuple[float | bool | str, str, bool]:
-    """Invert the catalog mapping: (value in real units, display text, exact)."""
+    """The value at ``severity`` in real units, its display text and whether it is exact."""
+    value = value_for_severity(entry, severity)
     if entry.baseline is not None:
-        value = _without_float_dust(entry.baseline * (1.0 - severity))
         text = format_value(value, entry.unit)
         named = [name for name, sev in entry.levels.items()
                  if 0.0 < sev < 1.0 and abs(sev - severity) <= _TOL]
@@ -400,11 +393,9 @@ def _real_value(entry: ProvisionKind, severity: float) -> tuple[float | bool | s
             text = f"{named[0]} (~{text})"
         return value, text, True
     if entry.scale == "ban":
-        value = severity >= 1.0 - _TOL
         exact = abs(severity - (1.0 if value else 0.0)) <= _TOL
         return value, "true" if value else "false", exact
-    name = _level_at_or_below(entry, severity)
-    return name, name, abs(entry.levels[name] - severity) <= _TOL
+    return value, value, abs(entry.levels[value] - severity) <= _TOL
 
 
 def _value_text(value: Any, unit: str | None) -> str:
@@ -495,6 +486,149 @@ def _sponsor_iv(scenario: Scenario, draft: Draft, sponsor: str | None) -> str:
     return sponsor
 
 
+class _Search:
+    """The greedy search of :func:`negotiate` (the module docstring describes its steps).
+
+    A text is a state: one grid index per provision (``top`` is the draft, ``zero`` the status
+    quo). Every text simulated is kept in ``evaluated``; ``path`` holds the moves from the draft
+    to ``state``, and ``visited`` the texts the concessions went through.
+    """
+
+    def __init__(self, scenario: Scenario, base: Draft, tracks: list[_Track], *,
+                 engine: EngineOptions, sponsor: str, target: float) -> None:
+        self.scenario, self.base, self.tracks, self.engine = scenario, base, tracks, engine
+        self.sponsor, self.target = sponsor, target
+        self.sponsor_index = scenario.council.members.index(sponsor)
+        self.utility_model = RandomUtilityModel()
+        self.evaluated: dict[tuple[int, ...], tuple[float, float, float, Draft]] = {}
+        self.top = tuple(t.top for t in tracks)
+        self.zero = tuple(0 for _ in tracks)
+        self.state = self.top
+        self.path: list[Move] = []
+        self.visited = [self.state]  # visited[i] is the text after path[:i]
+        self.p, self.u, _, _ = self.evaluate(self.state)
+
+    def text(self, state: tuple[int, ...]) -> Draft:
+        """The draft that ``state`` stands for."""
+        base, target = self.base, self.target
+        if state == self.top:
+            return base
+        provisions = [p for t, j in zip(self.tracks, state, strict=True)
+                      if (p := _provision_at(t, j)) is not None]
+        return base.model_copy(update={
+            "id": f"{base.id}-negotiated",
+            "title": f"{base.title or base.id} (negotiated: P(adopted) >= {target:g})",
+            "provisions": tuple(provisions),
+            "note": f"councilsim.negotiate for {self.sponsor}, target {target:g}, "
+                    f"from {base.id!r}",
+        })
+
+    def evaluate(self, state: tuple[int, ...]) -> tuple[float, float, float, Draft]:
+        """P(adopted), the sponsor's utility, the error of P and the text, simulated once."""
+        if state not in self.evaluated:
+            amended = self.text(state)
+            result = simulate_text(self.scenario, amended, self.engine)
+            utility = float(
+                self.utility_model.prepare(self.scenario, amended).mean[self.sponsor_index])
+            self.evaluated[state] = (result.p_adopted, utility, result.std_error, amended)
+        return self.evaluated[state]
+
+    def concede(self) -> bool:
+        """Step 1: concede until the target is met; whether it was."""
+        while self.p < self.target:
+            best = None
+            for k, j in enumerate(self.state):
+                if j == 0:
+                    continue
+                new = _moved(self.state, k, -1)
+                p_new, u_new, _, _ = self.evaluate(new)
+                gain, loss = p_new - self.p, self.u - u_new
+                if gain > 0:
+                    ratio = math.inf if loss <= 1e-15 else gain / loss
+                    key = (2, ratio, gain) if math.isinf(ratio) else (1, ratio, gain)
+                else:  # nothing helps at once: take the least harmful step toward the status quo
+                    ratio, key = gain / loss if loss > 1e-15 else 0.0, (0, gain, -loss)
+                if best is None or key > best[0]:
+                    best = (key, k, new, ratio)
+            if best is None:
+                break
+            _, k, new, ratio = best
+            self.record("concede", new, k, gain_per_utility=ratio)
+            self.visited.append(self.state)
+        return self.p >= self.target
+
+    def strengthen_back(self) -> None:
+        """Steps 2-3: strengthen back, then try swaps, until neither helps."""
+        while True:
+            while (step := self.best_strengthening()) is not None:
+                self.record("strengthen", step, *self.moved_provisions(step))
+            swap = self.best_swap()
+            if swap is None:
+                break
+            self.record("swap", swap, *self.moved_provisions(swap))
+
+    def best_strengthening(self) -> tuple[int, ...] | None:
+        """The one-step strengthening that gains the sponsor most and keeps the target."""
+        best = None
+        for k, j in enumerate(self.state):
+            if j == self.tracks[k].top:
+                continue
+            new = _moved(self.state, k, +1)
+            p_new, u_new, _, _ = self.evaluate(new)
+            if p_new >= self.target and u_new >= self.u - 1e-12:
+                key = (u_new - self.u, p_new)
+                if best is None or key > best[0]:
+                    best = (key, new)
+        return None if best is None else best[1]
+
+    def best_swap(self) -> tuple[int, ...] | None:
+        """The trade of one step for another that raises the sponsor's utility most."""
+        best = None
+        for a, ja in enumerate(self.state):
+            if ja == self.tracks[a].top:
+                continue
+            for b, jb in enumerate(self.state):
+                if b == a or jb == 0:
+                    continue
+                new = _moved(_moved(self.state, a, +1), b, -1)
+                p_new, u_new, _, _ = self.evaluate(new)
+                if p_new >= self.target and u_new > self.u + 1e-12:
+                    key = (u_new - self.u, p_new)
+                    if best is None or key > best[0]:
+                        best = (key, new)
+        return None if best is None else best[1]
+
+    def moved_provisions(self, new: tuple[int, ...]) -> list[int]:
+        """Indices of the provisions ``new`` moves (strengthened first, as a swap reports them)."""
+        up = [k for k, (j, n) in enumerate(zip(self.state, new, strict=True)) if n > j]
+        down = [k for k, (j, n) in enumerate(zip(self.state, new, strict=True)) if n < j]
+        return up + down
+
+    def record(self, phase: str, new: tuple[int, ...], *moved: int,
+               gain_per_utility: float | None = None) -> None:
+        """Make ``new`` the current text and add the move to it to the path."""
+        self.p, self.u, _, _ = self.evaluate(new)
+        changes = tuple(self.change(new, k) for k in moved)
+        self.path.append(Move(phase, changes, self.p, self.u, gain_per_utility))
+        self.state = new
+
+    def change(self, new: tuple[int, ...], k: int) -> Change:
+        """Provision ``k``'s move from the current text to ``new``."""
+        t = self.tracks[k]
+        _, text, _ = _real_value(t.entry, t.grid[new[k]])
+        return Change(t.kind, t.grid[self.state[k]], t.grid[new[k]], text)
+
+    def fall_back_to_most_adoptable(self) -> None:
+        """Target out of reach: keep the most adoptable text on the path, and the path to it."""
+        best_at = max(range(len(self.visited)),
+                      key=lambda i: (self.evaluated[self.visited[i]][0], i))
+        self.state, self.path = self.visited[best_at], self.path[:best_at]
+
+
+def _moved(state: tuple[int, ...], k: int, by: int) -> tuple[int, ...]:
+    return tuple(j + by if i == k else j for i, j in enumerate(state))
+
+
 def negotiate(
     scenario: Scenario | str | os.PathLike,
     draft: str | Draft | None = None,
@@ -574,119 +708,17 @@ def negotiate(
     if forms not in ("continuous", "named"):
         raise InputError(f"forms must be 'continuous' or 'named', got {forms!r}")
     sponsor = _sponsor_iv(scenario, base, sponsor)
-    sponsor_index = scenario.council.members.index(sponsor)
-    tracks = _tracks(scenario, base, int(steps), forms)
-    utility_model = RandomUtilityModel()
-    cache: dict[tuple[int, ...], tuple[float, float, float, Draft]] = {}
-
-    def text(state: tuple[int, ...]) -> Draft:
-        if state == top:
-            return base
-        provisions = [p for t, j in zip(tracks, state, strict=True)
-                      if (p := _provision_at(t, j)) is not None]
-        return base.model_copy(update={
-            "id": f"{base.id}-negotiated",
-            "title": f"{base.title or base.id} (negotiated: P(adopted) >= {target:g})",
-            "provisions": tuple(provisions),
-            "note": f"councilsim.negotiate for {sponsor}, target {target:g}, from {base.id!r}",
-        })
-
-    def evaluate(state: tuple[int, ...]) -> tuple[float, float, float, Draft]:
-        if state not in cache:
-            amended = text(state)
-            result = simulate_text(scenario, amended, engine)
-            utility = float(utility_model.prepare(scenario, amended).mean[sponsor_index])
-            cache[state] = (result.p_adopted, utility, result.std_error, amended)
-        return cache[state]
-
-    def moved(state, k, by):
-        return tuple(j + by if i == k else j for i, j in enumerate(state))
-
-    def change(state, new, k) -> Change:
-        t = tracks[k]
-        _, txt, _ = _real_value(t.entry, t.grid[new[k]])
-        return Change(t.kind, t.grid[state[k]], t.grid[new[k]], txt)
-
-    top = tuple(t.top for t in tracks)
-    zero = tuple(0 for _ in tracks)
-    state = top
-    path: list[Move] = []
-    visited = [state]  # visited[i] is the text after path[:i]
-    p, u, _, _ = evaluate(state)
-
-    # 1. Concede until the target is met.
-    while p < target:
-        best = None
-        for k, j in enumerate(state):
-            if j == 0:
-                continue
-            new = moved(state, k, -1)
-            p_new, u_new, _, _ = evaluate(new)
-            gain, loss = p_new - p, u - u_new
-            if gain > 0:
-                ratio = math.inf if loss <= 1e-15 else gain / loss
-                key = (2, ratio, gain) if math.isinf(ratio) else (1, ratio, gain)
-            else:  # nothing helps at once: take the least harmful step toward the status quo
-                ratio, key = gain / loss if loss > 1e-15 else 0.0, (0, gain, -loss)
-            if best is None or key > best[0]:
-                best = (key, k, new, ratio)
-        if best is None:
-            break
-        _, k, new, ratio = best
-        p, u, _, _ = evaluate(new)
-        path.append(Move("concede", (change(state, new, k),), p, u, ratio))
-        state = new
-        visited.append(state)
-
-    reached = p >= target
-    if not reached:
-        # Every provision is at the status quo: hand back the most adoptable text on the path,
-        # and the path up to it.
-        best_at = max(range(len(visited)), key=lambda i: (cache[visited[i]][0], i))
-        state, path = visited[best_at], path[:best_at]
+    search = _Search(scenario, base, _tracks(scenario, base, int(steps), forms),
+                     engine=engine, sponsor=sponsor, target=target)
+    reached = search.concede()
+    if reached:
+        search.strengthen_back()
     else:
-        # 2-3. Strengthen back, then try swaps, until neither helps.
-        while True:
-            while True:
-                best = None
-                for k, j in enumerate(state):
-                    if j == tracks[k].top:
-                        continue
-                    new = moved(state, k, +1)
-                    p_new, u_new, _, _ = evaluate(new)
-                    if p_new >= target and u_new >= u - 1e-12:
-                        key = (u_new - u, p_new)
-                        if best is None or key > best[0]:
-                            best = (key, k, new)
-                if best is None:
-                    break
-                _, k, new = best
-                p, u, _, _ = evaluate(new)
-                path.append(Move("strengthen", (change(state, new, k),), p, u))
-                state = new
-            best = None
-            for a, ja in enumerate(state):
-                if ja == tracks[a].top:
-                    continue
-                for b, jb in enumerate(state):
-                    if b == a or jb == 0:
-                        continue
-                    new = moved(moved(state, a, +1), b, -1)
-                    p_new, u_new, _, _ = evaluate(new)
-                    if p_new >= target and u_new > u + 1e-12:
-                        key = (u_new - u, p_new)
-                        if best is None or key > best[0]:
-                            best = (key, a, b, new)
-            if best is None:
-                break
-            _, a, b, new = best
-            p, u, _, _ = evaluate(new)
-            path.append(Move("swap", (change(state, new, a), change(state, new, b)), p, u))
-            state = new
-
-    p, u, error, amended = evaluate(state)
-    p0, u0, _, _ = evaluate(top)
-    p_sq, u_sq, _, _ = evaluate(zero)
+        search.fall_back_to_most_adoptable()
+    tracks, state = search.tracks, search.state
+    p, u, error, amended = search.evaluate(state)
+    p0, u0, _, _ = search.evaluate(search.top)
+    p_sq, u_sq, _, _ = search.evaluate(search.zero)
     rows = []
     q_all = scenario.status_quo_severities()
     for t, j in zip(tracks, state, strict=True):
@@ -735,12 +767,12 @@ def negotiate(
         status_quo_p_adopted=p_sq,
         status_quo_utility=u_sq,
         provisions=tuple(rows),
-        path=tuple(path),
+        path=tuple(search.path),
         draft=amended,
         method=engine.method,
         steps=int(steps),
         forms=forms,
-        evaluations=len(cache),
+        evaluations=len(search.evaluated),
         draws=engine.draws,
         seed=engine.seed,
         scenario_title=scenario.title,

@@ -19,15 +19,13 @@ from types import MappingProxyType
 from typing import Any
 
 from councilsim._bundled import read_record
-from councilsim.history.record import (
+from councilsim.history._topics import (
     TOPIC_GROUPS,
-    History,
-    RecordedVote,
     normalise_text,
     searchable,
-    seats_and_threshold,
     topic_group_regexes,
 )
+from councilsim.history.record import History, RecordedVote, seats_and_threshold
 
 __all__ = [
     "CAMPS",

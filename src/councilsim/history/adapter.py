@@ -32,8 +32,9 @@ from typing import Any
 
 from councilsim.errors import InputError
 from councilsim.history._textfacts import TextContext, topic_groups
+from councilsim.history._topics import TOPIC_GROUPS
 from councilsim.history.calibration import Calibration
-from councilsim.history.record import TOPIC_GROUPS, RecordedVote
+from councilsim.history.record import RecordedVote
 from councilsim.models import Bloc, Draft, Member, Scenario
 
 __all__ = ["AXIS_BLOC", "CALIBRATED_FIELDS", "calibrated_scenario", "text_scenario"]

@@ -77,6 +77,7 @@ from councilsim.history._textfacts import (
     last_votes_table,
     usable,
 )
+from councilsim.history._topics import TOPIC_GROUPS, topic_test
 from councilsim.history.adapter import text_scenario
 from councilsim.history.calibration import FORECAST_SETTINGS, calibrate
 from councilsim.history.features import facts_table
@@ -86,13 +87,7 @@ from councilsim.history.logistic import (
     one_blas_thread,
     training_set,
 )
-from councilsim.history.record import (
-    TOPIC_GROUPS,
-    History,
-    RecordedVote,
-    bundled_history,
-    topic_test,
-)
+from councilsim.history.record import History, RecordedVote, bundled_history
 from councilsim.history.scoring import (
     CLIP,
     brier_score,

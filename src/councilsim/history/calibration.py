@@ -79,9 +79,9 @@ from councilsim.history._textfacts import (
     sponsor_codes,
     usable,
 )
+from councilsim.history._topics import TOPIC_GROUPS
 from councilsim.history.features import facts_table
 from councilsim.history.record import (
-    TOPIC_GROUPS,
     DateLike,
     FrozenDict,
     History,

@@ -36,7 +36,8 @@ from types import MappingProxyType
 import numpy as np
 
 from councilsim.history._textfacts import agenda_groups, sponsor_codes
-from councilsim.history.record import TOPIC_GROUPS, History, RecordedVote, normalise_text
+from councilsim.history._topics import TOPIC_GROUPS, normalise_text
+from councilsim.history.record import History, RecordedVote
 
 __all__ = [
     "CAMPS",

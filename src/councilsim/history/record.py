@@ -19,27 +19,28 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
 import gc
-import gzip
-import hashlib
-import io
 import re
-import tomllib
 import unicodedata
-import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib import resources
+from functools import cache
 from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn, overload
 
 from councilsim._bundled import member_names_by_code
 from councilsim._frozen import FrozenDict
-from councilsim.errors import DataIntegrityError, InputError
+from councilsim.errors import InputError
+from councilsim.history._storage import (
+    RECORD_FILES,
+    RecordIntegrityError,
+    column_positions,
+    read_verified_tables,
+    verify_record,
+)
+from councilsim.history._topics import TOPIC_GROUPS, normalise_text, topic_test
 from councilsim.models import Council
 
 __all__ = [
@@ -55,22 +56,8 @@ __all__ = [
     "verify_record",
 ]
 
-#: The bundled files, in the order they are verified.
-RECORD_FILES = (
-    "drafts",
-    "votes",
-    "vetoes",
-    "members_by_year",
-    "rule_check_exceptions",
-    "sponsors_researched",
-)
-
 #: Kinds of text put to the vote (``item_type`` in ``drafts.csv``).
 ITEM_TYPES = ("resolution", "draft", "amendment")
-
-_PACKAGE = "councilsim"
-_DATA_DIR = "data/unsc"
-_MANIFEST = "MANIFEST.toml"
 
 #: ``RecordedVote.source`` of the texts of the shipped record.
 BUNDLED = "bundled"
@@ -83,40 +70,6 @@ ENLARGEMENT = dt.date(1966, 1, 1)
 def seats_and_threshold(date: dt.date) -> tuple[int, int]:
     """Seats of the Council and yes votes needed to adopt on ``date`` (11 and 7, then 15 and 9)."""
     return (11, 7) if date < ENLARGEMENT else (15, 9)
-
-
-class RecordIntegrityError(DataIntegrityError, ValueError):
-    """A bundled record file does not match ``MANIFEST.toml`` (damaged or edited data).
-
-    Also a ``ValueError``, as it was before the error hierarchy, so that existing handlers work.
-
-    Parameters
-    ----------
-    file : str
-        File name inside ``councilsim/data/unsc``.
-    problem : str
-        What differs, e.g. ``"sha256 and row count"``.
-    expected, found : str
-        What the manifest records and what the file holds.
-
-    Attributes
-    ----------
-    file, problem, expected, found : str
-        As given.
-    """
-
-    def __init__(self, file: str, problem: str, expected: str, found: str) -> None:
-        self.file, self.problem, self.expected, self.found = file, problem, expected, found
-        super().__init__(
-            f"bundled record file {file!r} failed its integrity check ({problem}): "
-            f"expected {expected}, found {found}. The package data is damaged or was edited "
-            f"without updating {_MANIFEST}: reinstall councilsim, or, after a reviewed change of "
-            f"the data, regenerate {_MANIFEST} (see the comment at its top)."
-        )
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # The default reduction would call __init__ with the formatted message only.
-        return (type(self), (self.file, self.problem, self.expected, self.found))
 
 
 _EMPTY_VOTES: Mapping[str, str] = FrozenDict()
@@ -342,260 +295,8 @@ def _shared_council(
 
 
 # --------------------------------------------------------------------------------------------
-# Topic groups
+# Building the votes from the verified files
 # --------------------------------------------------------------------------------------------
-
-#: Named topic groups for :meth:`History.filter`: keywords looked for in a vote's topic and title.
-#: Matching ignores case and the kind of apostrophe; a keyword matches whole words only, a
-#: trailing ``*`` lets the last word continue (``"syria*"`` matches "Syria" and "Syrian"), and a
-#: leading ``-`` excludes texts that mention it (``"-papua new guinea"`` in ``"africa"``).
-#: Because the topic is the agenda wording, some texts escape their group: the vetoed Syria
-#: drafts of 2011-2020 are filed under "The situation in the Middle East" and carry no title, so
-#: they are in ``"middle-east"`` but not in ``"syria"``.
-TOPIC_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        # The 1718 sanctions committee and the panel of experts of resolution 1874 are the DPRK
-        # regime; the 2020 written-procedure renewal (S/RES/2515) is only recognisable by that.
-        "dprk": (
-            "democratic people's republic of korea",
-            "dprk",
-            "north korea*",
-            "resolution 1718",
-            "resolution 1874",
-        ),
-        "non-proliferation": (
-            "non-proliferation",
-            "nonproliferation",
-            "weapons of mass destruction",
-            "nuclear",
-        ),
-        "iran": ("iran", "iranian"),
-        "iraq": ("iraq*", "kuwait*"),
-        "middle-east": (
-            "middle east",
-            "palestin*",
-            "israel*",
-            "leban*",
-            "syria*",
-            "golan",
-            "undof",
-            "unifil",
-            "jerusalem",
-            "gaza",
-            "west bank",
-            "occupied arab territories",
-            "yemen*",
-        ),
-        "syria": ("syria*",),
-        "ukraine": ("ukraine",),  # whole word: not the "Ukrainian SSR" letter of 1946
-        "former-yugoslavia": (
-            "yugoslav*",
-            "bosnia*",
-            "croatia*",
-            "kosovo",
-            "macedonia*",
-            "serbia*",
-            "srebrenica",
-        ),
-        "afghanistan": ("afghan*",),
-        "sanctions": ("sanction*", "embargo*", "restrictive measures"),
-        "africa": (
-            "africa*",  # South Africa, Central African Republic, South West Africa, ...
-            "algeria*",
-            "angola*",
-            "benin",
-            "botswana",
-            "burkina faso",
-            "burundi*",
-            "cabo verde",
-            "cape verde",
-            "cameroon",
-            "chad",
-            "comoros",
-            "congo*",
-            "cote d'ivoire",
-            "côte d'ivoire",
-            "djibouti",
-            "egypt*",
-            "equatorial guinea",
-            "eritrea*",
-            "eswatini",
-            "swaziland",
-            "ethiopia*",
-            "gabon",
-            "gambia",
-            "ghana",
-            "guinea",
-            "guinea-bissau",
-            "-papua new guinea",
-            "kenya*",
-            "lesotho",
-            "liberia*",
-            "libya*",
-            "madagascar",
-            "malawi",
-            "mali",
-            "malian",
-            "mauritania*",
-            "mauritius",
-            "morocc*",
-            "mozambique",
-            "namibia*",
-            "niger",
-            "nigeria*",
-            "rwanda*",
-            "sao tome",
-            "senegal*",
-            "seychelles",
-            "sierra leone",
-            "somali*",
-            "sudan*",
-            "darfur",
-            "tanzania",
-            "togo",
-            "tunisia*",
-            "uganda*",
-            "western sahara",
-            "zambia*",
-            "zimbabwe*",
-            "rhodesia*",
-            "zaire",
-            "great lakes",
-            "sahel",
-        ),
-    }
-)
-
-
-def normalise_text(text: str) -> str:
-    # The sources mix straight, curly and back-tick apostrophes and irregular spacing.
-    text = text.casefold().replace("\u2019", "'").replace("`", "'")
-    return " ".join(text.split())
-
-
-def _keyword_pattern(keyword: str) -> str:
-    # Keywords start and end with a letter, so \b marks a word edge; a trailing "*" drops the end.
-    prefix = keyword.endswith("*")
-    return re.escape(normalise_text(keyword.rstrip("*"))) + ("" if prefix else r"\b")
-
-
-def _alternation(keywords: Iterable[str]) -> re.Pattern[str]:
-    # One leading \b for the whole alternation: far faster than a boundary test per keyword.
-    return re.compile(r"\b(?:" + "|".join(_keyword_pattern(k) for k in keywords) + ")")
-
-
-@cache
-def topic_group_regexes(name: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
-    keywords = TOPIC_GROUPS[name]
-    exclude = [k[1:] for k in keywords if k.startswith("-")]
-    return (
-        _alternation(k for k in keywords if not k.startswith("-")),
-        _alternation(exclude) if exclude else None,
-    )
-
-
-@lru_cache(maxsize=8192)
-def searchable(topic: str, title: str) -> str:
-    # Cached: filters by topic group scan every vote, and there are ~3,000 distinct texts.
-    return normalise_text(f"{topic} {title}")
-
-
-# --------------------------------------------------------------------------------------------
-# Reading and verifying the files
-# --------------------------------------------------------------------------------------------
-
-
-def _read_bytes(filename: str) -> bytes:
-    """Raw bytes of a file in ``councilsim/data/unsc`` (the one place the package data is read)."""
-    return resources.files(_PACKAGE).joinpath(f"{_DATA_DIR}/{filename}").read_bytes()
-
-
-def _manifest() -> dict[str, dict[str, Any]]:
-    try:
-        raw = _read_bytes(_MANIFEST)
-    except FileNotFoundError:
-        raise RecordIntegrityError(
-            _MANIFEST, "missing", f"{_DATA_DIR}/{_MANIFEST} inside the package", "no such file"
-        ) from None
-    try:
-        files = tomllib.loads(raw.decode("utf-8"))["files"]
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError) as err:
-        raise RecordIntegrityError(
-            _MANIFEST, "unreadable", "a TOML table [files.<name>] per file", repr(err)
-        ) from None
-    missing = [name for name in RECORD_FILES if name not in files]
-    if missing:
-        raise RecordIntegrityError(
-            _MANIFEST,
-            "incomplete",
-            f"entries for {', '.join(RECORD_FILES)}",
-            f"no entry for {', '.join(missing)}",
-        )
-    return files
-
-
-def _parse_csv(raw: bytes) -> tuple[list[str], list[list[str]]]:
-    text = gzip.decompress(raw).decode("utf-8")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if not rows:
-        return [], []
-    return rows[0], rows[1:]
-
-
-def _read_verified(name: str, entry: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
-    filename = entry.get("file", f"{name}.csv.gz")
-    try:
-        raw = _read_bytes(filename)
-    except FileNotFoundError:
-        raise RecordIntegrityError(filename, "missing", "a file", "no such file") from None
-    digest = hashlib.sha256(raw).hexdigest()
-    try:
-        header, rows = _parse_csv(raw)
-        found_rows = f"{len(rows)} rows"
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as err:
-        header, rows, found_rows = [], [], f"content unreadable ({err})"
-    expected_rows = f"{entry.get('rows')} rows"
-    bad_digest, bad_rows = digest != entry.get("sha256"), found_rows != expected_rows
-    if bad_digest or bad_rows:
-        # Report both checks at once: the row count says how the file was changed.
-        problems = [p for p, bad in (("sha256", bad_digest), ("row count", bad_rows)) if bad]
-        raise RecordIntegrityError(
-            filename,
-            " and ".join(problems),
-            f"sha256 {entry.get('sha256')}, {expected_rows}",
-            f"sha256 {digest}, {found_rows}",
-        )
-    return header, rows
-
-
-def verify_record() -> dict[str, int]:
-    """Check every bundled file against ``MANIFEST.toml`` (SHA-256 and row count).
-
-    Reads the files afresh (no cache), so it can be run after an installation or in CI.
-
-    Returns
-    -------
-    dict of str to int
-        Number of data rows of each file, by name (``"drafts"``, ``"votes"``, ...).
-
-    Raises
-    ------
-    RecordIntegrityError
-        Naming the first file that differs, with what was expected and what was found.
-    """
-    manifest = _manifest()
-    return {name: len(_read_verified(name, manifest[name])[1]) for name in RECORD_FILES}
-
-
-def _columns(header: list[str], name: str, wanted: Iterable[str]) -> dict[str, int]:
-    positions = {column: i for i, column in enumerate(header)}
-    missing = [column for column in wanted if column not in positions]
-    if missing:
-        raise RecordIntegrityError(
-            f"{name}.csv.gz", "columns", f"columns {', '.join(missing)}", f"header {header}"
-        )
-    return positions
-
 
 # Country names that themselves contain " and ", so a sponsor list "A and B" is split only
 # elsewhere.
@@ -671,8 +372,8 @@ class _Built(NamedTuple):
 def _build_votes(
     drafts: tuple[list[str], list[list[str]]], votes: tuple[list[str], list[list[str]]]
 ) -> _Built:
-    d = _columns(drafts[0], "drafts", _DRAFT_COLUMNS)
-    v = _columns(votes[0], "votes", _VOTE_COLUMNS)
+    d = column_positions(drafts[0], "drafts", _DRAFT_COLUMNS)
+    v = column_positions(votes[0], "votes", _VOTE_COLUMNS)
 
     # One pass over the 42k member rows, grouping them by text; everything else works per text.
     grouped: dict[str, list[list[str]]] = {}
@@ -798,11 +499,10 @@ def load_record() -> _Record:
 
 
 def _parse_record() -> _Record:
-    manifest = _manifest()
-    tables = {name: _read_verified(name, manifest[name]) for name in RECORD_FILES}
+    tables = read_verified_tables()
     built = _build_votes(tables["drafts"], tables["votes"])
     header, rows = tables["rule_check_exceptions"]
-    cols = _columns(header, "rule_check_exceptions", ("vote_id", "status"))
+    cols = column_positions(header, "rule_check_exceptions", ("vote_id", "status"))
     exceptions = MappingProxyType({row[cols["vote_id"]]: row[cols["status"]] for row in rows})
     return _Record(History(built.votes), exceptions, built.seat_codes, built.member_codes)
 
@@ -818,24 +518,6 @@ def bundled_history() -> History:
 def _clear_cache() -> None:
     """Forget the parsed record (tests that substitute the data files use this)."""
     load_record.cache_clear()
-
-
-def _manifest_text() -> str:
-    """Return the content ``MANIFEST.toml`` should have for the files as they are now."""
-    shipped = _read_bytes(_MANIFEST).decode("utf-8")
-    header = shipped.split("\nschema =", 1)[0]
-    lines = [header, "schema = 1", ""]
-    for name in RECORD_FILES:
-        filename = f"{name}.csv.gz"
-        raw = _read_bytes(filename)
-        lines += [
-            f"[files.{name}]",
-            f'file = "{filename}"',
-            f'sha256 = "{hashlib.sha256(raw).hexdigest()}"',
-            f"rows = {len(_parse_csv(raw)[1])}",
-            "",
-        ]
-    return "\n".join(lines[:-1]) + "\n"
 
 
 # --------------------------------------------------------------------------------------------
@@ -1195,23 +877,6 @@ class History(Sequence[RecordedVote]):
                 if column in frame:
                     frame[column] = frame[column].astype("Int64")  # missing counts stay <NA>
         return frame
-
-
-def topic_test(topic: str) -> Callable[[RecordedVote], bool]:
-    if topic in TOPIC_GROUPS:
-        include, exclude = topic_group_regexes(topic)
-
-        def in_group(vote: RecordedVote) -> bool:
-            text = searchable(vote.topic, vote.title)
-            if include.search(text) is None:
-                return False
-            return exclude is None or exclude.search(text) is None
-
-        return in_group
-    needle = normalise_text(topic)
-    if not needle:
-        raise InputError("topic must not be empty")
-    return lambda vote: needle in searchable(vote.topic, "")
 
 
 _PERMANENT_SEATS = ("CHN", "FRA", "GBR", "RUS", "USA")

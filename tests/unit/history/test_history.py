@@ -20,6 +20,7 @@ from councilsim.history import (
     load_history,
     verify_record,
 )
+from councilsim.history import _storage as storage_module
 from councilsim.history import record as record_module
 from councilsim.models import Council
 
@@ -83,12 +84,12 @@ def _data_bytes(filename: str) -> bytes:
 
 
 def _with_replaced(monkeypatch, filename: str, content: bytes) -> None:
-    original = record_module._read_bytes
+    original = storage_module._read_bytes
 
     def reader(name: str) -> bytes:
         return content if name == filename else original(name)
 
-    monkeypatch.setattr(record_module, "_read_bytes", reader)
+    monkeypatch.setattr(storage_module, "_read_bytes", reader)
 
 
 # --- loading and integrity -------------------------------------------------------------------
@@ -115,7 +116,7 @@ def test_manifest_records_the_shipped_files():
         assert entry["rows"] == ROWS[name]
         assert entry["sha256"] == hashlib.sha256(_data_bytes(entry["file"])).hexdigest()
     # The regeneration recipe in its header reproduces it exactly.
-    assert record_module._manifest_text() == _data_bytes("MANIFEST.toml").decode()
+    assert storage_module.manifest_text() == _data_bytes("MANIFEST.toml").decode()
 
 
 def test_load_is_cached_and_complete(history):
@@ -183,14 +184,14 @@ def test_unreadable_file_is_refused(monkeypatch, fresh_cache):
 
 
 def test_missing_manifest_is_reported(monkeypatch, fresh_cache):
-    original = record_module._read_bytes
+    original = storage_module._read_bytes
 
     def reader(name: str) -> bytes:
         if name == "MANIFEST.toml":
             raise FileNotFoundError(name)
         return original(name)
 
-    monkeypatch.setattr(record_module, "_read_bytes", reader)
+    monkeypatch.setattr(storage_module, "_read_bytes", reader)
     with pytest.raises(RecordIntegrityError, match="MANIFEST.toml"):
         load_history()
 
