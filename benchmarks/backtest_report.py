@@ -13,7 +13,8 @@ log loss, mean forecast against the share adopted, ROC-AUC, UNBench's protocol (
 "not adopted", hard labels at 0.5: accuracy, balanced accuracy, F1, MCC), how often the actual
 vetoer of a vetoed draft is the top veto risk, member votes (Y/N/A balanced accuracy and macro-F1
 against "everyone votes yes") and the reliability tables; then the markdown table the README
-carries (``tests/integration/test_readme_backtest.py`` keeps them equal) and the wall-clock time of the whole
+carries (``tests/integration/test_readme_backtest.py`` keeps them equal) and the wall-clock time of
+the whole
 2010-2025 backtest (a separate run; target 60 s on two cores).
 
 How the published settings were chosen. The model's options (window and half-life of the time

@@ -7,7 +7,8 @@ table is generated, never typed by hand::
     python scripts/scenario_table.py            # every draft of every scenario
     python scripts/scenario_table.py --recorded # only drafts that were put to a vote
 
-``RECORDED`` is the one list of what really happened; ``tests/integration/test_scenarios.py`` asserts the
+``RECORDED`` is the one list of what really happened; ``tests/integration/test_scenarios.py``
+asserts the
 same claims (:func:`mismatches`). The exit code is 1 when a scenario no longer matches its record.
 """
 

@@ -17,11 +17,13 @@ DATA = Path("src/councilsim/data/unsc")
 
 
 def rows(name):
+    """The rows of a bundled record file, as dicts."""
     text = gzip.decompress((DATA / f"{name}.csv.gz").read_bytes()).decode("utf-8")
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 def main():
+    """Write members_by_year with the UN names derived from the votes."""
     membership = rows("members_by_year")
     names = un_member_names(rows("votes"), membership)
     columns = [c for c in membership[0] if c != "member_name_un"]

@@ -11,7 +11,8 @@
   wording) dated **strictly before** the text, within :data:`LOOKBACK_YEARS`.
 
 Nothing else of the record is read: changing any text dated on or after a date leaves the facts
-of every text dated before it unchanged (``tests/unit/history/test_features.py`` checks this property).
+of every text dated before it unchanged (``tests/unit/history/test_features.py`` checks this
+property).
 
 Sponsors. An empty ``sponsors`` field means *unknown* (SOURCE.md, "Revisions"), never "nobody":
 :attr:`PreVoteFacts.sponsors_known` is then False and the camp fields are ``None``. In the vector
