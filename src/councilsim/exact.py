@@ -525,21 +525,6 @@ def _integrate_group_shocks(layout: _Layout, products: np.ndarray) -> np.ndarray
     return np.ascontiguousarray(layout.shock_w @ flat).view(complex)
 
 
-def _outside_at_points(layout: _Layout, others: np.ndarray, mood_w: np.ndarray) -> np.ndarray:
-    """The other groups' transform weighted to each point of a group: ``(laws, K, P, H)``.
-
-    ``others`` is ``(laws, K, G, H)``: at each mood node, the product of every other group's
-    transform.
-    """
-    if layout.shock_w is None:
-        return _real_matmul(layout.kernel, others, axis=2)
-    by_node = others * mood_w[:, None]  # (laws, 1, G, H)
-    points = _buffer(layout, "outside", by_node.shape[:-1] + layout.shock_w.shape
-                     + by_node.shape[-1:], complex)  # (laws, 1, G, J, H)
-    np.multiply(by_node[..., :, None, :], layout.shock_w[:, None], out=points)
-    return points.reshape(others.shape[:2] + (-1, others.shape[-1]))
-
-
 def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
     """Tallies, vote probabilities, veto probabilities and P(decisive) of laws of one structure.
 
@@ -592,14 +577,16 @@ def _evaluate(laws: Sequence[VoteLaw], nodes: int, decisive: bool):
     start = 0
     for layout, veto, factors, groups in batches:
         size = groups.shape[1]
-        outside = _outside_at_points(layout, others[:, start : start + size],
-                                     structure.weights[0])
-        start += size
         mates = _exclusive_products(factors, axis=2, layout=layout)  # (laws, K, M, P, H)
-        weighted = _buffer(layout, "readout", outside.shape + readout.shape[-1:], complex)
-        np.multiply(outside[..., None], readout, out=weighted)
-        weighted = weighted.reshape(outside.shape[:2] + (-1, 2))
-        both = (mates.reshape(mates.shape[:3] + (-1,)) @ weighted).real  # (laws, K, M, 2)
+        if layout.shock_w is None:
+            outside = _real_matmul(layout.kernel, others[:, start : start + size], axis=2)
+            weighted = outside[..., None] * readout  # (laws, K, P, H, 2)
+            weighted = weighted.reshape(outside.shape[:2] + (-1, 2))
+            both = (mates.reshape(mates.shape[:3] + (-1,)) @ weighted).real  # (laws, K, M, 2)
+        else:
+            both = _read_product_grid(layout, mates, None, others[:, start : start + size],
+                                      structure.weights[0], readout)
+        start += size
         p_decisive[:, layout.gather] = np.where(veto > 0, both[..., 1], both[..., 0])
     return tallies, vote_probs, p_veto, p_decisive[:, :seats]
 
@@ -626,7 +613,7 @@ def _p_veto(holders: list, seats: int, threshold: int, mood_w: np.ndarray) -> np
     in the all-outcomes channel (the other groups' by exclusive products, as for
     P(decisive)). 0 for members without a veto. ``holders`` holds ``(layout, veto, p_no,
     factors, groups)`` per batch, the last three of the all-outcomes channel; ``mood_w`` the
-    mood nodes' weights (for product-grid layouts, :func:`_outside_at_points`).
+    mood nodes' weights (for product-grid layouts, :func:`_read_product_grid`).
     """
     laws = holders[0][1].shape[0]
     p_veto = np.zeros((laws, seats + 1))
@@ -641,17 +628,52 @@ def _p_veto(holders: list, seats: int, threshold: int, mood_w: np.ndarray) -> np
             # Only the holders' groups: their members' exclusive products (the others in the
             # group) times the holder's P(no) times the other groups, read at >= threshold.
             used, which = np.unique(group, return_inverse=True)
-            mates = _exclusive_products(factors[:, used], axis=2)[:, which, slot]  # (laws,V,P,H)
             if layout.shock_w is None:
+                mates = _exclusive_products(factors[:, used], axis=2)[:, which, slot]
                 outside = _real_matmul(layout.kernel[used], others[:, start + used], axis=2)
-            else:  # a product grid (mood node x shock point): no kernel
-                outside = _outside_at_points(layout, others[:, start + used], mood_w)
-            outside = outside[:, which]
-            joint = mates * outside * p_no[:, group, slot, :, None]
-            value = (joint @ readout).real.sum(axis=-1)  # (laws, V)
+                joint = mates * outside[:, which] * p_no[:, group, slot, :, None]
+                value = (joint @ readout).real.sum(axis=-1)  # (laws, V)
+            else:
+                mates = _exclusive_products(factors, axis=2, layout=layout)
+                value = _read_product_grid(layout, mates, p_no, others[:, start : start + 1],
+                                           mood_w, readout[:, None])[:, group, slot, 0]
             p_veto[:, layout.gather[group, slot]] = np.where(veto[:, group, slot] > 0, value, 0.0)
         start += groups.shape[1]
     return p_veto[:, :seats]
+
+
+def _read_product_grid(layout: _Layout, mates: np.ndarray, p_no: np.ndarray | None,
+                       others: np.ndarray, mood_w: np.ndarray, readout: np.ndarray
+                       ) -> np.ndarray:
+    """Sum ``mates * [p_no] * (other groups) * readout`` over a product grid's points and roots.
+
+    ``mates`` is ``(laws, 1, M, P, H)`` (each member's group-mates' product), ``p_no`` None or
+    ``(laws, 1, M, P)``, ``others`` ``(laws, 1, G, H)``, ``readout`` ``(H, R)``; returns the real
+    ``(laws, 1, M, R)``. The weight of point (mood node g, shock point j) factors into
+    ``mood_w[g] shock_w[j]`` and the other groups' transform depends on g alone; so the shock
+    points are summed out first, one real matrix product on real pairs, and only then met with
+    the other groups and the readout at the mood nodes: no ``(points, roots)`` array of the other
+    groups is built (for P(veto) and P(decisive) it dominated the product grid's cost).
+    """
+    laws, groups, size, points, roots = mates.shape
+    nodes = mood_w.size
+    shocks = layout.shock_w.size
+    if p_no is None:
+        weights = np.broadcast_to(layout.shock_w, (laws, groups, size, nodes, 1, shocks))
+    else:
+        weights = _buffer(layout, "veto_w", p_no.shape)
+        np.multiply(p_no.reshape(-1, nodes, shocks), layout.shock_w,
+                    out=weights.reshape(-1, nodes, shocks))
+        weights = weights.reshape(laws, groups, size, nodes, 1, shocks)
+    # (laws, 1, M, G, 1, J) @ (laws, 1, M, G, J, 2H): each node's shock points summed out.
+    by_node = np.matmul(
+        weights, mates.reshape(laws, groups, size, nodes, shocks, roots).view(np.float64)
+    ).reshape(laws, groups, size, -1)
+    # The other groups at each node, weighted and read off, as (re, -im) pairs:
+    # Re(a b) = a.re b.re - a.im b.im.
+    outside = (others * mood_w[:, None])[..., None] * readout  # (laws, 1, G, H, R)
+    pairs = np.stack([outside.real, -outside.imag], axis=-2)  # (laws, 1, G, H, 2, R)
+    return by_node @ pairs.reshape(laws, groups, -1, readout.shape[-1])
 
 
 #: Laws evaluated together by :func:`run_exact_many`: enough to amortise numpy's per-call cost,
