@@ -777,6 +777,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--vetoer", metavar="CODE", help="vetoed by this permanent member")
         sub.add_argument("--outcome", choices=list(_OUTCOMES),
                          help="short: failed without a veto")
+        output_options(sub)
+
+    def output_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--format", choices=["table", "json", "csv"], default="table")
         sub.add_argument("--out", metavar="PATH", help="write here (atomically) instead of stdout")
         record_option(sub)
@@ -799,9 +802,7 @@ def _parser() -> argparse.ArgumentParser:
                     "members' names as the UN wrote them that year")
     show.set_defaults(handler=_cmd_history_show)
     show.add_argument("symbol", metavar="SYMBOL", help="vote id or symbol, e.g. S/RES/2375(2017)")
-    show.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    show.add_argument("--out", metavar="PATH", help="write here (atomically) instead of stdout")
-    record_option(show)
+    output_options(show)
 
     new = add("new", _cmd_new,
               "write a runnable scenario for the Council sitting on a date: its members with "

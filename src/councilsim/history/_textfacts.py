@@ -26,6 +26,7 @@ from councilsim.history._topics import (
     topic_group_regexes,
 )
 from councilsim.history.record import History, RecordedVote, seats_and_threshold
+from councilsim.models import DEFAULT_CAMPS
 
 __all__ = [
     "CAMPS",
@@ -41,7 +42,8 @@ __all__ = [
 ]
 
 #: Default camps of sponsors: a member's response to a text depends on which camp tabled it.
-CAMPS: Mapping[str, tuple[str, ...]] = {"west": ("USA", "GBR", "FRA"), "east": ("RUS", "CHN")}
+#: The sponsor camps the calibration learns responses to: the scenario default (models).
+CAMPS: Mapping[str, tuple[str, ...]] = DEFAULT_CAMPS
 #: Statuses SOURCE.md says not to use for calibration.
 UNUSABLE_STATUSES = frozenset({"incomplete", "suspect_1995", "label_unconfirmed"})
 #: Sponsor names that stand for every elected member of the Council.
@@ -177,10 +179,6 @@ def sponsor_codes(vote: RecordedVote) -> frozenset[str]:
         elif (code := table.get(key)) is not None:
             codes.add(code)
     return frozenset(code for code in codes if code in vote.votes)
-
-
-def _item(vote: RecordedVote) -> str:
-    return normalise_text(vote.topic)
 
 
 def context_from_facts(facts: Any) -> TextContext:

@@ -39,6 +39,7 @@ import numpy as np
 from councilsim.history._textfacts import agenda_groups, sponsor_codes
 from councilsim.history._topics import TOPIC_GROUPS, normalise_text
 from councilsim.history.record import History, RecordedVote
+from councilsim.models import DEFAULT_CAMPS
 
 __all__ = [
     "CAMPS",
@@ -51,7 +52,7 @@ __all__ = [
 
 #: Sponsor camps: seat codes of the permanent members in each.
 CAMPS: Mapping[str, frozenset[str]] = MappingProxyType(
-    {"west": frozenset({"USA", "GBR", "FRA"}), "east": frozenset({"RUS", "CHN"})}
+    {name: frozenset(members) for name, members in DEFAULT_CAMPS.items()}
 )
 _PERMANENT = CAMPS["west"] | CAMPS["east"]
 #: Years of an item's history counted (texts dated in [date - LOOKBACK_YEARS years, date)).
