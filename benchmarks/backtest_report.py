@@ -77,10 +77,18 @@ VARIANTS = {
                                                            effect_sd=_SD10, rival_spread=False),
     "window 20, half-life 6, sd 3, no rival spread": dict(window=20, half_life=6.0,
                                                           rival_spread=False),
-    "window 12, half-life 3, effect sd 3": dict(half_life=3.0),
     "window 20, half-life 6, effect sd 1": dict(window=20, half_life=6.0, effect_sd=_SD1),
     "window 12, half-life 3, sd 3, no rival spread": dict(half_life=3.0, rival_spread=False),
-    "window 12, half-life 2, effect sd 3 (published)": {},
+    # Second round, after the camp-by-topic effects and the counted item history were added
+    # (the published setting of the first round was half-life 2).
+    "window 12, half-life 2, effect sd 3": dict(half_life=2.0),
+    "window 16, half-life 4, effect sd 3": dict(window=16, half_life=4.0),
+    "window 16, half-life 3, effect sd 3": dict(window=16),
+    "window 12, half-life 3, sd 3, camp-topic sd 1.5": dict(
+        effect_sd={**dict.fromkeys(EFFECT_KINDS, 3.0), "camp-topic": 1.5}),
+    "window 12, half-life 3, sd 3, finer quadrature (20 x 9 nodes)": dict(nodes=20,
+                                                                       axis_nodes=9),
+    "window 12, half-life 3, effect sd 3 (published)": {},
 }
 
 #: The founding case: the three drafts, stances calibrated on votes before 1 August 2017.

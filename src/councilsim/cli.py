@@ -729,8 +729,10 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--since", help="first date used (YYYY-MM-DD)")
     calibrate.add_argument("--before", help="use only votes before this date (YYYY-MM-DD)")
     calibrate.add_argument("--half-life", type=float, help="years for a vote's weight to halve")
+    # Spelled out rather than imported: the parser is built before numpy and scipy are loaded
+    # (tests/integration/test_history_cli.py checks it against EFFECT_KINDS).
     calibrate.add_argument("--effects", help="effects of pre-vote facts, comma-separated: topic, "
-                           "sponsor, rival, amendment, history")
+                           "sponsor, camp-topic, rival, amendment, history")
     calibrate.add_argument("--format", choices=["table", "json"], default="table")
     calibrate.add_argument("--out", metavar="PATH")
     record_option(calibrate)

@@ -113,3 +113,13 @@ class _no_raise:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_calibrate_help_names_every_effect_kind(capsys):
+    from councilsim.history.calibration import EFFECT_KINDS
+
+    with pytest.raises(SystemExit):
+        main(["calibrate", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    listed = out.split("comma-separated:")[1].split("--")[0]
+    assert [kind.strip() for kind in listed.split(",")] == list(EFFECT_KINDS)

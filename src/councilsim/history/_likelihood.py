@@ -45,6 +45,7 @@ __all__ = [
     "Data",
     "Problem",
     "effect_keys",
+    "effect_terms",
     "prepare",
     "product_rule",
 ]
@@ -62,10 +63,11 @@ VETO_COST_PRIOR = (math.log(0.5), 2.0)
 #: members keeps the exact engine fast.
 PERMANENT_LOADING_PRIOR_SD = 1.5
 #: Kinds of text effects (see :func:`effect_keys`).
-EFFECT_KINDS = ("topic", "sponsor", "rival", "amendment", "history")
+EFFECT_KINDS = ("topic", "sponsor", "camp-topic", "rival", "amendment", "history")
 #: Default prior sd (utility units) of each kind of effect; effects shrink toward 0.
 EFFECT_PRIOR_SD: Mapping[str, float] = {
-    "topic": 1.0, "sponsor": 1.0, "rival": 1.0, "amendment": 1.0, "history": 1.0
+    "topic": 1.0, "sponsor": 1.0, "camp-topic": 1.0, "rival": 1.0, "amendment": 1.0,
+    "history": 1.0,
 }
 #: Gauss-Hermite nodes for the general appeal and for the East-West position.
 NODES = 24
@@ -75,14 +77,17 @@ _LETTERS = ("Y", "N", "A")
 PERMANENT_SEATS = frozenset({"CHN", "FRA", "GBR", "RUS", "USA"})
 
 
-def effect_keys(
+def effect_terms(
     code: str,
     permanent: bool,
     context: TextContext,
     kinds: Iterable[str],
     camps: Mapping[str, Sequence[str]] = CAMPS,
-) -> list[str]:
-    """Names of the effects that shift ``code``'s support on a text described by ``context``.
+) -> list[tuple[str, float]]:
+    """The effects that shift ``code``'s support on a text described by ``context``.
+
+    Each is a name and the weight its value enters with: 1, except the history terms, which
+    grow with the record (``log(1 + count)``: one recent failure counts less than a dozen).
 
     ``<who>`` is the member's code for a permanent member and ``ELECTED`` (one pooled effect)
     for elected members.
@@ -90,11 +95,14 @@ def effect_keys(
     * ``topic:<group>:<who>``: the text's agenda topic groups (scenario: ``support``);
     * ``sponsor:<who>:self`` when the member sponsors the text, ``sponsor:<who>:<camp>`` when a
       member of the camp does (scenario: ``Member.affinity``, keyed by code or camp);
+    * ``camp-topic:<who>:<camp>:<group>`` for each of the text's topic groups when the camp
+      sponsors it: the response to a camp's texts differs by topic (scenario: folded into
+      ``Member.affinity`` for the scenario's topic);
     * ``rival:<who>`` / ``amendment:<who>`` (scenario: ``Member.rival`` / ``Member.amendment``)
       and ``rival:<who>:<camp>`` when a rival text is on the table and the camp sponsors this
       one (scenario: ``Member.affinity`` of a scenario whose drafts all have rivals);
-    * ``history:<who>:failed`` when a text on the agenda item failed recently and
-      ``history:<who>:vetoed`` when one on its topic was vetoed (scenario: ``support``).
+    * ``history:<who>:failed`` when texts on the agenda item failed recently and
+      ``history:<who>:vetoed`` when texts on its topic were vetoed (scenario: ``support``).
     """
     kinds = set(kinds)
     who = code if permanent else "ELECTED"
@@ -109,6 +117,13 @@ def effect_keys(
             for camp, members in camps.items()
             if context.sponsors.intersection(members)
         )
+    if "camp-topic" in kinds and context.sponsors:
+        keys.extend(
+            f"camp-topic:{who}:{camp}:{group}"
+            for camp, members in camps.items()
+            if context.sponsors.intersection(members)
+            for group in context.topics
+        )
     if "rival" in kinds and context.rival:
         keys.append(f"rival:{who}")
         keys.extend(
@@ -119,11 +134,23 @@ def effect_keys(
     if "amendment" in kinds and context.amendment:
         keys.append(f"amendment:{who}")
     if "history" in kinds:
-        if context.item_failed:
-            keys.append(f"history:{who}:failed")
-        if context.topic_vetoed:
-            keys.append(f"history:{who}:vetoed")
-    return keys
+        weighted = [(f"history:{who}:failed", context.item_failures),
+                    (f"history:{who}:vetoed", context.topic_vetoes)]
+        return [(key, 1.0) for key in keys] + [
+            (key, math.log1p(count)) for key, count in weighted if count
+        ]
+    return [(key, 1.0) for key in keys]
+
+
+def effect_keys(
+    code: str,
+    permanent: bool,
+    context: TextContext,
+    kinds: Iterable[str],
+    camps: Mapping[str, Sequence[str]] = CAMPS,
+) -> list[str]:
+    """Names of the effects of :func:`effect_terms`."""
+    return [key for key, _ in effect_terms(code, permanent, context, kinds, camps)]
 
 
 @dataclass
@@ -140,6 +167,7 @@ class Data:
     type_veto: np.ndarray  # bool: the veto cost applies
     type_class: np.ndarray  # spread class of the type's text
     type_effects: np.ndarray  # (types, E) effect indices, -1 for none
+    type_weights: np.ndarray  # (types, E) the weight each effect enters with (0 for none)
     effect_names: list[str]
     n_classes: int
     text_pattern: np.ndarray
@@ -190,8 +218,8 @@ def prepare(
             m = index_of(codes, code)
             is_perm = code in permanent_codes
             effects = tuple(sorted(
-                index_of(effect_index, key)
-                for key in effect_keys(code, is_perm, context, kinds)
+                (index_of(effect_index, key), weight)
+                for key, weight in effect_terms(code, is_perm, context, kinds)
             ))
             veto = is_perm and code in vote.permanent and not vote.procedural
             key = (m, _LETTERS.index(letter), veto, spread, effects)
@@ -215,8 +243,10 @@ def prepare(
     type_keys = list(types)
     width = max((len(k[4]) for k in type_keys), default=0)
     type_effects = np.full((len(type_keys), max(width, 1)), -1, dtype=np.intp)
+    type_weights = np.zeros((len(type_keys), max(width, 1)))
     for i, key in enumerate(type_keys):
-        type_effects[i, : len(key[4])] = key[4]
+        type_effects[i, : len(key[4])] = [index for index, _ in key[4]]
+        type_weights[i, : len(key[4])] = [weight for _, weight in key[4]]
     code_list = list(codes)
     return Data(
         codes=code_list,
@@ -229,6 +259,7 @@ def prepare(
         type_veto=np.array([k[2] for k in type_keys], dtype=bool),
         type_class=np.array([k[3] for k in type_keys], dtype=np.intp),
         type_effects=type_effects,
+        type_weights=type_weights,
         effect_names=list(effect_index),
         n_classes=2 if rival_spread else 1,
         text_pattern=np.asarray(text_pattern, dtype=np.intp),
@@ -352,7 +383,8 @@ class Problem:
     def offsets(self, effects: np.ndarray) -> np.ndarray:
         """Summed effect shift of each vote type."""
         padded = np.append(effects, 0.0)
-        return padded[self.data.type_effects].sum(axis=1)  # index -1 hits the appended 0
+        # index -1 hits the appended 0 (and its weight is 0)
+        return (padded[self.data.type_effects] * self.data.type_weights).sum(axis=1)
 
     # -- prior ---------------------------------------------------------------------------------
 
@@ -378,6 +410,7 @@ class Problem:
         normal(self.i_gamma, VETO_COST_PRIOR[0], VETO_COST_PRIOR[1])
         if self.axis:
             normal(self.i_lam, 0.0, PERMANENT_LOADING_PRIOR_SD)
+
         dev = theta[self.i_eff]
         total -= 0.5 * float(np.sum((dev / self.eff_prior_sd) ** 2))
         grad[self.i_eff] -= dev / self.eff_prior_sd**2
@@ -473,7 +506,7 @@ class Problem:
         if self.n_eff:
             eff = d.type_effects
             valid = eff >= 0
-            contrib = np.broadcast_to(g_eta[:, None], eff.shape)
+            contrib = g_eta[:, None] * d.type_weights
             grad[self.i_eff] = np.bincount(eff[valid], contrib[valid], minlength=self.n_eff)
         log_prior, grad_prior = self.log_prior(theta)
         value = -(log_lik + log_prior)
@@ -525,6 +558,7 @@ class Problem:
         if self.axis:
             for j, i in enumerate(self.perm):
                 out[self.i_lam[j]] = f"loading:{d.codes[i]}"
+
         for j, i in enumerate(self.elected):
             out[self.i_beta[j]] = f"log_band:{d.codes[i]}"
         for j, i in enumerate(self.perm):

@@ -146,11 +146,11 @@ class TextContext:
         The text amends another.
     topics : tuple of str
         Agenda topic groups (:func:`~councilsim.history.agenda_groups`).
-    item_failed : bool
-        A text on the same agenda item failed in the few years before
+    item_failures : int
+        Texts on the same agenda item that failed in the few years before
         (:data:`~councilsim.history.features.LOOKBACK_YEARS`).
-    topic_vetoed : bool
-        A text sharing a topic group was vetoed in that time.
+    topic_vetoes : int
+        Texts sharing a topic group that were vetoed in that time.
     """
 
     sponsors: frozenset[str] = frozenset()
@@ -158,8 +158,18 @@ class TextContext:
     rival: bool = False
     amendment: bool = False
     topics: tuple[str, ...] = ()
-    item_failed: bool = False
-    topic_vetoed: bool = False
+    item_failures: int = 0
+    topic_vetoes: int = 0
+
+    @property
+    def item_failed(self) -> bool:
+        """A text on the same agenda item failed in the few years before."""
+        return self.item_failures > 0
+
+    @property
+    def topic_vetoed(self) -> bool:
+        """A text sharing a topic group was vetoed in the few years before."""
+        return self.topic_vetoes > 0
 
 
 def sponsor_codes(vote: RecordedVote) -> frozenset[str]:
@@ -189,8 +199,8 @@ def context_from_facts(facts: Any) -> TextContext:
         rival=facts.rival_draft,
         amendment=facts.amendment,
         topics=facts.topics,
-        item_failed=facts.item_failures > 0,
-        topic_vetoed=facts.topic_vetoes > 0,
+        item_failures=facts.item_failures,
+        topic_vetoes=facts.topic_vetoes,
     )
 
 

@@ -100,8 +100,8 @@ def calibrated_scenario(
         context = TextContext(topics=_scenario_topics(scenario, calibration))
     # Only what the scenario cannot state itself is read from the context.
     folded = TextContext(
-        topics=context.topics, item_failed=context.item_failed,
-        topic_vetoed=context.topic_vetoed,
+        topics=context.topics, item_failures=context.item_failures,
+        topic_vetoes=context.topic_vetoes,
     )
     council = scenario.council
     cost_default = calibration.veto_cost_default
@@ -127,6 +127,8 @@ def calibrated_scenario(
             value = effects.get(f"sponsor:{who}:{camp}", 0.0)
             if all_rival:
                 value += effects.get(f"rival:{who}:{camp}", 0.0)
+            value += sum(effects.get(f"camp-topic:{who}:{camp}:{group}", 0.0)
+                         for group in folded.topics)
             if value != 0.0:
                 affinity[camp] = value
         holder = code in council.veto_holders

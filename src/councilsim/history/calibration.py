@@ -26,10 +26,12 @@ fitted is the model that predicts (:mod:`councilsim.history.adapter` builds the 
 * ``delta``: effects of what is known of a text before its vote (:func:`effect_keys`): who
   sponsors it (``Member.affinity`` by camp and for the member itself), a rival text on the table
   (``Member.rival``; with the sponsors' camp, ``affinity`` of a scenario whose drafts all have
-  rivals), an amendment (``Member.amendment``), the agenda topic groups and the agenda item's
-  recent failures and the member's own recent "no" on it (both folded into ``support``). Each
-  permanent member has its own effects, the elected members share one pooled set, and all
-  shrink toward 0.
+  rivals), an amendment (``Member.amendment``), the agenda topic groups (folded into
+  ``support``), a camp's texts on a given topic (``camp-topic``, folded into that camp's
+  ``affinity`` for the scenario's topic) and the agenda item's recent failures and its topic's
+  recent vetoes, each counted as ``log(1 + count)`` (folded into ``support``). Each permanent
+  member has its own effects, the elected members share one pooled set, and all shrink toward
+  0.
 
 Not identified by votes alone and pinned down by design: a permanent member's band (its yes and
 no cut-offs identify ``v - b`` and ``v + b + c`` only) is the elected members' pooled band, and
@@ -67,6 +69,7 @@ from councilsim.history._likelihood import (
     SUPPORT_PRIOR_SD,
     Problem,
     effect_keys,
+    effect_terms,
     prepare,
 )
 from councilsim.history._textfacts import (
@@ -115,11 +118,11 @@ __all__ = [
 ]
 
 #: Settings of the published forecasts: the backtest's and a scenario's ``[calibration]``
-#: defaults. Chosen on the 2000-2009 backtest alone (``benchmarks/backtest_report.py --tune``
+#: defaults. Chosen on the 2000-2009 backtest alone (``benchmarks/backtest_report.py --variants``
 #: prints the candidates); nothing was tuned on 2010-2025. ``window`` is in years before the
 #: calibration's cut-off.
 FORECAST_SETTINGS: Mapping[str, Any] = MappingProxyType({
-    "half_life": 2.0,
+    "half_life": 3.0,
     "window": 12,
     "effects": EFFECT_KINDS,
     "effect_sd": MappingProxyType(dict.fromkeys(EFFECT_KINDS, 3.0)),
@@ -320,8 +323,10 @@ class Calibration:
         permanent = code in self.members and self.members[code].permanent
         return float(
             sum(
-                self.effects.get(key, 0.0)
-                for key in effect_keys(code, permanent, context, self.effect_kinds, self.camps)
+                self.effects.get(key, 0.0) * weight
+                for key, weight in effect_terms(
+                    code, permanent, context, self.effect_kinds, self.camps
+                )
             )
         )
 

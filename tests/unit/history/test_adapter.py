@@ -52,6 +52,25 @@ def test_calibration_fills_what_the_scenario_leaves_unset(fitted):
     assert set(axis.members) == set(council.veto_holders)  # elected members load 0
 
 
+def test_a_camps_response_on_the_drafts_topic_joins_its_affinity():
+    fit = calibrate(load_history(), since=2012, before=2016, effects=("sponsor", "camp-topic"),
+                    nodes=8, axis_nodes=4, standard_errors=False, tolerance=1e-4)
+    council = _council()
+
+    def russia(topic):
+        draft = Draft(id="d", sponsors=("USA",), topic=topic)
+        return calibrated_scenario(Scenario(council=council, drafts=(draft,)), fit).member("RUS")
+
+    on_syria = fit.effects["camp-topic:RUS:west:middle-east"] + fit.effects.get(
+        "camp-topic:RUS:west:syria", 0.0)
+    assert on_syria != 0.0
+    assert russia("The situation in the Middle East (Syria)").affinity["west"] == pytest.approx(
+        fit.effects["sponsor:RUS:west"] + on_syria)
+    # A topic outside every group: the camp's response alone.
+    assert russia("Small arms").affinity["west"] == pytest.approx(
+        fit.effects["sponsor:RUS:west"])
+
+
 def test_explicit_mood_and_blocs_win(fitted):
     council = _council()
     scenario = Scenario(council=council, mood_sd=0.4,
@@ -129,8 +148,8 @@ def test_text_scenario_simulates_a_recorded_text(fitted):
     shift = fitted.support_shift("RUS", TextContext(topics=facts[vote.vote_id].topics))
     assert (scenario.member("RUS").support - plain.member("RUS").support
             == pytest.approx(shift + fitted.support_shift(
-                "RUS", TextContext(item_failed=facts[vote.vote_id].item_failed,
-                                   topic_vetoed=facts[vote.vote_id].topic_vetoed))))
+                "RUS", TextContext(item_failures=facts[vote.vote_id].item_failures,
+                                   topic_vetoes=facts[vote.vote_id].topic_vetoes))))
 
 
 # ----------------------------------------------------------------------------------------------

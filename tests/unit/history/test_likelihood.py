@@ -117,3 +117,23 @@ def test_recovers_known_parameters():
         assert abs(fit.x[i] - true) < 4 * se[i], (name, fit.x[i], true, se[i])
     se_mu_b = np.sqrt(problem.pool @ cov @ problem.pool)
     assert abs(p["mu_b"] - np.log(truth["band"])) < 4 * se_mu_b
+
+
+def test_history_terms_grow_with_the_count_and_camp_topic_terms_follow_the_sponsors():
+    from councilsim.history._likelihood import effect_terms
+
+    once = TextContext(item_failures=1, topic_vetoes=0)
+    often = TextContext(item_failures=12, topic_vetoes=3)
+    assert effect_terms("RUS", True, once, ["history"]) == [
+        ("history:RUS:failed", pytest.approx(np.log(2.0)))]
+    assert dict(effect_terms("KEN", False, often, ["history"])) == {
+        "history:ELECTED:failed": pytest.approx(np.log(13.0)),
+        "history:ELECTED:vetoed": pytest.approx(np.log(4.0)),
+    }
+    assert effect_terms("RUS", True, TextContext(), ["history"]) == []
+    west_text = TextContext(sponsors=frozenset({"USA", "MLT"}), sponsors_known=True,
+                            topics=("middle-east", "syria"))
+    assert [key for key, _ in effect_terms("RUS", True, west_text, ["camp-topic"])] == [
+        "camp-topic:RUS:west:middle-east", "camp-topic:RUS:west:syria"]
+    # Unknown sponsors are never a signal.
+    assert effect_terms("RUS", True, TextContext(topics=("syria",)), ["camp-topic"]) == []
