@@ -410,7 +410,6 @@ class Problem:
         normal(self.i_gamma, VETO_COST_PRIOR[0], VETO_COST_PRIOR[1])
         if self.axis:
             normal(self.i_lam, 0.0, PERMANENT_LOADING_PRIOR_SD)
-
         dev = theta[self.i_eff]
         total -= 0.5 * float(np.sum((dev / self.eff_prior_sd) ** 2))
         grad[self.i_eff] -= dev / self.eff_prior_sd**2
@@ -558,7 +557,6 @@ class Problem:
         if self.axis:
             for j, i in enumerate(self.perm):
                 out[self.i_lam[j]] = f"loading:{d.codes[i]}"
-
         for j, i in enumerate(self.elected):
             out[self.i_beta[j]] = f"log_band:{d.codes[i]}"
         for j, i in enumerate(self.perm):

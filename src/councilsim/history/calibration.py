@@ -119,8 +119,9 @@ __all__ = [
 
 #: Settings of the published forecasts: the backtest's and a scenario's ``[calibration]``
 #: defaults. Chosen on the 2000-2009 backtest alone (``benchmarks/backtest_report.py --variants``
-#: prints the candidates); nothing was tuned on 2010-2025. ``window`` is in years before the
-#: calibration's cut-off.
+#: prints the candidates); no setting was tuned on 2010-2025 (one model candidate was left out
+#: after its 2010-2025 score had been seen: the README's backtest section says which). ``window``
+#: is in years before the calibration's cut-off.
 FORECAST_SETTINGS: Mapping[str, Any] = MappingProxyType({
     "half_life": 3.0,
     "window": 12,
