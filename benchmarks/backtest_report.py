@@ -162,6 +162,17 @@ def failed_line(rows: list[dict[str, str]], first: int = 2010, last: int = 2025)
             f"{sum(f < 0.5 for f in failed)} of them below 0.5")
 
 
+def rival_line(rows: list[dict[str, str]], first: int = 2010, last: int = 2025) -> str:
+    """The README's sentence on texts with a rival draft on the table: forecast against outcome."""
+    facts = facts_table(load_history())
+    chosen = [row for row in rows if first <= int(row["date"][:4]) <= last
+              and row["vote_id"] in facts and facts[row["vote_id"]].rival_draft]
+    mean = statistics.fmean(float(row["p_model"]) for row in chosen)
+    share = statistics.fmean(row["adopted"] == "1" for row in chosen)
+    return (f"texts with a rival draft on the table come out at {mean:.2f} on average where "
+            f"{share:.2f} were adopted")
+
+
 def report_text(rows: list[dict[str, str]]) -> str:
     """Every score of both windows, on all texts and on those whose sponsors are known."""
     blocks = []
@@ -169,7 +180,8 @@ def report_text(rows: list[dict[str, str]]) -> str:
         blocks.append(format_scores(score_predictions(rows, first=first, last=last)))
         blocks.append(format_scores(score_predictions(rows, first=first, last=last,
                                                       sponsors_known=True)))
-    blocks += ["README table:", readme_table(rows), members_line(rows), failed_line(rows)]
+    blocks += ["README table:", readme_table(rows), members_line(rows), failed_line(rows),
+               rival_line(rows)]
     return "\n\n".join(blocks)
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+from paths import REPO_ROOT as ROOT
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +37,11 @@ def flagship(flagship_path):
     from councilsim import load_scenario
 
     return load_scenario(flagship_path)
+
+
+@pytest.fixture(scope="session")
+def history():
+    """The bundled record, loaded once per session (a History is read-only: safe to share)."""
+    from councilsim.history import load_history
+
+    return load_history()

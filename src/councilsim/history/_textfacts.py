@@ -161,16 +161,6 @@ class TextContext:
     item_failures: int = 0
     topic_vetoes: int = 0
 
-    @property
-    def item_failed(self) -> bool:
-        """A text on the same agenda item failed in the few years before."""
-        return self.item_failures > 0
-
-    @property
-    def topic_vetoed(self) -> bool:
-        """A text sharing a topic group was vetoed in the few years before."""
-        return self.topic_vetoes > 0
-
 
 def sponsor_codes(vote: RecordedVote) -> frozenset[str]:
     """Seat codes of the Council members (of this vote) among the text's sponsors.

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from councilsim._export import dumps
+from councilsim._export import dumps, jsonable
 from councilsim.history.record import (
     FrozenDict,
     History,
@@ -93,15 +93,7 @@ class Mismatch:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-ready form."""
-        return {
-            "vote_id": self.vote_id,
-            "date": self.date.isoformat(),
-            "recorded": self.recorded,
-            "predicted": self.predicted,
-            "status": self.status,
-            "yes": self.yes,
-            "explanation": self.explanation,
-        }
+        return jsonable(asdict(self))
 
     def __str__(self) -> str:
         def outcome(value: bool) -> str:
@@ -141,9 +133,7 @@ class FailureMismatch:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-ready form."""
-        return {"vote_id": self.vote_id, "date": self.date.isoformat(),
-                "recorded": list(self.recorded), "predicted": list(self.predicted),
-                "yes": self.yes}
+        return jsonable(asdict(self))
 
     def __str__(self) -> str:
         def cause(vetoers: tuple[str, ...]) -> str:

@@ -23,11 +23,6 @@ from councilsim.history.features import (
 
 
 @pytest.fixture(scope="module")
-def history() -> History:
-    return load_history()
-
-
-@pytest.fixture(scope="module")
 def short() -> History:
     return load_history().filter(since=2016, before=2020)
 

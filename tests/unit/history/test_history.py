@@ -66,11 +66,6 @@ DPRK_2006_2024 = {
 }
 
 
-@pytest.fixture(scope="module")
-def history() -> History:
-    return load_history()
-
-
 @pytest.fixture
 def fresh_cache():
     """Drop the parsed record before and after a test that swaps the data files."""

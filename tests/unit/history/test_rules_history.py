@@ -11,9 +11,7 @@ from councilsim._bundled import read_record
 from councilsim.history import (
     SKIP_NO_MEMBER_VOTES,
     SKIP_WITHOUT_VOTE,
-    History,
     ReplayReport,
-    load_history,
     replay,
 )
 from councilsim.models import Council
@@ -32,11 +30,6 @@ PROCEDURAL = {
     "S/RES/462(1980)",
     "S/RES/2623(2022)",
 }
-
-
-@pytest.fixture(scope="module")
-def history() -> History:
-    return load_history()
 
 
 @pytest.fixture(scope="module")
