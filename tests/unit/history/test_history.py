@@ -31,7 +31,7 @@ ROWS = {
     "vetoes": 206,
     "members_by_year": 1135,
     "rule_check_exceptions": 11,
-    "sponsors_researched": 244,
+    "sponsors_researched": 283,
 }
 
 # Every Council vote on the DPRK from the first missile resolution (2006) to the last vetoed
@@ -427,6 +427,50 @@ def test_revision_2_corrects_the_swapped_votes_of_s_2019_962(history):
         "RUS", "CHN", "ZAF", "GNQ", "CIV"}
     assert {code for code, letter in vote.votes.items() if letter == "N"} == {
         "USA", "GBR", "FRA", "POL", "DOM", "PER"}
+
+
+@pytest.mark.parametrize(
+    ("vote_id", "sponsors"),
+    [
+        # the 2022 one-row shift: each row had the sponsors of the row before it
+        ("S/RES/2639(2022)", {"RUS", "USA"}),
+        ("S/2022/538", {"IRL", "NOR"}),  # the vetoed Irish-Norwegian text of 8 July 2022
+        ("S/2022/541", {"RUS"}),  # its Russian rival
+        ("S/2022/720", {"ALB", "USA"}),
+        ("S/2022/821", {"RUS"}),
+        ("S/RES/2664(2022)", {"IRL", "USA"}),
+        ("S/RES/2671(2022)", {"RUS", "USA"}),
+    ],
+)
+def test_revision_4_undoes_the_2022_sponsor_shift(history, vote_id, sponsors):
+    from councilsim.history.calibration import sponsor_codes
+
+    assert sponsor_codes(history[vote_id]) == sponsors
+
+
+def test_revision_4_adds_the_main_sponsors_a_co_sponsor_list_lacked(history):
+    from councilsim.history.calibration import sponsor_codes
+
+    assert {"FRA", "GBR", "USA"} <= sponsor_codes(history["S/2017/172"])
+    assert "RUS" in sponsor_codes(history["S/2023/795"])
+
+
+def test_revision_4_script_finds_nothing_left_to_correct():
+    # The script corrects only rows that still hold an erroneous value: on the shipped record
+    # it must find none (and every correction it made is listed in sponsors_researched).
+    import importlib.util
+    from pathlib import Path
+
+    from councilsim._bundled import read_record
+
+    path = Path(__file__).parents[3] / "scripts" / "sponsor_corrections.py"
+    spec = importlib.util.spec_from_file_location("sponsor_corrections", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    drafts = read_record("drafts")
+    assert module.corrections(drafts) == {}
+    researched = {row["vote_id"] for row in read_record("sponsors_researched")}
+    assert {*module.SHIFTED, "S/2017/172", "S/2023/795"} <= researched
 
 
 def test_unconfirmed_labels_are_neither_fitted_nor_scored(history):
