@@ -271,6 +271,45 @@ def prepare(
     )
 
 
+def _vote_terms(eta, band, cost, by_vote, rows):
+    """log P(vote) and its derivatives in eta, band and cost, for the types ``rows`` at nodes.
+
+    ``eta`` has one row per type of ``rows``; ``by_vote`` holds the types of ``rows`` that are
+    Y, N and A votes.
+    """
+    n, k = eta.shape
+    ll = np.empty((n, k))
+    d_eta = np.empty((n, k))
+    d_band = np.empty((n, k))
+    d_cost = np.zeros((n, k))
+    yes, no, abst = (np.searchsorted(rows, chosen) for chosen in by_vote)
+    band, cost = band[:, None], cost[:, None]
+    half_log_2pi = 0.5 * math.log(2 * math.pi)
+    # Y: Phi(eta - b)
+    z = eta[yes] - band[yes]
+    lz = log_ndtr(z)
+    mills = np.exp(-0.5 * z**2 - half_log_2pi - lz)
+    ll[yes], d_eta[yes], d_band[yes] = lz, mills, -mills
+    # N: Phi(-b - c - eta)
+    z = -band[no] - cost[no] - eta[no]
+    lz = log_ndtr(z)
+    mills = np.exp(-0.5 * z**2 - half_log_2pi - lz)
+    ll[no], d_eta[no], d_band[no], d_cost[no] = lz, -mills, -mills, -mills
+    # A: Phi(b - eta) - Phi(-b - c - eta), computed in the tail that keeps precision
+    upper = band[abst] - eta[abst]
+    lower = -band[abst] - cost[abst] - eta[abst]
+    flip = lower > 0
+    prob = np.where(flip, ndtr(-lower) - ndtr(-upper), ndtr(upper) - ndtr(lower))
+    prob = np.maximum(prob, 1e-300)
+    dens_u = np.exp(-0.5 * upper**2 - half_log_2pi) / prob
+    dens_l = np.exp(-0.5 * lower**2 - half_log_2pi) / prob
+    ll[abst] = np.log(prob)
+    d_eta[abst] = -dens_u + dens_l
+    d_band[abst] = dens_u + dens_l
+    d_cost[abst] = dens_l
+    return ll, d_eta, d_band, d_cost
+
+
 @cache
 def product_rule(nodes: int, axis_nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nodes (appeal, axis) and log weights of a product Gauss-Hermite rule for N(0, I_2).
@@ -342,7 +381,20 @@ class Problem:
         self.gamma_of[self.perm] = np.arange(self.n_perm)
         self.x, self.y, self.logw = product_rule(nodes, axis_nodes)
         self.counts_t = data.counts_matrix.T.tocsr()
-        self.by_vote = [np.flatnonzero(data.type_vote == k) for k in range(3)]
+        # Elected members do not read the East-West axis (loading 0): their terms vary with the
+        # appeal node only, so they are computed on the distinct appeal nodes and repeated
+        # along the axis (the same arithmetic on the same numbers: identical results, a
+        # fraction of the work). Permanent members' terms are computed on every node.
+        reads_axis = self.axis & data.permanent[data.type_member]
+        appeal, self.appeal_of_node = np.unique(self.x, return_inverse=True)
+        self.blocks = [
+            (rows, xs, ys, expand, [rows[data.type_vote[rows] == k] for k in range(3)])
+            for rows, xs, ys, expand in (
+                (np.flatnonzero(reads_axis), self.x, self.y, None),
+                (np.flatnonzero(~reads_axis), appeal, None, self.appeal_of_node),
+            )
+            if rows.size
+        ]
         self.eff_prior_sd = np.array(
             [float(effect_sd[name.split(":", 1)[0]]) for name in data.effect_names]
         )
@@ -429,40 +481,18 @@ class Problem:
         d = self.data
         band = p["band"][d.type_member]
         cost = p["cost"][d.type_member] * d.type_veto
-        eta = (
-            (p["v"][d.type_member] + self.offsets(p["effects"]))[:, None]
-            + p["tau"][d.type_class][:, None] * self.x
-            + (p["lam"][d.type_member] * self.axis_spread(p))[:, None] * self.y
-        )
-        n, k = eta.shape
-        ll = np.empty((n, k))
-        d_eta = np.empty((n, k))
-        d_band = np.empty((n, k))
-        d_cost = np.zeros((n, k))
-        yes, no, abst = self.by_vote
-        half_log_2pi = 0.5 * math.log(2 * math.pi)
-        # Y: Phi(eta - b)
-        z = eta[yes] - band[yes, None]
-        lz = log_ndtr(z)
-        mills = np.exp(-0.5 * z**2 - half_log_2pi - lz)
-        ll[yes], d_eta[yes], d_band[yes] = lz, mills, -mills
-        # N: Phi(-b - c - eta)
-        z = -band[no, None] - cost[no, None] - eta[no]
-        lz = log_ndtr(z)
-        mills = np.exp(-0.5 * z**2 - half_log_2pi - lz)
-        ll[no], d_eta[no], d_band[no], d_cost[no] = lz, -mills, -mills, -mills
-        # A: Phi(b - eta) - Phi(-b - c - eta), computed in the tail that keeps precision
-        upper = band[abst, None] - eta[abst]
-        lower = -band[abst, None] - cost[abst, None] - eta[abst]
-        flip = lower > 0
-        prob = np.where(flip, ndtr(-lower) - ndtr(-upper), ndtr(upper) - ndtr(lower))
-        prob = np.maximum(prob, 1e-300)
-        dens_u = np.exp(-0.5 * upper**2 - half_log_2pi) / prob
-        dens_l = np.exp(-0.5 * lower**2 - half_log_2pi) / prob
-        ll[abst] = np.log(prob)
-        d_eta[abst] = -dens_u + dens_l
-        d_band[abst] = dens_u + dens_l
-        d_cost[abst] = dens_l
+        base = p["v"][d.type_member] + self.offsets(p["effects"])
+        spread = p["tau"][d.type_class]
+        along = p["lam"][d.type_member] * self.axis_spread(p)
+        shape = (d.type_member.size, self.x.size)
+        ll, d_eta, d_band, d_cost = (np.empty(shape) for _ in range(4))
+        for rows, xs, ys, expand, by_vote in self.blocks:
+            eta = base[rows, None] + spread[rows, None] * xs
+            if ys is not None:
+                eta = eta + along[rows, None] * ys
+            terms = _vote_terms(eta, band[rows], cost[rows], by_vote, rows)
+            for out, term in zip((ll, d_eta, d_band, d_cost), terms, strict=True):
+                out[rows] = term if expand is None else term[:, expand]
         return ll, d_eta, d_band, d_cost
 
     def evaluate(self, theta: np.ndarray, *, with_posterior: bool = False):

@@ -571,7 +571,6 @@ def calibrate(
     if not 1 <= int(axis_nodes) <= 100:
         raise InputError(f"axis_nodes must be from 1 to 100, got {axis_nodes!r}")
     known = history.filter(before=before_date) if before_date is not None else history
-    facts = dict(zip((v.vote_id for v in known), text_facts(known), strict=True))
     votes = _select(known, topic=topic, since=since_date, before=before_date)
     if not votes:
         raise InputError(
@@ -591,7 +590,8 @@ def calibrate(
         weights = 0.5 ** (ages / half_life)
     data = prepare(
         votes,
-        [facts[vote.vote_id] for vote in votes],
+        # Facts of the selected texts only, read from every earlier text of the record.
+        [context_from_facts(facts) for facts in facts_table(known, votes).values()],
         weights,
         permanent_codes=_permanent_codes(votes),
         kinds=kinds,
