@@ -272,7 +272,7 @@ def prepare(
 
 
 def _vote_terms(eta, band, cost, by_vote, rows):
-    """log P(vote) and its derivatives in eta, band and cost, for the types ``rows`` at nodes.
+    """Log P(vote) and its derivatives in eta, band and cost, for the types ``rows`` at nodes.
 
     ``eta`` has one row per type of ``rows``; ``by_vote`` holds the types of ``rows`` that are
     Y, N and A votes.
