@@ -165,9 +165,11 @@ class TextPrediction:
     vetoed_by : tuple of str
         The permanent members whose "no" vetoed the text (what happened).
     veto_risk : dict of str to dict of str to float
-        Per forecast (model, base rate, persistence), each permanent member's veto risk: its
-        P(no) (model), its past share of "no" (base rate), 1 if its repeated vote is "no" else 0
-        (persistence).
+        Per forecast (model, base rate, persistence), each permanent member's veto risk: as
+        the Council counts a veto, P(the required yes votes and its no) (model, the
+        ``veto_prob`` of its result); its past share of "no" (base rate); 1 if its repeated
+        vote is "no" else 0 (persistence). The baselines forecast each vote alone, so their
+        risk is the member's P(no).
     """
 
     vote_id: str
@@ -867,7 +869,7 @@ def _year_task(
                 sponsors_known=bool(vote.sponsors),
                 vetoed_by=vote.vetoed_by,
                 veto_risk={
-                    "model": {code: result.vote_probs[code]["N"] for code in permanent},
+                    "model": {code: result.veto_prob[code] for code in permanent},
                     "base_rate": {code: base_probs[code]["N"] for code in permanent},
                     "persistence": {code: float(persist_votes[code] == "N") for code in permanent},
                 },
