@@ -106,8 +106,12 @@ def founding_case() -> dict:
         out[draft.id] = {
             "p_adopted": round(result.p_adopted, 3),
             "p_vetoed": round(result.p_vetoed, 3),
-            "veto_risk": {code: round(result.vote_probs[code]["N"], 3)
+            # A veto as the Council counts it (the required yes votes and the member's no),
+            # and beside it the plain P(no).
+            "veto_risk": {code: round(result.veto_prob.get(code, 0.0), 3)
                           for code in scenario.council.veto_holders},
+            "p_no": {code: round(result.vote_probs[code]["N"], 3)
+                     for code in scenario.council.veto_holders},
         }
     return out
 

@@ -869,7 +869,7 @@ def _year_task(
                 sponsors_known=bool(vote.sponsors),
                 vetoed_by=vote.vetoed_by,
                 veto_risk={
-                    "model": {code: result.veto_prob[code] for code in permanent},
+                    "model": {code: result.veto_prob.get(code, 0.0) for code in permanent},
                     "base_rate": {code: base_probs[code]["N"] for code in permanent},
                     "persistence": {code: float(persist_votes[code] == "N") for code in permanent},
                 },

@@ -145,7 +145,7 @@ def top_veto_hit(risk: Mapping[str, float], vetoers: Collection[str]) -> float:
     Parameters
     ----------
     risk : mapping of str to float
-        Each permanent member's forecast risk (e.g. its P(no)).
+        Each permanent member's forecast risk (e.g. P(the required yes votes and its no)).
     vetoers : collection of str
         The members whose "no" vetoed the text.
 
