@@ -48,28 +48,18 @@ CAMPS: Mapping[str, tuple[str, ...]] = DEFAULT_CAMPS
 UNUSABLE_STATUSES = frozenset({"incomplete", "suspect_1995", "label_unconfirmed"})
 #: Sponsor names that stand for every elected member of the Council.
 _ELECTED_ALIASES = frozenset({"e10", "elected members"})
-#: United Nations names of states that sat on the Council, where the record's (Wikipedia) name
-#: differs; sponsors are listed under UN names.
-_UN_NAMES = {
-    "Russian Federation": "RUS",
+#: Forms of a member's name that sponsor lists use and the record's two names of each member
+#: (``member_name_wikipedia``, ``member_name_un``) do not: full formal names, other orders and
+#: spellings, names adopted after the member last sat.
+_NAME_FORMS = {
     "United States of America": "USA",
     "United Kingdom of Great Britain and Northern Ireland": "GBR",
-    "Republic of Korea": "KOR",
-    "Côte d'Ivoire": "CIV",
     "Cote d'Ivoire": "CIV",
-    "Viet Nam": "VNM",
     "Czechia": "CZE",
-    "Congo": "COG",
-    "Syrian Arab Republic": "SYR",
-    "Bolivia (Plurinational State of)": "BOL",
     "Plurinational State of Bolivia": "BOL",
-    "Venezuela (Bolivarian Republic of)": "VEN",
     "Bolivarian Republic of Venezuela": "VEN",
-    "United Republic of Tanzania": "TZA",
     "Cabo Verde": "CPV",
-    "Gambia": "GMB",
     "North Macedonia": "MKD",
-    "Libyan Arab Jamahiriya": "LBY",
     "Iran (Islamic Republic of)": "IRN",
 }
 
@@ -121,8 +111,9 @@ def agenda_groups(vote: RecordedVote) -> tuple[str, ...]:
 @cache
 def _name_codes() -> Mapping[str, str]:
     rows = read_record("members_by_year")
-    names = {row["member_name_wikipedia"]: row["seat_code"] for row in rows}
-    names.update(_UN_NAMES)
+    names = {row[column]: row["seat_code"] for row in rows
+             for column in ("member_name_wikipedia", "member_name_un")}
+    names.update(_NAME_FORMS)
     return MappingProxyType({normalise_text(k): v for k, v in names.items()})
 
 

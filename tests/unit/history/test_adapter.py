@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 from paths import REPO_ROOT
+from scipy.special import ndtr
 
 import councilsim
 from councilsim.history import calibrate, load_history
 from councilsim.history._textfacts import TextContext
 from councilsim.history.adapter import AXIS_BLOC, calibrated_scenario, text_scenario
-from councilsim.history.calibration import text_facts
+from councilsim.history.calibration import EFFECT_KINDS, text_facts
 from councilsim.loading import parse_scenario
 from councilsim.models import Bloc, Council, Draft, Member, Scenario
 
@@ -150,6 +152,45 @@ def test_text_scenario_simulates_a_recorded_text(fitted):
             == pytest.approx(shift + fitted.support_shift(
                 "RUS", TextContext(item_failures=facts[vote.vote_id].item_failures,
                                    topic_vetoes=facts[vote.vote_id].topic_vetoes))))
+
+
+@pytest.fixture(scope="module")
+def every_effect():
+    return calibrate(load_history(), since=2013, before=2017, effects=EFFECT_KINDS,
+                     rival_spread=True, nodes=8, axis_nodes=4, standard_errors=False,
+                     tolerance=1e-4)
+
+
+@pytest.mark.parametrize("vote_id", [
+    "S/2016/846",  # France's Aleppo text, a rival on the table, vetoed
+    "S/2016/847",  # Russia's rival text
+    "VA1423:S/2016/239amendment",  # an amendment
+    "S/RES/2336(2016)",  # Russia's text on an item with recent failures
+    "S/2015/562",  # a Western text on Ukraine
+])
+def test_text_scenario_is_the_fitted_model(every_effect, vote_id):
+    # The scenario spreads the likelihood's effects over support, affinity, rival and amendment;
+    # the engine adds them back. Each member's vote law must then be the likelihood's for the
+    # text: D ~ N(support + every effect of the text, 1 + tau^2 + (loading * axis sd)^2), yes
+    # above the band, a veto holder's no below -(band + veto cost), in closed form.
+    fit = every_effect
+    history = load_history().filter(before=dt.date(2017, 1, 1))
+    context = dict(zip(history.vote_ids, text_facts(history), strict=True))[vote_id]
+    vote = history[vote_id]
+    scenario = text_scenario(vote, context, fit)
+    result = councilsim.simulate(scenario, "text", method="exact", decisive=False)
+    spread = "rival" if context.rival else "base"
+    for code in scenario.council.members:
+        estimate = fit.estimate(code)
+        mean = estimate.support + fit.support_shift(code, context)
+        sd = math.sqrt(1.0 + fit.taus[spread] ** 2
+                       + (estimate.loading * fit.axis_sds[spread]) ** 2)
+        cost = estimate.veto_cost if code in vote.permanent and not vote.procedural else 0.0
+        present = 1.0 - result.vote_probs[code]["X"]
+        assert result.vote_probs[code]["Y"] / present == pytest.approx(
+            ndtr((mean - estimate.abstention) / sd), abs=1e-7), code
+        assert result.vote_probs[code]["N"] / present == pytest.approx(
+            ndtr((-estimate.abstention - cost - mean) / sd), abs=1e-7), code
 
 
 # ----------------------------------------------------------------------------------------------
