@@ -818,9 +818,13 @@ def _year_task(
     # The reduced-form baseline: pre-vote facts read from earlier (and same-day) texts only,
     # fitted on every topic's texts before the origin.
     logistic_settings = settings.get("logistic", DEFAULT_LOGISTIC)
-    pre_vote = facts_table(upto)
+    # Facts of the texts the logistic trains on and of the year's texts (a text's facts read
+    # every earlier text of the record all the same).
+    logistic_window = logistic_settings["window"]
+    first = dt.date(year - logistic_window, 1, 1) if logistic_window else dt.date.min
+    pre_vote = facts_table(upto, [vote for vote in upto if vote.date >= first])
     logistic = fit_facts(
-        *training_set(upto, pre_vote, origin=origin, window=logistic_settings["window"]),
+        *training_set(upto, pre_vote, origin=origin, window=logistic_window),
         penalty=logistic_settings["penalty"],
     )
     # Every usable vote up to the end of the year. The model reads the same pre-vote facts as the
