@@ -271,18 +271,18 @@ def prepare(
     )
 
 
-def _vote_terms(eta, band, cost, by_vote, rows):
-    """Log P(vote) and its derivatives in eta, band and cost, for the types ``rows`` at nodes.
+def _vote_terms(eta, band, cost, by_vote):
+    """Log P(vote) and its derivatives in eta, band and cost, for some types at some nodes.
 
-    ``eta`` has one row per type of ``rows``; ``by_vote`` holds the types of ``rows`` that are
-    Y, N and A votes.
+    ``eta`` has a row per type and a column per node; ``by_vote`` holds the rows that are Y,
+    N and A votes.
     """
     n, k = eta.shape
     ll = np.empty((n, k))
     d_eta = np.empty((n, k))
     d_band = np.empty((n, k))
     d_cost = np.zeros((n, k))
-    yes, no, abst = (np.searchsorted(rows, chosen) for chosen in by_vote)
+    yes, no, abst = by_vote
     band, cost = band[:, None], cost[:, None]
     half_log_2pi = 0.5 * math.log(2 * math.pi)
     # Y: Phi(eta - b)
@@ -388,7 +388,7 @@ class Problem:
         reads_axis = self.axis & data.permanent[data.type_member]
         appeal, self.appeal_of_node = np.unique(self.x, return_inverse=True)
         self.blocks = [
-            (rows, xs, ys, expand, [rows[data.type_vote[rows] == k] for k in range(3)])
+            (rows, xs, ys, expand, [np.flatnonzero(data.type_vote[rows] == k) for k in range(3)])
             for rows, xs, ys, expand in (
                 (np.flatnonzero(reads_axis), self.x, self.y, None),
                 (np.flatnonzero(~reads_axis), appeal, None, self.appeal_of_node),
@@ -490,7 +490,7 @@ class Problem:
             eta = base[rows, None] + spread[rows, None] * xs
             if ys is not None:
                 eta = eta + along[rows, None] * ys
-            terms = _vote_terms(eta, band[rows], cost[rows], by_vote, rows)
+            terms = _vote_terms(eta, band[rows], cost[rows], by_vote)
             for out, term in zip((ll, d_eta, d_band, d_cost), terms, strict=True):
                 out[rows] = term if expand is None else term[:, expand]
         return ll, d_eta, d_band, d_cost
