@@ -459,11 +459,12 @@ def test_revision_4_script_finds_nothing_left_to_correct():
     # The script corrects only rows that still hold an erroneous value: on the shipped record
     # it must find none (and every correction it made is listed in sponsors_researched).
     import importlib.util
-    from pathlib import Path
+
+    from paths import REPO_ROOT
 
     from councilsim._bundled import read_record
 
-    path = Path(__file__).parents[3] / "scripts" / "sponsor_corrections.py"
+    path = REPO_ROOT / "scripts" / "sponsor_corrections.py"
     spec = importlib.util.spec_from_file_location("sponsor_corrections", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
