@@ -13,9 +13,10 @@ log loss, mean forecast against the share adopted, ROC-AUC, UNBench's protocol (
 "not adopted", hard labels at 0.5: accuracy, balanced accuracy, F1, MCC), how often the actual
 vetoer of a vetoed draft is the top veto risk, member votes (Y/N/A balanced accuracy and macro-F1
 against "everyone votes yes") and the reliability tables; then the markdown table the README
-carries (``tests/integration/test_readme_backtest.py`` keeps them equal) and the wall-clock time of
-the whole
-2010-2025 backtest (a separate run; target 60 s on two cores).
+carries (``tests/integration/test_readme_backtest.py`` keeps them equal), the logistic
+baseline's coefficients, the permanent members' no votes the model expects in sample against
+those cast (:func:`no_votes_line`), and the wall-clock time of the whole 2010-2025 backtest
+(a separate run; target 60 s on two cores).
 
 How the published settings were chosen. The model's options (window and half-life of the time
 decay, the effects' prior sd, the East-West axis, the rival texts' spreads) were compared on
@@ -55,7 +56,13 @@ from councilsim.history.backtest import (
     read_predictions,
     score_predictions,
 )
-from councilsim.history.calibration import EFFECT_KINDS
+from councilsim.history.calibration import (
+    EFFECT_KINDS,
+    FORECAST_SETTINGS,
+    calibrate,
+    text_facts,
+    usable,
+)
 from councilsim.history.features import facts_table
 from councilsim.history.logistic import (
     DEFAULT_LOGISTIC,
@@ -205,6 +212,42 @@ def logistic_coefficients(before: int = 2025) -> str:
     return "\n".join(lines)
 
 
+def no_votes_line(before: int = 2025) -> str:
+    """In sample: the permanent members' no votes the fitted model expects, and those cast.
+
+    The model is calibrated as the backtest's last origin is (``FORECAST_SETTINGS``, votes
+    before 1 January ``before``); each permanent member's P(no | present) on each fitted text
+    is the likelihood's closed form (as ``tests/unit/history/test_adapter.py`` checks the
+    scenarios against), summed without the time decay's weights.
+    """
+    from scipy.special import ndtr
+
+    settings = dict(FORECAST_SETTINGS)
+    window = settings.pop("window")
+    origin, since = dt.date(before, 1, 1), dt.date(before - window, 1, 1)
+    history = load_history().filter(before=origin)
+    fit = calibrate(history, before=origin, since=since, standard_errors=False, **settings)
+    facts = dict(zip(history.vote_ids, text_facts(history), strict=True))
+    expected = cast = 0.0
+    for vote in history.filter(since=since):
+        if not usable(vote):
+            continue
+        context = facts[vote.vote_id]
+        spread = "rival" if context.rival and "rival" in fit.taus else "base"
+        for code in vote.permanent:
+            if vote.votes.get(code) not in ("Y", "N", "A"):
+                continue
+            estimate = fit.estimate(code)
+            mean = estimate.support + fit.support_shift(code, context)
+            sd = (1.0 + fit.taus.get(spread, fit.tau) ** 2
+                  + (estimate.loading * fit.axis_sds.get(spread, 1.0)) ** 2) ** 0.5
+            cost = 0.0 if vote.procedural else estimate.veto_cost
+            expected += float(ndtr((-estimate.abstention - cost - mean) / sd))
+            cast += vote.votes[code] == "N"
+    return (f"in sample (calibrated on {since.year}–{before - 1}), the model expects "
+            f"{expected:.0f} no votes of the permanent members where {cast:.0f} were cast")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--start", type=int, default=1994)
@@ -238,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
             print(_window_report(result, 2010, min(args.end, 2025)))
             print()
             print(logistic_coefficients())
+            print()
+            print(no_votes_line())
             if not args.no_timing:
                 print(timing(pool, args.workers))
             if args.variants:
