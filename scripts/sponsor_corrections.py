@@ -11,6 +11,7 @@ drafts got confident forecasts:
   of the next; outside sources confirm the four failed drafts.
 * **Main sponsors missing from a co-sponsor list**: S/2017/172 (France, the United Kingdom and
   the United States tabled it) and S/2023/795 (the Russian Federation's text).
+* **A misspelt member**: "United Kindgom" (two 2022 rows), which no name matched.
 
 Run from the repository root; it changes only rows that still hold the erroneous value, so running
 it twice changes nothing. Then regenerate MANIFEST.toml as its header says::
@@ -50,6 +51,9 @@ MISSING = (
     ("S/2023/795", ("Russian Federation",),
      "https://thediplomaticinsight.com/unsc-vetoes-competing-resolutions-by-us-and-russia-on-gaza/"),
 )
+#: Misspelt names, corrected wherever they occur: (wrong, right).
+TYPOS = (("United Kindgom", "United Kingdom"),)
+TYPO_SOURCE = "drafts.csv: a misspelt member name (SOURCE.md revision 4)"
 #: Outside confirmation of the shifted rows that matter most (the failed drafts).
 CONFIRMED = {
     "S/2022/538": "https://www.trtworld.com/article/12787104",
@@ -89,6 +93,13 @@ def corrections(drafts):
             value = ENDS.get(here) or by_id[below]["sponsors"]
             source = CONFIRMED.get(here, SHIFT_SOURCE)
             fixed[here] = (value, source, "high" if here in CONFIRMED else "medium")
+    for row in drafts:
+        value = fixed.get(row["vote_id"], (row["sponsors"],))[0]
+        for wrong, right in TYPOS:
+            if wrong in value:
+                source = fixed.get(row["vote_id"], (None, TYPO_SOURCE))[1]
+                confidence = fixed.get(row["vote_id"], (None, None, "high"))[2]
+                fixed[row["vote_id"]] = (value.replace(wrong, right), source, confidence)
     for vote_id, names, source in MISSING:
         listed = [name.strip() for name in by_id[vote_id]["sponsors"].split(",") if name.strip()]
         if not set(names) <= set(listed):

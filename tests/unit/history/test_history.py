@@ -439,6 +439,7 @@ def test_revision_2_corrects_the_swapped_votes_of_s_2019_962(history):
         ("S/2022/720", {"ALB", "USA"}),
         ("S/2022/821", {"RUS"}),
         ("S/RES/2664(2022)", {"IRL", "USA"}),
+        ("S/RES/2644(2022)", {"GBR"}),  # its source spelt "United Kindgom"
         ("S/RES/2671(2022)", {"RUS", "USA"}),
     ],
 )
