@@ -1,6 +1,6 @@
 """Apply revision 4 of the bundled record: sponsor lists corrected (SOURCE.md, "Revision 4").
 
-Two kinds of error in ``drafts.csv``'s ``sponsors`` column, both found while checking why failed
+Three kinds of error in ``drafts.csv``'s ``sponsors`` column, found while checking why failed
 drafts got confident forecasts:
 
 * **A one-row shift in 2022.** The source split "Russian Federation and United States" (the
@@ -94,12 +94,14 @@ def corrections(drafts):
             source = CONFIRMED.get(here, SHIFT_SOURCE)
             fixed[here] = (value, source, "high" if here in CONFIRMED else "medium")
     for row in drafts:
-        value = fixed.get(row["vote_id"], (row["sponsors"],))[0]
+        # A row the shift corrects keeps that correction's source; its spelling is mended too.
+        value, source, confidence = fixed.get(row["vote_id"],
+                                              (row["sponsors"], TYPO_SOURCE, "high"))
+        spelt = value
         for wrong, right in TYPOS:
-            if wrong in value:
-                source = fixed.get(row["vote_id"], (None, TYPO_SOURCE))[1]
-                confidence = fixed.get(row["vote_id"], (None, None, "high"))[2]
-                fixed[row["vote_id"]] = (value.replace(wrong, right), source, confidence)
+            spelt = spelt.replace(wrong, right)
+        if spelt != value:
+            fixed[row["vote_id"]] = (spelt, source, confidence)
     for vote_id, names, source in MISSING:
         listed = [name.strip() for name in by_id[vote_id]["sponsors"].split(",") if name.strip()]
         if not set(names) <= set(listed):

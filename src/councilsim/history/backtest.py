@@ -86,6 +86,7 @@ from councilsim.history.logistic import (
     fit_facts,
     one_blas_thread,
     training_set,
+    training_start,
 )
 from councilsim.history.record import History, RecordedVote, bundled_history
 from councilsim.history.scoring import (
@@ -821,7 +822,7 @@ def _year_task(
     # Facts of the texts the logistic trains on and of the year's texts (a text's facts read
     # every earlier text of the record all the same).
     logistic_window = logistic_settings["window"]
-    first = dt.date(year - logistic_window, 1, 1) if logistic_window else dt.date.min
+    first = training_start(origin, logistic_window)
     pre_vote = facts_table(upto, [vote for vote in upto if vote.date >= first])
     logistic = fit_facts(
         *training_set(upto, pre_vote, origin=origin, window=logistic_window),

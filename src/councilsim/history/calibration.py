@@ -55,6 +55,7 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtr
 
 from councilsim._export import dumps
 from councilsim.errors import InputError, LeakageError
@@ -330,6 +331,26 @@ class Calibration:
                 )
             )
         )
+
+    def vote_probabilities(
+        self, code: str, context: TextContext, *, veto: bool
+    ) -> dict[str, float]:
+        """``code``'s P(Y), P(N), P(A) when present on a text with this ``context``.
+
+        The likelihood's law in closed form: the utility is normal with mean support plus every
+        effect of the text and variance ``1 + tau^2 + (loading * East-West sd)^2`` (the text's
+        spread class); yes above the band, no below ``-(band + veto cost)`` when ``veto`` (a
+        veto holder on a substantive text), else below ``-band``.
+        """
+        estimate = self.estimate(code)
+        spread = "rival" if context.rival and "rival" in self.taus else "base"
+        mean = estimate.support + self.support_shift(code, context)
+        sd = math.sqrt(1.0 + self.taus.get(spread, self.tau) ** 2
+                       + (estimate.loading * self.axis_sds.get(spread, 1.0)) ** 2)
+        cost = estimate.veto_cost if veto else 0.0
+        yes = float(ndtr((mean - estimate.abstention) / sd))
+        no = float(ndtr((-estimate.abstention - cost - mean) / sd))
+        return {"Y": yes, "N": no, "A": 1.0 - yes - no}
 
     def bloc(self, name: str, codes: Sequence[str]) -> Bloc:
         """A :class:`~councilsim.models.Bloc` whose sd matches the members' residual correlation.

@@ -48,6 +48,7 @@ __all__ = [
     "rolling_forecasts",
     "trainable",
     "training_set",
+    "training_start",
 ]
 
 #: Grid searched on 2000-2009 (:func:`choose_settings`).
@@ -231,6 +232,14 @@ def fit_facts(X: np.ndarray, adopted: Sequence[bool] | np.ndarray, *, penalty: f
     return dataclasses.replace(fit, sponsor_fill=tuple(float(v) for v in fill))
 
 
+def training_start(origin: dt.date, window: int | None) -> dt.date:
+    """First date of the texts that train the fit for ``origin``.
+
+    1 January ``origin.year - window``; without a ``window``, every earlier text.
+    """
+    return dt.date(origin.year - window, 1, 1) if window else dt.date.min
+
+
 def training_set(
     votes: Sequence[RecordedVote],
     facts: Mapping[str, PreVoteFacts],
@@ -243,7 +252,7 @@ def training_set(
     Those :func:`trainable` texts dated before ``origin`` and, with a ``window``, on or after
     1 January ``origin.year - window``.
     """
-    first = dt.date(origin.year - window, 1, 1) if window else dt.date.min
+    first = training_start(origin, window)
     chosen = [v for v in votes if first <= v.date < origin and trainable(v)]
     if not chosen:
         raise InputError(f"no text to train the logistic baseline on before {origin}")

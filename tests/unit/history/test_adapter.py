@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 
+import numpy as np
 import pytest
 from paths import REPO_ROOT
-from scipy.special import ndtr
 
 import councilsim
 from councilsim.history import calibrate, load_history
@@ -171,26 +170,21 @@ def every_effect():
 def test_text_scenario_is_the_fitted_model(every_effect, vote_id):
     # The scenario spreads the likelihood's effects over support, affinity, rival and amendment;
     # the engine adds them back. Each member's vote law must then be the likelihood's for the
-    # text: D ~ N(support + every effect of the text, 1 + tau^2 + (loading * axis sd)^2), yes
-    # above the band, a veto holder's no below -(band + veto cost), in closed form.
-    fit = every_effect
+    # text, in closed form (Calibration.vote_probabilities), within the exact result's error
+    # bound and a few units of rounding.
     history = load_history().filter(before=dt.date(2017, 1, 1))
     context = dict(zip(history.vote_ids, text_facts(history), strict=True))[vote_id]
     vote = history[vote_id]
-    scenario = text_scenario(vote, context, fit)
+    scenario = text_scenario(vote, context, every_effect)
     result = councilsim.simulate(scenario, "text", method="exact", decisive=False)
-    spread = "rival" if context.rival else "base"
+    tolerance = result.std_error + 8 * np.finfo(float).eps
     for code in scenario.council.members:
-        estimate = fit.estimate(code)
-        mean = estimate.support + fit.support_shift(code, context)
-        sd = math.sqrt(1.0 + fit.taus[spread] ** 2
-                       + (estimate.loading * fit.axis_sds[spread]) ** 2)
-        cost = estimate.veto_cost if code in vote.permanent and not vote.procedural else 0.0
+        law = every_effect.vote_probabilities(
+            code, context, veto=code in vote.permanent and not vote.procedural)
         present = 1.0 - result.vote_probs[code]["X"]
-        assert result.vote_probs[code]["Y"] / present == pytest.approx(
-            ndtr((mean - estimate.abstention) / sd), abs=1e-7), code
-        assert result.vote_probs[code]["N"] / present == pytest.approx(
-            ndtr((-estimate.abstention - cost - mean) / sd), abs=1e-7), code
+        for letter in "YN":
+            assert result.vote_probs[code][letter] / present == pytest.approx(
+                law[letter], abs=tolerance), (code, letter)
 
 
 # ----------------------------------------------------------------------------------------------
