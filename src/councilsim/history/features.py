@@ -71,6 +71,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "east_sponsor",
     "permanent_sponsor",
     "both_camps_sponsor",
+    "arab_sponsor",
     "rival_west_sponsor",
     "rival_east_sponsor",
     "log1p_topic_failures",
@@ -106,9 +107,10 @@ class PreVoteFacts:
     sponsors : frozenset of str
         Seat codes of the Council members among the sponsors (empty when unknown or when only
         non-members sponsor).
-    west_sponsor, east_sponsor, permanent_sponsor : bool or None
-        A West (USA, GBR, FRA) / East (RUS, CHN) / any permanent member sponsors; ``None`` when
-        the sponsors are unknown.
+    west_sponsor, east_sponsor, arab_sponsor, permanent_sponsor : bool or None
+        A West (USA, GBR, FRA) / East (RUS, CHN) / Arab League member / any permanent member
+        sponsors (camps: :data:`~councilsim.models.DEFAULT_CAMPS`); ``None`` when the sponsors
+        are unknown.
     rival_camps : frozenset of str
         Camps sponsoring another text (of any kind) on the same item the same day.
     topic_failures, topic_vetoes : int
@@ -129,6 +131,7 @@ class PreVoteFacts:
     sponsors: frozenset[str]
     west_sponsor: bool | None
     east_sponsor: bool | None
+    arab_sponsor: bool | None
     permanent_sponsor: bool | None
     rival_camps: frozenset[str]
     topic_failures: int
@@ -155,6 +158,7 @@ class PreVoteFacts:
                 east,
                 bool(self.permanent_sponsor),
                 west and east,
+                bool(self.arab_sponsor),
                 "west" in self.rival_camps,
                 "east" in self.rival_camps,
                 np.log1p(self.topic_failures),
@@ -211,6 +215,7 @@ def _facts(
         sponsors=codes,
         west_sponsor="west" in camps if known else None,
         east_sponsor="east" in camps if known else None,
+        arab_sponsor="arab" in camps if known else None,
         permanent_sponsor=bool(codes & _PERMANENT) if known else None,
         rival_camps=rival_camps,
         topic_failures=topic_failures,

@@ -55,7 +55,7 @@ __all__ = [
 PENALTIES = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 WINDOWS = (None, 30, 15)
 #: Settings of the published baseline: the lowest 2000-2009 log loss on the grid.
-DEFAULT_LOGISTIC: Mapping[str, Any] = MappingProxyType({"penalty": 1.0, "window": 15})
+DEFAULT_LOGISTIC: Mapping[str, Any] = MappingProxyType({"penalty": 0.3, "window": 15})
 
 
 def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
@@ -182,7 +182,8 @@ def fit_logistic(X: np.ndarray, adopted: Sequence[bool] | np.ndarray, *, penalty
 _KNOWN = FEATURE_NAMES.index("sponsors_known")
 _SPONSOR_COLUMNS = [
     FEATURE_NAMES.index(name)
-    for name in ("west_sponsor", "east_sponsor", "permanent_sponsor", "both_camps_sponsor")
+    for name in ("west_sponsor", "east_sponsor", "permanent_sponsor", "both_camps_sponsor",
+                 "arab_sponsor")
 ]
 
 
@@ -227,7 +228,8 @@ def fit_facts(X: np.ndarray, adopted: Sequence[bool] | np.ndarray, *, penalty: f
         raise InputError(f"X of shape {X.shape}: expected {len(FEATURE_NAMES)} columns "
                          "(FEATURE_NAMES)")
     known = X[:, _KNOWN] == 1
-    fill = X[known][:, _SPONSOR_COLUMNS].mean(axis=0) if known.any() else np.zeros(4)
+    fill = (X[known][:, _SPONSOR_COLUMNS].mean(axis=0) if known.any()
+            else np.zeros(len(_SPONSOR_COLUMNS)))
     fit = fit_logistic(_neutral_sponsors(X, fill), adopted, penalty=penalty)
     return dataclasses.replace(fit, sponsor_fill=tuple(float(v) for v in fill))
 

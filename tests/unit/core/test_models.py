@@ -9,6 +9,7 @@ import pydantic
 import pytest
 
 from councilsim import Bloc, Council, Draft, Member, Provision, Scenario, ScenarioError
+from councilsim.models import DEFAULT_CAMPS
 
 COUNCIL = Council(members=["AA", "BB", "CC"], veto_holders=["AA"], threshold=2)
 ALLOWED_MEMBERS = "the council's members are AA, BB, CC"
@@ -325,9 +326,9 @@ def test_own_camps_must_sit_on_the_council():
            "camps.north", "'DD' is not on the council")
     _fails(lambda: Scenario(council=COUNCIL, camps={"AA": ("AA",)}),
            "camps.AA", "a camp may not be named after a member code")
-    # The default camps (west, east) serve councils without those seats.
-    assert Scenario(council=COUNCIL).camps == {"west": ("USA", "GBR", "FRA"),
-                                               "east": ("RUS", "CHN")}
+    # The default camps (west, east, arab) serve councils without those seats.
+    assert Scenario(council=COUNCIL).camps == DEFAULT_CAMPS
+    assert set(DEFAULT_CAMPS) == {"west", "east", "arab"}
 
 
 def test_loadings_only_for_members_of_the_bloc():
@@ -347,7 +348,7 @@ def test_new_fields_at_their_defaults_keep_the_content_hash():
     plain = Scenario(council=COUNCIL, drafts=[Draft(id="d")], members=[Member(code="AA")])
     spelled_out = Scenario(council=COUNCIL, drafts=[Draft(id="d", rivals=(), amendment=False)],
                            members=[Member(code="AA", affinity={}, rival=0.0)],
-                           camps={"west": ("USA", "GBR", "FRA"), "east": ("RUS", "CHN")})
+                           camps=dict(DEFAULT_CAMPS))
     used = Scenario(council=COUNCIL, drafts=[Draft(id="d", amendment=True)],
                     members=[Member(code="AA")])
     assert plain.content_hash() == spelled_out.content_hash() != used.content_hash()
