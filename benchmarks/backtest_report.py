@@ -76,6 +76,7 @@ from councilsim.history.calibration import (
 from councilsim.history.features import facts_table
 from councilsim.history.logistic import (
     DEFAULT_LOGISTIC,
+    SPONSOR_COLUMNS,
     choose_settings,
     fit_facts,
     training_set,
@@ -256,9 +257,10 @@ def logistic_coefficients(before: int = 2025) -> str:
     lines = [f"Logistic baseline fitted on {fit.n_texts} texts before {before} "
              f"({fit.n_failed} failed; {dict(DEFAULT_LOGISTIC)}):"]
     lines += [f"  {name:<28}{value:+.3f}" for name, value in fit.coefficients().items()]
-    lines.append("  (unknown sponsors take the training means "
-                 + ", ".join(f"{v:.3f}" for v in fit.sponsor_fill)
-                 + " of west, east, permanent, both camps; sponsors_known is not used)")
+    means = ", ".join(f"{name.removesuffix('_sponsor')} {value:.3f}"
+                      for name, value in zip(SPONSOR_COLUMNS, fit.sponsor_fill, strict=True))
+    lines.append(f"  (unknown sponsors take the training means: {means}; sponsors_known is not "
+                 "used)")
     return "\n".join(lines)
 
 

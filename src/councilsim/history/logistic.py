@@ -40,6 +40,7 @@ from councilsim.history.scoring import brier_score, log_loss
 __all__ = [
     "DEFAULT_LOGISTIC",
     "PENALTIES",
+    "SPONSOR_COLUMNS",
     "WINDOWS",
     "LogisticFit",
     "choose_settings",
@@ -180,11 +181,10 @@ def fit_logistic(X: np.ndarray, adopted: Sequence[bool] | np.ndarray, *, penalty
 
 
 _KNOWN = FEATURE_NAMES.index("sponsors_known")
-_SPONSOR_COLUMNS = [
-    FEATURE_NAMES.index(name)
-    for name in ("west_sponsor", "east_sponsor", "permanent_sponsor", "both_camps_sponsor",
-                 "arab_sponsor")
-]
+#: The sponsor columns, which take the training means when a text's sponsors are unknown.
+SPONSOR_COLUMNS = ("west_sponsor", "east_sponsor", "permanent_sponsor", "both_camps_sponsor",
+                   "arab_sponsor")
+_SPONSOR_COLUMNS = [FEATURE_NAMES.index(name) for name in SPONSOR_COLUMNS]
 
 
 def _neutral_sponsors(X: np.ndarray, fill: Sequence[float]) -> np.ndarray:

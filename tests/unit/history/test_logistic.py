@@ -13,6 +13,7 @@ from councilsim.history import History, load_history
 from councilsim.history.features import FEATURE_NAMES, facts_table
 from councilsim.history.logistic import (
     DEFAULT_LOGISTIC,
+    SPONSOR_COLUMNS,
     choose_settings,
     fit_facts,
     fit_logistic,
@@ -131,8 +132,9 @@ def test_unknown_sponsors_are_not_a_signal():
     assert not y[~known].all() or y[~known].mean() > y[known].mean()  # the trap is there
     fit = fit_facts(X, y, penalty=1.0)
     assert fit.coefficients()["sponsors_known"] == 0.0
-    columns = [FEATURE_NAMES.index(n) for n in ("west_sponsor", "east_sponsor",
-                                                 "permanent_sponsor", "both_camps_sponsor")]
+    columns = [FEATURE_NAMES.index(n) for n in SPONSOR_COLUMNS]
+    assert {n for n in FEATURE_NAMES if n.endswith("_sponsor") and not n.startswith("rival")} == (
+        set(SPONSOR_COLUMNS))
     assert fit.sponsor_fill == pytest.approx(tuple(X[known][:, columns].mean(axis=0)))
     # An unknown text forecasts as the same text with the average sponsor columns.
     unknown_row = X[~known][:1].copy()
