@@ -129,7 +129,7 @@ BAD_FILES = {
         7, None, 'member[0] (RUS).affinity',
         "7: member[0] (RUS).affinity: unknown key 'wset' (did you mean 'west'?); allowed: a "
         'member code (CHN, FRA, RUS, GBR, USA, ETH, SEN, EGY, JPN, KAZ, URY, BOL, ITA, SWE, UKR) '
-        'or a camp (west, east)'),
+        'or a camp (west, east, arab)'),
     "loading-non-member.toml": (
         9, None, 'bloc[0] (east-west).loadings',
         "9: bloc[0] (east-west).loadings: 'JPN' is not a member of bloc 'east-west'; its members "
