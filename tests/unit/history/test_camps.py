@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 
 from councilsim.history import load_history
-from councilsim.history._textfacts import sponsor_codes
+from councilsim.history.calibration import sponsor_codes
 from councilsim.models import DEFAULT_CAMPS
 
 SEED = Path(__file__).resolve().parents[3] / "seeds" / "camps.toml"
