@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import importlib.util
 from concurrent.futures import ProcessPoolExecutor
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from paths import REPO_ROOT
+from scipy.stats import ttest_rel
 
 from councilsim.history.backtest import backtest
 
@@ -51,3 +54,24 @@ def test_readme_backtest_table_is_the_report(rows):
         assert " ".join(line.split()) in " ".join(readme.split()), (
             "README figures differ from the report:\n" + line
         )
+
+
+def test_selection_rule_scores_a_paired_t_statistic():
+    """``paired_z`` (the settings' selection rule) is the paired t statistic of text log losses."""
+    report = _report_module()
+    adopted = np.array([1, 1, 0, 1, 0, 1, 1, 0], dtype=bool)
+    reference = np.array([0.9, 0.8, 0.3, 0.95, 0.6, 0.7, 1.0, 0.2])
+    candidate = np.array([0.92, 0.85, 0.1, 0.9, 0.4, 0.75, 0.99, 0.0])
+
+    def run(p):
+        return SimpleNamespace(predictions=[
+            SimpleNamespace(vote_id=f"t{i}", p_model=float(q), adopted=bool(a))
+            for i, (q, a) in enumerate(zip(p, adopted, strict=True))])
+
+    def losses(p):
+        q = np.clip(p, 1e-6, 1 - 1e-6)  # the scores' clipping
+        return -np.log(np.where(adopted, q, 1 - q))
+
+    expected = ttest_rel(losses(candidate), losses(reference)).statistic
+    assert report.paired_z(run(candidate), run(reference)) == pytest.approx(expected, rel=1e-12)
+    assert report.paired_z(run(reference), run(reference)) == 0.0
