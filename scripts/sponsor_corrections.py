@@ -24,6 +24,8 @@ import gzip
 import io
 from pathlib import Path
 
+from councilsim.cli import atomic_path
+
 DATA = Path("src/councilsim/data/unsc")
 
 #: The rows of the 2022 shift, in the record's order: S/RES/2639(2022) first (its list split in
@@ -73,12 +75,16 @@ def read(name):
 
 
 def write(name, columns, rows):
-    """Write a bundled record file; mtime=0 keeps the bytes (and the manifest) reproducible."""
+    """Write a bundled record file atomically (also used by ``un_member_names.py``).
+
+    mtime=0 keeps the bytes, and so the manifest's digest, reproducible.
+    """
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    (DATA / f"{name}.csv.gz").write_bytes(gzip.compress(out.getvalue().encode("utf-8"), mtime=0))
+    with atomic_path(DATA / f"{name}.csv.gz", option="record file") as tmp:
+        Path(tmp).write_bytes(gzip.compress(out.getvalue().encode("utf-8"), mtime=0))
 
 
 def corrections(drafts):
