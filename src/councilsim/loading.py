@@ -24,6 +24,7 @@ from councilsim.catalog import ImplausibleValueWarning
 from councilsim.errors import ScenarioError
 from councilsim.history import calibrate, calibrated_scenario, load_history
 from councilsim.history.calibration import FORECAST_SETTINGS as DEFAULTS
+from councilsim.history.calibration import window_start
 from councilsim.models import DEFAULT_CAMPS, Council, Scenario, SimulationSettings
 
 __all__ = [
@@ -260,8 +261,8 @@ def _requested_calibration(request: dict[str, Any], path: str | None) -> Any:
 def _calibration(topic, since, before, half_life, effects):
     # Calibrating takes seconds; scenarios loaded again in one session reuse the estimate.
     # What the table leaves out takes the published forecasts' settings.
-    if since is None and before is not None and DEFAULTS["window"]:
-        since = dt.date(before.year - int(DEFAULTS["window"]), 1, 1)
+    if since is None and before is not None:
+        since = window_start(before, DEFAULTS["window"])
     options = {key: DEFAULTS[key] for key in ("effect_sd", "axis", "axis_nodes", "rival_spread",
                                               "nodes", "tolerance")}
     return calibrate(load_history(), topic=topic, since=since, before=before,

@@ -18,9 +18,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from paths import REPO_ROOT
-from scipy.stats import ttest_rel
 
 from councilsim.history.backtest import backtest
+from councilsim.history.scoring import CLIP
 
 ROOT = REPO_ROOT
 
@@ -69,9 +69,15 @@ def test_selection_rule_scores_a_paired_t_statistic():
             for i, (q, a) in enumerate(zip(p, adopted, strict=True))])
 
     def losses(p):
-        q = np.clip(p, 1e-6, 1 - 1e-6)  # the scores' clipping
+        q = np.clip(p, CLIP, 1 - CLIP)  # the scores' clipping
         return -np.log(np.where(adopted, q, 1 - q))
 
-    expected = ttest_rel(losses(candidate), losses(reference)).statistic
+    # The paired t statistic written out: mean difference over its standard error.
+    diff = losses(candidate) - losses(reference)
+    expected = diff.mean() / (diff.std(ddof=1) / np.sqrt(diff.size))
     assert report.paired_z(run(candidate), run(reference)) == pytest.approx(expected, rel=1e-12)
+    # Texts are paired by vote_id, whatever the order of the predictions.
+    shuffled = run(candidate)
+    shuffled.predictions.reverse()
+    assert report.paired_z(shuffled, run(reference)) == pytest.approx(expected, rel=1e-12)
     assert report.paired_z(run(reference), run(reference)) == 0.0

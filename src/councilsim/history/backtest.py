@@ -79,7 +79,7 @@ from councilsim.history._textfacts import (
 )
 from councilsim.history._topics import TOPIC_GROUPS, topic_test
 from councilsim.history.adapter import text_scenario
-from councilsim.history.calibration import FORECAST_SETTINGS, calibrate
+from councilsim.history.calibration import FORECAST_SETTINGS, calibrate, window_start
 from councilsim.history.features import facts_table
 from councilsim.history.logistic import (
     DEFAULT_LOGISTIC,
@@ -808,8 +808,7 @@ def _year_task(
     history = bundled_history() if history is None else history
     origin = dt.date(year, 1, 1)
     past = history.filter(before=origin)
-    window = settings.get("window")
-    since = dt.date(year - int(window), 1, 1) if window else None
+    since = window_start(origin, settings.get("window"))
     options = {key: settings[key] for key in _CALIBRATE_OPTIONS if key in settings}
     fit = calibrate(past, before=origin, since=since, topic=topic, standard_errors=False,
                     **options)

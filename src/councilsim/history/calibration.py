@@ -116,6 +116,7 @@ __all__ = [
     "sponsor_codes",
     "text_facts",
     "usable",
+    "window_start",
 ]
 
 #: Settings of the published forecasts: the backtest's and a scenario's ``[calibration]``
@@ -135,6 +136,17 @@ FORECAST_SETTINGS: Mapping[str, Any] = MappingProxyType({
     "nodes": 10,
     "tolerance": 1e-5,
 })
+
+
+def window_start(before: dt.date, window: int | None) -> dt.date | None:
+    """First day of a calibration ``window`` years long ending before ``before``.
+
+    1 January of the year ``window`` years before ``before``'s (None without a window): the
+    convention of :data:`FORECAST_SETTINGS`, the backtest and a scenario's ``[calibration]``.
+    """
+    return dt.date(before.year - int(window), 1, 1) if window else None
+
+
 #: Beta-prior weight (in votes) pulling a member's absence share toward the pooled share.
 ABSENCE_PRIOR_VOTES = 5.0
 
@@ -610,10 +622,11 @@ def calibrate(
     else:
         ages = np.array([(reference - vote.date).days / 365.25 for vote in votes])
         weights = 0.5 ** (ages / half_life)
+    facts = facts_table(known, votes)
     data = prepare(
         votes,
         # Facts of the selected texts only, read from every earlier text of the record.
-        [context_from_facts(facts) for facts in facts_table(known, votes).values()],
+        [context_from_facts(facts[vote.vote_id]) for vote in votes],
         weights,
         permanent_codes=_permanent_codes(votes),
         kinds=kinds,

@@ -10,9 +10,10 @@ from paths import REPO_ROOT
 
 import councilsim
 from councilsim.history import calibrate, load_history
-from councilsim.history._textfacts import TextContext
+from councilsim.history._textfacts import TextContext, context_from_facts
 from councilsim.history.adapter import AXIS_BLOC, calibrated_scenario, text_scenario
 from councilsim.history.calibration import EFFECT_KINDS, text_facts
+from councilsim.history.features import pre_vote_facts
 from councilsim.loading import parse_scenario
 from councilsim.models import Bloc, Council, Draft, Member, Scenario
 
@@ -173,8 +174,8 @@ def test_text_scenario_is_the_fitted_model(every_effect, vote_id):
     # text, in closed form (Calibration.vote_probabilities), within the exact result's error
     # bound and a few units of rounding.
     history = load_history().filter(before=dt.date(2017, 1, 1))
-    context = dict(zip(history.vote_ids, text_facts(history), strict=True))[vote_id]
     vote = history[vote_id]
+    context = context_from_facts(pre_vote_facts(vote, history))
     scenario = text_scenario(vote, context, every_effect)
     result = councilsim.simulate(scenario, "text", method="exact", decisive=False)
     tolerance = result.std_error + 8 * np.finfo(float).eps

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import importlib.util
 import pickle
 import tomllib
 from importlib import resources
 
 import pytest
+from paths import REPO_ROOT
 
 import councilsim.history
+from councilsim._bundled import read_record
 from councilsim.history import (
     TOPIC_GROUPS,
     History,
@@ -22,6 +25,7 @@ from councilsim.history import (
 )
 from councilsim.history import _storage as storage_module
 from councilsim.history import record as record_module
+from councilsim.history.calibration import sponsor_codes
 from councilsim.models import Council
 
 # Row counts stated in SOURCE.md.
@@ -444,14 +448,10 @@ def test_revision_2_corrects_the_swapped_votes_of_s_2019_962(history):
     ],
 )
 def test_revision_4_undoes_the_2022_sponsor_shift(history, vote_id, sponsors):
-    from councilsim.history.calibration import sponsor_codes
-
     assert sponsor_codes(history[vote_id]) == sponsors
 
 
 def test_revision_4_adds_the_main_sponsors_a_co_sponsor_list_lacked(history):
-    from councilsim.history.calibration import sponsor_codes
-
     assert {"FRA", "GBR", "USA"} <= sponsor_codes(history["S/2017/172"])
     assert "RUS" in sponsor_codes(history["S/2023/795"])
 
@@ -459,12 +459,6 @@ def test_revision_4_adds_the_main_sponsors_a_co_sponsor_list_lacked(history):
 def test_revision_4_script_finds_nothing_left_to_correct():
     # The script corrects only rows that still hold an erroneous value: on the shipped record
     # it must find none (and every correction it made is listed in sponsors_researched).
-    import importlib.util
-
-    from paths import REPO_ROOT
-
-    from councilsim._bundled import read_record
-
     path = REPO_ROOT / "scripts" / "sponsor_corrections.py"
     spec = importlib.util.spec_from_file_location("sponsor_corrections", path)
     module = importlib.util.module_from_spec(spec)
