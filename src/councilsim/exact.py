@@ -215,9 +215,9 @@ def _cached_structure(
             continue
         # One loading l for all: the plain case, with the shock's sd scaled by |l|.
         shock_sd = abs(shared[members[0]])
-        # A product of m members' vote probabilities varies on a scale about sqrt(m) times
-        # finer than each factor (its Fourier transform is an m-fold convolution).
-        step = _SPACING * min(shock_sd, member_sd[members].min() / np.sqrt(members.size))
+        # A product of members' vote probabilities varies on the scale
+        # 1 / sqrt(sum_i 1 / sd_i^2), finer than any factor's (as for the mood's sharpness).
+        step = _SPACING * min(shock_sd, 1.0 / np.sqrt(np.sum(member_sd[members] ** -2.0)))
         low = mood_shift.min() - _GRID_HALF_WIDTH * shock_sd
         span = mood_shift.max() + _GRID_HALF_WIDTH * shock_sd - low
         count = _grid_size(int(np.ceil(span / step)) + 1, "bloc-shock")
@@ -246,8 +246,9 @@ def _loaded_group(
     ``shared`` holds each member's ``loading * sd``; the spread is the standard shock ``E`` and
     member ``i`` moves by ``shift + shared_i * E``.
     """
-    # As for plain blocs: the product of m factors varies sqrt(m) times faster than each.
-    scale = np.min(member_sd[members] / np.abs(shared[members])) / np.sqrt(members.size)
+    # As for plain blocs and the mood: the product varies on the scale
+    # 1 / sqrt(sum_i (share_i / sd_i)^2) along E.
+    scale = 1.0 / np.sqrt(np.sum((shared[members] / member_sd[members]) ** 2))
     step = _SPACING * min(1.0, scale)
     half = int(np.ceil(_GRID_HALF_WIDTH / step))
     e = step * np.arange(-half, _grid_size(2 * half + 1, "bloc-shock") - half)
