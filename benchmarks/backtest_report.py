@@ -203,6 +203,20 @@ def failed_line(rows: list[dict[str, str]], first: int = 2010, last: int = 2025)
             f"{sum(f < 0.5 for f in failed)} of them below 0.5")
 
 
+def optimism_line(rows: list[dict[str, str]], first: int = 2010, last: int = 2025) -> str:
+    """The README's sentence on the model's optimism: mean forecast and its largest off bin."""
+    scores = score_predictions(rows, first=first, last=last)
+    model = scores["forecasts"]["model"]
+    # The bin of at least 20 texts (the target's) whose share adopted is furthest from its forecast.
+    worst = max((b for b in model["reliability"] if b["count"] >= 20),
+                key=lambda b: abs(b["mean_predicted"] - b["observed"]))
+    return (f"its mean forecast over {first}–{last} is {model['mean_predicted']:.3f} against "
+            f"{scores['observed']:.3f} adopted, "
+            f"the [{worst['low']:.1f}, {worst['high']:.1f}) reliability bin ({worst['count']} "
+            f"texts, mean forecast {worst['mean_predicted']:.2f}) came true "
+            f"{worst['observed']:.0%} of the time")
+
+
 @cache
 def _record_facts() -> dict:
     """Pre-vote facts of every text of the bundled record (read once per report)."""
@@ -248,7 +262,7 @@ def report_text(rows: list[dict[str, str]]) -> str:
         blocks.append(format_scores(score_predictions(rows, first=first, last=last,
                                                       sponsors_known=True)))
     blocks += ["README table:", readme_table(rows), members_line(rows), failed_line(rows),
-               rival_line(rows), east_line(rows)]
+               optimism_line(rows), rival_line(rows), east_line(rows)]
     return "\n\n".join(blocks)
 
 

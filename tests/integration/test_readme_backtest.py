@@ -1,12 +1,12 @@
 """The README's backtest figures, at the precision it prints them, from the backtest itself.
 
-The README's table and its sentences on member votes, failed texts, texts with a rival draft,
-Eastern texts without a Western co-sponsor and the permanent members' no votes in sample are the
-strings ``benchmarks/backtest_report.py`` prints (``readme_table``, ``members_line``,
-``failed_line``, ``rival_line``, ``east_line``, ``no_votes_line``); this test reruns the
-1994-2025 backtest (a few minutes on two cores) and checks that the README carries them
-verbatim, so a change of model or data that moves a published figure fails here until the
-README is updated from the report.
+The README's table and its sentences on member votes, failed texts, the mean forecast and the
+worst reliability bin, texts with a rival draft, Eastern texts without a Western co-sponsor and
+the permanent members' no votes in sample are the strings ``benchmarks/backtest_report.py``
+prints (``readme_table``, ``members_line``, ``failed_line``, ``optimism_line``, ``rival_line``,
+``east_line``, ``no_votes_line``); this test reruns the 1994-2025 backtest (a few minutes on two
+cores) and checks that the README carries them verbatim, so a change of model or data that moves
+a published figure fails here until the README is updated from the report.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ def test_readme_backtest_table_is_the_report(rows):
     table = report.readme_table(rows)
     assert table.count("\n") >= 9  # two windows, four forecasts each
     assert table in readme, "README backtest table differs from the report:\n" + table
-    lines = (report.members_line(rows), report.failed_line(rows), report.rival_line(rows),
-             report.east_line(rows), report.no_votes_line())
+    lines = (report.members_line(rows), report.failed_line(rows), report.optimism_line(rows),
+             report.rival_line(rows), report.east_line(rows), report.no_votes_line())
     for line in lines:
         # A sentence may be wrapped anywhere in the README: compare with whitespace collapsed.
         assert " ".join(line.split()) in " ".join(readme.split()), (
