@@ -135,7 +135,13 @@ class FrozenModel(BaseModel, metaclass=_ReadableErrors):
             When an updated value (or an unknown field name) is refused.
         """
         if update:
-            return self.model_validate({**dict(self), **update})
+            copy = self.model_validate({**dict(self), **update})
+            # Validation marks every field as set; what the original left to its default stays
+            # unset, so that merges which respect explicit values (a calibration filling a
+            # scenario) still see the difference.
+            object.__setattr__(copy, "__pydantic_fields_set__",
+                               set(self.model_fields_set) | set(update))
+            return copy
         return super().model_copy(deep=deep)
 
     def __repr__(self) -> str:

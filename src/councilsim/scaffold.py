@@ -30,7 +30,7 @@ from councilsim.history import (
     calibrated_scenario,
     load_history,
 )
-from councilsim.history.calibration import FORECAST_SETTINGS
+from councilsim.history.calibration import FORECAST_SETTINGS, window_start
 from councilsim.models import Council, Draft, Scenario
 
 __all__ = ["RECENT_VOTES", "NewCaseError", "new_scenario"]
@@ -162,8 +162,7 @@ def new_scenario(
     on_topic = history.filter(topic=topic, before=date, with_member_votes=True)
     recent = tuple(v for v in on_topic if v.modality != "without_vote")[-RECENT_VOTES:]
     settings = _calibration_settings()
-    window = settings["window"]
-    since = dt.date(date.year - int(window), date.month, 1) if window else None
+    since = window_start(date, settings["window"])
     calibration = calibrate(
         history,
         before=date,

@@ -8,7 +8,8 @@ from paths import REPO_ROOT
 
 from councilsim import load_scenario, simulate
 from councilsim.cli import main
-from councilsim.history import TOPIC_GROUPS, load_history
+from councilsim.history import TOPIC_GROUPS, calibrate, load_history
+from councilsim.history.calibration import FORECAST_SETTINGS, window_start
 from councilsim.models import Council
 
 EXAMPLES = REPO_ROOT / "docs" / "examples"
@@ -69,6 +70,19 @@ def test_stances_are_calibrated_on_votes_before_the_date_only(written):
         assert bloc["sd"] > 0 and "residual correlation" in bloc["why"]
     draft = document["draft"][0]
     assert draft["sponsors"] == [] and draft["provisions"] == []
+
+
+def test_the_written_spread_and_window_are_the_calibration_s(written):
+    # The scenario carries the fitted appeal sd (the engines' mood_sd), not the format's default,
+    # and the calibration window starts where the backtest's and [calibration]'s do.
+    settings = dict(FORECAST_SETTINGS)
+    since = window_start(dt.date.fromisoformat(DATE), settings.pop("window"))
+    calibration = calibrate(load_history(), before=DATE, since=since, standard_errors=False,
+                            **settings)
+    document = tomllib.loads(written.read_text(encoding="utf-8"))
+    assert document["scenario"]["mood_sd"] == pytest.approx(calibration.tau, abs=5e-4)
+    assert calibration.tau > 1.0  # far from the default 0.5, so the check can fail
+    assert f"since={since.isoformat()!r}" in written.read_text(encoding="utf-8")
 
 
 def test_extra_records_reach_the_new_case(tmp_path):

@@ -103,6 +103,15 @@ def test_model_copy_with_a_bad_update_raises_a_readable_scenario_error(flagship)
         flagship.model_copy(update={"members": extra})
 
 
+def test_model_copy_keeps_defaults_unset_so_a_calibration_still_fills_them():
+    scenario = cs.Scenario(council=cs.Council.unsc(2017), drafts=[cs.Draft(id="a")])
+    copy = scenario.model_copy(update={"title": "t"})
+    assert copy.model_fields_set == {"council", "drafts", "title"}
+    assert copy.mood_sd == scenario.mood_sd  # the default, still there, still not "stated"
+    member = cs.Member(code="RUS", support=1.0).model_copy(update={"veto_cost": 2.0})
+    assert member.model_fields_set == {"code", "support", "veto_cost"}
+
+
 def test_every_model_raises_scenario_errors():
     with pytest.raises(ScenarioError, match=r"^<scenario>: sd: must be >= 0, got -1$"):
         cs.Bloc(name="b", members=["RUS"], sd=-1)
