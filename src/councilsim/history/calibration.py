@@ -378,12 +378,15 @@ class Calibration:
                 if key in self.residual_correlation:
                     rs.append(self.residual_correlation[key])
         r = float(np.mean(rs)) if rs else 0.0
+        pairs = len(codes) * (len(codes) - 1) // 2
+        counted = (f"{pairs} pair{'s' * (pairs != 1)}" if len(rs) == pairs else
+                   f"{len(rs)} of {pairs} pairs (the others share too few texts)")
         sd = math.sqrt(r / (1.0 - r)) if 0.0 < r < 1.0 else 0.0
         return Bloc(
             name=name,
             members=tuple(codes),
             sd=sd,
-            why=f"mean residual correlation {r:.2f} over {len(rs)} pairs (calibrated)",
+            why=f"calibrated: mean residual correlation {r:.2f} over {counted}",
         )
 
     def to_dict(self) -> dict[str, Any]:
