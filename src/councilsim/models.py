@@ -657,9 +657,12 @@ class Scenario(FrozenModel):
             if rival == draft.id:
                 raise InputError(f"{where}.rivals: a draft cannot be its own rival ({rival!r})")
             if rival not in ids:
+                others = [other for other in ids if other != draft.id]
                 raise InputError(
                     f"{where}.rivals: no draft {rival!r} in the scenario"
-                    f"{did_you_mean(rival, ids)}; its drafts are {', '.join(ids)}"
+                    f"{did_you_mean(rival, others)}; "
+                    + (f"its other drafts are {', '.join(others)}" if others else
+                       "it has no other draft: add the rival text as a [[draft]] of its own")
                 )
         for p, provision in enumerate(draft.provisions):
             self._severity(provision, f"{where}.provisions[{p}]")

@@ -300,7 +300,10 @@ def test_sponsor_that_looks_like_a_code_must_sit_on_the_council():
 
 def test_rival_must_be_another_draft_of_the_scenario():
     _fails(lambda: Scenario(council=COUNCIL, drafts=[Draft(id="a", rivals=["c"]), Draft(id="b")]),
-           "drafts[0].rivals", "no draft 'c' in the scenario; its drafts are a, b")
+           "drafts[0].rivals", "no draft 'c' in the scenario; its other drafts are b")
+    _fails(lambda: Scenario(council=COUNCIL, drafts=[Draft(id="a", rivals=["a-2"])]),
+           "drafts[0].rivals", "no draft 'a-2' in the scenario; it has no other draft: add the "
+           "rival text as a [[draft]] of its own")
     _fails(lambda: Scenario(council=COUNCIL, drafts=[Draft(id="a", rivals=["a"])]),
            "drafts[0].rivals", "a draft cannot be its own rival ('a')")
 

@@ -124,7 +124,7 @@ BAD_FILES = {
     "unknown-rival.toml": (
         7, None, 'draft[0] (s-2016-846).rivals',
         "7: draft[0] (s-2016-846).rivals: no draft 's-2016-874' in the scenario (did you mean "
-        "'s-2016-847'?); its drafts are s-2016-846, s-2016-847"),
+        "'s-2016-847'?); its other drafts are s-2016-847"),
     "affinity-unknown-camp.toml": (
         7, None, 'member[0] (RUS).affinity',
         "7: member[0] (RUS).affinity: unknown key 'wset' (did you mean 'west'?); allowed: a "
