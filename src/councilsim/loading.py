@@ -254,7 +254,9 @@ def _requested_calibration(request: dict[str, Any], path: str | None) -> Any:
         return _calibration(topic, dates["since"], dates["before"], half_life,
                             None if effects is None else tuple(effects))
     except ValueError as err:
-        raise _fail(str(err), path, "calibration") from None
+        # A date outside the record is the date's fault: point at its line.
+        key = next((key for key in dates if str(err).startswith(f"{key} ")), None)
+        raise _fail(str(err), path, f"calibration.{key}" if key else "calibration") from None
 
 
 @lru_cache(maxsize=16)

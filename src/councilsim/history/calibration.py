@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
+from councilsim._bundled import LAST_YEAR
 from councilsim._export import dumps
 from councilsim.errors import InputError, LeakageError
 from councilsim.history._estimator import covariance, single_threaded_blas
@@ -508,6 +509,22 @@ def _permanent_codes(votes: Iterable[RecordedVote]) -> frozenset[str]:
     return frozenset(code for vote in votes for code in vote.permanent)
 
 
+def _check_dates(history: History, before: dt.date | None, since: dt.date | None) -> None:
+    """Refuse calibration dates outside the record: a likely typo, never a useful request.
+
+    ``before`` may run to the end of the last year whose Council membership is known (a
+    forecast for a sitting after the last recorded vote calibrates on every vote).
+    """
+    first, last = history[0].date, history[-1].date
+    latest = max(dt.date(LAST_YEAR, 12, 31), last + dt.timedelta(days=1))
+    span = f"the recorded votes run from {first} to {last}"
+    if before is not None and not first < before <= latest:
+        raise InputError(f"before {before} is outside the record: give a date from "
+                         f"{first + dt.timedelta(days=1)} to {latest}; {span}")
+    if since is not None and since > last:
+        raise InputError(f"since {since} is after the last recorded vote; {span}")
+
+
 def calibrate(
     history: History | None = None,
     *,
@@ -607,6 +624,7 @@ def calibrate(
         raise InputError(f"effect_sd values must be positive, got {prior_sd}")
     if not 1 <= int(axis_nodes) <= 100:
         raise InputError(f"axis_nodes must be from 1 to 100, got {axis_nodes!r}")
+    _check_dates(history, before_date, since_date)
     known = history.filter(before=before_date) if before_date is not None else history
     votes = _select(known, topic=topic, since=since_date, before=before_date)
     if not votes:

@@ -68,6 +68,24 @@ def test_bad_calibration_tables_are_reported(line, message):
     assert message in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("before = 1900-01-01", "s.toml:5: calibration.before: before 1900-01-01 is outside the "
+         "record: give a date from 1946-01-26 to 2026-12-31; the recorded votes run from "
+         "1946-01-25 to 2025-06-04"),
+        ("before = 2031-01-01", "s.toml:5: calibration.before: before 2031-01-01 is outside"),
+        ("since = 2026-01-01", "s.toml:5: calibration.since: since 2026-01-01 is after the last "
+         "recorded vote"),
+    ],
+)
+def test_calibration_dates_outside_the_record_are_refused(table, message):
+    text = f'[scenario]\ncouncil = "unsc-2017"\n\n[calibration]\n{table}\n\n[[draft]]\nid = "a"\n'
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text, path="s.toml")
+    assert str(err.value).startswith(message)
+
+
 def test_history_replay_and_calibrate_commands():
     replay = subprocess.run([sys.executable, "-m", "councilsim", "history", "replay"],
                             capture_output=True, text=True, timeout=120)
