@@ -876,6 +876,7 @@ _API_TO_CLI = (
     (r"^unknown effects ", "--effects: unknown "),
     (r"^start and end must be years with start <= end, got",
      "--from and --to must be years with --from <= --to, got"),
+    (r"^years (\S+) are outside the record", r"--from and --to \1 are outside the record"),
 )
 
 

@@ -959,6 +959,12 @@ def backtest(
     """
     if not isinstance(start, int) or not isinstance(end, int) or start > end:
         raise InputError(f"start and end must be years with start <= end, got {start}, {end}")
+    record = bundled_history() if history is None else history
+    first, last = record[0].date.year + 1, record[-1].date.year
+    if start < first or end > last:
+        raise InputError(f"years {start}-{end} are outside the record: give years from {first} "
+                         f"(the first with earlier votes to calibrate on) to {last} (the year of "
+                         f"the last recorded vote)")
     clock = time.perf_counter()
     settings = {
         "half_life": half_life,

@@ -515,6 +515,8 @@ def _check_dates(history: History, before: dt.date | None, since: dt.date | None
     ``before`` may run to the end of the last year whose Council membership is known (a
     forecast for a sitting after the last recorded vote calibrates on every vote).
     """
+    if not len(history):
+        return  # nothing to calibrate on: the caller's "no usable recorded vote" says so
     first, last = history[0].date, history[-1].date
     latest = max(dt.date(LAST_YEAR, 12, 31), last + dt.timedelta(days=1))
     span = f"the recorded votes run from {first} to {last}"

@@ -168,6 +168,10 @@ def test_an_id_is_accepted_wherever_a_draft_is(flagship, call):
     (("calibrate", "--half-life", "-1"), ["--half-life must be a positive number"]),
     (("calibrate", "--effects", "foo"), ["--effects: unknown ['foo']; allowed: topic"]),
     (("backtest", "--from", "1990", "--to", "1980"), ["--from and --to must be years"]),
+    (("backtest", "--from", "1900", "--to", "1901"),
+     ["--from and --to 1900-1901 are outside the record: give years from 1947", "to 2025"]),
+    (("calibrate", "--before", "2031-01-01"),
+     ["before 2031-01-01 is outside the record: give a date from 1946-01-26 to 2026-12-31"]),
     (("calibrate", "--topic", "xyz", "--since", "2015-01-01"),
      ["topic groups: dprk, non-proliferation", "syria", "ukraine"]),
 ])
