@@ -257,8 +257,12 @@ def test_reported_members_subset():
 
 def test_input_validation():
     history = load_history()
-    with pytest.raises(ValueError, match="no usable"):
+    with pytest.raises(ValueError, match="since 2030-01-01 is after the last recorded vote"):
         calibrate(history, since=2030)
+    with pytest.raises(ValueError, match="before 1946-01-25 is outside the record"):
+        calibrate(history, before="1946-01-25")
+    with pytest.raises(ValueError, match="no usable"):
+        calibrate(history, topic="dprk", before="1950-01-01")
     with pytest.raises(ValueError, match="half_life"):
         calibrate(history, since=2015, half_life=0)
     with pytest.raises(ValueError, match="unknown effects"):
