@@ -132,7 +132,9 @@ def test_engine_constants_the_docs_state():
     assert exact.MAX_GRID_POINTS == 4001 and "more than 4,001" in MODEL_DOC
     assert exact.DEFAULT_NODES == 48 and "(`nodes` = 48 by" in MODEL_DOC
     assert exact._GRID_HALF_WIDTH == 8.5 and "±8.5" in MODEL_DOC
-    assert exact._MOOD_SPACING == 0.55 and "step is 0.55" in MODEL_DOC
+    assert exact._MOOD_SPACING == 0.9 and "step is 0.9 of" in MODEL_DOC
+    assert exact._ERROR_SAFETY == 10 and "ten times that" in MODEL_DOC
+    assert exact._ERROR_FLOOR == 1e-13 and "floor 1e-13" in MODEL_DOC
     assert exact._SPACING == pytest.approx(2 / 3) and "two thirds" in MODEL_DOC
     # The bloc grid's error bound, exp(-2 pi^2 / spacing^2), "about 1e-19" in both documents.
     bound = np.exp(-2 * np.pi**2 / exact._SPACING**2)
@@ -158,12 +160,12 @@ def test_the_flagship_evaluates_about_20000_complex_numbers(scenario, monkeypatc
     assert round(sum(sizes), -4) == 20_000
 
 
-def test_exact_error_bound_on_the_shipped_scenarios_is_at_most_1e_8():
+def test_exact_error_bound_on_the_shipped_scenarios_is_at_most_1e_13():
     from councilsim import compare
 
-    assert "at most 1e-8 on the shipped scenarios" in MODEL_DOC
+    assert "at most 1e-13 on the shipped scenarios" in MODEL_DOC
     for path in sorted((ROOT / "scenarios").glob("*.toml")):
-        assert max(r.std_error for r in compare(load_scenario(path))) <= 1e-8, path.name
+        assert max(r.std_error for r in compare(load_scenario(path))) <= 1e-13, path.name
 
 
 def test_rival_drafts_fail_short_of_votes_not_by_veto():

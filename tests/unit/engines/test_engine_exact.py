@@ -525,6 +525,53 @@ def test_error_bound_never_grows_with_more_nodes():
     assert errors[0] < 1e-6
 
 
+def _random_law(rng):
+    """A 15-seat law with random means, bands, member sds, mood and blocs (some signed)."""
+    from councilsim.votemodel import VoteLaw
+
+    n = 15
+    band = rng.uniform(0.0, 1.5, n)
+    veto = np.arange(n) < 5
+    bloc, loading = -np.ones(n, dtype=int), np.ones(n)
+    blocs = int(rng.integers(0, 3))
+    order = rng.permutation(n)
+    for b in range(blocs):
+        members = order[4 * b : 4 * b + 4 + int(rng.integers(0, 2))]
+        bloc[members] = b
+        if rng.random() < 0.5:
+            loading[members] = rng.choice([-1.2, -0.8, 0.5, 1.0, 1.5], size=members.size)
+    return VoteLaw(
+        codes=tuple(f"M{i:02d}" for i in range(n)),
+        mean=rng.normal(rng.normal(1.0, 1.5), rng.choice([0.3, 1.0, 2.0]), n),
+        sd=rng.choice([0.3, 0.5, 1.0], size=n) if rng.random() < 0.5 else np.ones(n),
+        yes_above=band, no_below=-band - veto * rng.uniform(0.0, 1.0, n),
+        p_absent=np.zeros(n), obliged_abstain=np.zeros(n, dtype=bool), bloc=bloc,
+        bloc_sd=rng.uniform(0.3, 2.0, blocs), mood_sd=float(rng.choice([0.5, 1.0, 2.0, 4.0])),
+        veto=veto, threshold=9, loading=loading,
+    )
+
+
+def test_reported_error_covers_the_difference_to_a_much_finer_mood_grid(monkeypatch):
+    # The mood step is set for speed and the error estimated from rules of twice and four times
+    # the step (exact._error_estimates). Against a grid five times finer, the estimate must cover
+    # the true change on random sharp and smooth laws alike.
+    from councilsim import exact
+
+    rng = np.random.default_rng(20261208)
+    laws = [_random_law(rng) for _ in range(40)]
+    outcomes = [exact.run_exact(law, decisive=False) for law in laws]
+    monkeypatch.setattr(exact, "_MOOD_SPACING", exact._MOOD_SPACING / 5)
+    exact._cached_structure.cache_clear()
+    try:
+        references = [exact.run_exact(law, decisive=False) for law in laws]
+    finally:
+        exact._cached_structure.cache_clear()
+    for outcome, reference in zip(outcomes, references, strict=True):
+        change = np.abs(outcome.tally - reference.tally).sum()
+        assert change <= outcome.error + reference.error + ROUNDING
+        assert outcome.error < 1e-9
+
+
 def test_a_strong_mood_against_sharp_members_matches_monte_carlo():
     # Regression: a fixed Gauss-Hermite rule over the mood was off by 37 standard errors here;
     # the mood grid's step now follows the integrand's scale.
