@@ -58,6 +58,8 @@ BAND_PRIOR_SD = 1.0
 PERMANENT_SUPPORT_PRIOR_SD = 3.0
 #: Prior of a permanent member's log veto cost: N(log 0.5, 2^2) (weak; keeps it finite at 0).
 VETO_COST_PRIOR = (math.log(0.5), 2.0)
+#: Prior sd of the log of the texts' spreads (the appeal's tau, the East-West ratios omega).
+SPREAD_PRIOR_SD = 1.5
 #: Prior sd of a permanent member's East-West loading (around 0). Elected members do not read
 #: the axis (loading 0): their common moves are the general appeal's, and a bloc over five
 #: members keeps the exact engine fast.
@@ -466,12 +468,17 @@ class Problem:
         total -= 0.5 * float(np.sum((dev / self.eff_prior_sd) ** 2))
         grad[self.i_eff] -= dev / self.eff_prior_sd**2
         # hyper-parameters: practically flat, only to keep the Hessian definite
-        hyper = [self.i_mu_v, *self.i_tau, *self.i_omega]
+        hyper = [self.i_mu_v]
         if self.free_mu_b:
             hyper.append(self.i_mu_b)
         for i in hyper:
             total -= 0.5 * theta[i] ** 2 / 100.0
             grad[i] -= theta[i] / 100.0
+        # The texts' spreads, on the log scale: weakly informative (an sd of 1 within a factor
+        # of 20 at two sds). Without it, texts whose votes are nearly all yes leave a ridge along
+        # which the spread, bands and supports grow together without bound (tau 108, bands 31
+        # for the DPRK texts before August 2017), whose forecasts are nonsense.
+        normal(np.array([*self.i_tau, *self.i_omega], dtype=int), 0.0, SPREAD_PRIOR_SD)
         return float(total), grad
 
     # -- likelihood ----------------------------------------------------------------------------

@@ -255,6 +255,21 @@ def test_reported_members_subset():
     assert fit.estimate("XXX").support == fit.pooled.support
 
 
+def test_a_topic_voted_almost_unanimously_gives_a_sane_fit():
+    # Before August 2017 the DPRK texts drew 247 yes votes, 3 abstentions and one absence. The
+    # likelihood then has a ridge along which the texts' spread, the bands and the supports grow
+    # together; with a flat prior on the spread the fit ran off along it (tau 108, bands 31) and
+    # forecast a typical DPRK text to pass with probability about 0.4. The spread's prior keeps
+    # it near its usual size, and the fit says what the record says: members vote yes.
+    from councilsim.history import TextContext
+
+    fit = calibrate(load_history(), topic="dprk", before="2017-08-01", standard_errors=False)
+    assert 0.2 < fit.tau < 5.0
+    context = TextContext(topics=("dprk",))
+    for code in ("CHN", "RUS", "USA"):
+        assert fit.vote_probabilities(code, context, veto=True)["Y"] > 0.95, code
+
+
 def test_input_validation():
     history = load_history()
     with pytest.raises(ValueError, match="since 2030-01-01 is after the last recorded vote"):
