@@ -120,6 +120,20 @@ def _as_council(council: str | Council) -> Council:
     raise TypeError(f"a council must be a name or a Council, got {type(council)}")
 
 
+def _moved_draft(draft: Draft, old: Council, new: Council) -> Draft:
+    """``draft`` before the ``new`` council (rules in the module docstring).
+
+    Obliged abstentions of members who left are dropped; a sponsor who left the Council is
+    still a state, named (``"Albania"``).
+    """
+    seats = set(new.members)
+    return draft.model_copy(update={
+        "obliged_abstain": tuple(c for c in draft.obliged_abstain if c in seats),
+        "sponsors": tuple(c if c in seats or c not in old.members else old.label(c)
+                          for c in draft.sponsors),
+    })
+
+
 def council_scenario(scenario: Scenario | str | os.PathLike, council: str | Council) -> Scenario:
     """Move the scenario to another council (rules in the module docstring).
 
@@ -162,15 +176,7 @@ def council_scenario(scenario: Scenario | str | os.PathLike, council: str | Coun
         for b in scenario.blocs
         if seats.intersection(b.members)  # a bloc with no seat left is dropped
     ]
-    # A sponsor that leaves the Council is still a state: it goes by its name.
-    drafts = [
-        d.model_copy(update={
-            "obliged_abstain": tuple(c for c in d.obliged_abstain if c in seats),
-            "sponsors": tuple(c if c in seats or c not in old else scenario.council.label(c)
-                              for c in d.sponsors),
-        })
-        for d in scenario.drafts
-    ]
+    drafts = [_moved_draft(d, scenario.council, council) for d in scenario.drafts]
     data = scenario.model_dump()
     data.update(
         council=council.model_dump(),
@@ -423,9 +429,7 @@ def compare_councils(
     rows = []
     for name, moved in entries:
         council = moved.council
-        draft = base.model_copy(update={
-            "obliged_abstain": tuple(c for c in base.obliged_abstain if c in council.members)
-        })
+        draft = _moved_draft(base, scenario.council, council)
         result = simulate_text(moved, draft, engine)
         rows.append(CouncilRow(
             name=name,

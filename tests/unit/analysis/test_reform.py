@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from paths import REPO_ROOT
 
-from councilsim import Council, RandomUtilityModel, load_scenario
+from councilsim import Council, RandomUtilityModel, load_scenario, simulate
 from councilsim.analysis import (
     DEFAULT_COUNCILS,
     CouncilComparison,
@@ -73,6 +73,19 @@ def test_council_scenario_keeps_stances_and_trims_blocs(dprk):
     assert "a3" not in blocs  # Egypt, Ethiopia and Senegal have no seat on it
     no_veto = council_scenario(dprk, "no-veto")
     assert no_veto.member("RUS").veto_cost == 0 and no_veto.council.veto_holders == ()
+
+
+def test_a_draft_whose_sponsor_leaves_the_council_is_compared_as_its_moved_scenario_says():
+    # S/2022/155 was tabled by Albania and the United States; Albania has no seat on the
+    # charter-1945 council, so there it is a state outside the Council, sponsoring by name.
+    ukraine = load_scenario(REPO_ROOT / "scenarios" / "ukraine-2022-02.toml")
+    assert "ALB" in ukraine.draft("s-2022-155").sponsors
+    table = compare_councils(ukraine, "s-2022-155", ("charter-1945", "g4-2005"))
+    for name in ("charter-1945", "g4-2005"):
+        moved = council_scenario(ukraine, name)
+        assert "Albania" in moved.draft("s-2022-155").sponsors
+        direct = simulate(moved, "s-2022-155")
+        assert table[name].p_adopted == pytest.approx(direct.p_adopted, abs=1e-12)
 
 
 def test_placeholder_mean_utility_is_the_elected_average(dprk):
