@@ -6,8 +6,11 @@ difference is the parameter's effect. Sorted by size, the rows are the data of a
 
 Parameters covered, for every council member (members without a stance in the scenario have the
 default one, and are covered too): ``support``, ``uncertainty``, ``abstention``, ``veto_cost``
-(veto holders only), and ``ideal.<kind>`` / ``salience.<kind>`` for each entry the member lists;
-for every bloc its ``sd``; for the council the ``mood_sd``.
+(veto holders only), ``ideal.<kind>`` / ``salience.<kind>`` for each entry the member lists,
+and the terms that apply to this draft: ``affinity.<key>`` for each affinity whose code or camp
+is among the draft's sponsors, ``rival`` when a rival text is on the table, ``amendment`` for an
+amendment; for every bloc its ``sd`` and, for a bloc with loadings, each member's
+``loading.<code>``; for the council the ``mood_sd``.
 """
 
 from __future__ import annotations
@@ -49,7 +52,11 @@ RANGES: dict[str, tuple[float, float]] = {
     "veto_cost": (0.0, math.inf),
     "ideal": (0.0, 1.0),
     "salience": (0.0, math.inf),
+    "affinity": (-math.inf, math.inf),
+    "rival": (-math.inf, math.inf),
+    "amendment": (-math.inf, math.inf),
     "bloc_sd": (0.0, math.inf),
+    "loading": (-math.inf, math.inf),
     "mood_sd": (0.0, math.inf),
 }
 
@@ -229,9 +236,19 @@ def _with_bloc_sd(scenario: Scenario, name: str, sd: float) -> Scenario:
     return scenario.model_copy(update={"blocs": blocs})
 
 
-def _parameters(scenario: Scenario):
+def _with_loading(scenario: Scenario, name: str, code: str, loading: float) -> Scenario:
+    blocs = tuple(
+        b.model_copy(update={"loadings": {**b.loadings, code: loading}}) if b.name == name else b
+        for b in scenario.blocs
+    )
+    return scenario.model_copy(update={"blocs": blocs})
+
+
+def _parameters(scenario: Scenario, draft: Draft):
     """Yield (scope, owner, parameter, family, value, rebuild) for every parameter."""
     council = scenario.council
+    sponsors = set(draft.sponsors)
+    rival = scenario.has_rival(draft)
     for code in council.members:
         stance = scenario.member(code)
         for name in ("support", "uncertainty", "abstention"):
@@ -247,9 +264,27 @@ def _parameters(scenario: Scenario):
                     return _with_member(scenario, c, **{f: {**t, k: v}})
 
                 yield ("member", code, f"{family}.{kind}", family, value, rebuild)
+        # Only the sponsor, rival and amendment terms this draft triggers: the others cannot
+        # move its P(adopted).
+        for key, value in stance.affinity.items():
+            if sponsors.isdisjoint(scenario.camps.get(key, (key,))):
+                continue
+
+            def rebuild_affinity(v, c=code, k=key, t=stance.affinity):
+                return _with_member(scenario, c, affinity={**t, k: v})
+
+            yield ("member", code, f"affinity.{key}", "affinity", value, rebuild_affinity)
+        for name, applies in (("rival", rival), ("amendment", draft.amendment)):
+            if applies:
+                yield ("member", code, name, name, getattr(stance, name),
+                       lambda v, c=code, n=name: _with_member(scenario, c, **{n: v}))
     for bloc in scenario.blocs:
         yield ("bloc", bloc.name, "sd", "bloc_sd", bloc.sd,
                lambda v, n=bloc.name: _with_bloc_sd(scenario, n, v))
+        if bloc.loadings:
+            for code in bloc.members:
+                yield ("bloc", bloc.name, f"loading.{code}", "loading", bloc.loading(code),
+                       lambda v, n=bloc.name, c=code: _with_loading(scenario, n, c, v))
     yield ("council", "council", "mood_sd", "mood_sd", scenario.mood_sd,
            lambda v: scenario.model_copy(update={"mood_sd": v}))
 
@@ -284,7 +319,8 @@ def sensitivity(
     step : float or mapping
         One step for every parameter (default 0.1, in the parameter's own units), or a mapping
         from family (``support``, ``uncertainty``, ``abstention``, ``veto_cost``, ``ideal``,
-        ``salience``, ``bloc_sd``, ``mood_sd``) to step; families not given use 0.1.
+        ``salience``, ``affinity``, ``rival``, ``amendment``, ``bloc_sd``, ``loading``,
+        ``mood_sd``) to step; families not given use 0.1.
     method : {"auto", "exact", "monte_carlo"}, optional
         Engine; default the scenario's ``simulation.method`` (``auto``: exact when it applies).
         Monte Carlo uses one seed for every variant (common random numbers).
@@ -317,7 +353,7 @@ def sensitivity(
     steps = _steps_iv(step)
     task_engine = engine.without_executor()
     specs, variants = [], []
-    for scope, owner, parameter, family, value, rebuild in _parameters(scenario):
+    for scope, owner, parameter, family, value, rebuild in _parameters(scenario, base_draft):
         floor, ceiling = RANGES[family]
         low = float(min(max(value - steps[family], floor), ceiling))
         high = float(min(max(value + steps[family], floor), ceiling))

@@ -91,6 +91,33 @@ def test_rows_match_direct_simulation(small):
     assert small.p_adopted == pytest.approx(simulate(scenario, "d", method="exact").p_adopted)
 
 
+def test_the_sponsor_rival_and_loading_terms_the_draft_triggers_are_covered():
+    # "d" is tabled by AA with a rival on the table; CC answers AA's camp, DD a camp that does
+    # not sponsor it (no row: it cannot move P), and the bloc reads signed loadings.
+    base = small_scenario()
+    members = {m.code: m for m in base.members}
+    members["CC"] = members["CC"].model_copy(update={"affinity": {"front": -1.0}, "rival": -0.5})
+    members["DD"] = members["DD"].model_copy(update={"affinity": {"back": 2.0}})
+    scenario = base.model_copy(update={
+        "camps": {"front": ("AA",), "back": ("BB",)},
+        "members": tuple(members.values()),
+        "blocs": (Bloc(name="ab", members=("AA", "BB"), sd=0.3, loadings={"BB": -1.0}),),
+        "drafts": (base.drafts[0].model_copy(update={"sponsors": ("AA",), "rivals": ("r",)}),
+                   Draft(id="r", sponsors=("BB",))),
+    })
+    result = sensitivity(scenario, "d")
+    keys = {(row.member, row.parameter) for row in result.rows}
+    assert {("CC", "affinity.front"), ("CC", "rival"), ("DD", "rival"), ("ab", "loading.BB"),
+            ("ab", "loading.AA")} <= keys
+    assert ("DD", "affinity.back") not in keys and not any(p == "amendment" for _, p in keys)
+    # A yes-leaning answer to the sponsor's camp can only help the draft.
+    assert result.row("CC", "affinity.front").effect > 0
+    row = result.row("ab", "loading.BB")
+    blocs = (Bloc(name="ab", members=("AA", "BB"), sd=0.3, loadings={"BB": row.high}),)
+    high = simulate(scenario.model_copy(update={"blocs": blocs}), "d", method="exact")
+    assert row.p_high == pytest.approx(high.p_adopted, abs=1e-14)
+
+
 def test_steps_per_family_and_errors():
     result = sensitivity(small_scenario(), "d", step={"support": 0.5, "ideal": 0.05})
     assert result.steps["support"] == 0.5 and result.steps["salience"] == 0.1
