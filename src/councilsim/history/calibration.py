@@ -380,15 +380,14 @@ class Calibration:
                     rs.append(self.residual_correlation[key])
         r = float(np.mean(rs)) if rs else 0.0
         pairs = len(codes) * (len(codes) - 1) // 2
-        counted = (f"{pairs} pair{'s' * (pairs != 1)}" if len(rs) == pairs else
-                   f"{len(rs)} of {pairs} pairs (the others share too few texts)")
+        if not rs:
+            why = f"calibrated: none of its {pairs} pairs of members shares enough texts"
+        else:
+            counted = (f"{pairs} pair{'s' * (pairs != 1)}" if len(rs) == pairs else
+                       f"{len(rs)} of {pairs} pairs (the others share too few texts)")
+            why = f"calibrated: mean residual correlation {r:.2f} over {counted}"
         sd = math.sqrt(r / (1.0 - r)) if 0.0 < r < 1.0 else 0.0
-        return Bloc(
-            name=name,
-            members=tuple(codes),
-            sd=sd,
-            why=f"calibrated: mean residual correlation {r:.2f} over {counted}",
-        )
+        return Bloc(name=name, members=tuple(codes), sd=sd, why=why)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-ready form."""
