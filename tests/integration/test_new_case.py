@@ -72,7 +72,7 @@ def test_stances_are_calibrated_on_votes_before_the_date_only(written):
     assert draft["sponsors"] == [] and draft["provisions"] == []
 
 
-def test_the_written_spread_and_window_are_the_calibration_s(written):
+def test_the_written_spread_and_window_are_those_of_the_calibration(written):
     # The scenario carries the fitted appeal sd (the engines' mood_sd), not the format's default,
     # and the calibration window starts where the backtest's and [calibration]'s do.
     settings = dict(FORECAST_SETTINGS)
