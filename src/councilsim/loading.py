@@ -24,7 +24,7 @@ from councilsim.catalog import ImplausibleValueWarning
 from councilsim.errors import ScenarioError
 from councilsim.history import calibrate, calibrated_scenario, load_history
 from councilsim.history.calibration import FORECAST_SETTINGS as DEFAULTS
-from councilsim.history.calibration import window_start
+from councilsim.history.calibration import date_problem, window_start
 from councilsim.models import DEFAULT_CAMPS, Council, Scenario, SimulationSettings
 
 __all__ = [
@@ -250,13 +250,15 @@ def _requested_calibration(request: dict[str, Any], path: str | None) -> Any:
                 raise _fail(f"must be a date such as 2017-08-01, got {_show(value)}", path,
                             f"calibration.{key}") from None
         dates[key] = value
+    history = load_history()
+    for key, value in dates.items():
+        if (problem := date_problem(history, key, value)) is not None:
+            raise _fail(problem, path, f"calibration.{key}")
     try:
         return _calibration(topic, dates["since"], dates["before"], half_life,
                             None if effects is None else tuple(effects))
     except ValueError as err:
-        # A date outside the record is the date's fault: point at its line.
-        key = next((key for key in dates if str(err).startswith(f"{key} ")), None)
-        raise _fail(str(err), path, f"calibration.{key}" if key else "calibration") from None
+        raise _fail(str(err), path, "calibration") from None
 
 
 @lru_cache(maxsize=16)

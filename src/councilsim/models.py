@@ -675,6 +675,10 @@ class Scenario(FrozenModel):
         if problem:
             warnings.warn(f"{where}.value: {problem}", ImplausibleValueWarning, stacklevel=2)
 
+    def affinity_codes(self, key: str) -> frozenset[str]:
+        """The members an ``affinity`` key stands for: a camp's members, or the code itself."""
+        return frozenset(self.camps.get(key, (key,)))
+
     def has_rival(self, draft: Draft) -> bool:
         """Whether another draft on the same item is on the table with ``draft``.
 

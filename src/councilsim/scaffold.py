@@ -17,7 +17,7 @@ from typing import Any
 
 import tomli_w
 
-from councilsim._bundled import LAST_YEAR, read_record
+from councilsim._bundled import read_record
 from councilsim._version import __version__
 from councilsim.catalog import builtin_catalog
 from councilsim.errors import InputError
@@ -30,7 +30,7 @@ from councilsim.history import (
     calibrated_scenario,
     load_history,
 )
-from councilsim.history.calibration import FORECAST_SETTINGS, window_start
+from councilsim.history.calibration import FORECAST_SETTINGS, forecast_dates, window_start
 from councilsim.models import Council, Draft, Scenario
 
 __all__ = ["RECENT_VOTES", "NewCaseError", "new_scenario"]
@@ -63,14 +63,13 @@ def _check(date: dt.date, topic: str, history: History) -> None:
         close = difflib.get_close_matches(topic, TOPIC_GROUPS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise NewCaseError(f"unknown topic {topic!r}{hint}; topics: {', '.join(TOPIC_GROUPS)}")
-    first, last = history[0].date, history[-1].date
-    latest = dt.date(LAST_YEAR, 12, 31)
-    if not first < date <= latest:
+    earliest, latest = forecast_dates(history)
+    if not earliest <= date <= latest:
         raise NewCaseError(
             f"date {date} is outside the record: give a date from "
-            f"{first + dt.timedelta(days=1)} (the day after the first recorded vote) to {latest} "
+            f"{earliest} (the day after the first recorded vote) to {latest} "
             f"(the last year whose Council membership is known); the recorded votes run from "
-            f"{first} to {last}"
+            f"{history[0].date} to {history[-1].date}"
         )
 
 

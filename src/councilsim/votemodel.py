@@ -284,7 +284,7 @@ def _build_stance_table(scenario: Scenario) -> _StanceTable:
         bloc=np.array([bloc_index.get(code, -1) for code in council.members], dtype=np.intp),
         bloc_sd=np.array([bloc.sd for bloc in scenario.blocs], dtype=float),
         loading=np.array([loadings.get(code, 1.0) for code in council.members], dtype=float),
-        affinity_keys=tuple(frozenset(scenario.camps.get(key, (key,))) for key in keys),
+        affinity_keys=tuple(scenario.affinity_codes(key) for key in keys),
         affinity=affinity,
         rival=rival,
         amendment=amendment,

@@ -231,16 +231,8 @@ def _with_member(scenario: Scenario, code: str, **update: Any) -> Scenario:
     return scenario.model_copy(update={"members": tuple(members)})
 
 
-def _with_bloc_sd(scenario: Scenario, name: str, sd: float) -> Scenario:
-    blocs = tuple(b.model_copy(update={"sd": sd}) if b.name == name else b for b in scenario.blocs)
-    return scenario.model_copy(update={"blocs": blocs})
-
-
-def _with_loading(scenario: Scenario, name: str, code: str, loading: float) -> Scenario:
-    blocs = tuple(
-        b.model_copy(update={"loadings": {**b.loadings, code: loading}}) if b.name == name else b
-        for b in scenario.blocs
-    )
+def _with_bloc(scenario: Scenario, name: str, **update: Any) -> Scenario:
+    blocs = tuple(b.model_copy(update=update) if b.name == name else b for b in scenario.blocs)
     return scenario.model_copy(update={"blocs": blocs})
 
 
@@ -267,7 +259,7 @@ def _parameters(scenario: Scenario, draft: Draft):
         # Only the sponsor, rival and amendment terms this draft triggers: the others cannot
         # move its P(adopted).
         for key, value in stance.affinity.items():
-            if sponsors.isdisjoint(scenario.camps.get(key, (key,))):
+            if sponsors.isdisjoint(scenario.affinity_codes(key)):
                 continue
 
             def rebuild_affinity(v, c=code, k=key, t=stance.affinity):
@@ -280,11 +272,12 @@ def _parameters(scenario: Scenario, draft: Draft):
                        lambda v, c=code, n=name: _with_member(scenario, c, **{n: v}))
     for bloc in scenario.blocs:
         yield ("bloc", bloc.name, "sd", "bloc_sd", bloc.sd,
-               lambda v, n=bloc.name: _with_bloc_sd(scenario, n, v))
+               lambda v, n=bloc.name: _with_bloc(scenario, n, sd=v))
         if bloc.loadings:
             for code in bloc.members:
                 yield ("bloc", bloc.name, f"loading.{code}", "loading", bloc.loading(code),
-                       lambda v, n=bloc.name, c=code: _with_loading(scenario, n, c, v))
+                       lambda v, b=bloc, c=code: _with_bloc(scenario, b.name,
+                                                            loadings={**b.loadings, c: v}))
     yield ("council", "council", "mood_sd", "mood_sd", scenario.mood_sd,
            lambda v: scenario.model_copy(update={"mood_sd": v}))
 

@@ -508,22 +508,32 @@ def _permanent_codes(votes: Iterable[RecordedVote]) -> frozenset[str]:
     return frozenset(code for vote in votes for code in vote.permanent)
 
 
-def _check_dates(history: History, before: dt.date | None, since: dt.date | None) -> None:
-    """Refuse calibration dates outside the record: a likely typo, never a useful request.
+def forecast_dates(history: History) -> tuple[dt.date, dt.date]:
+    """The first and last day a forecast from ``history`` can be made for.
 
-    ``before`` may run to the end of the last year whose Council membership is known (a
-    forecast for a sitting after the last recorded vote calibrates on every vote).
+    The day after the first recorded vote, and the end of the last year whose Council
+    membership is known (a sitting after the last recorded vote is forecast from every vote).
     """
-    if not len(history):
-        return  # nothing to calibrate on: the caller's "no usable recorded vote" says so
-    first, last = history[0].date, history[-1].date
-    latest = max(dt.date(LAST_YEAR, 12, 31), last + dt.timedelta(days=1))
-    span = f"the recorded votes run from {first} to {last}"
-    if before is not None and not first < before <= latest:
-        raise InputError(f"before {before} is outside the record: give a date from "
-                         f"{first + dt.timedelta(days=1)} to {latest}; {span}")
-    if since is not None and since > last:
-        raise InputError(f"since {since} is after the last recorded vote; {span}")
+    day = dt.timedelta(days=1)
+    return history[0].date + day, max(dt.date(LAST_YEAR, 12, 31), history[-1].date + day)
+
+
+def date_problem(history: History, key: str, value: dt.date | None) -> str | None:
+    """Why ``value`` cannot be a calibration's ``key`` (``"before"`` or ``"since"``), or None.
+
+    A date outside the record is a likely typo, never a useful request. An empty ``history``
+    has no range: the caller's "no usable recorded vote" says what is wrong.
+    """
+    if value is None or not len(history):
+        return None
+    earliest, latest = forecast_dates(history)
+    span = f"the recorded votes run from {history[0].date} to {history[-1].date}"
+    if key == "before" and not earliest <= value <= latest:
+        return (f"before {value} is outside the record: give a date from {earliest} to "
+                f"{latest}; {span}")
+    if key == "since" and value > history[-1].date:
+        return f"since {value} is after the last recorded vote; {span}"
+    return None
 
 
 def calibrate(
@@ -625,7 +635,9 @@ def calibrate(
         raise InputError(f"effect_sd values must be positive, got {prior_sd}")
     if not 1 <= int(axis_nodes) <= 100:
         raise InputError(f"axis_nodes must be from 1 to 100, got {axis_nodes!r}")
-    _check_dates(history, before_date, since_date)
+    for key, value in (("before", before_date), ("since", since_date)):
+        if (problem := date_problem(history, key, value)) is not None:
+            raise InputError(problem)
     known = history.filter(before=before_date) if before_date is not None else history
     votes = _select(known, topic=topic, since=since_date, before=before_date)
     if not votes:
