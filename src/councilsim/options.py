@@ -127,7 +127,7 @@ class EngineOptions:
             exact = self._exact_applies(scenario, draft)
             if method == "exact" and exact is None:
                 raise InputError("this vote model has no exact form; use method='monte_carlo'")
-            method = "exact" if exact is not False else "monte_carlo"
+            method = "exact" if exact else "monte_carlo"
         if method == "exact":
             return replace(self, method="exact", draws=None, seed=None)
         return replace(self, method="monte_carlo",

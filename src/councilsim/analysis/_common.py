@@ -8,7 +8,7 @@ the analysis modules share them.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
@@ -18,6 +18,7 @@ from councilsim._export import dumps, frame, import_pandas, jsonable
 from councilsim.api import as_scenario, simulate
 from councilsim.catalog import ProvisionKind, severity_of
 from councilsim.errors import InputError
+from councilsim.exact import ExactTooCostly
 from councilsim.models import Draft, Provision, Scenario
 from councilsim.options import EngineOptions, Method, Provenance, SeedLike
 from councilsim.results import short_repr
@@ -40,6 +41,7 @@ __all__ = [  # shared with the analysis modules (some re-exported from the layer
     "provision_for",
     "provision_kind",
     "resolve_engine",
+    "run_with_fallback",
     "simulate_text",
     "text_table",
     "with_provision",
@@ -65,6 +67,32 @@ def resolve_engine(
     random numbers), recorded in the result so that the analysis can be repeated exactly.
     """
     return EngineOptions.of(options, **keywords).resolve(scenario, draft)
+
+
+def run_with_fallback(
+    compute: Callable[[EngineOptions], Any],
+    scenario: Scenario,
+    draft: Draft,
+    options: EngineOptions | None,
+    **keywords: Any,
+) -> Any:
+    """``compute(engine)`` with the resolved engine; under ``auto``, Monte Carlo if exact fails.
+
+    ``auto`` is resolved on the scenario as given; an analysis that varies the stances (a
+    smaller uncertainty, a larger shared shock) can reach texts whose exact grids are too
+    large. Then the whole analysis runs again with Monte Carlo, so that all its texts share one
+    engine (differences between texts are never differences between engines). A method asked
+    for explicitly is kept, and its error raised.
+    """
+    engine = resolve_engine(scenario, draft, options, **keywords)
+    try:
+        return compute(engine)
+    except ExactTooCostly:
+        asked = EngineOptions.of(options, **keywords).method or scenario.simulation.method
+        if asked != "auto":
+            raise
+    fallback = keywords | {"method": "monte_carlo"}
+    return compute(resolve_engine(scenario, draft, options, **fallback))
 
 
 def provision_kind(scenario: Scenario, kind: str) -> ProvisionKind:

@@ -376,7 +376,8 @@ def blocking_coalitions(
                               model=model, executor=executor)
     method = engine.method or scenario.simulation.method
     if method == "auto":  # this analysis' own rule: its exact form enumerates 2**seats patterns
-        method = "exact" if seats <= MAX_EXACT_SEATS else "monte_carlo"
+        has_law = isinstance(engine.vote_model.prepare(scenario, draft), VoteLaw)
+        method = "exact" if seats <= MAX_EXACT_SEATS and has_law else "monte_carlo"
     if method == "exact" and seats > MAX_EXACT_SEATS:
         raise InputError(
             f"the exact method enumerates 2**seats vote patterns and allows at most "

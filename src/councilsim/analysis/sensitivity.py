@@ -33,7 +33,7 @@ from councilsim.analysis._common import (
     as_scenario,
     jsonable,
     map_tasks,
-    resolve_engine,
+    run_with_fallback,
     simulate_text,
     text_table,
 )
@@ -341,21 +341,26 @@ def sensitivity(
     """
     scenario = as_scenario(scenario)
     base_draft = as_draft(scenario, draft)
-    engine = resolve_engine(scenario, base_draft, options, method=method, draws=draws, seed=seed,
-                            nodes=nodes, model=model, executor=executor)
     steps = _steps_iv(step)
-    task_engine = engine.without_executor()
-    specs, variants = [], []
-    for scope, owner, parameter, family, value, rebuild in _parameters(scenario, base_draft):
-        floor, ceiling = RANGES[family]
-        low = float(min(max(value - steps[family], floor), ceiling))
-        high = float(min(max(value + steps[family], floor), ceiling))
-        specs.append((scope, owner, parameter, float(value), low, high))
-        for v in (low, high):
-            variants.append(_Variant(rebuild(v), base_draft, task_engine))
-    base = simulate_text(scenario, base_draft, engine)
-    with progress_reporter(progress, f"{len(variants)} variants") as report:
-        p = map_tasks(_run_variant, variants, engine.executor, report)
+    parameters = list(_parameters(scenario, base_draft))
+
+    def run(engine: EngineOptions) -> tuple[EngineOptions, Any, list[float], list]:
+        task_engine = engine.without_executor()
+        specs, variants = [], []
+        for scope, owner, parameter, family, value, rebuild in parameters:
+            floor, ceiling = RANGES[family]
+            low = float(min(max(value - steps[family], floor), ceiling))
+            high = float(min(max(value + steps[family], floor), ceiling))
+            specs.append((scope, owner, parameter, float(value), low, high))
+            for v in (low, high):
+                variants.append(_Variant(rebuild(v), base_draft, task_engine))
+        base = simulate_text(scenario, base_draft, engine)
+        with progress_reporter(progress, f"{len(variants)} variants") as report:
+            return engine, base, map_tasks(_run_variant, variants, engine.executor, report), specs
+
+    engine, base, p, specs = run_with_fallback(
+        run, scenario, base_draft, options, method=method, draws=draws, seed=seed, nodes=nodes,
+        model=model, executor=executor)
     rows = []
     for k, (scope, owner, parameter, value, low, high) in enumerate(specs):
         p_low, p_high = p[2 * k], p[2 * k + 1]

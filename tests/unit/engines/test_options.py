@@ -105,3 +105,48 @@ def test_cli_analyses_take_method_auto(capsys, flagship_path, command):
     auto = capsys.readouterr().out
     assert cli.main([*argv, "--method", "exact"]) == 0
     assert auto == capsys.readouterr().out
+
+
+class _CoinModel:
+    """A vote model with no exact form: each member votes yes with probability 0.7, else no."""
+
+    def prepare(self, scenario, draft):
+        seats = scenario.council.seats
+        return _CoinSampler(seats)
+
+
+class _CoinSampler:
+    def __init__(self, seats):
+        self.seats = seats
+
+    def sample(self, rng, size):
+        return np.where(rng.random((size, self.seats)) < 0.7, 0, 2).astype(np.int8)
+
+
+def test_auto_runs_a_model_without_an_exact_form_on_monte_carlo_in_every_analysis(flagship):
+    results = _analyses(flagship, model=_CoinModel(), method="auto", draws=400, seed=3)
+    results["simulate"] = simulate(flagship, DRAFT, model=_CoinModel(), draws=400, seed=3)
+    for name, result in results.items():
+        assert result.method == "monte_carlo", name
+    with pytest.raises(InputError, match="no exact form"):
+        sensitivity(flagship, DRAFT, model=_CoinModel(), method="exact")
+
+
+def test_auto_falls_back_to_monte_carlo_when_a_variant_is_too_fine_for_the_exact_grids():
+    # The base text is exact; the sensitivity variant with the smallest uncertainty (0.01)
+    # would need a mood grid over the exact engine's limit. Every text then runs on Monte Carlo
+    # (one engine for all), and an explicit exact request keeps its error.
+    from councilsim import Council, Draft, Member, Scenario
+    from councilsim.exact import ExactTooCostly
+
+    council = Council.unsc(2017)
+    scenario = Scenario(council=council, drafts=[Draft(id="d")], mood_sd=2.0,
+                        members=[Member(code=code, support=1, uncertainty=0.1)
+                                 for code in council.members])
+    assert simulate(scenario).method == "exact"
+    result = sensitivity(scenario, draws=500, seed=2)
+    assert (result.method, result.seed, result.draws) == ("monte_carlo", 2, 500)
+    assert result.p_adopted == simulate(scenario, method="monte_carlo", draws=500, seed=2,
+                                        decisive=False).p_adopted
+    with pytest.raises(ExactTooCostly):
+        sensitivity(scenario, method="exact")
