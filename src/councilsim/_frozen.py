@@ -9,6 +9,7 @@ cannot go stale.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import html
 import re
@@ -17,10 +18,11 @@ import typing
 from collections.abc import Mapping
 from typing import Any, NoReturn, Self, get_args
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, ValidationError
 from pydantic_core import core_schema
 
-from councilsim.errors import ScenarioError
+from councilsim.errors import ReadOnlyError, ScenarioError
 
 __all__ = [
     "FrozenDict",
@@ -28,6 +30,8 @@ __all__ = [
     "brief",
     "did_you_mean",
     "named_entries",
+    "read_only",
+    "read_only_fields",
     "validation_problem",
 ]
 
@@ -51,13 +55,13 @@ class FrozenDict(dict):
     >>> weights["oil_refined"] = 3.0  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    TypeError: this mapping is read-only; change a copy, e.g. dict(mapping) or ...
+    councilsim.errors.ReadOnlyError: this mapping is read-only; change a copy, e.g. ...
     """
 
     __slots__ = ()
 
     def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise TypeError(
+        raise ReadOnlyError(
             "this mapping is read-only; change a copy, e.g. dict(mapping) or "
             "{**mapping, key: value} (and build a new model from it)"
         )
@@ -86,6 +90,37 @@ class FrozenDict(dict):
         return core_schema.no_info_after_validator_function(
             cls, handler.generate_schema(dict[key, value])
         )
+
+
+def read_only(value: Any) -> Any:
+    """``value`` made read-only: mappings as FrozenDicts, arrays as read-only views, in tuples too.
+
+    A view, so the caller's own array stays writeable; other values are returned as they are.
+    """
+    if isinstance(value, dict):
+        return FrozenDict({key: read_only(item) for key, item in value.items()})
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):  # named tuples keep their type
+        items = tuple(read_only(item) for item in value)
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+    if isinstance(value, np.ndarray) and value.flags.writeable:
+        view = value.view()
+        view.flags.writeable = False
+        return view
+    return value
+
+
+def read_only_fields(result: Any) -> None:
+    """Make every mapping and array field of a frozen dataclass read-only, in place.
+
+    Called from the ``__post_init__`` of the result dataclasses: ``frozen=True`` refuses
+    attribute assignment only, and a result whose ``veto_prob`` could be edited in place would
+    no longer be what its provenance says produced it.
+    """
+    for field in dataclasses.fields(result):
+        value = getattr(result, field.name)
+        frozen = read_only(value)
+        if frozen is not value:
+            object.__setattr__(result, field.name, frozen)
 
 
 class _ReadableErrors(type(BaseModel)):
@@ -124,6 +159,15 @@ class FrozenModel(BaseModel, metaclass=_ReadableErrors):
             return super().model_validate(obj, **kwargs)
         except ValidationError as err:
             field, problem = validation_problem(err, cls, obj)
+            raise ScenarioError(problem, field=field) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes, **kwargs: Any) -> Self:
+        """Validate a JSON document; bad input raises ``ScenarioError``."""
+        try:
+            return super().model_validate_json(json_data, **kwargs)
+        except ValidationError as err:
+            field, problem = validation_problem(err, cls, None)
             raise ScenarioError(problem, field=field) from None
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:

@@ -12,7 +12,7 @@ import numpy as np
 
 from councilsim._progress import ProgressLike, offset, progress_reporter
 from councilsim._version import __version__
-from councilsim.errors import InputError
+from councilsim.errors import ArgumentTypeError, InputError
 from councilsim.exact import DEFAULT_NODES, ExactTooCostly, run_exact, run_exact_many
 from councilsim.models import Draft, Scenario
 from councilsim.montecarlo import resolve_seed, run_monte_carlo
@@ -40,7 +40,8 @@ def as_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
         if not _scenario_reader:
             raise RuntimeError("no scenario reader installed; import councilsim first")
         return _scenario_reader[0](scenario)
-    raise TypeError(f"scenario must be a Scenario or a path to a TOML file, got {type(scenario)}")
+    raise ArgumentTypeError(
+        f"scenario must be a Scenario or a path to a TOML file, got {type(scenario).__name__}")
 
 
 def simulate(
@@ -253,7 +254,8 @@ def simulate_texts(
 
 def compare(
     scenario: Scenario | str | os.PathLike,
-    drafts: list[str] | None = None,
+    drafts: str | list[str] | None = None,
+    *,
     options: EngineOptions | None = None,
     keep_draws: bool = False,
     decisive: bool = True,
@@ -266,8 +268,9 @@ def compare(
     Parameters
     ----------
     scenario : Scenario or path
-    drafts : list of str, optional
-        Draft ids, in the order wanted; all the scenario's drafts when None.
+    drafts : str or list of str, optional
+        Draft ids, in the order wanted (one id alone is a list of one); all the scenario's
+        drafts when None.
     options, keep_draws, decisive, chunk_draws, progress, **engine
         As for :func:`simulate` (``engine``: its method, draws, seed, nodes, model, executor;
         ``progress=True`` draws one bar for all the drafts). With Monte Carlo, one seed serves
@@ -278,9 +281,15 @@ def compare(
     Comparison
     """
     scenario = as_scenario(scenario)
-    ids = drafts if drafts is not None else [draft.id for draft in scenario.drafts]
+    if drafts is None:
+        ids = [draft.id for draft in scenario.drafts]
+    else:
+        ids = [drafts] if isinstance(drafts, str) else list(drafts)
     if not ids:
         raise InputError("the scenario has no drafts to compare")
+    twice = sorted({draft for draft in ids if ids.count(draft) > 1})
+    if twice:
+        raise InputError(f"draft ids listed more than once: {', '.join(map(str, twice))}")
     options = EngineOptions.of(options, **engine)
     options = replace(options, seed=options.root_entropy(scenario))
     results = simulate_texts(scenario, ids, options, keep_draws=keep_draws, decisive=decisive,

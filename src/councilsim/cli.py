@@ -225,21 +225,10 @@ def _check_plot_target(path: str) -> None:
 
 def _write_plot(results, path: str) -> None:
     """The tally chart of every draft, one panel each, written atomically (temp file + rename)."""
-    import math
-
-    from matplotlib.figure import Figure  # no pyplot: no GUI backend, nothing global
-
     from councilsim import plot
 
     target = Path(path)
-    columns = min(len(results), 3)
-    rows = math.ceil(len(results) / columns)
-    figure = Figure(figsize=(7.5 * columns, 4.8 * rows), layout="constrained")
-    axes = figure.subplots(rows, columns, squeeze=False).ravel()
-    for result, ax in zip(results, axes, strict=False):
-        plot.tally(result, ax=ax)
-    for ax in axes[len(results):]:
-        ax.set_visible(False)
+    figure = plot.tallies(results)
     with atomic_path(target, option="--plot") as tmp:
         figure.savefig(tmp, format=target.suffix[1:].lower() or "png", dpi=150)
     print(f"wrote {path}", file=sys.stderr)

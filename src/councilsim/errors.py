@@ -1,7 +1,9 @@
 """The package's own error types, all under one root, :class:`CouncilsimError`.
 
 * :class:`InputError` (also a ``ValueError``): a value the caller gave is not allowed; the
-  message names it and says what is allowed. :class:`ScenarioError` is one for scenario files.
+  message names it and says what is allowed. :class:`ScenarioError` is one for scenario files,
+  :class:`ArgumentTypeError` (also a ``TypeError``) one for an argument of the wrong type.
+* :class:`ReadOnlyError` (also a ``TypeError``): an attempt to change a read-only mapping.
 * :class:`EngineLimitError`: the request is valid but beyond what an engine can compute
   (e.g. the exact engine's grids would be too large); the message says what to use instead.
 * :class:`DataIntegrityError`: the bundled data is damaged or inconsistent.
@@ -14,11 +16,13 @@ bug in councilsim and is reported as one.
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentTypeError",
     "CouncilsimError",
     "DataIntegrityError",
     "EngineLimitError",
     "InputError",
     "LeakageError",
+    "ReadOnlyError",
     "ScenarioError",
 ]
 
@@ -29,6 +33,14 @@ class CouncilsimError(Exception):
 
 class InputError(CouncilsimError, ValueError):
     """A value the caller gave is not allowed (the message says what is)."""
+
+
+class ArgumentTypeError(InputError, TypeError):
+    """An argument of the wrong type (also a ``TypeError``, as Python's own checks raise)."""
+
+
+class ReadOnlyError(CouncilsimError, TypeError):
+    """A read-only mapping (a model's or a result's) was asked to change in place."""
 
 
 class EngineLimitError(CouncilsimError):

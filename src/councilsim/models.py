@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import html
 import json
+import numbers
 import re
 import warnings
 from collections import Counter
@@ -35,7 +36,7 @@ from councilsim.catalog import (
     severity_of,
 )
 from councilsim.councils import council_definition
-from councilsim.errors import InputError
+from councilsim.errors import ArgumentTypeError, InputError
 
 __all__ = [
     "Bloc",
@@ -149,7 +150,10 @@ class Council(FrozenModel):
         five permanent seats keep their codes across eras (``RUS`` for the USSR seat, ``CHN``
         for China's seat before 1971). Members are listed permanent first.
         """
-        seats = unsc_membership(int(year))
+        if isinstance(year, bool) or not isinstance(year, numbers.Integral):
+            raise ArgumentTypeError(f"year must be a whole number such as 2017, got {year!r}")
+        year = int(year)
+        seats = unsc_membership(year)
         return cls(
             members=tuple(code for code, _, _ in seats),
             veto_holders=tuple(code for code, _, permanent in seats if permanent),
@@ -704,7 +708,9 @@ class Scenario(FrozenModel):
             if member.code == code:
                 return member
         if code not in self.council.members:
-            raise KeyError(f"{code!r} is not on the council")
+            raise InputError(f"{code!r} is not on the council"
+                             f"{did_you_mean(code, self.council.members)}; its members are "
+                             f"{', '.join(self.council.members)}")
         return Member(code=code)
 
     def draft(self, draft_id: str | None = None) -> Draft:

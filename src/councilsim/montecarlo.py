@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from councilsim.errors import InputError
+from councilsim.errors import ArgumentTypeError, InputError
 from councilsim.outcome import RawOutcome
 from councilsim.rules import ABSENT, ABSTAIN, NO, YES
 from councilsim.votemodel import VoteLaw, VoteSampler, votes_from_masks
@@ -54,7 +54,7 @@ def resolve_seed(
         if seed < 0:
             raise InputError(f"seed must be a whole number >= 0, got {seed}")
         return np.random.SeedSequence(int(seed))
-    raise TypeError(
+    raise ArgumentTypeError(
         f"seed must be None, a non-negative int, a numpy SeedSequence or Generator; got {seed!r}"
     )
 
@@ -244,6 +244,10 @@ def run_monte_carlo(
         threshold=threshold,
         keep_draws=keep_draws,
     )
+    if chunk_draws is not None and (isinstance(chunk_draws, bool)
+                                    or not isinstance(chunk_draws, int | np.integer)
+                                    or chunk_draws < 1):
+        raise InputError(f"chunk_draws must be a positive integer, got {chunk_draws!r}")
     tasks = _tasks(draws, chunk_draws or DEFAULT_CHUNK_DRAWS, base)
     outputs = _in_order(_run_task, tasks, executor)
     seats = base.veto.size

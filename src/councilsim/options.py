@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from councilsim._version import __version__
-from councilsim.errors import EngineLimitError, InputError
+from councilsim.errors import ArgumentTypeError, EngineLimitError, InputError
 from councilsim.exact import DEFAULT_NODES, MAX_NODES, quadrature_groups
 from councilsim.models import Draft, Scenario
 from councilsim.montecarlo import resolve_seed
@@ -84,6 +84,16 @@ class EngineOptions:
         whole = isinstance(nodes, int | np.integer) and not isinstance(nodes, bool)
         if nodes is not None and (not whole or not 2 <= nodes <= MAX_NODES):
             raise InputError(f"nodes must be an integer from 2 to {MAX_NODES}, got {nodes!r}")
+        _check_seed(self.seed)
+        if self.model is not None and not callable(getattr(self.model, "prepare", None)):
+            raise ArgumentTypeError(
+                "model must be a vote model (an object with a prepare(scenario, draft) method), "
+                f"got {self.model!r}")
+        if self.executor is not None and not all(
+                callable(getattr(self.executor, name, None)) for name in ("submit", "map")):
+            raise ArgumentTypeError(
+                "executor must have submit and map methods (a concurrent.futures.Executor), "
+                f"got {self.executor!r}")
 
     @classmethod
     def of(cls, options: EngineOptions | None = None, **keywords: Any) -> EngineOptions:
@@ -95,12 +105,13 @@ class EngineOptions:
         """
         unknown = sorted(set(keywords) - set(_FIELDS))
         if unknown:
-            raise TypeError(f"unknown engine options {unknown}; allowed: {', '.join(_FIELDS)}")
+            raise ArgumentTypeError(
+                f"unknown engine options {unknown}; allowed: {', '.join(_FIELDS)}")
         given = {name: value for name, value in keywords.items() if value is not None}
         if options is None:
             return cls(**given)
         if not isinstance(options, EngineOptions):
-            raise TypeError(f"options must be an EngineOptions, got {type(options)}")
+            raise ArgumentTypeError(f"options must be an EngineOptions, got {options!r}")
         return replace(options, **given) if given else options
 
     @property
@@ -115,7 +126,8 @@ class EngineOptions:
         model gives a :class:`~councilsim.votemodel.VoteLaw` for ``draft`` — the scenario's
         first draft by default — and the exact grids stay reasonable); ``draws`` and ``seed``
         (an integer, one for every text: common random numbers) are filled from the scenario
-        for Monte Carlo and set to None for exact; ``nodes`` stays as given.
+        for Monte Carlo and set to None for exact; ``nodes`` is the exact engine's (the
+        default when not given), recorded as :func:`councilsim.simulate` records it.
 
         Raises
         ------
@@ -129,7 +141,8 @@ class EngineOptions:
                 raise InputError("this vote model has no exact form; use method='monte_carlo'")
             method = "exact" if exact else "monte_carlo"
         if method == "exact":
-            return replace(self, method="exact", draws=None, seed=None)
+            return replace(self, method="exact", draws=None, seed=None,
+                           nodes=int(self.nodes or DEFAULT_NODES))
         return replace(self, method="monte_carlo",
                        draws=int(self.draws or scenario.simulation.draws),
                        seed=self.root_entropy(scenario))
@@ -170,6 +183,20 @@ class EngineOptions:
         return Provenance(method=str(self.method), draws=self.draws, nodes=self.nodes,
                           seed=self.seed, scenario_hash=scenario.content_hash(),
                           version=__version__)
+
+
+def _check_seed(seed: Any) -> None:
+    """Refuse a seed :func:`~councilsim.montecarlo.resolve_seed` would refuse, without using it.
+
+    (Resolving a Generator draws from it, so it happens once, when the engine runs.)
+    """
+    if isinstance(seed, bool) or not isinstance(
+            seed, None | int | np.integer | np.random.SeedSequence | np.random.Generator):
+        raise ArgumentTypeError(
+            "seed must be None, a non-negative int, a numpy SeedSequence or Generator; "
+            f"got {seed!r}")
+    if isinstance(seed, int | np.integer) and seed < 0:
+        raise InputError(f"seed must be a whole number >= 0, got {seed}")
 
 
 @dataclass(frozen=True)

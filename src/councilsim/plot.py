@@ -41,7 +41,7 @@ from councilsim.analysis import (
 )
 from councilsim.api import as_scenario, simulate
 from councilsim.catalog import in_kind_unit, value_for_severity
-from councilsim.errors import InputError
+from councilsim.errors import ArgumentTypeError, InputError
 from councilsim.models import Council, Draft, Provision, Scenario
 from councilsim.presentation import VOTE_LABELS
 from councilsim.results import SimulationResult, wilson_interval
@@ -57,6 +57,7 @@ __all__ = [
     "provision_explorer",
     "reliability",
     "sweep_curves",
+    "tallies",
     "tally",
     "tornado",
     "vote_heatmap",
@@ -214,6 +215,36 @@ def tally(result: SimulationResult, ax: Axes | None = None, **bar_kwargs: Any) -
     ax.grid(axis="y", color="#E5E5E5", linewidth=0.8)
     ax.set_axisbelow(True)
     return ax
+
+
+def tallies(results: Any, *, columns: int = 3) -> Any:
+    """:func:`tally` of several drafts, one panel each, in one figure.
+
+    Parameters
+    ----------
+    results : Comparison or sequence of SimulationResult
+    columns : int
+        Panels per row at most.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Made without pyplot (nothing global; shown by Jupyter, saved with ``savefig``).
+    """
+    from matplotlib.figure import Figure
+
+    results = list(results)
+    if not results:
+        raise InputError("tallies needs at least one result")
+    columns = min(len(results), columns)
+    rows = -(-len(results) // columns)
+    figure = Figure(figsize=(7.5 * columns, 4.8 * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for result, ax in zip(results, axes, strict=False):
+        tally(result, ax=ax)
+    for ax in axes[len(results):]:
+        ax.set_visible(False)
+    return figure
 
 
 def vote_heatmap(result: SimulationResult, ax: Axes | None = None, *, cmap: str = "Blues",
@@ -449,7 +480,7 @@ def _power_entries(data: Any) -> list[tuple[str, PowerIndices]]:
         if isinstance(item, Council):
             item = power_indices(item)
         if not isinstance(item, PowerIndices):
-            raise TypeError(
+            raise ArgumentTypeError(
                 "power_bars needs a CouncilComparison, PowerIndices, Council, council name, or a "
                 f"list of them; got {type(item).__name__}"
             )

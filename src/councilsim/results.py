@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from councilsim._export import dumps, frame, import_pandas
+from councilsim._frozen import read_only_fields
 from councilsim.errors import InputError
 from councilsim.options import Provenance
 from councilsim.outcome import RawOutcome
@@ -25,6 +26,10 @@ INTERVAL_LABELS = {
 }
 
 _Z95 = 1.959963984540054  # two-sided 95% normal quantile
+
+
+def _probability(value: float) -> float:
+    return min(max(float(value), 0.0), 1.0)
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,9 @@ class SimulationResult:
     tally_vetoed: tuple[float, ...] = ()
     votes: np.ndarray | None = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        read_only_fields(self)
+
     @classmethod
     def _from_outcome(
         cls,
@@ -128,11 +136,12 @@ class SimulationResult:
         # Monte Carlo sums integer counts, so P(adopted) is exactly (adopting draws) / draws.
         tally, threshold = (raw.tally if raw.counts is None else raw.counts), raw.threshold
         scale = 1.0 if raw.counts is None else raw.draws
-        p_adopted = float(tally[threshold:, 0].sum() / scale)
+        # Sums of quadrature terms can stray past [0, 1] by rounding (1.0000000000000007).
+        p_adopted = _probability(tally[threshold:, 0].sum() / scale)
         # As the Council counts: a veto needs the required yes votes; below them a text fails
         # for lack of votes, whatever the permanent members did.
-        p_vetoed = float(tally[threshold:, 1].sum() / scale)
-        p_short = float(tally[:threshold].sum() / scale)
+        p_vetoed = _probability(tally[threshold:, 1].sum() / scale)
+        p_short = _probability(tally[:threshold].sum() / scale)
         if raw.draws is None:
             half_width = raw.error or 0.0
             std_error = half_width
@@ -141,7 +150,7 @@ class SimulationResult:
             std_error = math.sqrt(p_adopted * (1.0 - p_adopted) / raw.draws)
             ci = wilson_interval(p_adopted, raw.draws)
         # tolist() converts to Python floats in one call (sweeps build thousands of results).
-        vote_probs = dict(zip(codes, raw.vote_probs.tolist(), strict=True))
+        vote_probs = dict(zip(codes, np.clip(raw.vote_probs, 0.0, 1.0).tolist(), strict=True))
         return cls(
             p_adopted=p_adopted,
             ci=ci,
@@ -149,16 +158,16 @@ class SimulationResult:
             p_vetoed=p_vetoed,
             p_short=p_short,
             veto_prob={
-                code: float(raw.p_veto[codes.index(code)] / scale) for code in veto_holders
+                code: _probability(raw.p_veto[codes.index(code)] / scale) for code in veto_holders
             },
             vote_probs={
                 code: dict(zip(VOTES, row, strict=True)) for code, row in vote_probs.items()
             },
-            tally=tuple((tally.sum(axis=1) / scale).tolist()),
-            tally_vetoed=tuple((tally[:, 1] / scale).tolist()),
+            tally=tuple(np.clip(tally.sum(axis=1) / scale, 0.0, 1.0).tolist()),
+            tally_vetoed=tuple(np.clip(tally[:, 1] / scale, 0.0, 1.0).tolist()),
             p_decisive=(
                 {} if raw.p_decisive is None
-                else dict(zip(codes, raw.p_decisive.tolist(), strict=True))
+                else dict(zip(codes, np.clip(raw.p_decisive, 0.0, 1.0).tolist(), strict=True))
             ),
             threshold=threshold,
             procedural=procedural,
@@ -206,7 +215,10 @@ class SimulationResult:
         """
         if self.interval_kind == "error_bound":
             return f"quadrature error ≤ {self.std_error:.1e}"
-        return f"95% CI [{self.ci[0]:.3f}, {self.ci[1]:.3f}]"
+        low, high = self.ci
+        # Three decimals, more when they would hide the width ([0.000, 0.000] at p = 0).
+        digits = next((d for d in range(3, 8) if f"{low:.{d}f}" != f"{high:.{d}f}"), 8)
+        return f"95% CI [{low:.{digits}f}, {high:.{digits}f}]"
 
     def to_dict(self) -> dict[str, Any]:
         """All fields but the raw draws, as plain Python types (JSON-ready).
@@ -345,6 +357,9 @@ class Comparison:
 
     results: dict[str, SimulationResult]
 
+    def __post_init__(self) -> None:
+        read_only_fields(self)
+
     def __getitem__(self, draft_id: str) -> SimulationResult:
         return self.results[draft_id]
 
@@ -361,6 +376,13 @@ class Comparison:
     def to_json(self, **kwargs: Any) -> str:
         """The :meth:`to_dict` form as JSON."""
         return dumps(self.to_dict(), **kwargs)
+
+    def plot(self, **kwargs: Any):
+        """The yes-vote chart of each draft, one panel each (needs matplotlib); a Figure.
+
+        ``kwargs`` go to :func:`councilsim.plot.tallies`.
+        """
+        return chart("tallies")(self, **kwargs)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per draft, what ``councilsim compare --format json`` writes.

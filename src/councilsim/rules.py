@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from councilsim.errors import InputError
+from councilsim.errors import ArgumentTypeError, InputError
 from councilsim.models import Council
 
 __all__ = ["VOTES", "YES", "NO", "ABSTAIN", "ABSENT", "adopted", "adopted_array", "encode_votes"]
@@ -57,8 +57,8 @@ def adopted(votes: Mapping[str, str], council: Council, *, procedural: bool = Fa
     ----------
     votes : mapping of str to str
         Each member's vote: ``"Y"``, ``"N"``, ``"A"`` (abstain) or ``"X"`` (absent, did not vote).
-    council : Council
-        The council that voted.
+    council : Council or str
+        The council that voted, or its name (``"unsc-1950"``).
     procedural : bool, default False
         Procedural decision: no veto applies (Art. 27(2)).
 
@@ -73,6 +73,10 @@ def adopted(votes: Mapping[str, str], council: Council, *, procedural: bool = Fa
     >>> adopted(votes, council)  # the USSR was absent: absence is not a veto
     True
     """
+    if isinstance(council, str):
+        council = Council.named(council)
+    if not isinstance(council, Council):
+        raise ArgumentTypeError(f"council must be a Council or its name, got {council!r}")
     return bool(adopted_array(encode_votes(votes, council), council, procedural=procedural))
 
 
@@ -89,8 +93,19 @@ def adopted_array(votes: np.ndarray, council: Council, *, procedural: bool = Fal
     Returns
     -------
     ndarray of bool, shape (...)
+
+    Raises
+    ------
+    InputError
+        For votes that are not integer codes 0-3, or not one per seat on the last axis.
     """
     votes = np.asarray(votes)
+    if not np.issubdtype(votes.dtype, np.integer):
+        raise InputError(f"votes must be integer vote codes, got an array of {votes.dtype} "
+                         "(for letters Y, N, A, X use adopted())")
+    if votes.size and (votes.min() < YES or votes.max() > ABSENT):
+        raise InputError("votes must be codes YES=0, NO=1, ABSTAIN=2, ABSENT=3, got values "
+                         f"from {votes.min()} to {votes.max()}")
     if votes.shape[-1:] != (council.seats,):
         raise InputError(
             f"votes must have the council's {council.seats} seats on the last axis, "

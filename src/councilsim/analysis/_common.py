@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from councilsim._export import dumps, frame, import_pandas, jsonable
+from councilsim._frozen import read_only_fields
 from councilsim.api import as_scenario, simulate
 from councilsim.catalog import ProvisionKind, severity_of
-from councilsim.errors import InputError
+from councilsim.errors import ArgumentTypeError, InputError
 from councilsim.exact import ExactTooCostly
 from councilsim.models import Draft, Provision, Scenario
 from councilsim.options import EngineOptions, Method, Provenance, SeedLike
@@ -53,7 +54,8 @@ def as_draft(scenario: Scenario, draft: str | Draft | None) -> Draft:
         return draft
     if draft is None or isinstance(draft, str):
         return scenario.draft(draft)
-    raise TypeError(f"draft must be a draft id, a Draft or None, got {type(draft)}")
+    raise ArgumentTypeError(
+        f"draft must be a draft id, a Draft or None, got {type(draft).__name__}")
 
 
 def resolve_engine(
@@ -159,7 +161,8 @@ def map_tasks(function, tasks: list, executor: Executor | None, progress=None) -
     if executor is None:
         outputs = map(function, tasks)
     elif not callable(getattr(executor, "map", None)):
-        raise TypeError("executor must have a map method (e.g. concurrent.futures.Executor)")
+        raise ArgumentTypeError(
+            "executor must have a map method (e.g. concurrent.futures.Executor)")
     else:
         outputs = executor.map(function, tasks)
     if progress is None:
@@ -214,6 +217,9 @@ class Report:
     Subclasses define ``to_dict``, ``to_table`` (named columns and rows: the CSV the command
     line writes, without pandas) and ``summary``.
     """
+
+    def __post_init__(self) -> None:
+        read_only_fields(self)
 
     @property
     def provenance(self) -> Provenance:

@@ -198,6 +198,8 @@ class Negotiation(Report):
         For display.
     scenario_hash : str
         SHA-256 of the original scenario's canonical JSON.
+    nodes : int or None
+        Least number of points of the exact engine's mood grid (None for Monte Carlo).
     base_scenario : Scenario
         The original scenario (not part of :meth:`to_dict`).
     """
@@ -226,6 +228,7 @@ class Negotiation(Report):
     scenario_title: str
     scenario_hash: str
     base_scenario: Scenario = field(repr=False, compare=False)
+    nodes: int | None = None
 
     def provision(self, kind: str) -> NegotiatedProvision:
         """Return the row of provision ``kind``."""
@@ -326,6 +329,11 @@ class Negotiation(Report):
         ]
         out["draft"] = self.draft.model_dump(mode="json", exclude_none=True)
         return jsonable(out)
+
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """Named columns and one row per provision of the negotiated text."""
+        header = list(NegotiatedProvision.__dataclass_fields__)
+        return header, [[getattr(row, name) for name in header] for row in self.provisions]
 
     def to_frame(self):
         """One row per provision (needs pandas)."""
@@ -778,6 +786,7 @@ def negotiate(
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
         base_scenario=scenario,
+        nodes=engine.nodes,
     )
 
 

@@ -53,8 +53,10 @@ from fractions import Fraction
 from math import comb, factorial
 from typing import Any, Protocol
 
-from councilsim.analysis._common import text_table
-from councilsim.errors import InputError
+from councilsim._frozen import read_only_fields
+from councilsim.analysis._common import dumps, text_table
+from councilsim.errors import ArgumentTypeError, InputError
+from councilsim.models import Council
 from councilsim.results import chart, html_summary, short_repr
 
 __all__ = ["CouncilLike", "PowerIndices", "power_indices"]
@@ -87,8 +89,7 @@ class CouncilLike(Protocol):
 class PowerIndices:
     """Exact voting-power indices of every member of one council under one voting rule.
 
-    All mappings are keyed by member code, in the council's member order.  Treat them
-    as read-only: the dataclass is frozen but Python dicts are not.
+    All mappings are keyed by member code, in the council's member order, and read-only.
 
     Parameters
     ----------
@@ -129,9 +130,8 @@ class PowerIndices:
     threshold: int
     procedural: bool
 
-    # A frozen dataclass would otherwise get a generated __hash__ that fails on the dict
-    # fields with an obscure message; declare the instances unhashable outright.
-    __hash__ = None  # type: ignore[assignment]
+    def __post_init__(self) -> None:
+        read_only_fields(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dictionary of the results.
@@ -159,6 +159,18 @@ class PowerIndices:
             out[f"{key}_exact"] = {code: str(value) for code, value in values.items()}
         out["swings"] = dict(self.swings)
         return out
+
+    def to_json(self, **kwargs: Any) -> str:
+        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
+        return dumps(self.to_dict(), **kwargs)
+
+    def to_table(self) -> tuple[list[str], list[list[Any]]]:
+        """Named columns and one row per member (the indices as floats; exact in to_dict)."""
+        header = ["member", "veto", "shapley_shubik", "banzhaf", "banzhaf_absolute", "swings"]
+        veto = set(self.veto_holders)
+        return header, [[code, code in veto, float(self.shapley_shubik[code]),
+                         float(self.banzhaf[code]), float(self.banzhaf_absolute[code]),
+                         self.swings[code]] for code in self.members]
 
     def to_frame(self) -> Any:
         """Return the indices as a :class:`pandas.DataFrame`, one row per member.
@@ -288,6 +300,10 @@ def _comb(n: int, k: int) -> int:
 
 def _validate(council: CouncilLike) -> tuple[tuple[str, ...], tuple[str, ...], int]:
     """Check a council's rule and return ``(members, veto_holders, threshold)``."""
+    if not all(hasattr(council, name) for name in ("members", "veto_holders", "threshold")):
+        raise ArgumentTypeError(
+            "council must be a Council, a council's name (e.g. 'unsc-2017') or an object with "
+            f"members, veto_holders and threshold; got {council!r}")
     members = tuple(council.members)
     veto_holders = tuple(council.veto_holders)
     if not members:
@@ -305,12 +321,12 @@ def _validate(council: CouncilLike) -> tuple[tuple[str, ...], tuple[str, ...], i
     raw_threshold = council.threshold
     # bool is an int subclass, but threshold=True is surely a mistake, not "1".
     if isinstance(raw_threshold, bool):
-        raise TypeError(f"threshold must be an integer, got {raw_threshold!r}")
+        raise ArgumentTypeError(f"threshold must be an integer, got {raw_threshold!r}")
     try:
         # operator.index accepts int-like values (e.g. numpy integers) but not floats.
         threshold = operator.index(raw_threshold)
     except TypeError:
-        raise TypeError(f"threshold must be an integer, got {raw_threshold!r}") from None
+        raise ArgumentTypeError(f"threshold must be an integer, got {raw_threshold!r}") from None
     if not 1 <= threshold <= len(members):
         raise InputError(
             f"threshold must be between 1 and the number of members ({len(members)}), "
@@ -330,10 +346,10 @@ def power_indices(council: CouncilLike, *, procedural: bool = False) -> PowerInd
 
     Parameters
     ----------
-    council : CouncilLike
+    council : CouncilLike or str
         Object with ``members`` (member codes), ``veto_holders`` (a subset of the
         members), ``threshold`` (yes votes needed) and optionally ``name``, such as
-        ``councilsim.models.Council``.
+        ``councilsim.models.Council``; or a council's name (``"unsc-2017"``).
     procedural : bool, default False
         If true, index the procedural-vote game, where the veto does not apply: a
         coalition wins iff it has at least ``threshold`` members.  Every member then
@@ -367,6 +383,8 @@ def power_indices(council: CouncilLike, *, procedural: bool = False) -> PowerInd
     >>> power_indices(pre_1966, procedural=True).shapley_shubik["A"]
     Fraction(1, 11)
     """
+    if isinstance(council, str):
+        council = Council.named(council)
     members, veto_holders, q = _validate(council)
     n = len(members)
     # Procedurally the veto holders are ordinary members, so the game has one type.

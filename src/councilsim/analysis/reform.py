@@ -50,7 +50,7 @@ from councilsim.analysis._common import (
     text_table,
 )
 from councilsim.analysis.power import PowerIndices, power_indices
-from councilsim.errors import InputError
+from councilsim.errors import ArgumentTypeError, InputError
 from councilsim.models import Council, Draft, Member, Scenario
 from councilsim.options import EngineOptions
 from councilsim.results import chart
@@ -117,7 +117,8 @@ def _as_council(council: str | Council) -> Council:
         return council
     if isinstance(council, str):
         return Council.named(council)  # ValueError lists the names allowed
-    raise TypeError(f"a council must be a name or a Council, got {type(council)}")
+    raise ArgumentTypeError(
+        f"a council must be a name or a Council, got {type(council).__name__}")
 
 
 def _moved_draft(draft: Draft, old: Council, new: Council) -> Draft:
@@ -271,6 +272,8 @@ class CouncilComparison(Report):
         For display.
     scenario_hash : str
         SHA-256 of the scenario's canonical JSON.
+    nodes : int or None
+        Least number of points of the exact engine's mood grid (None for Monte Carlo).
     """
 
     draft_id: str
@@ -280,6 +283,7 @@ class CouncilComparison(Report):
     seed: int | None
     scenario_title: str
     scenario_hash: str
+    nodes: int | None = None
 
     def __getitem__(self, name: str) -> CouncilRow:
         for row in self.rows:
@@ -452,4 +456,5 @@ def compare_councils(
         seed=engine.seed,
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
+        nodes=engine.nodes,
     )

@@ -127,6 +127,8 @@ class Sensitivity(Report):
         For display.
     scenario_hash : str
         SHA-256 of the scenario's canonical JSON.
+    nodes : int or None
+        Least number of points of the exact engine's mood grid (None for Monte Carlo).
     """
 
     draft_id: str
@@ -139,6 +141,7 @@ class Sensitivity(Report):
     seed: int | None
     scenario_title: str
     scenario_hash: str
+    nodes: int | None = None
 
     def row(self, member: str, parameter: str) -> SensitivityRow:
         """Return the row of ``member``'s ``parameter`` (e.g. ``row("RUS", "support")``)."""
@@ -379,4 +382,5 @@ def sensitivity(
         seed=engine.seed,
         scenario_title=scenario.title,
         scenario_hash=scenario.content_hash(),
+        nodes=engine.nodes,
     )

@@ -68,9 +68,10 @@ from typing import Any
 import numpy as np
 
 from councilsim._export import dumps, jsonable
+from councilsim._frozen import read_only_fields
 from councilsim._progress import ProgressLike, progress_reporter
 from councilsim.api import simulate
-from councilsim.errors import InputError, LeakageError
+from councilsim.errors import ArgumentTypeError, InputError, LeakageError
 from councilsim.history._textfacts import (
     agenda_groups,
     context_from_facts,
@@ -189,6 +190,9 @@ class TextPrediction:
     sponsors_known: bool = False
     vetoed_by: tuple[str, ...] = ()
     veto_risk: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        read_only_fields(self)
 
     def to_dict(self, *, members: bool = True) -> dict[str, Any]:
         """Plain, JSON-ready form (``members=False`` leaves out the member-level fields)."""
@@ -378,6 +382,9 @@ class BacktestResult:
     calibrations: Mapping[int, Mapping[str, Any]] = field(repr=False)
     leaks: Mapping[str, Any] = field(default_factory=dict, repr=False)
     seconds: float = field(default=float("nan"), compare=False)
+
+    def __post_init__(self) -> None:
+        read_only_fields(self)
 
     @property
     def scores(self) -> dict[str, dict[str, Any]]:
@@ -905,7 +912,7 @@ def backtest(
     history: History | None = None,
     *,
     start: int = 2000,
-    end: int = 2025,
+    end: int | None = None,
     topic: str | None = None,
     executor: Executor | None = None,
     half_life: float | None = DEFAULT_SETTINGS["half_life"],
@@ -930,7 +937,8 @@ def backtest(
     history : History, optional
         The record (default: the bundled one).
     start, end : int
-        First and last year predicted.
+        First and last year predicted; ``end`` defaults to the year of the history's last vote
+        (2025 for the bundled record; later with extra records).
     topic : str, optional
         Restrict calibration (:meth:`History.filter`) and predicted texts (by agenda wording) to a
         topic group.
@@ -957,14 +965,19 @@ def backtest(
     -------
     BacktestResult
     """
-    if not isinstance(start, int) or not isinstance(end, int) or start > end:
-        raise InputError(f"start and end must be years with start <= end, got {start}, {end}")
     record = bundled_history() if history is None else history
     first, last = record[0].date.year + 1, record[-1].date.year
-    if start < first or end > last:
+    end = last if end is None else end
+    for name, year in (("start", start), ("end", end)):
+        if isinstance(year, bool) or not isinstance(year, int | np.integer):
+            raise ArgumentTypeError(f"{name} must be a year as a whole number, got {year!r}")
+    start, end = int(start), int(end)
+    if not first <= start <= last or not first <= end <= last:
         raise InputError(f"years {start}-{end} are outside the record: give years from {first} "
                          f"(the first with earlier votes to calibrate on) to {last} (the year of "
                          f"the last recorded vote)")
+    if start > end:
+        raise InputError(f"start and end must be years with start <= end, got {start}, {end}")
     clock = time.perf_counter()
     settings = {
         "half_life": half_life,

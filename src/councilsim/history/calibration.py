@@ -59,6 +59,7 @@ from scipy.special import ndtr
 
 from councilsim._bundled import LAST_YEAR
 from councilsim._export import dumps
+from councilsim._frozen import read_only_fields
 from councilsim.errors import InputError, LeakageError
 from councilsim.history._estimator import covariance, single_threaded_blas
 from councilsim.history._estimator import fit as posterior_mode
@@ -208,6 +209,9 @@ class MemberEstimate:
     loading: float = 0.0
     loading_se: float = float("nan")
 
+    def __post_init__(self) -> None:
+        read_only_fields(self)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-ready form (NaN standard errors become None)."""
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -297,6 +301,9 @@ class Calibration:
     axis: bool = False
     axis_sds: Mapping[str, float] = field(default_factory=lambda: {"base": 1.0})
     camps: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(CAMPS))
+
+    def __post_init__(self) -> None:
+        read_only_fields(self)
 
     @property
     def mood_sd(self) -> float:
@@ -511,11 +518,14 @@ def _permanent_codes(votes: Iterable[RecordedVote]) -> frozenset[str]:
 def forecast_dates(history: History) -> tuple[dt.date, dt.date]:
     """The first and last day a forecast from ``history`` can be made for.
 
-    The day after the first recorded vote, and the end of the last year whose Council
-    membership is known (a sitting after the last recorded vote is forecast from every vote).
+    The day after the first vote a calibration can learn from (:func:`usable`: S/RES/1(1946)
+    has no member votes, so the first is S/RES/2(1946) of 30 January 1946), and the end of the
+    last year whose Council membership is known (a sitting after the last recorded vote is
+    forecast from every vote).
     """
     day = dt.timedelta(days=1)
-    return history[0].date + day, max(dt.date(LAST_YEAR, 12, 31), history[-1].date + day)
+    first = next((vote for vote in history if usable(vote)), history[0])
+    return first.date + day, max(dt.date(LAST_YEAR, 12, 31), history[-1].date + day)
 
 
 def date_problem(history: History, key: str, value: dt.date | None) -> str | None:
@@ -668,6 +678,12 @@ def calibrate(
     )
     if not data.codes:
         raise InputError("the selected votes contain no Y, N or A vote to learn from")
+    absent = [code for code in members or () if code not in data.codes]
+    if absent:
+        raise InputError(
+            f"members {', '.join(map(repr, absent))} cast no vote in the selected texts "
+            f"({len(votes)} from {votes[0].date} to {votes[-1].date}); members who did: "
+            f"{', '.join(sorted(data.codes))}")
     problem = Problem(data, nodes=int(nodes), axis_nodes=int(axis_nodes) if axis else 1,
                       effect_sd=prior_sd)
     fit = posterior_mode(problem, max_iterations=max_iterations, tolerance=tolerance)

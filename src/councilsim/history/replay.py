@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from councilsim._export import dumps, jsonable
+from councilsim._frozen import read_only_fields
 from councilsim.history.record import (
     FrozenDict,
     History,
@@ -188,6 +189,9 @@ class ReplayReport:
     honour_procedural: bool = True
     failures_checked: int = 0
     failure_mismatches: tuple[FailureMismatch, ...] = ()
+
+    def __post_init__(self) -> None:
+        read_only_fields(self)
 
     @property
     def explained(self) -> tuple[Mismatch, ...]:

@@ -327,14 +327,25 @@ def test_procedural_is_keyword_only() -> None:
 # --- the result object ------------------------------------------------------------------
 
 
-def test_result_is_frozen_and_unhashable() -> None:
+def test_result_is_frozen_read_only_and_hashable() -> None:
     result = power_indices(_today())
     assert isinstance(result, PowerIndices)
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.members = ()  # type: ignore[misc]
-    with pytest.raises(TypeError):
-        hash(result)
+    with pytest.raises(TypeError, match="read-only"):
+        result.swings["USA"] = 0
     assert result == power_indices(_today())
+    assert hash(result) == hash(power_indices(_today()))
+
+
+def test_table_and_json_hold_every_member() -> None:
+    result = power_indices("unsc-2017")
+    header, rows = result.to_table()
+    assert header[:3] == ["member", "veto", "shapley_shubik"]
+    assert [row[0] for row in rows] == list(result.members)
+    assert sum(row[2] for row in rows) == pytest.approx(1.0, abs=1e-12)
+    assert [row[1] for row in rows].count(True) == 5
+    assert json.loads(result.to_json())["shapley_shubik_exact"]["USA"] == "421/2145"
 
 
 def test_to_dict_has_floats_and_exact_strings() -> None:

@@ -7,9 +7,11 @@ exists. These tests walk every field of every model, so a field added later is c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import pickle
 
+import numpy as np
 import pydantic
 import pytest
 
@@ -22,8 +24,14 @@ from councilsim import (
     Scenario,
     ScenarioError,
     SimulationSettings,
+    blocking_coalitions,
+    compare,
     load_scenario,
+    power_indices,
+    sensitivity,
     simulate,
+    sweep,
+    sweep_grid,
 )
 from councilsim._frozen import FrozenDict
 from councilsim.catalog import ProvisionKind, builtin_catalog
@@ -166,3 +174,46 @@ def test_read_only_mappings_serialise_pickle_and_hash():
     assert schema["type"] == "object" and schema["additionalProperties"] == {"type": "number"}
     assert pickle.loads(pickle.dumps(SCENARIO)) == SCENARIO
     assert hash(SCENARIO) == hash(Scenario.model_validate(data))
+
+
+def _mutable_parts(value, path):
+    """Paths of the plain dicts and writeable arrays reachable from a result's fields."""
+    if isinstance(value, dict) and not isinstance(value, FrozenDict):
+        yield path
+    if isinstance(value, np.ndarray) and value.flags.writeable:
+        yield path
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            yield from _mutable_parts(getattr(value, field.name), f"{path}.{field.name}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _mutable_parts(item, f"{path}[{key!r}]")
+    elif isinstance(value, tuple | list):
+        for i, item in enumerate(value):
+            yield from _mutable_parts(item, f"{path}[{i}]")
+
+
+def test_results_cannot_be_changed_in_place(flagship):
+    # A result must stay what its provenance says produced it: no edited veto_prob, no
+    # overwritten sweep curve. The caller's own arrays stay theirs to change.
+    values = np.array([0.2, 0.8])
+    results = {
+        "exact": simulate(flagship, "res-2375"),
+        "monte_carlo": simulate(flagship, "res-2375", method="monte_carlo", draws=200, seed=1,
+                                keep_draws=True),
+        "compare": compare(flagship),
+        "sweep": sweep(flagship, "res-2375", "oil_refined", values, severity=True),
+        "grid": sweep_grid(flagship, "res-2375", ("oil_refined", [0.2, 0.8]),
+                           ("oil_crude", [0.5, 1.0]), severity=True),
+        "sensitivity": sensitivity(flagship, "res-2375"),
+        "coalitions": blocking_coalitions(flagship, "res-2375"),
+        "power": power_indices(flagship.council),
+    }
+    for name, result in results.items():
+        assert list(_mutable_parts(result, name)) == [], name
+    with pytest.raises(TypeError, match="read-only"):
+        results["exact"].veto_prob["RUS"] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        results["sweep"].p_adopted[0] = 1.0
+    values[0] = 0.5  # still the caller's
+    assert hash(results["exact"]) == hash(simulate(flagship, "res-2375"))

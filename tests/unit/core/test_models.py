@@ -9,6 +9,7 @@ import pydantic
 import pytest
 
 from councilsim import Bloc, Council, Draft, Member, Provision, Scenario, ScenarioError
+from councilsim.errors import InputError
 from councilsim.models import DEFAULT_CAMPS
 
 COUNCIL = Council(members=["AA", "BB", "CC"], veto_holders=["AA"], threshold=2)
@@ -277,7 +278,7 @@ def test_council_outside_the_record(year):
 def test_members_without_a_stance_get_the_default():
     scenario = Scenario(council=COUNCIL, members=[Member(code="AA", support=1.0)])
     assert scenario.member("BB") == Member(code="BB")
-    with pytest.raises(KeyError, match="'ZZ' is not on the council"):
+    with pytest.raises(InputError, match="'ZZ' is not on the council"):
         scenario.member("ZZ")
 
 

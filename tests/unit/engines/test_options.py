@@ -79,6 +79,11 @@ def test_one_provenance_record(flagship):
     swept = sweep(flagship, DRAFT, "oil_refined", [0.5], severity=True)
     assert swept.provenance.method == "exact" and swept.provenance.seed is None
     assert swept.provenance.scenario_hash == flagship.content_hash()
+    # Exact results record the mood grid's least number of points, the default too.
+    nodes = simulate(flagship, DRAFT).provenance.nodes
+    assert nodes is not None
+    for name, analysed in _analyses(flagship).items():
+        assert analysed.provenance.nodes == nodes, name
 
 
 @pytest.mark.parametrize(("options", "message"), [

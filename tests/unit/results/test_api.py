@@ -302,3 +302,34 @@ def test_to_frame_without_pandas_says_how_to_install(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "pandas", None)
     with pytest.raises(ImportError, match="pip install"):
         simulate(_scenario(), "harsh").to_frame()
+
+
+def test_probabilities_of_a_certain_outcome_stay_within_0_and_1():
+    # Sums of quadrature terms can exceed 1 by rounding (1.0000000000000007 before clipping).
+    council = Council.unsc(2017)
+    members = [Member(code=code, support=-5.0 if code == "RUS" else 5.0, uncertainty=0.01,
+                      abstention=0.0) for code in council.members]
+    for rus in ("no", "abstains"):
+        if rus == "abstains":
+            members = [m if m.code != "RUS" else m.model_copy(update={"support": 0.0,
+                                                                      "abstention": 50.0})
+                       for m in members]
+        result = simulate(Scenario(council=council, drafts=[Draft(id="d")], mood_sd=0,
+                                   members=members))
+        values = [result.p_adopted, result.p_vetoed, result.p_short, *result.veto_prob.values(),
+                  *result.tally, *result.p_decisive.values(),
+                  *(p for probs in result.vote_probs.values() for p in probs.values())]
+        assert all(0.0 <= value <= 1.0 for value in values), rus
+        assert max(result.p_adopted, result.p_vetoed) == 1.0, rus
+
+
+def test_a_monte_carlo_interval_shows_enough_digits_to_have_a_width():
+    # No draw adopts the text: p = 0, standard error 0, but the Wilson interval is not empty.
+    scenario = _scenario(drafts=[Draft(id="d")])
+    members = [Member(code=code, support=-8.0, uncertainty=0.5)
+               for code in scenario.council.members]
+    result = simulate(scenario.model_copy(update={"members": members}), method="monte_carlo",
+                      draws=10_000, seed=1)
+    assert result.p_adopted == 0.0 and result.ci[1] > 0
+    assert result.interval_text() == f"95% CI [0.0000, {result.ci[1]:.4f}]"
+    assert result.interval_text() != "95% CI [0.0000, 0.0000]"

@@ -103,6 +103,16 @@ def test_result_plot_method_and_existing_axes(result):
         result.plot("pie")
 
 
+def test_a_comparison_plots_one_tally_panel_per_draft(scenario):
+    comparison = cs.compare(scenario)
+    figure = comparison.plot(columns=2)
+    shown = [ax for ax in figure.axes if ax.get_visible()]
+    assert len(shown) == len(comparison) == 3 and len(figure.axes) == 4
+    assert all(len(_lines(ax, "threshold")) == 1 for ax in shown)
+    with pytest.raises(cs.InputError, match="at least one"):
+        plot.tallies([])
+
+
 def test_procedural_tally_says_no_veto():
     council = cs.Council.unsc(2022)
     scenario = cs.Scenario(council=council, drafts=[cs.Draft(id="p", procedural=True)])
