@@ -9,9 +9,11 @@ user fills in. ``councilsim new`` is its command-line form.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
-from collections.abc import Iterable
+import textwrap
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +33,8 @@ from councilsim.history import (
     load_history,
 )
 from councilsim.history.calibration import FORECAST_SETTINGS, forecast_dates, window_start
+from councilsim.history.features import LOOKBACK_YEARS, pre_vote_facts
+from councilsim.history.record import BUNDLED
 from councilsim.models import Council, Draft, Scenario
 
 __all__ = ["RECENT_VOTES", "NewCaseError", "new_scenario"]
@@ -56,6 +60,8 @@ class _Case:
     topic: str
     council: Council
     recent: tuple[RecordedVote, ...]
+    history: History
+    context: TextContext
 
 
 def _check(date: dt.date, topic: str, history: History) -> None:
@@ -67,7 +73,7 @@ def _check(date: dt.date, topic: str, history: History) -> None:
     if not earliest <= date <= latest:
         raise NewCaseError(
             f"date {date} is outside the record: give a date from "
-            f"{earliest} (the day after the first recorded vote) to {latest} "
+            f"{earliest} (the day after the first vote with member votes) to {latest} "
             f"(the last year whose Council membership is known); the recorded votes run from "
             f"{history[0].date} to {history[-1].date}"
         )
@@ -155,6 +161,8 @@ def new_scenario(
             date = dt.date.fromisoformat(date.strip())
         except ValueError:
             raise NewCaseError(f"date {date!r} is not a date; write it as YYYY-MM-DD") from None
+    if isinstance(date, dt.datetime) or not isinstance(date, dt.date):
+        raise NewCaseError(f"date must be a datetime.date or 'YYYY-MM-DD', got {date!r}")
     history = load_history() if history is None else history
     _check(date, topic, history)
     council = Council.unsc(date.year)
@@ -181,7 +189,7 @@ def new_scenario(
             fitted = calibration.bloc(name, codes)
             blocs.append(fitted)
             used.update(codes)
-    context = TextContext(topics=(topic,))
+    context = _typical_context(on_topic, topic, date, history)
     skeleton = Scenario(
         council=council,
         title=title or f"A {topic} text before the Council on {date}",
@@ -196,17 +204,63 @@ def new_scenario(
                                    context=context)
     scenario = scenario.model_copy(update={"blocs": (*scenario.blocs, *(
         bloc for bloc in skeleton.blocs if bloc.sd == 0))})
-    return _render(_Case(date, topic, council, recent), scenario, calibration, since, settings)
+    case = _Case(date, topic, council, recent, history, context)
+    return _render(case, scenario, calibration, since, settings)
+
+
+def _typical_context(on_topic: History, topic: str, date: dt.date,
+                     history: History) -> TextContext:
+    """What the record tells before ``date`` of a new text on the topic's latest agenda item.
+
+    Its topic groups (a DPRK text is also a non-proliferation text) and that item's recent
+    failures and the topic's vetoes, read as for any recorded text
+    (:func:`~councilsim.history.features.pre_vote_facts`), so that the scenario forecasts what
+    the backtest's model would. Sponsors, rivals and amendments are left to the drafts.
+    """
+    if not on_topic:
+        return TextContext(topics=(topic,))
+    latest = on_topic[-1]
+    new_text = dataclasses.replace(latest, vote_id="draft-1", date=date, sponsors=(),
+                                   item_type="draft")
+    facts = pre_vote_facts(new_text, history.filter(before=date))
+    return TextContext(topics=facts.topics, item_failures=facts.item_failures,
+                       topic_vetoes=facts.topic_vetoes)
+
+
+def _history_call(history: History) -> str:
+    """``load_history(...)`` with the extra records ``history`` holds, as the user gave them."""
+    files: list[str] = []
+    for vote in history:
+        if vote.source != BUNDLED:
+            drafts, _, votes = vote.source.partition("; member votes ")
+            for name in (drafts.rpartition(":")[0], *filter(None, votes.split(", "))):
+                if name not in files:
+                    files.append(name)
+    return f"load_history(records={files!r})" if files else "load_history()"
+
+
+def _context_text(case: _Case) -> str:
+    """In words, what the stances assume of the text beyond its sponsors."""
+    context, years = case.context, LOOKBACK_YEARS
+    return textwrap.fill(
+        f"and the shifts it gives a new text on the topic's latest agenda item: topic groups "
+        f"{', '.join(context.topics)}; {context.item_failures} failed text(s) on the item and "
+        f"{context.topic_vetoes} vetoed on the topic in the {years} years before {case.date}.",
+        width=88)
 
 
 def _render(case: _Case, scenario: Scenario, calibration: Any, since: dt.date | None,
             settings: dict[str, Any]) -> str:
     council, recent = case.council, case.recent
-    how = (
-        f"calibrate(load_history(), before={case.date.isoformat()!r}"
+    # The call that gives these stances, every setting written out (the defaults of
+    # calibrate() are not the backtest's).
+    options = ", ".join(f"{key}={dict(value) if isinstance(value, Mapping) else value!r}"
+                        for key, value in settings.items() if key != "window")
+    how = textwrap.fill(
+        f"calibrate({_history_call(case.history)}, before={case.date.isoformat()!r}"
         + (f", since={since.isoformat()!r}" if since else "")
-        + f", half_life={settings['half_life']}, effects={list(settings['effects'])})"
-    )
+        + f", standard_errors=False, {options})",
+        width=88, subsequent_indent=" " * 14, break_long_words=False, break_on_hyphens=False)
     parts = [
         _comment(
             f"{scenario.title}\n"
@@ -216,7 +270,8 @@ def _render(case: _Case, scenario: Scenario, calibration: Any, since: dt.date | 
             f"Format:   docs/scenario-format.md\n\n"
             f"Stances are calibrated on the {calibration.n_texts} recorded texts put to the vote\n"
             f"before {case.date} (the settings the backtest scores):\n    {how}\n"
-            f"with this topic's shift in support. The record says nothing about provisions:\n"
+            f"{_context_text(case)}\n"
+            f"The record says nothing about provisions:\n"
             f"add `ideal` and `salience` to a member to make drafts differ by content."
         ),
         _table(

@@ -73,19 +73,43 @@ def test_stances_are_calibrated_on_votes_before_the_date_only(written):
     assert draft["sponsors"] == [] and draft["provisions"] == []
 
 
-def test_the_written_spread_and_window_are_those_of_the_calibration(written):
-    # The scenario carries the fitted appeal sd (the engines' mood_sd), not the format's default,
-    # and the calibration window starts where the backtest's and [calibration]'s do.
-    settings = dict(FORECAST_SETTINGS)
-    since = window_start(dt.date.fromisoformat(DATE), settings.pop("window"))
-    calibration = calibrate(load_history(), before=DATE, since=since, standard_errors=False,
-                            **settings)
-    document = tomllib.loads(written.read_text(encoding="utf-8"))
+def _written_call(text: str) -> str:
+    """The calibrate(...) call of a written file's header comment, as Python."""
+    header = " ".join(line.lstrip("#").strip() for line in text.splitlines()
+                      if line.startswith("#"))
+    start = header.index("calibrate(")
+    depth = 0
+    for end, char in enumerate(header[start:], start):
+        depth += (char == "(") - (char == ")")
+        if char == ")" and depth == 0:
+            return header[start:end + 1]
+    raise AssertionError("no complete calibrate(...) call in the header")
+
+
+def test_the_header_call_gives_the_written_stances(written):
+    # The header's calibrate(...) call, run as written, gives the file's fitted appeal sd (the
+    # engines' mood_sd, not the format's default), with the backtest's window and settings.
+    text = written.read_text(encoding="utf-8")
+    calibration = eval(_written_call(text), {"calibrate": calibrate,  # noqa: S307
+                                             "load_history": load_history})
+    document = tomllib.loads(text)
     # The file rounds to _DIGITS decimals: half a unit of the last one.
     assert document["scenario"]["mood_sd"] == pytest.approx(calibration.tau,
                                                             abs=0.5 * 10.0**-_DIGITS)
     assert calibration.tau > 1.0  # far from the default 0.5, so the check can fail
-    assert f"since={since.isoformat()!r}" in written.read_text(encoding="utf-8")
+    settings = dict(FORECAST_SETTINGS)
+    since = window_start(dt.date.fromisoformat(DATE), settings.pop("window"))
+    assert (calibration.since, calibration.half_life) == (since, settings["half_life"])
+
+
+def test_the_stances_assume_what_the_record_says_of_a_text_on_the_topic(written):
+    # A DPRK text is also a non-proliferation text, and the item's and the topic's recent
+    # failures count, as in the backtest's model; the topic group alone gave a different
+    # forecast (2024: 0.987 where the backtest's model gives S/2024/255 0.948).
+    text = " ".join(line.lstrip("#").strip() for line in
+                    written.read_text(encoding="utf-8").splitlines() if line.startswith("#"))
+    assert "topic groups dprk, non-proliferation;" in text
+    assert "failed text(s) on the item and" in text
 
 
 def test_extra_records_reach_the_new_case(tmp_path):
@@ -96,6 +120,8 @@ def test_extra_records_reach_the_new_case(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "#   6. S/2026/901 (2026-04-20, vetoed)" in text
     assert "# Russian Federation (permanent): recent dprk votes Y N Y N A N" in text
+    files = [str(EXAMPLES / "extra-drafts.csv"), str(EXAMPLES / "extra-votes.csv")]
+    assert _written_call(text).startswith(f"calibrate(load_history(records={files!r}), ")
     load_scenario(out)
 
 
@@ -104,8 +130,9 @@ def test_extra_records_reach_the_new_case(tmp_path):
     [
         ("2017-08-01", "dprkk", "unknown topic 'dprkk' (did you mean 'dprk'?); topics: "
                                 + ", ".join(TOPIC_GROUPS)),
-        ("1946-01-25", "dprk", "date 1946-01-25 is outside the record: give a date from "
-                               "1946-01-26 (the day after the first recorded vote) to 2026-12-31"),
+        ("1946-01-26", "dprk", "date 1946-01-26 is outside the record: give a date from "
+                               "1946-01-31 (the day after the first vote with member votes) "
+                               "to 2026-12-31"),
         ("2027-01-01", "dprk", "date 2027-01-01 is outside the record"),
         ("2017-02-30", "dprk", "date '2017-02-30' is not a date; write it as YYYY-MM-DD"),
     ],
@@ -117,6 +144,13 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, date, topic, mes
     assert code == 2
     assert err.startswith(f"councilsim: error: {message}") and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_date_of_the_wrong_type_is_a_clear_error():
+    from councilsim.scaffold import NewCaseError, new_scenario
+
+    with pytest.raises(NewCaseError, match="date must be a datetime.date or 'YYYY-MM-DD'"):
+        new_scenario(2020, "dprk")
 
 
 def test_missing_out_folder_is_refused_before_any_work(tmp_path, capsys):

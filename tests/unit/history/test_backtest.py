@@ -330,6 +330,11 @@ def test_input_validation(short_history):
         backtest(short_history, start=2016, end=2015)
     with pytest.raises(ValueError, match="no usable"):
         backtest(short_history, start=2015, end=2015, topic="no such agenda item", **FAST)
+    with pytest.raises(TypeError, match="start must be a year as a whole number, got '2015'"):
+        backtest(short_history, start="2015", end=2015)
+    # The last year defaults to the history's own (2016 here; 2025 for the bundled record).
+    with pytest.raises(ValueError, match="years 2017-2016 are outside the record"):
+        backtest(short_history, start=2017)
 
 
 # ----------------------------------------------------------------------------------------------

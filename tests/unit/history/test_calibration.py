@@ -18,7 +18,16 @@ import numpy as np
 import pytest
 from paths import REPO_ROOT
 
-from councilsim import Council, Draft, Member, Scenario, adopted_array, load_scenario, simulate
+from councilsim import (
+    Council,
+    Draft,
+    InputError,
+    Member,
+    Scenario,
+    adopted_array,
+    load_scenario,
+    simulate,
+)
 from councilsim.history import History, RecordedVote, _textfacts, load_history
 from councilsim.history.adapter import calibrated_scenario
 from councilsim.history.calibration import (
@@ -249,10 +258,13 @@ def test_east_west_axis_takes_up_the_correlated_opposition(recent):
 
 
 def test_reported_members_subset():
-    fit = calibrate(load_history(), since=2014, before=2016, members=["RUS", "USA", "XXX"],
+    fit = calibrate(load_history(), since=2014, before=2016, members=["RUS", "USA"],
                     standard_errors=False)
     assert set(fit.members) == {"RUS", "USA"}
-    assert fit.estimate("XXX").support == fit.pooled.support
+    assert fit.estimate("XXX").support == fit.pooled.support  # a member without votes: pooled
+    # Asking to report a member that cast no vote in the window is a typo until shown otherwise.
+    with pytest.raises(InputError, match="'XXX' cast no vote in the selected texts"):
+        calibrate(load_history(), since=2014, before=2016, members=["RUS", "XXX"])
 
 
 def test_a_topic_voted_almost_unanimously_gives_a_sane_fit():

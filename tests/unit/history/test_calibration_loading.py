@@ -72,7 +72,7 @@ def test_bad_calibration_tables_are_reported(line, message):
     ("table", "message"),
     [
         ("before = 1900-01-01", "s.toml:5: calibration.before: before 1900-01-01 is outside the "
-         "record: give a date from 1946-01-26 to 2026-12-31; the recorded votes run from "
+         "record: give a date from 1946-01-31 to 2026-12-31; the recorded votes run from "
          "1946-01-25 to 2025-06-04"),
         ("before = 2031-01-01", "s.toml:5: calibration.before: before 2031-01-01 is outside"),
         ("since = 2026-01-01", "s.toml:5: calibration.since: since 2026-01-01 is after the last "

@@ -171,7 +171,7 @@ def test_an_id_is_accepted_wherever_a_draft_is(flagship, call):
     (("backtest", "--from", "1900", "--to", "1901"),
      ["--from and --to 1900-1901 are outside the record: give years from 1947", "to 2025"]),
     (("calibrate", "--before", "2031-01-01"),
-     ["before 2031-01-01 is outside the record: give a date from 1946-01-26 to 2026-12-31"]),
+     ["before 2031-01-01 is outside the record: give a date from 1946-01-31 to 2026-12-31"]),
     (("calibrate", "--topic", "xyz", "--since", "2015-01-01"),
      ["topic groups: dprk, non-proliferation", "syria", "ukraine"]),
 ])
