@@ -224,7 +224,7 @@ def _check_header(header: list[str], path: str, required: Sequence[str],
     if missing:
         raise ExtraRecordError(
             f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; a {kind} "
-            f"file needs {', '.join(required)} (see SOURCE.md for the layout)",
+            f"file needs {', '.join(required)} (docs/record.md describes the layout)",
             path=path,
             line=1,
         )
@@ -283,6 +283,8 @@ def _members_of(year: int, cache: dict[int, _Members | None]) -> _Members | None
             rows = [row for row in read_record("members_by_year") if int(row["year"]) == year]
             seat_of = {row["member_code"]: row["seat_code"] for row in rows}
             seat_of.update({row["seat_code"]: row["seat_code"] for row in rows})
+            if year <= 1991:  # the record's votes name the USSR SUN to its last year, 1991
+                seat_of["SUN"] = "RUS"
             cache[year] = _Members(tuple(row["seat_code"] for row in rows), seat_of)
         else:
             cache[year] = None  # a year the membership table does not cover yet
@@ -385,6 +387,11 @@ def _parse_draft(row: list[str], cols: Mapping[str, int], path: str, line: int) 
     return _Text(fields, frozenset(given), path, line)
 
 
+def _loose(text: str) -> str:
+    """An id or symbol with case and spacing ignored: ``s/2025/ 353`` is ``S/2025/353``."""
+    return "".join(text.split()).upper()
+
+
 def _differences(text: _Text, shipped: RecordedVote) -> list[str]:
     found = []
     for name in sorted(text.given):
@@ -457,12 +464,24 @@ def read_extra_records(
     allowed_drafts = DRAFT_COLUMNS_REQUIRED + DRAFT_COLUMNS_OPTIONAL + _DRAFT_COLUMNS_IGNORED
     texts: dict[str, _Text] = {}
     repeats: dict[str, RecordedVote] = {}  # vote_id -> the bundled text a row repeats
+    # A bundled text under another id (other case or spacing, or a new name) would be counted
+    # twice: its symbol and date, or its id written loosely, find it.
+    known = {(_loose(vote.symbol), vote.date): vote.vote_id for vote in bundled if vote.symbol}
+    known_ids = {_loose(vote.vote_id): vote.vote_id for vote in bundled}
     for path, header, rows in tables.drafts:
         cols = _check_header(header, path, DRAFT_COLUMNS_REQUIRED, allowed_drafts, "drafts")
         for line, row in rows:
             text = _parse_draft(row, cols, path, line)
             vote_id = text.fields["vote_id"]
             shipped = bundled[vote_id] if vote_id in bundled else None
+            other = known_ids.get(_loose(vote_id)) or known.get(
+                (_loose(text.fields["symbol"]), text.fields["date"]))
+            if shipped is None and other is not None:
+                raise ExtraRecordError(
+                    f"{vote_id!r} is the bundled record's {other!r} ({bundled[other].symbol}, "
+                    f"{bundled[other].date}) under another id; write its vote_id as {other!r} "
+                    "(a row identical to the bundled one merges) or remove the row",
+                    path=path, line=line, column="vote_id")
             if shipped is not None:
                 differ = _differences(text, shipped)
                 if differ:
@@ -520,7 +539,12 @@ def _add_member_vote(
             f"{len(row)} fields but the header names {len(cols)} columns", path=path, line=line
         )
     vote_id = cell("vote_id")
-    letter = _choice(cell("vote").upper(), _LETTERS, at("vote"))
+    vote = cell("vote")
+    if vote.upper() not in _LETTERS:
+        raise ExtraRecordError(
+            f"{vote!r} is not a vote; use Y (yes), N (no), A (abstain) or X (did not vote)",
+            **at("vote"))
+    letter = vote.upper()
     code = cell("member_code").upper()
     shipped = repeats.get(vote_id)
     text = texts.get(vote_id)
@@ -603,6 +627,34 @@ def _add_member_vote(
     text.votes[seat] = (letter, path, line)
 
 
+def _check_counts(fields: dict[str, Any], threshold: int, where: dict[str, Any]) -> None:
+    """The outcome of a text without member votes against what its counts allow (Art. 27)."""
+    yes, no = fields["tally"].yes, fields["tally"].no
+    vetoers = fields["vetoed_by"]
+    if fields["adopted"] and yes is not None and yes < threshold:
+        raise ExtraRecordError(
+            f"adopted is True with {yes} yes votes; {threshold} are needed to adopt",
+            **where, column="adopted")
+    if vetoers and yes is not None and yes < threshold:
+        raise ExtraRecordError(
+            f"vetoed_by names {';'.join(vetoers)}, but {yes} yes votes are short of the "
+            f"{threshold} needed: the text failed for lack of votes, and vetoed_by stays empty "
+            "(a veto is a permanent member's no on a text with the required yes votes)",
+            **where, column="vetoed_by")
+    if vetoers and no is not None and no < len(vetoers):
+        raise ExtraRecordError(
+            f"vetoed_by names {len(vetoers)} permanent member(s) ({';'.join(vetoers)}) but the "
+            f"text has {no} no vote(s): each vetoer votes no",
+            **where, column="vetoed_by")
+    failed_by_nothing = (not fields["adopted"] and not vetoers and not fields["procedural"]
+                         and fields["modality"] != "without_vote")
+    if failed_by_nothing and yes is not None and yes >= threshold and no == 0:
+        raise ExtraRecordError(
+            f"adopted is False with {yes} yes votes and no vote against: the rules give "
+            f"adoption ({threshold} yes votes and no permanent member's no)",
+            **where, column="adopted")
+
+
 def _finish(text: _Text, members_cache: dict[int, _Members | None]) -> RecordedVote:
     fields = dict(text.fields)
     date: dt.date = fields["date"]
@@ -638,11 +690,14 @@ def _finish(text: _Text, members_cache: dict[int, _Members | None]) -> RecordedV
         council = Council(members=tuple(ordered), veto_holders=permanent, threshold=threshold)
         by_rules = adopted_by_rules(votes, council, procedural=fields["procedural"])
         if fields["modality"] != "without_vote" and by_rules != fields["adopted"]:
+            noes = [code for code in permanent if votes[code] == "N"]
             raise ExtraRecordError(
-                f"adopted is {fields['adopted']} but the member votes give "
-                f"{'adoption' if by_rules else 'failure'} under Art. 27 ({threshold} yes votes "
-                "and no permanent member's N; set procedural_inferred to True for a procedural "
-                "decision)",
+                f"adopted is {fields['adopted']} but under Art. 27 the member votes give "
+                f"{'adoption' if by_rules else 'failure'}: {counted['Y']} yes (adoption needs "
+                f"{threshold}) and "
+                + (f"a permanent member's no ({', '.join(noes)})" if noes
+                   else "no permanent member's no")
+                + " (set procedural_inferred to True for a procedural decision)",
                 **where,
                 column="adopted",
             )
@@ -665,13 +720,7 @@ def _finish(text: _Text, members_cache: dict[int, _Members | None]) -> RecordedV
         files = sorted({p for _, p, _ in text.votes.values()})
         source += "; member votes " + ", ".join(files)
     else:
-        yes = fields["tally"].yes
-        if fields["adopted"] and yes is not None and yes < threshold:
-            raise ExtraRecordError(
-                f"adopted is True with {yes} yes votes; {threshold} are needed to adopt",
-                **where,
-                column="adopted",
-            )
+        _check_counts(fields, threshold, where)
         fields["votes"] = FrozenDict()
         fields["permanent"] = ()
         fields["status"] = fields["status"] or _STATUS_WITHOUT_VOTES

@@ -145,8 +145,9 @@ def test_dates_outside_the_plausible_range(tmp_path, date):
         ({"adopted": "yes"}, "column adopted: 'yes' is not True or False"),
         ({"yes": "16"}, "column yes: '16' is not a number of votes from 0 to 15"),
         ({"vetoed_by": "JPN"}, "column vetoed_by: 'JPN' holds no veto"),
-        ({"adopted": "False"}, "column adopted: adopted is False but the member votes give "
-                               "adoption under Art. 27"),
+        ({"adopted": "False"}, "column adopted: adopted is False but under Art. 27 the member "
+                               "votes give adoption: 13 yes (adoption needs 9) and no permanent "
+                               "member's no"),
         ({"symbol": ""}, "column symbol: empty; give the text's document symbol"),
     ],
 )
@@ -154,6 +155,52 @@ def test_malformed_drafts_rows(tmp_path, change, expected):
     drafts = _rows(DRAFTS)
     drafts[0].update(change)
     assert expected in _error(tmp_path, drafts=drafts)
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ({"yes": "15", "no": "0", "abstain": "0"},
+         "column adopted: adopted is False with 15 yes votes and no vote against: the rules "
+         "give adoption"),
+        ({"yes": "13", "no": "0", "abstain": "2", "vetoed_by": "RUS"},
+         "column vetoed_by: vetoed_by names 1 permanent member(s) (RUS) but the text has 0 no"),
+        ({"yes": "3", "no": "1", "abstain": "11", "vetoed_by": "RUS"},
+         "column vetoed_by: vetoed_by names RUS, but 3 yes votes are short of the 9 needed"),
+    ],
+)
+def test_a_failed_text_without_member_votes_has_an_outcome_its_counts_allow(tmp_path, counts,
+                                                                             expected):
+    # Without member votes only the counts can be checked; an outcome they cannot give would
+    # enter the record's failures and vetoes and every score built on them.
+    drafts = _rows(DRAFTS)
+    drafts.append({**drafts[1], "vote_id": "S/2026/950", "symbol": "S/2026/950",
+                   "vetoed_by": "", **counts})
+    assert expected in _error(tmp_path, drafts=drafts)
+
+
+@pytest.mark.parametrize("alias", ["s/2025/353", "S/2025/ 353", "S/2025/353 (copy)"])
+def test_a_bundled_text_under_another_id_is_refused(tmp_path, alias):
+    # Matched on the loosely written id, or on the symbol and date: it would count twice.
+    wanted = "S/2025/353"
+    shipped_drafts = [row for row in read_record("drafts") if row["vote_id"] == wanted]
+    shipped_votes = [row for row in read_record("votes") if row["vote_id"] == wanted]
+    drafts = [{**row, "vote_id": alias} for row in shipped_drafts]
+    votes = [{**row, "vote_id": alias} for row in shipped_votes]
+    message = _error(tmp_path, drafts=drafts, votes=votes, draft_columns=list(drafts[0]),
+                     vote_columns=list(votes[0]))
+    assert f"column vote_id: {alias!r} is the bundled record's {wanted!r}" in message
+
+
+def test_the_ussr_votes_as_sun_in_its_last_year(tmp_path):
+    # The record's own 1991 rows name the USSR SUN; a repeat of one merges, as any repeat does.
+    wanted = "S/RES/700(1991)"
+    shipped_drafts = [row for row in read_record("drafts") if row["vote_id"] == wanted]
+    shipped_votes = [row for row in read_record("votes") if row["vote_id"] == wanted]
+    assert "SUN" in {row["member_code"] for row in shipped_votes}
+    d, v = _pair(tmp_path, drafts=shipped_drafts, votes=shipped_votes,
+                 draft_columns=list(shipped_drafts[0]), vote_columns=list(shipped_votes[0]))
+    assert len(load_history(records=[d, v])) == len(load_history())
 
 
 def test_wrong_vetoer_for_the_member_votes(tmp_path):
@@ -166,7 +213,9 @@ def test_wrong_vetoer_for_the_member_votes(tmp_path):
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda votes: votes[0].update(vote="Q"), "v.csv:2: column vote: 'Q' is not allowed"),
+        (lambda votes: votes[0].update(vote="Q"), "v.csv:2: column vote: 'Q' is not a vote; use "
+                                                   "Y (yes), N (no), A (abstain) or X"),
+        (lambda votes: votes[0].update(vote="yes"), "v.csv:2: column vote: 'yes' is not a vote"),
         (lambda votes: votes.pop(20), "member votes list 14 of the 15 seats; missing"),
         (lambda votes: votes[0].update(vote_id="S/2026/999"),
          "v.csv:2: column vote_id: 'S/2026/999' is in no drafts file given"),

@@ -31,7 +31,7 @@ from councilsim.models import Council
 # Row counts stated in SOURCE.md.
 ROWS = {
     "drafts": 3144,
-    "votes": 42475,
+    "votes": 42477,
     "vetoes": 206,
     "members_by_year": 1135,
     "rule_check_exceptions": 11,
@@ -159,7 +159,7 @@ def test_corrupted_file_is_refused_with_a_clear_message(monkeypatch, fresh_cache
     assert error.problem == "sha256 and row count"
     message = str(error)
     assert "votes.csv.gz" in message
-    assert "42475 rows" in message and "42474 rows" in message
+    assert "42477 rows" in message and "42476 rows" in message
     assert hashlib.sha256(_data_bytes("votes.csv.gz")).hexdigest() in message
     # load_history goes through the same check.
     with pytest.raises(RecordIntegrityError, match="votes.csv.gz"):
@@ -431,6 +431,34 @@ def test_revision_2_corrects_the_swapped_votes_of_s_2019_962(history):
         "RUS", "CHN", "ZAF", "GNQ", "CIV"}
     assert {code for code, letter in vote.votes.items() if letter == "N"} == {
         "USA", "GBR", "FRA", "POL", "DOM", "PER"}
+
+
+def test_revision_5_corrects_the_members_of_s_1999_328(history):
+    # SOURCE.md, "Revision 5": the source listed three members of 2000-2001 and lacked five of
+    # 1999; 3-12-0 as the DHL and the UN press release SC/6659 print it.
+    vote = history["S/1999/328"]
+    assert vote.status == "corrected_members"
+    assert set(vote.votes) == set(Council.unsc(1999).members)
+    assert {code for code, letter in vote.votes.items() if letter == "Y"} == {"CHN", "NAM", "RUS"}
+    assert sum(letter == "N" for letter in vote.votes.values()) == 12
+    assert (vote.tally.yes, vote.tally.no, vote.tally.abstain) == (3, 12, 0)
+    assert vote.sponsors == ("Belarus", "India", "Russian Federation")
+    assert sponsor_codes(vote) == {"RUS"}
+
+
+def test_every_member_vote_is_cast_by_a_member_of_that_year(history):
+    # S/1999/328 credited votes to three states that sat only in 2000-2001 (revision 5); the
+    # seat codes of a year's Council are the only ones its texts may list.
+    # One seat changed its code within a year: Democratic Yemen (YMD) voted until the
+    # unification of 22 May 1990, Yemen (YEM, the table's code for 1990) after it.
+    renamed = {"YMD": "YEM"}
+    wrong = []
+    for vote in history:
+        sitting = set(Council.unsc(vote.date.year).members)
+        listed = {renamed.get(code, code) for code in vote.votes}
+        if listed - sitting:
+            wrong.append((vote.vote_id, sorted(listed - sitting)))
+    assert wrong == []
 
 
 @pytest.mark.parametrize(
