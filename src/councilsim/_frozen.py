@@ -19,10 +19,17 @@ from collections.abc import Mapping
 from typing import Any, NoReturn, Self, get_args
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import core_schema
 
-from councilsim.errors import ReadOnlyError, ScenarioError
+from councilsim.errors import InputError, ReadOnlyError, ScenarioError
 
 __all__ = [
     "FrozenDict",
@@ -90,6 +97,11 @@ class FrozenDict(dict):
         return core_schema.no_info_after_validator_function(
             cls, handler.generate_schema(dict[key, value])
         )
+
+
+def _admits_bool(annotation: Any) -> bool:
+    """Whether a field's type takes true/false (``bool``, ``bool | float``, ...) anywhere."""
+    return annotation is bool or any(_admits_bool(arg) for arg in get_args(annotation))
 
 
 def read_only(value: Any) -> Any:
@@ -169,6 +181,18 @@ class FrozenModel(BaseModel, metaclass=_ReadableErrors):
         except ValidationError as err:
             field, problem = validation_problem(err, cls, None)
             raise ScenarioError(problem, field=field) from None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_true_or_false_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic's lax mode reads true as 1 and false as 0 for a number; in a scenario that is
+        # a slip (`support = true`, `ideal = { oil_refined = true }`), never an intent.
+        if info.field_name is None or _admits_bool(cls.model_fields[info.field_name].annotation):
+            return value
+        items = value.values() if isinstance(value, Mapping) else (value,)
+        if any(isinstance(item, bool) for item in items):
+            raise InputError("true/false is not allowed here; write a number")
+        return value
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy, with ``update`` applied and validated like any other instance.

@@ -109,13 +109,6 @@ class Council(FrozenModel):
     name: str | None = None
     names: FrozenDict[str, str] = Field(default_factory=FrozenDict)
 
-    @field_validator("threshold", mode="before")
-    @classmethod
-    def _whole_number(cls, value: object) -> object:
-        if isinstance(value, bool):  # pydantic would quietly read true as 1
-            raise InputError(f"must be a whole number of votes, got {value!r}")
-        return value
-
     @field_validator("members", "veto_holders")
     @classmethod
     def _codes(cls, codes: tuple[str, ...]) -> tuple[str, ...]:

@@ -102,6 +102,23 @@ def test_member_numbers_out_of_range(field, value, allowed):
     _fails(lambda: Member(code="AA", **{field: value}), field, allowed)
 
 
+@pytest.mark.parametrize(("build", "field"), [
+    (lambda: Member(code="AA", support=True), "support"),
+    (lambda: Member(code="AA", ideal={"oil_refined": True}), "ideal"),
+    (lambda: Member(code="AA", salience={"oil_refined": False}), "salience"),
+    (lambda: Bloc(name="b", members=["AA", "BB"], sd=True), "sd"),
+    (lambda: Council(members=["AA", "BB"], threshold=True), "threshold"),
+])
+def test_true_or_false_is_not_a_number(build, field):
+    # pydantic alone reads true as 1; in a scenario file that is a slip, not an intent.
+    _fails(build, field, "true/false is not allowed here; write a number")
+
+
+def test_a_field_that_takes_true_or_false_still_does():
+    assert Provision(kind="textile_ban", value=True).value is True
+    assert Draft(id="d", procedural=True).procedural is True
+
+
 def test_negative_salience():
     _fails(lambda: Member(code="AA", salience={"oil_refined": -1.0}),
            "salience", "salience of 'oil_refined' must be finite and >= 0")
