@@ -345,23 +345,22 @@ def sensitivity(
     scenario = as_scenario(scenario)
     base_draft = as_draft(scenario, draft)
     steps = _steps_iv(step)
-    parameters = list(_parameters(scenario, base_draft))
+    specs, scenarios = [], []
+    for scope, owner, parameter, family, value, rebuild in _parameters(scenario, base_draft):
+        floor, ceiling = RANGES[family]
+        low = float(min(max(value - steps[family], floor), ceiling))
+        high = float(min(max(value + steps[family], floor), ceiling))
+        specs.append((scope, owner, parameter, float(value), low, high))
+        scenarios += [rebuild(low), rebuild(high)]
 
-    def run(engine: EngineOptions) -> tuple[EngineOptions, Any, list[float], list]:
+    def run(engine: EngineOptions) -> tuple[EngineOptions, Any, list[float]]:
         task_engine = engine.without_executor()
-        specs, variants = [], []
-        for scope, owner, parameter, family, value, rebuild in parameters:
-            floor, ceiling = RANGES[family]
-            low = float(min(max(value - steps[family], floor), ceiling))
-            high = float(min(max(value + steps[family], floor), ceiling))
-            specs.append((scope, owner, parameter, float(value), low, high))
-            for v in (low, high):
-                variants.append(_Variant(rebuild(v), base_draft, task_engine))
+        variants = [_Variant(variant, base_draft, task_engine) for variant in scenarios]
         base = simulate_text(scenario, base_draft, engine)
         with progress_reporter(progress, f"{len(variants)} variants") as report:
-            return engine, base, map_tasks(_run_variant, variants, engine.executor, report), specs
+            return engine, base, map_tasks(_run_variant, variants, engine.executor, report)
 
-    engine, base, p, specs = run_with_fallback(
+    engine, base, p = run_with_fallback(
         run, scenario, base_draft, options, method=method, draws=draws, seed=seed, nodes=nodes,
         model=model, executor=executor)
     rows = []
