@@ -24,12 +24,31 @@ __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "atomic_path", "main", 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
 def _checked_target(path: str | os.PathLike, option: str) -> Path:
-    """The output path, refused with a clear message if it cannot be written as a file."""
-    target = Path(path)
-    if target.is_dir():
-        raise InputError(f"{option} {target}: is a directory; give a file path")
-    if not target.parent.exists():
-        raise InputError(f"{option} {target}: folder {target.parent} does not exist")
+    """The file to write for ``path``, refused with a clear message if it cannot be one.
+
+    A symbolic link is written through (its target is replaced, the link stays); a device or a
+    pipe (``/dev/stdout``) is written to directly, as it cannot be replaced. A folder is
+    refused, as is a folder this process cannot create files in (checked by creating and
+    removing an empty temporary file, before any work is done).
+    """
+    if not str(path).strip():
+        raise InputError(f"{option}: empty path; give a file path")
+    given = Path(path)
+    if given.is_dir():
+        raise InputError(f"{option} {given}: is a directory; give a file path")
+    if given.exists() and not given.is_file():
+        return given  # a device or a pipe (/dev/stdout is a link to one that has no path)
+    target = given.resolve()
+    if not target.parent.is_dir():
+        what = "is not a folder" if target.parent.exists() else "does not exist"
+        raise InputError(f"{option} {given}: folder {given.parent} {what}")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as err:
+        raise InputError(f"{option} {given}: cannot write in {given.parent} "
+                         f"({err.strerror or err})") from None
+    os.close(fd)
+    os.unlink(probe)
     return target
 
 
@@ -41,7 +60,16 @@ def atomic_path(path: str | os.PathLike, *, option: str = "--out") -> Iterator[s
     behind (no partial output, no temporary file).
     """
     target = _checked_target(path, option)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    if target.exists() and not target.is_file():  # a device or a pipe: written as it is
+        try:
+            yield str(target)
+        except OSError as err:
+            raise InputError(f"{option} {path}: cannot write ({err.strerror or err})") from None
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as err:
+        raise InputError(f"{option} {path}: cannot write ({err.strerror or err})") from None
     os.close(fd)
     try:
         yield tmp
@@ -208,7 +236,32 @@ def _simulate_all(args, drafts: Sequence[str] | None):
     return results
 
 
-def _check_plot_target(path: str) -> None:
+#: The options that name a file the command writes, and those that name a file it reads.
+_OUTPUTS = ("out", "plot", "predictions")
+_INPUTS = ("file", "record", "from_predictions")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Each output a file that can be written, none named twice, none an input of the run."""
+    outputs = {name: getattr(args, name) for name in _OUTPUTS
+               if getattr(args, name, None) is not None}
+    seen: dict[Path, str] = {}
+    for name, path in outputs.items():
+        option = "--" + name
+        target = _check_plot_target(path) if name == "plot" else _checked_target(path, option)
+        if target in seen:
+            raise InputError(f"{seen[target]} and {option} both name {path}; give two files")
+        seen[target] = option
+    for name in _INPUTS:
+        given = getattr(args, name, None)
+        for path in ([given] if isinstance(given, str) else given or ()):
+            if path and Path(path).resolve() in seen:
+                option = seen[Path(path).resolve()]
+                raise InputError(f"{option} {path} would overwrite the input file it reads; "
+                                 "give another file")
+
+
+def _check_plot_target(path: str) -> Path:
     """Refuse a --plot path or a missing matplotlib before any work is done."""
     target = _checked_target(path, "--plot")
     try:
@@ -219,8 +272,9 @@ def _check_plot_target(path: str) -> None:
     fmt = target.suffix[1:].lower() or "png"
     supported = FigureCanvasBase.get_supported_filetypes()
     if fmt not in supported:
-        raise InputError(f"--plot {target}: cannot write .{fmt} files; use one of "
+        raise InputError(f"--plot {path}: cannot write .{fmt} files; use one of "
                         + ", ".join(f".{name}" for name in sorted(supported)))
+    return target
 
 
 def _write_plot(results, path: str) -> None:
@@ -235,7 +289,7 @@ def _write_plot(results, path: str) -> None:
 
 
 def _cmd_run(args) -> None:
-    results = _simulate_all(args, [args.draft] if args.draft else None)
+    results = _simulate_all(args, [args.draft] if args.draft is not None else None)
     if args.plot:
         _write_plot(results, args.plot)
     _emit(format_results(results, args.format), args.out)
@@ -441,8 +495,6 @@ def _cmd_backtest(args) -> None:
         else:
             _emit("\n\n".join(format_scores(report) for report in reports), args.out)
         return
-    if args.predictions:
-        _checked_target(args.predictions, "--predictions")  # refuse before hours of work
     # Without --record the workers load the bundled record themselves (cached).
     history = _history(args) if args.record else None
     end = args.end if args.end is not None else (history[-1].date.year if history else 2025)
@@ -885,12 +937,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        if getattr(args, "out", None):
-            _checked_target(args.out, "--out")  # before any work, not after hours of it
-        if getattr(args, "plot", None):
-            if args.out and Path(args.out).resolve() == Path(args.plot).resolve():
-                raise InputError(f"--out and --plot both name {args.plot}; give two files")
-            _check_plot_target(args.plot)
+        _check_outputs(args)  # before any work, not after hours of it
         with _warnings_as_notes():
             args.handler(args)
     except CouncilsimError as err:  # raised on purpose: bad input, or beyond an engine's reach

@@ -74,6 +74,10 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
         When the file cannot be read, is not valid TOML, or describes an invalid scenario.
     """
     name = os.fspath(path)
+    if not name.strip():
+        raise ScenarioError("no scenario file given (an empty path); give a .toml file")
+    if Path(name).is_dir():
+        raise ScenarioError("is a folder; give a scenario .toml file", path=name)
     try:
         raw = Path(name).read_bytes()
     except OSError as err:

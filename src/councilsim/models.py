@@ -51,6 +51,12 @@ __all__ = [
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
 
+#: Largest standard deviation (utility units) of a shock, and largest bloc loading: a million
+#: times a member's usual spread of 1. Larger values only overflow the engines' arithmetic.
+MAX_SPREAD = 1e6
+#: Smallest ``uncertainty``: below it a member's vote is certain to any printed digit.
+MIN_UNCERTAINTY = 1e-6
+
 
 def _check_code(code: str) -> str:
     if not _CODE.match(code):
@@ -264,7 +270,8 @@ class Member(FrozenModel):
     support: float = 0.0
     ideal: FrozenDict[str, float | RealValue] = Field(default_factory=FrozenDict)
     salience: FrozenDict[str, float] = Field(default_factory=FrozenDict)
-    uncertainty: float = Field(default=1.0, gt=0.0, allow_inf_nan=False)
+    uncertainty: float = Field(default=1.0, ge=MIN_UNCERTAINTY, le=MAX_SPREAD,
+                               allow_inf_nan=False)
     abstention: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
     veto_cost: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
     absence: float = Field(default=0.0, ge=0.0, lt=1.0)
@@ -330,7 +337,7 @@ class Bloc(FrozenModel):
 
     name: str = Field(min_length=1)
     members: tuple[str, ...] = Field(min_length=1)
-    sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
+    sd: float = Field(default=0.5, ge=0.0, le=MAX_SPREAD, allow_inf_nan=False)
     loadings: FrozenDict[str, float] = Field(default_factory=FrozenDict)
     why: str | None = None
 
@@ -346,8 +353,9 @@ class Bloc(FrozenModel):
                     f"{code!r} is not a member of bloc {info.data.get('name')!r}"
                     f"{did_you_mean(code, members)}; its members are {', '.join(members)}"
                 )
-            if not _finite_number(value):
-                raise InputError(f"the loading of {code} must be a finite number, got {value}")
+            if not _finite_number(value) or abs(value) > MAX_SPREAD:
+                raise InputError(f"the loading of {code} must be a number from -{MAX_SPREAD:g} "
+                                 f"to {MAX_SPREAD:g}, got {value}")
         return loadings
 
     def loading(self, code: str) -> float:
@@ -498,7 +506,7 @@ class Scenario(FrozenModel):
     description: str | None = None
     members: tuple[Member, ...] = ()
     blocs: tuple[Bloc, ...] = ()
-    mood_sd: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
+    mood_sd: float = Field(default=0.5, ge=0.0, le=MAX_SPREAD, allow_inf_nan=False)
     camps: FrozenDict[str, tuple[str, ...]] = Field(
         default_factory=lambda: FrozenDict(DEFAULT_CAMPS))
     status_quo: tuple[Provision, ...] = ()

@@ -115,6 +115,44 @@ def test_failed_run_writes_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_out_through_a_link_replaces_the_linked_file_and_keeps_the_link(tmp_path):
+    real, link = tmp_path / "real.csv", tmp_path / "link.csv"
+    real.write_text("old\n", encoding="utf-8")
+    link.symlink_to(real)
+    proc = councilsim_cli("compare", FLAGSHIP, "--format", "csv", "--out", link)
+    assert proc.returncode == EXIT_OK, proc.stderr
+    assert link.is_symlink() and real.read_text("utf-8").startswith("draft,")
+
+
+@pytest.mark.skipif(not Path("/dev/null").is_char_device(), reason="needs /dev/null")
+def test_out_to_a_device_writes_to_it_and_leaves_it_a_device():
+    proc = councilsim_cli("compare", FLAGSHIP, "--out", "/dev/null")
+    assert proc.returncode == EXIT_OK, proc.stderr
+    assert Path("/dev/null").is_char_device()
+
+
+@pytest.mark.parametrize(("arguments", "fragment"), [
+    (["run", FLAGSHIP, "--out", "{tmp}/plain.txt/result.csv"],
+     "folder {tmp}/plain.txt is not a folder"),
+    (["run", "{tmp}/copy.toml", "--out", "{tmp}/copy.toml"],
+     "--out {tmp}/copy.toml would overwrite the input file it reads"),
+    (["run", FLAGSHIP, "--out", "{tmp}/a.png", "--plot", "{tmp}/./a.png"],
+     "--out and --plot both name"),
+    (["backtest", "--from", "2024", "--to", "2024", "--predictions", "{tmp}/p.csv",
+      "--out", "{tmp}/p.csv"], "--out and --predictions both name"),
+    (["run", FLAGSHIP, "--out", ""], "--out: empty path"),
+])
+def test_outputs_that_cannot_be_written_as_asked_are_refused_before_any_work(
+        tmp_path, arguments, fragment):
+    (tmp_path / "plain.txt").write_text("a file, not a folder", encoding="utf-8")
+    shutil.copy(FLAGSHIP, tmp_path / "copy.toml")
+    before = sorted(path.name for path in tmp_path.iterdir())
+    proc = councilsim_cli(*(str(a).format(tmp=tmp_path) for a in arguments))
+    assert_clean_error(proc, fragment.format(tmp=tmp_path))
+    assert sorted(path.name for path in tmp_path.iterdir()) == before
+    assert (tmp_path / "copy.toml").read_bytes() == FLAGSHIP.read_bytes()
+
+
 def test_validate_good_file():
     proc = councilsim_cli("validate", FLAGSHIP)
     assert proc.returncode == EXIT_OK, proc.stderr
@@ -135,7 +173,7 @@ def test_validate_bad_file_prints_the_loaders_message():
     proc = councilsim_cli("validate", path)
     assert_clean_error(proc)
     assert proc.stderr == (f"councilsim: error: {path}:17: member[3] (RUS).uncertainty: "
-                           "must be > 0, got -1\n")
+                           "must be >= 1e-06, got -1\n")
 
 
 def test_syntax_error_and_missing_file_exit_2():

@@ -134,7 +134,7 @@ def test_a_result_cannot_outlive_its_scenario(flagship):
 @pytest.mark.parametrize(("model", "update", "fragment"), [
     (SCENARIO.council, {"threshold": 9}, "above the number of seats"),
     (SCENARIO.council, {"names": {"ZZ": "Zed"}}, "non-members"),
-    (SCENARIO.members[0], {"uncertainty": -5}, "uncertainty: must be > 0, got -5"),
+    (SCENARIO.members[0], {"uncertainty": -5}, "uncertainty: must be >= 1e-06, got -5"),
     (SCENARIO.members[0], {"ideal": {"local": 2.0}}, "must be in [0, 1]"),
     (SCENARIO.members[0], {"code": "a"}, "upper-case"),
     (SCENARIO.blocs[0], {"sd": -1.0}, "sd: must be >= 0, got -1.0"),

@@ -82,9 +82,23 @@ def test_provision_severity_bounds_are_named():
            "severity", ">= 0")
 
 
+@pytest.mark.parametrize(("build", "field", "allowed"), [
+    # Beyond these the engines' arithmetic overflows (an internal error before they were set).
+    (lambda: Member(code="AA", uncertainty=1e-300), "uncertainty", ">= 1e-06"),
+    (lambda: Member(code="AA", uncertainty=1e7), "uncertainty", "<= 1000000"),
+    (lambda: Bloc(name="b", members=["AA", "BB"], sd=1e300), "sd", "<= 1000000"),
+    (lambda: Bloc(name="b", members=["AA", "BB"], loadings={"AA": 1e300}), "loadings",
+     "from -1e+06 to 1e+06"),
+    (lambda: Scenario(council=Council(members=["AA", "BB"], threshold=1), mood_sd=1e300),
+     "mood_sd", "<= 1000000"),
+])
+def test_spreads_beyond_what_the_engines_can_compute_are_refused(build, field, allowed):
+    _fails(build, field, allowed)
+
+
 @pytest.mark.parametrize("value", [0.0, -1.0])
 def test_non_positive_uncertainty(value):
-    _fails(lambda: Member(code="AA", uncertainty=value), "uncertainty", "> 0")
+    _fails(lambda: Member(code="AA", uncertainty=value), "uncertainty", ">= 1e-06")
 
 
 @pytest.mark.parametrize(
@@ -356,7 +370,7 @@ def test_loadings_only_for_members_of_the_bloc():
     _fails(lambda: Bloc(name="b", members=["AA", "BB"], loadings={"CC": -1.0}),
            "loadings", "'CC' is not a member of bloc 'b'; its members are AA, BB")
     _fails(lambda: Bloc(name="b", members=["AA"], loadings={"AA": float("nan")}),
-           "loadings", "the loading of AA must be a finite number")
+           "loadings", "the loading of AA must be a number from -1e+06 to 1e+06, got nan")
     assert Bloc(name="b", members=["AA", "BB"], loadings={"BB": -1.0}).loading("AA") == 1.0
 
 

@@ -52,7 +52,7 @@ BAD_FILES = {
         "a number, got 'high'"),
     "negative-uncertainty.toml": (
         17, None, "member[3] (RUS).uncertainty",
-        "17: member[3] (RUS).uncertainty: must be > 0, got -1"),
+        "17: member[3] (RUS).uncertainty: must be >= 1e-06, got -1"),
     "bloc-unknown-member.toml": (
         8, None, "bloc[0] (western).members",
         f"8: bloc[0] (western).members: 'DEU' is not on the council; the council's members are "
@@ -179,8 +179,10 @@ def test_minimal_file_and_defaults():
 def test_missing_file_and_directory(tmp_path):
     with pytest.raises(ScenarioError, match="cannot read the file"):
         load_scenario(tmp_path / "absent.toml")
-    with pytest.raises(ScenarioError, match="cannot read the file"):
+    with pytest.raises(ScenarioError, match="is a folder; give a scenario .toml file"):
         load_scenario(tmp_path)
+    with pytest.raises(ScenarioError, match="no scenario file given"):
+        load_scenario("")
 
 
 def test_byte_order_mark_is_accepted(tmp_path):
