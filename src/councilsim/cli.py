@@ -17,7 +17,7 @@ from pathlib import Path
 from councilsim._export import csv_text, dumps
 from councilsim._version import __version__
 from councilsim.errors import CouncilsimError, InputError
-from councilsim.presentation import format_comparison, format_results
+from councilsim.presentation import format_comparison, format_results, provenance_line
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "atomic_path", "main", "write_atomically"]
 
@@ -348,9 +348,9 @@ def _analysis_output(result, args, *, table: str) -> None:
     if args.format == "json":
         _emit(result.to_json(), args.out)
     elif args.format == "csv":
-        _emit(csv_text(*result.to_table()), args.out)  # no pandas needed
+        _emit(csv_text(*result.table_with_provenance()), args.out)  # no pandas needed
     else:
-        _emit(table, args.out)
+        _emit(f"{table.rstrip()}\n{provenance_line(result.provenance)}", args.out)
 
 
 def _cmd_power(args) -> None:

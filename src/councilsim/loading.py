@@ -2,7 +2,7 @@
 
 The file format is documented in ``docs/scenario-format.md``. Every problem becomes one
 :class:`~councilsim.errors.ScenarioError` naming the file, the line and column of a syntax error
-or the field path of an invalid value (``member[3].uncertainty: must be > 0, got -1``).
+or the field path of an invalid value (``member[3].uncertainty: must be >= 1e-06, got -1``).
 """
 
 from __future__ import annotations

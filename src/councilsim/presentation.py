@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from councilsim._export import csv_text, dumps
 from councilsim._version import __version__
@@ -22,6 +23,7 @@ __all__ = [
     "format_comparison",
     "format_results",
     "results_csv",
+    "provenance_line",
     "results_tables",
     "veto_text",
 ]
@@ -35,6 +37,15 @@ def engine_note(result: SimulationResult) -> str:
     if result.interval_kind == "error_bound":
         return "exact"
     return f"Monte Carlo, {result.draws:,} draws, seed {result.seed}"
+
+
+def provenance_line(provenance: Any) -> str:
+    """How a result was computed and by what, in one line (engine, seed, version, scenario)."""
+    engine = ("exact" if provenance.method == "exact" else
+              f"Monte Carlo, {provenance.draws:,} draws, seed {provenance.seed}")
+    scenario = (f"; scenario sha256 {provenance.scenario_hash[:16]}"
+                if provenance.scenario_hash else "")
+    return f"{engine}; councilsim {provenance.version}{scenario}"
 
 
 def veto_text(result: SimulationResult) -> str:
@@ -96,12 +107,17 @@ def comparison_table(results: Sequence[SimulationResult]) -> str:
     """One line per draft: P(adopted), its uncertainty, P(vetoed), P(short), likeliest veto."""
     rows = []
     for r in results:
-        veto = ("none (procedural)" if not r.veto_prob else
-                "{} {:.3f}".format(*max(r.veto_prob.items(), key=lambda item: item[1])))
+        if r.veto_prob:
+            veto = "{} {:.3f}".format(*max(r.veto_prob.items(), key=lambda item: item[1]))
+        else:
+            veto = "none (procedural)" if r.procedural else "none (no veto holders)"
         rows.append([r.draft_id, f"{r.p_adopted:.3f}", r.interval_text(), f"{r.p_vetoed:.3f}",
                      f"{r.p_short:.3f}", veto])
-    return text_table(["draft", "P(adopted)", "uncertainty", "P(vetoed)", "P(short)",
-                       "most likely veto"], rows, left=(0, 2, 5))
+    table = text_table(["draft", "P(adopted)", "uncertainty", "P(vetoed)", "P(short)",
+                        "most likely veto"], rows, left=(0, 2, 5))
+    engines = dict.fromkeys(engine_note(r) for r in results)
+    return (f"{table}\n{'; '.join(engines)}; councilsim {__version__}; "
+            f"scenario sha256 {results[0].scenario_hash[:16]}")
 
 
 def format_comparison(results: Sequence[SimulationResult], fmt: str) -> str:

@@ -246,11 +246,11 @@ class SimulationResult:
         """
         columns = ["draft", "member", "name", "p_yes", "p_no", "p_abstain", "p_absent",
                    "p_veto", "p_decisive", "p_adopted", "p_adopted_low", "p_adopted_high",
-                   "interval", "method", "draws", "seed"]
+                   "interval", "method", "draws", "seed", "version"]
         rows = [
             [self.draft_id, code, self.names.get(code, code), *(probs[k] for k in VOTES),
              self.veto_prob.get(code), self.p_decisive.get(code), self.p_adopted, *self.ci,
-             self.interval_kind, self.method, self.draws, self.seed]
+             self.interval_kind, self.method, self.draws, self.seed, self.version]
             for code, probs in self.vote_probs.items()
         ]
         return columns, rows
@@ -390,7 +390,7 @@ class Comparison:
         ``draft``, ``title``, ``p_adopted`` with ``p_adopted_low``/``p_adopted_high`` and
         their ``interval`` kind, ``p_vetoed``, ``p_short``, ``most_likely_veto`` (the holder
         most likely to veto, None for procedural drafts) and its ``veto``, ``veto_prob`` and
-        ``p_no`` by holder, ``method``, ``draws``, ``seed``.
+        ``p_no`` by holder, ``method``, ``draws``, ``seed``, ``version``.
         """
         records = []
         for draft_id, r in self.results.items():
@@ -401,7 +401,7 @@ class Comparison:
                 "interval": r.interval_kind, "p_vetoed": r.p_vetoed, "p_short": r.p_short,
                 "most_likely_veto": top, "veto": None if top is None else r.veto_prob[top],
                 "veto_prob": r.veto_prob, "p_no": r.p_no, "method": r.method,
-                "draws": r.draws, "seed": r.seed,
+                "draws": r.draws, "seed": r.seed, "version": r.version,
             })
         return records
 

@@ -203,7 +203,9 @@ def test_compare_one_line_per_draft():
     assert proc.returncode == EXIT_OK, proc.stderr
     lines = [line for line in proc.stdout.splitlines() if not line.startswith("--")]
     assert lines[0].split()[:3] == ["draft", "P(adopted)", "uncertainty"]
-    assert [line.split()[0] for line in lines[1:]] == FLAGSHIP_DRAFTS
+    assert [line.split()[0] for line in lines[1:-1]] == FLAGSHIP_DRAFTS
+    # The last line says how the numbers were computed, and by which version.
+    assert lines[-1].startswith(f"exact; councilsim {councilsim.__version__}; scenario sha256 ")
     first = lines[1].split()
     assert first[-2] in {"CHN", "RUS"}  # most likely veto of the first US draft
     assert "quadrature error ≤" in lines[1] and "95%" not in proc.stdout

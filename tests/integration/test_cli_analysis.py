@@ -96,16 +96,35 @@ def _csv(text):
 def test_every_csv_works_without_pandas():
     import re
 
+    from councilsim import __version__ as councilsim_version
+
     for name, args in ANALYSES.items():
         done = councilsim_without_pandas(*args, "--format", "csv")
         assert done.returncode == 0, (name, done.stderr)
         header, *rows = _csv(done.stdout)
         assert rows and all(len(row) == len(header) for row in rows), name
         assert header[0] and "Unnamed" not in header[0], name  # no unnamed index column
-        for cell in (cell for row in rows for cell in row):
+        # The file says how to reproduce it: engine, seed and version on every row.
+        assert {"method", "seed", "version"} <= set(header), name
+        version = header.index("version")
+        assert {row[version] for row in rows} == {councilsim_version}, name
+        for cell in (cell for row in rows for i, cell in enumerate(row) if i != version):
             # Numbers with at most six significant digits: no float noise.
             if re.fullmatch(r"-?[0-9.]+(e-?[0-9]+)?", cell):
                 assert float(cell) == float(f"{float(cell):.6g}"), (name, cell)
+
+
+def test_every_json_records_the_version_and_the_seed():
+    from councilsim import __version__
+
+    for name, args in ANALYSES.items():
+        data = json.loads(councilsim(*args, "--format", "json", "--method", "monte_carlo",
+                                     "--draws", "500").stdout)
+        records = {"compare": lambda d: d, "run": lambda d: list(d.values())}.get(
+            name, lambda d: [d["provenance"]])(data)
+        for record in records:
+            assert record["version"] == __version__, name
+            assert isinstance(record["seed"], int), name  # fresh entropy is recorded too
 
 
 def test_sweep_csv_names_the_value_column_with_its_unit():

@@ -227,8 +227,20 @@ class Report:
         return Provenance.of(self)
 
     def to_json(self, **kwargs: Any) -> str:
-        """Return :meth:`to_dict` as JSON; keyword arguments go to :func:`json.dumps`."""
-        return dumps(self.to_dict(), **kwargs)
+        """:meth:`to_dict` and the :attr:`provenance` as JSON (``kwargs`` to json.dumps)."""
+        return dumps({**self.to_dict(), "provenance": self.provenance.to_dict()}, **kwargs)
+
+    def table_with_provenance(self) -> tuple[list[str], list[list[Any]]]:
+        """:meth:`to_table` with the provenance as columns: the command line's CSV.
+
+        The engine, draws, nodes, seed and version repeat on every row, so that a CSV file on
+        its own says how to reproduce it.
+        """
+        header, rows = self.to_table()
+        extra = {name: value for name, value in self.provenance.to_dict().items()
+                 if name in ("method", "draws", "nodes", "seed", "version")
+                 and name not in header}
+        return [*header, *extra], [[*row, *extra.values()] for row in rows]
 
     def to_frame(self):
         """The rows of :meth:`to_table` as a pandas DataFrame (needs pandas)."""

@@ -70,6 +70,7 @@ import numpy as np
 from councilsim._export import dumps, jsonable
 from councilsim._frozen import read_only_fields
 from councilsim._progress import ProgressLike, progress_reporter
+from councilsim._version import __version__
 from councilsim.api import simulate
 from councilsim.errors import ArgumentTypeError, InputError, LeakageError
 from councilsim.history._textfacts import (
@@ -362,6 +363,8 @@ class BacktestResult:
         Known hindsight in the inputs (the procedural flags used).
     seconds : float
         Wall-clock time (not compared).
+    version : str
+        councilsim version that produced the result.
     """
 
     start: int
@@ -382,6 +385,7 @@ class BacktestResult:
     calibrations: Mapping[int, Mapping[str, Any]] = field(repr=False)
     leaks: Mapping[str, Any] = field(default_factory=dict, repr=False)
     seconds: float = field(default=float("nan"), compare=False)
+    version: str = __version__
 
     def __post_init__(self) -> None:
         read_only_fields(self)
@@ -432,6 +436,7 @@ class BacktestResult:
             },
             "calibrations": {str(y): dict(v) for y, v in self.calibrations.items()},
             "leaks": dict(self.leaks),
+            "version": self.version,
         }
         if timing:
             out["seconds"] = self.seconds
