@@ -188,23 +188,34 @@ def _duration(seconds: float) -> str:
 
 @contextmanager
 def _warnings_as_notes() -> Iterator[None]:
-    """Show councilsim's warnings (e.g. an implausible value) as one-line notes, once each."""
+    """Show councilsim's warnings (e.g. an implausible value) as one-line notes, once each.
+
+    Notes that differ only in their numbers (a sweep warns at each of its points) are shown
+    once, with a count of the others.
+    """
     import re
     import warnings
 
     shown: set[str] = set()
+    similar = 0
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:
+        nonlocal similar
         # A swept or negotiated text is not in the file: its value speaks for itself.
         text = re.sub(r"^draft\.provisions\[\d+\]\.value: ", "", str(message))
-        if text not in shown:
-            shown.add(text)
+        shape = re.sub(r"\d[\d.,e+-]*", "#", text)
+        if shape in shown:
+            similar += 1
+        else:
+            shown.add(shape)
             _note(text)
 
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         warnings.showwarning = show
         yield
+    if similar:
+        _note(f"{similar} more note(s) like the above, for other values, not shown")
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -345,12 +356,16 @@ def _analysis_output(result, args, *, table: str) -> None:
     _note_unused_sampling(args, [getattr(result, "method", None)])
     if getattr(args, "plot", None):
         _save_chart(lambda ax: result.plot(ax=ax), args.plot)
+    # The record's results (replay, calibration) depend on the record, not on an engine.
+    simulated = hasattr(result, "table_with_provenance")
     if args.format == "json":
         _emit(result.to_json(), args.out)
     elif args.format == "csv":
-        _emit(csv_text(*result.table_with_provenance()), args.out)  # no pandas needed
+        table_rows = result.table_with_provenance() if simulated else result.to_table()
+        _emit(csv_text(*table_rows), args.out)  # no pandas needed
     else:
-        _emit(f"{table.rstrip()}\n{provenance_line(result.provenance)}", args.out)
+        _emit(f"{table.rstrip()}\n{provenance_line(result.provenance)}" if simulated
+              else table, args.out)
 
 
 def _cmd_power(args) -> None:
@@ -385,6 +400,9 @@ def _sweep_values(args) -> list:
         )
     import numpy as np
 
+    for option, value in (("--from", args.start), ("--to", args.stop)):
+        if not np.isfinite(value):
+            raise InputError(f"{option} must be a finite number, got {value}")
     return list(np.linspace(args.start, args.stop, args.points))
 
 

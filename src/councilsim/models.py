@@ -436,6 +436,13 @@ class Draft(FrozenModel):
             raise InputError(f"provision kinds given twice: {', '.join(dup)}")
         return provisions
 
+    @field_validator("obliged_abstain", "sponsors", "rivals")
+    @classmethod
+    def _each_once(cls, items: tuple[str, ...]) -> tuple[str, ...]:
+        if dup := _duplicates(items):
+            raise InputError(f"listed twice: {', '.join(dup)}")
+        return items
+
 
 class SimulationSettings(FrozenModel):
     """Defaults for :func:`councilsim.simulate` stored with a scenario."""

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from paths import REPO_ROOT
 
 from councilsim import load_scenario, negotiate
@@ -179,3 +180,26 @@ def test_out_and_plot_naming_one_file_is_refused(tmp_path):
     done = councilsim(*SWEEP, "--out", str(target), "--plot", str(target))
     assert done.returncode == 2 and "--out and --plot" in done.stderr
     assert "Traceback" not in done.stderr and not target.exists()
+
+
+def test_a_sweep_warns_once_for_values_that_look_like_a_unit_slip():
+    # 0 to 5 barrels a year at 20 points: 0 is a plain embargo; one note for the other 19,
+    # and a count of the 18 like it.
+    done = councilsim("sweep", FLAGSHIP, "--draft", "res-2375", "--provision", "oil_refined",
+                      "--from", "0", "--to", "5", "--points", "20")
+    assert done.returncode == 0, done.stderr
+    notes = [line for line in done.stderr.splitlines() if line.startswith("councilsim: note")]
+    assert len(notes) == 2 and "if you meant" in notes[0], notes
+    assert "18 more note(s) like the above" in notes[1]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("sweep", FLAGSHIP, "--draft", "res-2375", "--provision", "oil_refined", "--from", "0",
+      "--to", "inf"), "--to must be a finite number, got inf"),
+    (("negotiate", FLAGSHIP, "--draft", "us-first-draft", "--steps", "100000"),
+     "steps must be a whole number from 1 to 1000, got 100000"),
+])
+def test_values_no_analysis_can_use_are_refused(args, message):
+    done = councilsim(*args)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert "note:" not in done.stderr and "Traceback" not in done.stderr

@@ -398,7 +398,7 @@ def blocking_coalitions(
         veto_masks, veto_probs, short_masks, short_probs = _exact_patterns(law, nodes)
         # Holders' no patterns that cannot leave the required yes votes never veto.
         vetoed = (veto_masks != 0) & (veto_probs > 0)
-        short = _popcount(short_masks, seats) > seats - threshold
+        short = (_popcount(short_masks, seats) > seats - threshold) & (short_probs > 0)
         masks = np.concatenate([veto_masks[vetoed], short_masks[short]])
         probs = np.concatenate([veto_probs[vetoed], short_probs[short]])
         kinds = np.concatenate([np.ones(vetoed.sum(), bool), np.zeros(short.sum(), bool)])

@@ -156,6 +156,18 @@ def test_procedural_draft_has_no_veto_coalitions(dprk):
     assert all(c.kind == "short" and c.missing_yes >= 1 for c in result.coalitions)
 
 
+def test_impossible_coalitions_are_not_listed():
+    # AAA must abstain: no pattern in which it votes yes can happen, so none is listed, and
+    # the listed coalitions are all there are.
+    council = Council(members=["AAA", "BBB", "CCC"], veto_holders=["AAA"], threshold=3)
+    scenario = Scenario(council=council, drafts=[Draft(id="d", obliged_abstain=["AAA"])],
+                        members=[Member(code=code, support=5.0) for code in council.members])
+    result = blocking_coalitions(scenario, "d", top=10)
+    assert all(coalition.probability > 0 for coalition in result.coalitions)
+    assert all("AAA" in coalition.members for coalition in result.coalitions)
+    assert len(result.coalitions) == result.n_coalitions
+
+
 def test_method_choice_and_errors(dprk):
     big = Council(members=tuple(f"M{i:02d}" for i in range(21)), veto_holders=("M00",),
                   threshold=11)

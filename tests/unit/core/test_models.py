@@ -128,6 +128,11 @@ def test_true_or_false_is_not_a_number(build, field):
     _fails(build, field, "true/false is not allowed here; write a number")
 
 
+@pytest.mark.parametrize("field", ["obliged_abstain", "sponsors", "rivals"])
+def test_a_draft_lists_each_member_or_rival_once(field):
+    _fails(lambda: Draft(id="d", **{field: ["AA", "AA"]}), field, "listed twice: AA")
+
+
 def test_a_field_that_takes_true_or_false_still_does():
     assert Provision(kind="textile_ban", value=True).value is True
     assert Draft(id="d", procedural=True).procedural is True
