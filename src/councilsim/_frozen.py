@@ -266,12 +266,20 @@ def validation_problem(err: ValidationError, model: type[BaseModel],
         problem = str(detail.get("ctx", {}).get("error", detail["msg"]))
     elif kind in _DATE_ERRORS:
         problem = f"must be a date such as 2017-09-11, got {_show(got)}"
+    elif kind == "too_short":
+        least = detail.get("ctx", {}).get("min_length", 1)
+        problem = f"must list at least {least} entr{'y' if least == 1 else 'ies'}, got none"
     else:
         problem = f"{detail['msg'][0].lower()}{detail['msg'][1:]}, got {_show(got)}"
     if len(loc) >= 2 and loc[-2] == "value" and loc[-1] in _VALUE_UNION_TAGS:
         # Provision.value is a union: report the field, not the union member pydantic tried.
         loc = loc[:-1]
         problem = f"must be true or false, a number or a level name, got {_show(got)}"
+    elif len(loc) >= 3 and loc[0] == "ideal" and loc[-1] in {"float", "RealValue"}:
+        # So is an ideal: a severity, or a value in the kind's unit.
+        loc = loc[:-1]
+        problem = (f"must be a severity from 0 to 1, or a value with its unit such as "
+                   f"{{ value = 3_000_000, unit = \"barrels/year\" }}, got {_show(got)}")
     field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
     field = field.lstrip(".") or None
     found = _PATH_FIRST.match(problem)

@@ -928,6 +928,7 @@ _API_TO_CLI = (
     (r"^target must be", "--target must be"),
     (r"^step for ", "--step for "),
     (r"^sponsor (\S+) is not", r"--sponsor \1 is not"),
+    (r"name one with sponsor=", "name one with --sponsor"),
     (r"^unknown council ", "--council: unknown council "),
     (r"^(since|before)=(.*?) is not a date; give a datetime\.date, an ISO date string such as",
      r"--\1 \2 is not a date; give a date such as"),

@@ -129,7 +129,8 @@ class Council(FrozenModel):
         unknown = [code for code in self.veto_holders if code not in self.members]
         if unknown:
             raise InputError(
-                f"veto_holders {unknown} are not members; members are {list(self.members)}"
+                f"veto_holders: {', '.join(unknown)} not among the members "
+                f"({', '.join(self.members)})"
             )
         if self.threshold > len(self.members):
             raise InputError(
@@ -274,7 +275,7 @@ class Member(FrozenModel):
                                allow_inf_nan=False)
     abstention: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
     veto_cost: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
-    absence: float = Field(default=0.0, ge=0.0, lt=1.0)
+    absence: float = Field(default=0.0, ge=0.0, lt=1.0, allow_inf_nan=False)
     affinity: FrozenDict[str, float] = Field(default_factory=FrozenDict)
     rival: float = 0.0
     amendment: float = 0.0
@@ -377,7 +378,7 @@ class Provision(FrozenModel):
 
     kind: str = Field(min_length=1)
     value: bool | float | str | None = None
-    severity: float | None = Field(default=None, ge=0.0, le=1.0)
+    severity: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
     unit: str | None = None
     note: str | None = None
 

@@ -135,7 +135,7 @@ def new_scenario(
     Parameters
     ----------
     date : datetime.date or str
-        Day of the vote (``"YYYY-MM-DD"``): after the first recorded vote and within the last
+        Day of the vote (``"YYYY-MM-DD"``): after the first vote with member votes (30 January 1946) and within the last
         year whose membership the bundled table knows. Only votes before it are used.
     topic : str
         A topic group of :data:`~councilsim.history.TOPIC_GROUPS` (``"dprk"``, ``"syria"``...).

@@ -681,7 +681,13 @@ def score_predictions(
         and (sponsors_known is None or row["sponsors_known"] is sponsors_known)
     ]
     if not chosen:
-        raise InputError(f"no predicted text in {first}-{last} (sponsors_known={sponsors_known})")
+        years = (f" from {first if first is not None else 'the first year'} to "
+                 f"{last if last is not None else 'the last'}" if (first, last) != (None, None)
+                 else "")
+        which = {None: "", True: " whose sponsors are known",
+                 False: " whose sponsors are unknown"}[sponsors_known]
+        raise InputError(f"the predictions table has no text{which}{years}"
+                         + ("" if parsed else " (it has no rows)"))
     adopted_ = np.array([row["adopted"] for row in chosen])
     vetoed = [row for row in chosen if row["vetoed_by"]]
     forecasts: dict[str, dict[str, Any]] = {}

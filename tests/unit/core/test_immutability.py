@@ -138,7 +138,7 @@ def test_a_result_cannot_outlive_its_scenario(flagship):
     (SCENARIO.members[0], {"ideal": {"local": 2.0}}, "must be in [0, 1]"),
     (SCENARIO.members[0], {"code": "a"}, "upper-case"),
     (SCENARIO.blocs[0], {"sd": -1.0}, "sd: must be >= 0, got -1.0"),
-    (SCENARIO.blocs[0], {"members": ()}, "at least 1 item"),
+    (SCENARIO.blocs[0], {"members": ()}, "members: must list at least 1 entry, got none"),
     (SCENARIO.drafts[0], {"provisions": (Provision(kind="x", severity=1),) * 2}, "twice"),
     (SCENARIO.status_quo[0], {"severity": 0.5}, "exactly one of"),
     (SCENARIO.simulation, {"method": "fast"}, "auto"),

@@ -300,8 +300,10 @@ def test_bad_predictions_tables_are_refused_with_the_line(small, tmp_path):
     with pytest.raises(ValueError, match=r"bad\.csv, line 3, column p_model: 1\.5 is not a "):
         read_predictions(bad)
     assert cli_main(["backtest", "--from-predictions", str(bad)]) == 2
-    with pytest.raises(ValueError, match="no predicted text"):
+    with pytest.raises(ValueError, match="the predictions table has no text from 1990 to 1991$"):
         score_predictions(rows, first=1990, last=1991)
+    with pytest.raises(ValueError, match=r"has no text \(it has no rows\)"):
+        score_predictions([])
 
 
 def test_cli_scores_a_saved_table(small, tmp_path, capsys):
