@@ -135,8 +135,9 @@ def new_scenario(
     Parameters
     ----------
     date : datetime.date or str
-        Day of the vote (``"YYYY-MM-DD"``): after the first vote with member votes (30 January 1946) and within the last
-        year whose membership the bundled table knows. Only votes before it are used.
+        Day of the vote (``"YYYY-MM-DD"``): after the first vote with member votes (30 January
+        1946) and within the last year whose membership the bundled table knows. Only votes
+        before it are used.
     topic : str
         A topic group of :data:`~councilsim.history.TOPIC_GROUPS` (``"dprk"``, ``"syria"``...).
     history : History, optional
