@@ -70,7 +70,8 @@ def test_ideal_outside_unit_interval(value):
 
 
 @pytest.mark.parametrize(("value", "problem"), [
-    (1.2, "must be <= 1"), (-0.5, "must be >= 0"), (float("nan"), "input should be a finite number")])
+    (1.2, "must be <= 1"), (-0.5, "must be >= 0"),
+    (float("nan"), "input should be a finite number")])
 def test_provision_severity_outside_unit_interval(value, problem):
     _fails(lambda: Provision(kind="oil_refined", severity=value), f"severity: {problem}",
            f"got {value}")
