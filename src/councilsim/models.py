@@ -564,11 +564,12 @@ class Scenario(FrozenModel):
                     f"members[{i}].veto_cost: {member.code} holds no veto, "
                     "so its veto_cost must be 0"
                 )
-            kinds = set(member.ideal) | set(member.salience)
-            for kind in sorted(kinds - set(self.provision_kinds)):
-                raise InputError(
-                    f"members[{i}]: unknown provision kind {kind!r}; {self._kinds_hint()}"
-                )
+            for table in ("ideal", "salience"):
+                for kind in sorted(set(getattr(member, table)) - set(self.provision_kinds)):
+                    raise InputError(
+                        f"members[{i}].{table}.{kind}: unknown provision kind {kind!r}"
+                        f"{did_you_mean(kind, self.provision_kinds)}; {self._kinds_hint()}"
+                    )
             for key in member.affinity:
                 if key not in seats and key not in self.camps:
                     raise InputError(

@@ -65,6 +65,10 @@ BAD_FILES = {
         8, None, "draft[0] (d).provisions[0].kind",
         "8: draft[0] (d).provisions[0].kind: unknown provision kind 'oil_refind'; "
         f"known kinds: {_KINDS}"),
+    "ideal-unknown-kind.toml": (
+        8, None, "member[0] (RUS).ideal.oil_refind",
+        "8: member[0] (RUS).ideal.oil_refind: unknown provision kind 'oil_refind' (did you mean "
+        f"'oil_refined'?); known kinds: {_KINDS}"),
     "bad-level.toml": (
         8, None, "draft[0] (d).provisions[0].value",
         "8: draft[0] (d).provisions[0].value: unknown level 'halve' for 'worker_cap'; allowed: a "
