@@ -285,13 +285,16 @@ def _members_of(year: int, cache: dict[int, _Members | None]) -> _Members | None
             seat_of.update({row["seat_code"]: row["seat_code"] for row in rows})
             if year <= 1991:  # the record's votes name the USSR SUN to its last year, 1991
                 seat_of["SUN"] = "RUS"
+            if year == 1990:  # and Democratic Yemen YMD until the unification of May 1990
+                seat_of["YMD"] = "YMD"
             cache[year] = _Members(tuple(row["seat_code"] for row in rows), seat_of)
         else:
             cache[year] = None  # a year the membership table does not cover yet
     return cache[year]
 
 
-def _parse_draft(row: list[str], cols: Mapping[str, int], path: str, line: int) -> _Text:
+def _parse_draft(row: list[str], cols: Mapping[str, int], path: str, line: int, *,
+                 bundled: History) -> _Text:
     def cell(name: str) -> str:
         return row[cols[name]] if name in cols and cols[name] < len(row) else ""
 
@@ -345,7 +348,9 @@ def _parse_draft(row: list[str], cols: Mapping[str, int], path: str, line: int) 
         ),
         "notes": cell("notes").strip(),
     }
-    if not fields["symbol"]:
+    # A few early texts of the bundled record have no symbol; a repeat of one merges as it is.
+    repeat = fields["vote_id"] in bundled and not bundled[fields["vote_id"]].symbol
+    if not fields["symbol"] and not repeat:
         raise ExtraRecordError("empty; give the text's document symbol", **at("symbol"))
     if fields["adopted"] and vetoers:
         raise ExtraRecordError(
@@ -471,7 +476,7 @@ def read_extra_records(
     for path, header, rows in tables.drafts:
         cols = _check_header(header, path, DRAFT_COLUMNS_REQUIRED, allowed_drafts, "drafts")
         for line, row in rows:
-            text = _parse_draft(row, cols, path, line)
+            text = _parse_draft(row, cols, path, line, bundled=bundled)
             vote_id = text.fields["vote_id"]
             shipped = bundled[vote_id] if vote_id in bundled else None
             other = known_ids.get(_loose(vote_id)) or known.get(

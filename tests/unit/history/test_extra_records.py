@@ -274,3 +274,14 @@ def test_cli_bad_record_exits_2_and_writes_nothing(tmp_path, capsys):
                                f"member votes, which give 12 Y (files: {v})")
         assert "Traceback" not in err and not out.exists()
         assert sorted(tmp_path.iterdir()) == sorted([d, v])  # no output, no temporary file
+
+
+def test_the_bundled_files_themselves_merge_into_nothing_new(tmp_path):
+    # Every row repeats a bundled text: the early texts without a symbol, the USSR's SUN and
+    # Democratic Yemen's YMD included.
+    drafts, votes = list(read_record("drafts")), list(read_record("votes"))
+    d, v = _pair(tmp_path, drafts=drafts, votes=votes, draft_columns=list(drafts[0]),
+                 vote_columns=list(votes[0]))
+    merged = load_history(records=[d, v])
+    assert len(merged) == len(load_history())
+    assert {vote.source for vote in merged} == {BUNDLED}
