@@ -4,6 +4,8 @@
   message names it and says what is allowed. :class:`ScenarioError` is one for scenario files,
   :class:`ArgumentTypeError` (also a ``TypeError``) one for an argument of the wrong type.
 * :class:`ReadOnlyError` (also a ``TypeError``): an attempt to change a read-only mapping.
+* :class:`NotFoundError` (an ``InputError``, also a ``KeyError`` and an ``IndexError``): a lookup
+  by name or position (a recorded vote, a council's row) found nothing.
 * :class:`EngineLimitError`: the request is valid but beyond what an engine can compute
   (e.g. the exact engine's grids would be too large); the message says what to use instead.
 * :class:`DataIntegrityError`: the bundled data is damaged or inconsistent.
@@ -22,6 +24,7 @@ __all__ = [
     "EngineLimitError",
     "InputError",
     "LeakageError",
+    "NotFoundError",
     "ReadOnlyError",
     "ScenarioError",
 ]
@@ -37,6 +40,16 @@ class InputError(CouncilsimError, ValueError):
 
 class ArgumentTypeError(InputError, TypeError):
     """An argument of the wrong type (also a ``TypeError``, as Python's own checks raise)."""
+
+
+class NotFoundError(InputError, KeyError, IndexError):
+    """A lookup by name or position found nothing (the message says what there is).
+
+    Also a ``KeyError`` and an ``IndexError``, as Python's own lookups raise; its message reads
+    as written (a plain ``KeyError`` quotes it).
+    """
+
+    __str__ = Exception.__str__
 
 
 class ReadOnlyError(CouncilsimError, TypeError):

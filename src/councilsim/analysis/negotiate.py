@@ -55,7 +55,7 @@ from councilsim.catalog import (
     in_kind_unit,
     value_for_severity,
 )
-from councilsim.errors import InputError
+from councilsim.errors import InputError, NotFoundError
 from councilsim.models import Draft, Provision, Scenario
 from councilsim.options import EngineOptions
 from councilsim.votemodel import RandomUtilityModel, VoteModel
@@ -244,7 +244,7 @@ class Negotiation(Report):
         for row in self.provisions:
             if row.kind == kind:
                 return row
-        raise KeyError(f"the draft has no {kind!r} provision; it has "
+        raise NotFoundError(f"the draft has no {kind!r} provision; it has "
                        + ", ".join(r.kind for r in self.provisions))
 
     def scenario(self, *, replace: bool = False) -> Scenario:

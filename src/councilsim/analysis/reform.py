@@ -50,7 +50,7 @@ from councilsim.analysis._common import (
     text_table,
 )
 from councilsim.analysis.power import PowerIndices, power_indices
-from councilsim.errors import ArgumentTypeError, InputError
+from councilsim.errors import ArgumentTypeError, InputError, NotFoundError
 from councilsim.models import Council, Draft, Member, Scenario
 from councilsim.options import EngineOptions
 from councilsim.results import chart
@@ -289,7 +289,7 @@ class CouncilComparison(Report):
         for row in self.rows:
             if row.name == name:
                 return row
-        raise KeyError(f"no council {name!r}; have {', '.join(r.name for r in self.rows)}")
+        raise NotFoundError(f"no council {name!r}; have {', '.join(r.name for r in self.rows)}")
 
     def to_dict(self) -> dict[str, Any]:
         """All fields as plain Python types (JSON-ready; indices as floats and exact strings)."""

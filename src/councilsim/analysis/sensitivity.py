@@ -37,7 +37,7 @@ from councilsim.analysis._common import (
     simulate_text,
     text_table,
 )
-from councilsim.errors import InputError
+from councilsim.errors import InputError, NotFoundError
 from councilsim.models import Draft, Scenario
 from councilsim.options import EngineOptions
 from councilsim.results import chart
@@ -148,7 +148,7 @@ class Sensitivity(Report):
         for row in self.rows:
             if row.member == member and row.parameter == parameter:
                 return row
-        raise KeyError(f"no row for {member!r} {parameter!r}")
+        raise NotFoundError(f"no row for {member!r} {parameter!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """All fields as plain Python types (JSON-ready); rows become a list of dicts."""

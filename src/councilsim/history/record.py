@@ -32,7 +32,7 @@ from typing import Any, NamedTuple, NoReturn, overload
 
 from councilsim._bundled import member_names_by_code
 from councilsim._frozen import FrozenDict
-from councilsim.errors import InputError
+from councilsim.errors import InputError, NotFoundError
 from councilsim.history._storage import (
     RECORD_FILES,
     RecordIntegrityError,
@@ -606,14 +606,18 @@ class History(Sequence[RecordedVote]):
             if position is None:
                 close = difflib.get_close_matches(key, self._index, n=3)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
-                raise KeyError(
+                raise NotFoundError(
                     f"no recorded vote with id {key!r}{hint} (ids look like 'S/RES/84(1950)' "
                     "or 'S/2022/155')"
                 )
             return self._votes[position]
         if isinstance(key, slice):
             return History._from_sorted(self._votes[key])
-        return self._votes[key]
+        try:
+            return self._votes[key]
+        except IndexError:
+            raise NotFoundError(f"no recorded vote at position {key}; the history holds "
+                                f"{len(self._votes)}") from None
 
     def __contains__(self, item: object) -> bool:
         if isinstance(item, str):

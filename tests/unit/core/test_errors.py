@@ -52,6 +52,8 @@ def test_hierarchy():
     (lambda: simulate(SCENARIO, method="monte_carlo", draws=10, chunk_draws="x"), "chunk_draws"),
     (lambda: simulate(SCENARIO, seed=-5), "seed must be a whole number >= 0"),
     (lambda: Scenario.model_validate_json('{"council": 3}'), "council: input should be"),
+    (lambda: councilsim.load_history()["S/2099/1"], "no recorded vote with id 'S/2099/1'"),
+    (lambda: councilsim.load_history()[10**6], "no recorded vote at position 1000000"),
 ])
 def test_bad_input_is_an_input_error(call, message):
     with pytest.raises(InputError, match=message):
@@ -86,7 +88,7 @@ def _raises_and_asserts(tree: ast.AST) -> list[tuple[int, str]]:
             found.append((node.lineno, "assert (removed by python -O)"))
         elif (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
               and isinstance(node.exc.func, ast.Name)
-              and node.exc.func.id in ("ValueError", "TypeError")):
+              and node.exc.func.id in ("ValueError", "TypeError", "KeyError", "IndexError")):
             found.append((node.lineno, f"bare {node.exc.func.id}"))
     return found
 
