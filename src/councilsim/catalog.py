@@ -241,7 +241,7 @@ def in_kind_unit(kind_name: str, kind: ProvisionKind, value: float, unit: str | 
             if kind.unit_aliases else ""
         raise InputError(
             f"unit {unit!r} does not fit {kind_name!r}, which is in {kind.unit!r}{aliases}, "
-            "optionally scaled: 'thousand ...', 'million ...'"
+            "optionally scaled: 'thousand ...', 'million ...', 'billion ...'"
         )
     return value * factor
 

@@ -114,7 +114,7 @@ BAD_FILES = {
         8, None, "draft[0] (d).provisions[0].value",
         "8: draft[0] (d).provisions[0].value: unit 'tons/year' does not fit 'oil_refined', "
         "which is in 'barrels/year' (or 'bbl/year'), optionally scaled: 'thousand ...', "
-        "'million ...'"),
+        "'million ...', 'billion ...'"),
     "ideal-out-of-range.toml": (
         8, None, "member[0] (CHN).ideal",
         "8: member[0] (CHN).ideal: ideal severity for 'oil_crude' must be in [0, 1], got 1.5"),
