@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+import numpy as np
 from scipy.special import ndtri
 
 from councilsim import Council, Draft, Member, Scenario
@@ -52,3 +53,26 @@ def thirds_closed_form(council: Council) -> dict:
     veto = third * at_least(seats - 1, need)
     return {"p_adopted": adopted, "p_vetoed": vetoed, "p_short": 1 - at_least(seats, need),
             "veto": veto}
+
+
+class CoinModel:
+    """A vote model with no exact form: each member votes yes with probability ``p_yes``, else
+    abstains, independently (so its yes count is Binomial(seats, p_yes) and nothing is vetoed).
+    """
+
+    def __init__(self, p_yes: float = 0.5) -> None:
+        self.p_yes = p_yes
+
+    def prepare(self, scenario, draft):
+        return _CoinSampler(scenario.council.seats, self.p_yes)
+
+
+class _CoinSampler:
+    def __init__(self, seats: int, p_yes: float) -> None:
+        self.seats, self.p_yes = seats, p_yes
+
+    def sample(self, rng, size):
+        from councilsim.rules import ABSTAIN, YES
+
+        return np.where(rng.random((size, self.seats)) < self.p_yes, YES,
+                        ABSTAIN).astype(np.int8)

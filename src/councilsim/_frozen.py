@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import html
 import re
 import types
@@ -104,11 +105,25 @@ def _admits_bool(annotation: Any) -> bool:
     return annotation is bool or any(_admits_bool(arg) for arg in get_args(annotation))
 
 
+@functools.cache
+def _fields_without_bool(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` whose type takes no true/false.
+
+    Worked out once per model: the validator that uses it runs on every field of every model
+    built (sweeps build thousands of drafts).
+    """
+    return frozenset(name for name, field in model.model_fields.items()
+                     if not _admits_bool(field.annotation))
+
+
 def read_only(value: Any) -> Any:
     """``value`` made read-only: mappings as FrozenDicts, arrays as read-only views, in tuples too.
 
-    A view, so the caller's own array stays writeable; other values are returned as they are.
+    A view, so the caller's own array stays writeable; other values are returned as they are,
+    a FrozenDict too (whoever built it made its values read-only).
     """
+    if isinstance(value, FrozenDict):
+        return value
     if isinstance(value, dict):
         return FrozenDict({key: read_only(item) for key, item in value.items()})
     if isinstance(value, tuple) and not hasattr(value, "_fields"):  # named tuples keep their type
@@ -187,7 +202,7 @@ class FrozenModel(BaseModel, metaclass=_ReadableErrors):
     def _no_true_or_false_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
         # pydantic's lax mode reads true as 1 and false as 0 for a number; in a scenario that is
         # a slip (`support = true`, `ideal = { oil_refined = true }`), never an intent.
-        if info.field_name is None or _admits_bool(cls.model_fields[info.field_name].annotation):
+        if info.field_name not in _fields_without_bool(cls):
             return value
         items = value.values() if isinstance(value, Mapping) else (value,)
         if any(isinstance(item, bool) for item in items):

@@ -210,7 +210,7 @@ class _Job:
             version=__version__,
             scenario_title=self.scenario.title,
             draft_title=self.draft.title,
-            names=dict(self.scenario.council.names),
+            names=self.scenario.council.names,
             **engine,
         )
 

@@ -23,13 +23,12 @@ __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "atomic_path", "main", 
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
-def _checked_target(path: str | os.PathLike, option: str) -> Path:
+def _target(path: str | os.PathLike, option: str) -> Path:
     """The file to write for ``path``, refused with a clear message if it cannot be one.
 
     A symbolic link is written through (its target is replaced, the link stays); a device or a
-    pipe (``/dev/stdout``) is written to directly, as it cannot be replaced. A folder is
-    refused, as is a folder this process cannot create files in (checked by creating and
-    removing an empty temporary file, before any work is done).
+    pipe (``/dev/stdout``) is written to directly, as it cannot be replaced; a folder, or a
+    missing one, is refused.
     """
     if not str(path).strip():
         raise InputError(f"{option}: empty path; give a file path")
@@ -42,13 +41,25 @@ def _checked_target(path: str | os.PathLike, option: str) -> Path:
     if not target.parent.is_dir():
         what = "is not a folder" if target.parent.exists() else "does not exist"
         raise InputError(f"{option} {given}: folder {given.parent} {what}")
+    return target
+
+
+def _temporary_file(target: Path, path: str | os.PathLike, option: str) -> str:
+    """An empty temporary file beside ``target``, or a clear error if none can be made."""
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as err:
-        raise InputError(f"{option} {given}: cannot write in {given.parent} "
+        raise InputError(f"{option} {path}: cannot write in {Path(path).parent} "
                          f"({err.strerror or err})") from None
     os.close(fd)
-    os.unlink(probe)
+    return tmp
+
+
+def _checked_target(path: str | os.PathLike, option: str) -> Path:
+    """:func:`_target`, and for a file its folder proven writable, before any work is done."""
+    target = _target(path, option)
+    if target.is_file() or not target.exists():
+        os.unlink(_temporary_file(target, path, option))
     return target
 
 
@@ -57,20 +68,16 @@ def atomic_path(path: str | os.PathLike, *, option: str = "--out") -> Iterator[s
     """Yield a temporary path beside ``path``; on success rename it to ``path``.
 
     A reader never sees a half-written file, and an interrupted or failed run leaves nothing
-    behind (no partial output, no temporary file).
+    behind (no partial output, no temporary file). A device or a pipe is written directly.
     """
-    target = _checked_target(path, option)
-    if target.exists() and not target.is_file():  # a device or a pipe: written as it is
+    target = _target(path, option)
+    if target.exists() and not target.is_file():
         try:
             yield str(target)
         except OSError as err:
             raise InputError(f"{option} {path}: cannot write ({err.strerror or err})") from None
         return
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as err:
-        raise InputError(f"{option} {path}: cannot write ({err.strerror or err})") from None
-    os.close(fd)
+    tmp = _temporary_file(target, path, option)
     try:
         yield tmp
         # mkstemp makes the file private; give it the permissions any new file would get.

@@ -779,10 +779,9 @@ def _outcomes(laws: Sequence[VoteLaw], nodes: int, decisive: bool) -> list[RawOu
     tallies, vote_probs, p_veto, p_decisive = _evaluate(laws, nodes, decisive)
     # Round-off of the transforms can leave -1e-17 where a probability is 0.
     # (np.maximum and np.minimum: np.clip costs several times more at this size.)
-    np.minimum(np.maximum(tallies, 0.0, out=tallies), 1.0, out=tallies)
-    np.minimum(np.maximum(p_veto, 0.0, out=p_veto), 1.0, out=p_veto)
-    if p_decisive is not None:
-        np.minimum(np.maximum(p_decisive, 0.0, out=p_decisive), 1.0, out=p_decisive)
+    for values in (tallies, vote_probs, p_veto, p_decisive):
+        if values is not None:
+            np.minimum(np.maximum(values, 0.0, out=values), 1.0, out=values)
     errors = _error_estimates(tallies)
     return [
         RawOutcome(

@@ -21,7 +21,7 @@ from councilsim.outcome import RawOutcome
 from councilsim.rules import ABSENT, ABSTAIN, NO, YES
 from councilsim.votemodel import VoteLaw, VoteSampler, votes_from_masks
 
-__all__ = ["BLOCK_DRAWS", "resolve_seed", "run_monte_carlo"]
+__all__ = ["BLOCK_DRAWS", "check_seed", "resolve_seed", "run_monte_carlo"]
 
 #: Draws per independently seeded block: the unit of reproducibility.
 BLOCK_DRAWS = 8192
@@ -38,25 +38,35 @@ def resolve_seed(
     can be repeated); an ``int`` is used as entropy; a ``Generator`` gives up 63 bits of its
     stream as entropy; a ``SeedSequence`` must be a root with integer entropy.
     """
+    check_seed(seed)
     if seed is None:
         return np.random.SeedSequence()
     if isinstance(seed, np.random.SeedSequence):
-        # Results record the seed as one integer, which must reproduce the run on its own.
-        if seed.spawn_key or not isinstance(seed.entropy, int | np.integer):
-            raise InputError(
-                "a SeedSequence seed must be a root with integer entropy (no spawn key), so "
-                "that the recorded seed reproduces the run; pass an int or a Generator instead"
-            )
         return seed
     if isinstance(seed, np.random.Generator):
         return np.random.SeedSequence(int(seed.integers(2**63)))
-    if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
-        if seed < 0:
-            raise InputError(f"seed must be a whole number >= 0, got {seed}")
-        return np.random.SeedSequence(int(seed))
-    raise ArgumentTypeError(
-        f"seed must be None, a non-negative int, a numpy SeedSequence or Generator; got {seed!r}"
-    )
+    return np.random.SeedSequence(int(seed))
+
+
+def check_seed(seed: object) -> None:
+    """Refuse a seed :func:`resolve_seed` cannot use, without using it.
+
+    (Resolving a Generator draws from it, so options check their seed here when built and
+    resolve it once, when the engine runs.)
+    """
+    if isinstance(seed, bool) or not isinstance(
+            seed, None | int | np.integer | np.random.SeedSequence | np.random.Generator):
+        raise ArgumentTypeError(
+            "seed must be None, a non-negative int, a numpy SeedSequence or Generator; "
+            f"got {seed!r}")
+    if isinstance(seed, int | np.integer) and seed < 0:
+        raise InputError(f"seed must be a whole number >= 0, got {seed}")
+    # Results record the seed as one integer, which must reproduce the run on its own.
+    if isinstance(seed, np.random.SeedSequence) and (
+            seed.spawn_key or not isinstance(seed.entropy, int | np.integer)):
+        raise InputError(
+            "a SeedSequence seed must be a root with integer entropy (no spawn key), so "
+            "that the recorded seed reproduces the run; pass an int or a Generator instead")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from councilsim._version import __version__
 from councilsim.errors import ArgumentTypeError, EngineLimitError, InputError
 from councilsim.exact import DEFAULT_NODES, MAX_NODES, quadrature_groups
 from councilsim.models import Draft, Scenario
-from councilsim.montecarlo import resolve_seed
+from councilsim.montecarlo import check_seed, resolve_seed
 from councilsim.votemodel import RandomUtilityModel, VoteLaw, VoteModel
 
 __all__ = ["METHODS", "EngineOptions", "Method", "Provenance", "SeedLike"]
@@ -84,7 +84,7 @@ class EngineOptions:
         whole = isinstance(nodes, int | np.integer) and not isinstance(nodes, bool)
         if nodes is not None and (not whole or not 2 <= nodes <= MAX_NODES):
             raise InputError(f"nodes must be an integer from 2 to {MAX_NODES}, got {nodes!r}")
-        _check_seed(self.seed)
+        check_seed(self.seed)
         if self.model is not None and not callable(getattr(self.model, "prepare", None)):
             raise ArgumentTypeError(
                 "model must be a vote model (an object with a prepare(scenario, draft) method), "
@@ -183,20 +183,6 @@ class EngineOptions:
         return Provenance(method=str(self.method), draws=self.draws, nodes=self.nodes,
                           seed=self.seed, scenario_hash=scenario.content_hash(),
                           version=__version__)
-
-
-def _check_seed(seed: Any) -> None:
-    """Refuse a seed :func:`~councilsim.montecarlo.resolve_seed` would refuse, without using it.
-
-    (Resolving a Generator draws from it, so it happens once, when the engine runs.)
-    """
-    if isinstance(seed, bool) or not isinstance(
-            seed, None | int | np.integer | np.random.SeedSequence | np.random.Generator):
-        raise ArgumentTypeError(
-            "seed must be None, a non-negative int, a numpy SeedSequence or Generator; "
-            f"got {seed!r}")
-    if isinstance(seed, int | np.integer) and seed < 0:
-        raise InputError(f"seed must be a whole number >= 0, got {seed}")
 
 
 @dataclass(frozen=True)

@@ -34,18 +34,20 @@ VOTE_LABELS = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
 
 def engine_note(result: SimulationResult) -> str:
     """How the result was computed, in one phrase (its uncertainty is :meth:`interval_text`)."""
-    if result.interval_kind == "error_bound":
+    return _engine_text(result.provenance)
+
+
+def _engine_text(provenance: Any) -> str:
+    if provenance.method == "exact":
         return "exact"
-    return f"Monte Carlo, {result.draws:,} draws, seed {result.seed}"
+    return f"Monte Carlo, {provenance.draws:,} draws, seed {provenance.seed}"
 
 
 def provenance_line(provenance: Any) -> str:
     """How a result was computed and by what, in one line (engine, seed, version, scenario)."""
-    engine = ("exact" if provenance.method == "exact" else
-              f"Monte Carlo, {provenance.draws:,} draws, seed {provenance.seed}")
     scenario = (f"; scenario sha256 {provenance.scenario_hash[:16]}"
                 if provenance.scenario_hash else "")
-    return f"{engine}; councilsim {provenance.version}{scenario}"
+    return f"{_engine_text(provenance)}; councilsim {provenance.version}{scenario}"
 
 
 def veto_text(result: SimulationResult) -> str:
@@ -115,9 +117,8 @@ def comparison_table(results: Sequence[SimulationResult]) -> str:
                      f"{r.p_short:.3f}", veto])
     table = text_table(["draft", "P(adopted)", "uncertainty", "P(vetoed)", "P(short)",
                         "most likely veto"], rows, left=(0, 2, 5))
-    engines = dict.fromkeys(engine_note(r) for r in results)
-    return (f"{table}\n{'; '.join(engines)}; councilsim {__version__}; "
-            f"scenario sha256 {results[0].scenario_hash[:16]}")
+    # One line per engine used (``auto`` can run drafts on different engines).
+    return "\n".join([table, *dict.fromkeys(provenance_line(r.provenance) for r in results)])
 
 
 def format_comparison(results: Sequence[SimulationResult], fmt: str) -> str:

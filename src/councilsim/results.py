@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from councilsim._export import dumps, frame, import_pandas
-from councilsim._frozen import read_only_fields
+from councilsim._frozen import FrozenDict, read_only_fields
 from councilsim.errors import InputError
 from councilsim.options import Provenance
 from councilsim.outcome import RawOutcome
@@ -136,7 +136,8 @@ class SimulationResult:
         # Monte Carlo sums integer counts, so P(adopted) is exactly (adopting draws) / draws.
         tally, threshold = (raw.tally if raw.counts is None else raw.counts), raw.threshold
         scale = 1.0 if raw.counts is None else raw.draws
-        # Sums of quadrature terms can stray past [0, 1] by rounding (1.0000000000000007).
+        # The engines give each probability in [0, 1]; their sums can stray past 1 by rounding
+        # (1.0000000000000007).
         p_adopted = _probability(tally[threshold:, 0].sum() / scale)
         # As the Council counts: a veto needs the required yes votes; below them a text fails
         # for lack of votes, whatever the permanent members did.
@@ -150,24 +151,24 @@ class SimulationResult:
             std_error = math.sqrt(p_adopted * (1.0 - p_adopted) / raw.draws)
             ci = wilson_interval(p_adopted, raw.draws)
         # tolist() converts to Python floats in one call (sweeps build thousands of results).
-        vote_probs = dict(zip(codes, np.clip(raw.vote_probs, 0.0, 1.0).tolist(), strict=True))
+        vote_probs = dict(zip(codes, raw.vote_probs.tolist(), strict=True))
         return cls(
             p_adopted=p_adopted,
             ci=ci,
             std_error=std_error,
             p_vetoed=p_vetoed,
             p_short=p_short,
-            veto_prob={
-                code: _probability(raw.p_veto[codes.index(code)] / scale) for code in veto_holders
-            },
-            vote_probs={
-                code: dict(zip(VOTES, row, strict=True)) for code, row in vote_probs.items()
-            },
+            # Built read-only: read_only_fields then has nothing to copy (sweeps build thousands).
+            veto_prob=FrozenDict({
+                code: float(raw.p_veto[codes.index(code)] / scale) for code in veto_holders
+            }),
+            vote_probs=FrozenDict({
+                code: FrozenDict(zip(VOTES, row, strict=True)) for code, row in vote_probs.items()
+            }),
             tally=tuple(np.clip(tally.sum(axis=1) / scale, 0.0, 1.0).tolist()),
-            tally_vetoed=tuple(np.clip(tally[:, 1] / scale, 0.0, 1.0).tolist()),
-            p_decisive=(
-                {} if raw.p_decisive is None
-                else dict(zip(codes, np.clip(raw.p_decisive, 0.0, 1.0).tolist(), strict=True))
+            tally_vetoed=tuple((tally[:, 1] / scale).tolist()),
+            p_decisive=FrozenDict(
+                {} if raw.p_decisive is None else zip(codes, raw.p_decisive.tolist(), strict=True)
             ),
             threshold=threshold,
             procedural=procedural,

@@ -33,8 +33,8 @@ from councilsim.history import (
     load_history,
 )
 from councilsim.history.calibration import FORECAST_SETTINGS, forecast_dates, window_start
+from councilsim.history.extra import record_files
 from councilsim.history.features import LOOKBACK_YEARS, pre_vote_facts
-from councilsim.history.record import BUNDLED
 from councilsim.models import Council, Draft, Scenario
 
 __all__ = ["RECENT_VOTES", "NewCaseError", "new_scenario"]
@@ -230,13 +230,7 @@ def _typical_context(on_topic: History, topic: str, date: dt.date,
 
 def _history_call(history: History) -> str:
     """``load_history(...)`` with the extra records ``history`` holds, as the user gave them."""
-    files: list[str] = []
-    for vote in history:
-        if vote.source != BUNDLED:
-            drafts, _, votes = vote.source.partition("; member votes ")
-            for name in (drafts.rpartition(":")[0], *filter(None, votes.split(", "))):
-                if name not in files:
-                    files.append(name)
+    files = record_files(history)
     return f"load_history(records={files!r})" if files else "load_history()"
 
 

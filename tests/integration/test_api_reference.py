@@ -65,3 +65,20 @@ def test_every_documented_signature_names_the_codes_parameters_in_order():
 
 def test_the_reader_sees_a_wrong_signature():
     assert _documented_names('a, b=(1, 2), *, c="x, y", **kw') == ["a", "b", "c", "kw"]
+
+
+def test_the_results_the_page_says_have_a_chart_have_one():
+    from councilsim.analysis import (
+        BlockingCoalitions,
+        CouncilComparison,
+        PowerIndices,
+        Sensitivity,
+        SweepResult,
+    )
+    from councilsim.history.backtest import BacktestResult
+    from councilsim.results import Comparison, SimulationResult
+
+    text = API_PAGE.read_text(encoding="utf-8")
+    for result in (SimulationResult, SweepResult, Sensitivity, PowerIndices, BlockingCoalitions,
+                   CouncilComparison, BacktestResult, Comparison):
+        assert f"`{result.__name__}`" in text and callable(getattr(result, "plot", None)), result

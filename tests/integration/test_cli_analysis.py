@@ -115,7 +115,7 @@ def test_every_csv_works_without_pandas():
                 assert float(cell) == float(f"{float(cell):.6g}"), (name, cell)
 
 
-def test_every_json_records_the_version_and_the_seed():
+def test_every_json_and_table_records_the_version_and_the_seed():
     from councilsim import __version__
 
     for name, args in ANALYSES.items():
@@ -126,6 +126,11 @@ def test_every_json_records_the_version_and_the_seed():
         for record in records:
             assert record["version"] == __version__, name
             assert isinstance(record["seed"], int), name  # fresh entropy is recorded too
+        if name != "run":  # run's tables name the version and scenario, their own way
+            table = councilsim(*args, "--method", "monte_carlo", "--draws", "500").stdout
+            last = table.rstrip().splitlines()[-1]
+            assert last.startswith("Monte Carlo, 500 draws, seed "), (name, last)
+            assert f"; councilsim {__version__}; scenario sha256 " in last, name
 
 
 def test_sweep_csv_names_the_value_column_with_its_unit():

@@ -77,8 +77,8 @@ def run_with_fallback(
     draft: Draft,
     options: EngineOptions | None,
     **keywords: Any,
-) -> Any:
-    """``compute(engine)`` with the resolved engine; under ``auto``, Monte Carlo if exact fails.
+) -> tuple[EngineOptions, Any]:
+    """The resolved engine and ``compute(engine)``; under ``auto``, Monte Carlo if exact fails.
 
     ``auto`` is resolved on the scenario as given; an analysis that varies the stances (a
     smaller uncertainty, a larger shared shock) can reach texts whose exact grids are too
@@ -88,13 +88,13 @@ def run_with_fallback(
     """
     engine = resolve_engine(scenario, draft, options, **keywords)
     try:
-        return compute(engine)
+        return engine, compute(engine)
     except ExactTooCostly:
         asked = EngineOptions.of(options, **keywords).method or scenario.simulation.method
         if asked != "auto":
             raise
-    fallback = keywords | {"method": "monte_carlo"}
-    return compute(resolve_engine(scenario, draft, options, **fallback))
+    engine = resolve_engine(scenario, draft, options, **(keywords | {"method": "monte_carlo"}))
+    return engine, compute(engine)
 
 
 def provision_kind(scenario: Scenario, kind: str) -> ProvisionKind:

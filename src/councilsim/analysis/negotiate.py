@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -49,12 +48,7 @@ from councilsim.analysis._common import (
     simulate_text,
     text_table,
 )
-from councilsim.catalog import (
-    ImplausibleValueWarning,
-    ProvisionKind,
-    in_kind_unit,
-    value_for_severity,
-)
+from councilsim.catalog import ProvisionKind, in_kind_unit, value_for_severity
 from councilsim.errors import InputError, NotFoundError
 from councilsim.models import Draft, Provision, Scenario
 from councilsim.options import EngineOptions
@@ -68,7 +62,8 @@ __all__ = [
     "negotiate",
 ]
 
-#: Most grid steps between status quo and draft: a finer grid changes no printed digit.
+#: Most grid steps between status quo and draft: a finer grid changes no printed digit (and,
+#: at 100,000 steps, tried caps a step from a full ban that read as unit slips).
 MAX_STEPS = 1000
 
 Forms = Literal["continuous", "named"]
@@ -727,55 +722,51 @@ def negotiate(
     if forms not in ("continuous", "named"):
         raise InputError(f"forms must be 'continuous' or 'named', got {forms!r}")
     sponsor = _sponsor_iv(scenario, base, sponsor)
-    with warnings.catch_warnings():
-        # The texts tried are the search's, not the user's: a cap a step away from a full ban
-        # (0.8 workers) is what the search is for, not a unit slip to warn about.
-        warnings.simplefilter("ignore", ImplausibleValueWarning)
-        search = _Search(scenario, base, _tracks(scenario, base, int(steps), forms),
-                         engine=engine, sponsor=sponsor, target=target)
-        reached = search.concede()
-        if reached:
-            search.strengthen_back()
-        else:
-            search.fall_back_to_most_adoptable()
-        tracks, state = search.tracks, search.state
-        p, u, error, amended = search.evaluate(state)
-        p0, u0, _, _ = search.evaluate(search.top)
-        p_sq, u_sq, _, _ = search.evaluate(search.zero)
-        rows = []
-        q_all = scenario.status_quo_severities()
-        for t, j in zip(tracks, state, strict=True):
-            lo, hi, sev = t.grid[0], t.grid[-1], t.grid[j]
-            value, value_text, exact = _real_value(t.entry, sev)
-            if j == t.top and t.original.value is not None:
-                value, value_text, exact = _original_value(t)
-            rows.append(NegotiatedProvision(
-                kind=t.kind,
-                label=t.entry.label,
-                unit=t.entry.unit,
-                status_quo_severity=q_all.get(t.kind, 0.0),
-                draft_severity=hi,
-                severity=sev,
-                share_conceded=0.0 if hi == lo else (hi - sev) / (hi - lo),
-                status_quo_value=_real_value(t.entry, lo)[0],
-                draft_value=_original_value(t)[0] if t.original.value is not None
-                else _real_value(t.entry, hi)[0],
-                value=value,
-                value_text=value_text,
-                exact_form=exact,
-            ))
-        if reached:
-            cut = [r.kind for r in rows if r.share_conceded > 0]
-            message = (
-                f"target {target:g} reached: P(adopted) {p:.4f}"
-                + (f", conceding on {', '.join(cut)}" if cut else " with the draft as tabled")
-            )
-        else:
-            message = (
-                f"target {target:g} NOT reachable: even with every provision cut to the status "
-                f"quo, P(adopted) is {p_sq:.4f}; the most adoptable text on the concession path "
-                f"(given here) has P(adopted) {p:.4f}"
-            )
+    search = _Search(scenario, base, _tracks(scenario, base, int(steps), forms),
+                     engine=engine, sponsor=sponsor, target=target)
+    reached = search.concede()
+    if reached:
+        search.strengthen_back()
+    else:
+        search.fall_back_to_most_adoptable()
+    tracks, state = search.tracks, search.state
+    p, u, error, amended = search.evaluate(state)
+    p0, u0, _, _ = search.evaluate(search.top)
+    p_sq, u_sq, _, _ = search.evaluate(search.zero)
+    rows = []
+    q_all = scenario.status_quo_severities()
+    for t, j in zip(tracks, state, strict=True):
+        lo, hi, sev = t.grid[0], t.grid[-1], t.grid[j]
+        value, value_text, exact = _real_value(t.entry, sev)
+        if j == t.top and t.original.value is not None:
+            value, value_text, exact = _original_value(t)
+        rows.append(NegotiatedProvision(
+            kind=t.kind,
+            label=t.entry.label,
+            unit=t.entry.unit,
+            status_quo_severity=q_all.get(t.kind, 0.0),
+            draft_severity=hi,
+            severity=sev,
+            share_conceded=0.0 if hi == lo else (hi - sev) / (hi - lo),
+            status_quo_value=_real_value(t.entry, lo)[0],
+            draft_value=_original_value(t)[0] if t.original.value is not None
+            else _real_value(t.entry, hi)[0],
+            value=value,
+            value_text=value_text,
+            exact_form=exact,
+        ))
+    if reached:
+        cut = [r.kind for r in rows if r.share_conceded > 0]
+        message = (
+            f"target {target:g} reached: P(adopted) {p:.4f}"
+            + (f", conceding on {', '.join(cut)}" if cut else " with the draft as tabled")
+        )
+    else:
+        message = (
+            f"target {target:g} NOT reachable: even with every provision cut to the status "
+            f"quo, P(adopted) is {p_sq:.4f}; the most adoptable text on the concession path "
+            f"(given here) has P(adopted) {p:.4f}"
+        )
     return Negotiation(
         draft_id=base.id,
         sponsor=sponsor,

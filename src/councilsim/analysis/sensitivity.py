@@ -353,14 +353,14 @@ def sensitivity(
         specs.append((scope, owner, parameter, float(value), low, high))
         scenarios += [rebuild(low), rebuild(high)]
 
-    def run(engine: EngineOptions) -> tuple[EngineOptions, Any, list[float]]:
+    def run(engine: EngineOptions) -> tuple[Any, list[float]]:
         task_engine = engine.without_executor()
         variants = [_Variant(variant, base_draft, task_engine) for variant in scenarios]
         base = simulate_text(scenario, base_draft, engine)
         with progress_reporter(progress, f"{len(variants)} variants") as report:
-            return engine, base, map_tasks(_run_variant, variants, engine.executor, report)
+            return base, map_tasks(_run_variant, variants, engine.executor, report)
 
-    engine, base, p = run_with_fallback(
+    engine, (base, p) = run_with_fallback(
         run, scenario, base_draft, options, method=method, draws=draws, seed=seed, nodes=nodes,
         model=model, executor=executor)
     rows = []

@@ -878,7 +878,7 @@ def _year_task(
                 vote_id=vote.vote_id,
                 date=vote.date,
                 adopted=vote.adopted,
-                p_model=float(min(max(result.p_adopted, 0.0), 1.0)),
+                p_model=result.p_adopted,
                 p_base_rate=base_rate,
                 p_persistence=float(adopted(persist_votes, council, procedural=vote.procedural)),
                 votes=dict(vote.votes),

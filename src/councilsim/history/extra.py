@@ -48,6 +48,7 @@ from typing import Any
 from councilsim._bundled import FIRST_YEAR, LAST_YEAR, read_record
 from councilsim.errors import InputError
 from councilsim.history.record import (
+    BUNDLED,
     ITEM_TYPES,
     FrozenDict,
     History,
@@ -69,10 +70,13 @@ __all__ = [
     "VOTE_COLUMNS_REQUIRED",
     "ExtraRecordError",
     "read_extra_records",
+    "record_files",
 ]
 
 #: The Security Council's first meeting: no vote can be older.
 FIRST_MEETING = dt.date(1946, 1, 17)
+#: How a text's ``source`` names its votes files, after its drafts file and line.
+_VOTES_FROM = "; member votes "
 
 DRAFT_COLUMNS_REQUIRED = (
     "vote_id",
@@ -723,13 +727,29 @@ def _finish(text: _Text, members_cache: dict[int, _Members | None]) -> RecordedV
         fields["permanent"] = permanent
         fields["status"] = fields["status"] or _STATUS_WITH_VOTES
         files = sorted({p for _, p, _ in text.votes.values()})
-        source += "; member votes " + ", ".join(files)
+        source += _VOTES_FROM + ", ".join(files)
     else:
         _check_counts(fields, threshold, where)
         fields["votes"] = FrozenDict()
         fields["permanent"] = ()
         fields["status"] = fields["status"] or _STATUS_WITHOUT_VOTES
     return RecordedVote(**fields, source=source)
+
+
+def record_files(history: History) -> list[str]:
+    """The extra record files ``history``'s texts come from, in order, as their user gave them.
+
+    Read back from each text's ``source`` (``"drafts.csv:2; member votes votes.csv"``), so that
+    a call such as ``load_history(records=[...])`` can be written out again.
+    """
+    files: list[str] = []
+    for vote in history:
+        if vote.source != BUNDLED:
+            drafts, _, votes = vote.source.partition(_VOTES_FROM)
+            for name in (drafts.rpartition(":")[0], *filter(None, votes.split(", "))):
+                if name not in files:
+                    files.append(name)
+    return files
 
 
 def load_history(*, records: Iterable[str | os.PathLike] = ()) -> History:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from known_answers import CoinModel
 
 from councilsim import (
     SimulationSettings,
@@ -112,29 +113,13 @@ def test_cli_analyses_take_method_auto(capsys, flagship_path, command):
     assert auto == capsys.readouterr().out
 
 
-class _CoinModel:
-    """A vote model with no exact form: each member votes yes with probability 0.7, else no."""
-
-    def prepare(self, scenario, draft):
-        seats = scenario.council.seats
-        return _CoinSampler(seats)
-
-
-class _CoinSampler:
-    def __init__(self, seats):
-        self.seats = seats
-
-    def sample(self, rng, size):
-        return np.where(rng.random((size, self.seats)) < 0.7, 0, 2).astype(np.int8)
-
-
 def test_auto_runs_a_model_without_an_exact_form_on_monte_carlo_in_every_analysis(flagship):
-    results = _analyses(flagship, model=_CoinModel(), method="auto", draws=400, seed=3)
-    results["simulate"] = simulate(flagship, DRAFT, model=_CoinModel(), draws=400, seed=3)
+    results = _analyses(flagship, model=CoinModel(0.7), method="auto", draws=400, seed=3)
+    results["simulate"] = simulate(flagship, DRAFT, model=CoinModel(0.7), draws=400, seed=3)
     for name, result in results.items():
         assert result.method == "monte_carlo", name
     with pytest.raises(InputError, match="no exact form"):
-        sensitivity(flagship, DRAFT, model=_CoinModel(), method="exact")
+        sensitivity(flagship, DRAFT, model=CoinModel(0.7), method="exact")
 
 
 def test_auto_falls_back_to_monte_carlo_when_a_variant_is_too_fine_for_the_exact_grids():

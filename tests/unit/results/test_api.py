@@ -8,8 +8,8 @@ import json
 import math
 import re
 
-import numpy as np
 import pytest
+from known_answers import CoinModel
 
 import councilsim
 from councilsim import (
@@ -25,7 +25,6 @@ from councilsim import (
     simulate,
 )
 from councilsim.exact import DEFAULT_NODES, MAX_NODES
-from councilsim.rules import ABSTAIN, YES
 
 
 def _scenario(**changes) -> Scenario:
@@ -118,21 +117,11 @@ def test_bad_options_are_refused(options, message):
         simulate(_scenario(), "mild", **options)
 
 
-class _CoinSampler:
-    """A custom model with no exact form: every member yes or abstain with probability 1/2."""
-
-    def prepare(self, scenario, draft):
-        return self
-
-    def sample(self, rng, size):
-        return np.where(rng.random((size, 4)) < 0.5, YES, ABSTAIN).astype(np.int8)
-
-
 def test_model_without_exact_form():
     scenario = _scenario()
     with pytest.raises(ValueError, match="no exact form; use method='monte_carlo'"):
-        simulate(scenario, "mild", model=_CoinSampler(), method="exact")
-    result = simulate(scenario, "mild", model=_CoinSampler(), draws=4_000, seed=3)
+        simulate(scenario, "mild", model=CoinModel(), method="exact")
+    result = simulate(scenario, "mild", model=CoinModel(), draws=4_000, seed=3)
     assert result.method == "monte_carlo"
     # Nobody ever votes no, so nothing is vetoed; yes counts are Binomial(4, 1/2).
     assert result.p_vetoed == 0.0
